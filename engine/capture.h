@@ -1,0 +1,56 @@
+/*
+ * capture.h — reading frames from pcap and pcapng files (internal).
+ *
+ * Our own reader, not libpcap's: it reads pcapng whose interfaces have
+ * different link types, gzip-compressed files, reports the byte offset of
+ * any damage, and hands out frames without copying them (each frame points
+ * into the reader's buffer until the next call). The format is detected from
+ * the first bytes, never from the file name.
+ */
+#ifndef TS_CAPTURE_H
+#define TS_CAPTURE_H
+
+#include "tcpsession.h"
+
+typedef struct ts_capture ts_capture;
+
+/** One record as read from the file. `data` is borrowed until the next
+ *  ts_capture_next() or ts_capture_close(). */
+typedef struct {
+    uint64_t number;      /* 1-based frame number across the whole file */
+    uint64_t file_offset; /* offset of the record (uncompressed stream) */
+    int linktype;         /* LINKTYPE_* of the record's interface */
+    int64_t ts_ns;        /* nanoseconds since the epoch */
+    uint32_t caplen;      /* bytes present in data */
+    uint32_t origlen;     /* bytes on the wire */
+    const uint8_t *data;
+} ts_capture_frame;
+
+/** Opens `path` ("-" is not supported). Returns NULL and sets `error`
+ *  (TS_ERROR_IO or TS_ERROR_FORMAT, message naming the file) on failure.
+ *  The caller owns the result; free it with ts_capture_close(). */
+ts_capture *ts_capture_open(const char *path, GError **error);
+
+/** Reads the next frame. Returns 1 with `frame` filled, 0 at the end of the
+ *  file, -1 on damage (sets `error`, TS_ERROR_CORRUPT, message
+ *  "FILE: offset N: REASON"). A last record cut short ends the file with 0
+ *  and a warning (see ts_capture_warning). Records that carry no packet
+ *  (pcapng section, interface, statistics, name blocks...) are consumed
+ *  silently. */
+int ts_capture_next(ts_capture *cap, ts_capture_frame *frame, GError **error);
+
+/** Warning about how the file ended ("FILE: offset N: last record
+ *  truncated: ..."), or NULL. Owned by the reader. */
+const char *ts_capture_warning(const ts_capture *cap);
+
+/** Bytes of the (uncompressed) file consumed so far. */
+uint64_t ts_capture_offset(const ts_capture *cap);
+
+/** Name of the detected format: "pcap", "pcapng", with " (gzip)" when
+ *  compressed. Owned by the reader. */
+const char *ts_capture_format(const ts_capture *cap);
+
+/** Closes the file and frees the reader. NULL is allowed. */
+void ts_capture_close(ts_capture *cap);
+
+#endif /* TS_CAPTURE_H */

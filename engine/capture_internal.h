@@ -1,0 +1,1 @@
+/* engine/capture_internal.h: internal */

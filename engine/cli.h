@@ -1,0 +1,1 @@
+/* engine/cli.h: to be written */

@@ -1,0 +1,85 @@
+/*
+ * decode.h — from a captured frame down to a TCP segment (internal).
+ *
+ * One pass over the headers (link, IP, TCP), no state, no allocation:
+ * every pointer in the result points into the frame. Every length read from
+ * the packet is checked against what was captured before use; lengths are
+ * compared, never computed pointers. The IP layer clips the packet to the IP
+ * total / payload length, so Ethernet padding and trailers never become
+ * payload. "Truncated" (the capture stopped early, snap length) and
+ * "malformed" (the header lies) are different outcomes.
+ */
+#ifndef TS_DECODE_H
+#define TS_DECODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* LINKTYPE_* values we decode (see https://www.tcpdump.org/linktypes.html). */
+enum {
+    TS_LINKTYPE_NULL = 0,       /* BSD loopback, 4-byte host-order family */
+    TS_LINKTYPE_ETHERNET = 1,
+    TS_LINKTYPE_RAW_12 = 12,    /* DLT_RAW on some BSDs (OpenBSD uses 14) */
+    TS_LINKTYPE_RAW_14 = 14,
+    TS_LINKTYPE_RAW = 101,      /* raw IPv4 or IPv6 */
+    TS_LINKTYPE_LOOP = 108,     /* OpenBSD loopback, network-order family */
+    TS_LINKTYPE_LINUX_SLL = 113,
+    TS_LINKTYPE_IPV4 = 228,
+    TS_LINKTYPE_IPV6 = 229,
+    TS_LINKTYPE_LINUX_SLL2 = 276,
+};
+
+/* TCP flag bits as in the header's 13th byte. */
+enum {
+    TS_TCP_FIN = 0x01,
+    TS_TCP_SYN = 0x02,
+    TS_TCP_RST = 0x04,
+    TS_TCP_PSH = 0x08,
+    TS_TCP_ACK = 0x10,
+    TS_TCP_URG = 0x20,
+    TS_TCP_ECE = 0x40,
+    TS_TCP_CWR = 0x80,
+};
+
+typedef enum {
+    TS_DECODE_TCP = 0,        /* a TCP segment: every field of ts_decoded is set */
+    TS_DECODE_NOT_IP,         /* the link carries something else (ARP, LLDP, ...) */
+    TS_DECODE_NOT_TCP,        /* IP, but not TCP (UDP, ICMP, ...) */
+    TS_DECODE_FRAGMENT,       /* an IPv4/IPv6 fragment (not reassembled yet) */
+    TS_DECODE_TRUNCATED,      /* the frame ends inside a link, IP or TCP header */
+    TS_DECODE_MALFORMED,      /* a header is inconsistent (bad version, IHL < 5,
+                                 TCP data offset < 5, total length < header, ...) */
+    TS_DECODE_UNSUPPORTED_LINK,
+} ts_decode_status;
+
+/** A decoded TCP segment. Pointers borrow the frame. */
+typedef struct {
+    uint8_t family;            /* 4 or 6 */
+    uint8_t src_addr[16];      /* IPv4 uses the first 4 bytes, rest zero */
+    uint8_t dst_addr[16];
+    uint16_t src_port;
+    uint16_t dst_port;
+    uint32_t seq;
+    uint32_t ack;
+    uint8_t flags;             /* TS_TCP_* */
+    uint16_t window;
+    uint16_t urgent;           /* urgent pointer */
+    const uint8_t *tcp_header; /* start of the TCP header */
+    uint32_t tcp_header_len;   /* data offset * 4 (checked <= captured bytes) */
+    const uint8_t *payload;    /* first captured payload byte */
+    uint32_t payload_len;      /* payload bytes present in the frame */
+    uint32_t payload_wire_len; /* payload length according to the IP header;
+                                  > payload_len when the snap length cut it */
+} ts_decoded;
+
+/** Decodes `frame` (`caplen` captured bytes) of link type `linktype` down to
+ *  TCP. Fills `out` only when the result is TS_DECODE_TCP. */
+ts_decode_status ts_decode_frame(int linktype, const uint8_t *frame, uint32_t caplen,
+                                 ts_decoded *out);
+
+/** True when the TCP checksum of `seg` is right. Needs the whole segment
+ *  captured (payload_len == payload_wire_len); returns true otherwise (an
+ *  incomplete segment cannot be checked). */
+bool ts_tcp_checksum_ok(const ts_decoded *seg);
+
+#endif /* TS_DECODE_H */

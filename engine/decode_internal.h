@@ -1,0 +1,1 @@
+/* engine/decode_internal.h: internal */

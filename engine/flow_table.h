@@ -1,0 +1,1 @@
+/* engine/flow_table.h: to be written */

@@ -1,0 +1,1 @@
+/* engine/json_text.h: to be written */

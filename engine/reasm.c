@@ -1,0 +1,2 @@
+/* stub: to be written */
+typedef int ts_stub_reasm;

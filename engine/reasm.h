@@ -1,0 +1,1 @@
+/* engine/reasm.h: to be written */

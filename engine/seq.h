@@ -1,0 +1,1 @@
+/* engine/seq.h: to be written */

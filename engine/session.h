@@ -1,0 +1,1 @@
+/* engine/session.h: to be written */

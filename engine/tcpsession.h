@@ -1,0 +1,301 @@
+/*
+ * tcpsession.h — TCP session extraction from packet captures.
+ *
+ * libtcpsession reads a pcap or pcapng capture (optionally gzip-compressed)
+ * and hands back every TCP connection in it, with the bytes each side really
+ * delivered to the other's application: retransmissions dropped, segments put
+ * in order, overlaps resolved by a chosen policy, and every gap, conflicting
+ * overlap and oddity recorded as data rather than hidden.
+ *
+ * Typical use:
+ *
+ *     ts_options opts;
+ *     ts_options_init(&opts);
+ *     opts.keep_payload = true;               // sessions carry their bytes
+ *     ts_callbacks cb = { .session_done = on_done };
+ *     ts_engine *engine = ts_engine_new(&opts, &cb, my_state);
+ *     GError *error = NULL;
+ *     if (!ts_engine_run_file(engine, "capture.pcapng", &error)) { ... }
+ *     ts_engine_free(engine);
+ *
+ * Sessions are numbered like Wireshark's `tcp.stream`: in order of their first
+ * packet, a new number on the same 4-tuple when a SYN (without ACK) carries an
+ * initial sequence number different from the one already seen that way.
+ *
+ * Memory ownership: every pointer the library hands to a callback is borrowed
+ * for the duration of that call only. Objects returned by *_new functions are
+ * owned by the caller and released with the matching *_free function.
+ * Out-of-memory aborts the process (GLib convention).
+ */
+#ifndef TCPSESSION_H
+#define TCPSESSION_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+/* ------------------------------------------------------------------ */
+/* Basic types                                                         */
+/* ------------------------------------------------------------------ */
+
+/** Which side sent a byte. The client is the side that sent the SYN. */
+typedef enum {
+    TS_FROM_CLIENT = 0,
+    TS_FROM_SERVER = 1,
+} ts_direction;
+
+/** How bytes that two segments both carry, with different values, are chosen. */
+typedef enum {
+    TS_OVERLAP_FIRST = 0, /* bytes received first win (Wireshark, Zeek, libnids) */
+    TS_OVERLAP_LAST,      /* bytes received last win (tcpflow) */
+    TS_OVERLAP_LINUX,     /* what a Linux receiver delivers (tcp_input.c) */
+} ts_overlap_policy;
+
+/** One end of a connection. `addr` holds 4 bytes (IPv4) or 16 (IPv6). */
+typedef struct {
+    uint8_t family; /* 4 or 6 */
+    uint8_t addr[16];
+    uint16_t port;
+} ts_endpoint;
+
+/** Longest string ts_endpoint_address() writes, including the NUL. */
+#define TS_ADDRSTRLEN 46
+
+/** Writes the textual address of `ep` (dotted quad or compressed IPv6) into
+ *  `buf` and returns `buf`. */
+const char *ts_endpoint_address(const ts_endpoint *ep, char buf[TS_ADDRSTRLEN]);
+
+/** Why a session ended. */
+typedef enum {
+    TS_CLOSE_FIN = 0,    /* both sides sent FIN */
+    TS_CLOSE_RST,        /* a RST was seen */
+    TS_CLOSE_REUSED,     /* a new connection took over the same 4-tuple */
+    TS_CLOSE_END_OF_CAPTURE, /* still open when the capture ended */
+    TS_CLOSE_IDLE,       /* no packet for longer than the idle timeout */
+} ts_close_reason;
+
+/** Name of a close reason ("fin", "rst", "reused", "end_of_capture", "idle"). */
+const char *ts_close_reason_name(ts_close_reason reason);
+
+/** Kinds of oddity recorded on a session. */
+typedef enum {
+    TS_ANOMALY_OVERLAP_CONFLICT = 0, /* two copies of the same bytes differ */
+    TS_ANOMALY_SYN_WITH_DATA,        /* a SYN carried payload (it is delivered) */
+    TS_ANOMALY_RST_WITH_DATA,        /* a RST carried payload (not delivered) */
+    TS_ANOMALY_DATA_AFTER_FIN,       /* bytes beyond the sender's FIN (not delivered) */
+    TS_ANOMALY_DATA_BEFORE_START,    /* bytes before the first byte of a mid-stream
+                                        direction (not delivered) */
+    TS_ANOMALY_LATE_DATA,            /* bytes for a range already declared a gap */
+    TS_ANOMALY_BUFFER_LIMIT,         /* out-of-order buffer full: a hole was declared
+                                        a gap early */
+    TS_ANOMALY_SNAPLEN_CUT,          /* segment cut short by the capture snap length */
+    TS_ANOMALY_BAD_CHECKSUM,         /* TCP checksum wrong (only with verify_checksums;
+                                        the segment is dropped) */
+    TS_ANOMALY_URGENT_DATA,          /* URG flag with urgent pointer (bytes kept inline) */
+    TS_ANOMALY_FIN_CONFLICT,         /* a second FIN at another sequence number */
+    TS_ANOMALY_SYN_CONFLICT,         /* SYN-ACK or SYN inside the session with a
+                                        different sequence number */
+    TS_ANOMALY_INVALID_FLAGS,        /* impossible flag combination (SYN+FIN, SYN+RST,
+                                        no flags at all, ...) */
+    TS_ANOMALY_ROLES_INFERRED,       /* no SYN seen: client and server were guessed */
+    TS_ANOMALY_COUNT_
+} ts_anomaly_type;
+
+/** Stable lowercase name of an anomaly type, e.g. "overlap_conflict". */
+const char *ts_anomaly_type_name(ts_anomaly_type type);
+
+/** One recorded oddity. `offset`/`length` are in the direction's stream
+ *  (0 = first byte of application data); both are 0 when not applicable. */
+typedef struct {
+    ts_anomaly_type type;
+    ts_direction from;
+    uint64_t frame;  /* 1-based frame number of the packet that showed it */
+    uint64_t offset;
+    uint64_t length;
+} ts_anomaly;
+
+/** Bytes of one direction that were never captured. */
+typedef struct {
+    ts_direction from;
+    uint64_t offset; /* stream offset of the first missing byte */
+    uint64_t length;
+} ts_gap;
+
+/** A run of consecutive bytes from one side in the exchange order: the bytes
+ *  [offset, offset+length) of direction `from`, which became available to the
+ *  application when frame `frame` (time `ts_ns`) arrived. */
+typedef struct {
+    ts_direction from;
+    uint64_t offset;
+    uint64_t length;
+    uint64_t frame;
+    int64_t ts_ns;
+} ts_chunk;
+
+/* ------------------------------------------------------------------ */
+/* Sessions                                                            */
+/* ------------------------------------------------------------------ */
+
+/** A TCP connection. Owned by the engine; valid inside callbacks only. */
+typedef struct ts_session ts_session;
+
+/** Wireshark-compatible stream number (0-based, per capture). */
+uint64_t ts_session_stream(const ts_session *s);
+/** The side that sent the SYN (or the inferred client). */
+const ts_endpoint *ts_session_client(const ts_session *s);
+/** The side that received the SYN (or the inferred server). */
+const ts_endpoint *ts_session_server(const ts_session *s);
+/** Timestamp of the first and last packet, nanoseconds since the epoch. */
+int64_t ts_session_start_ns(const ts_session *s);
+int64_t ts_session_end_ns(const ts_session *s);
+/** Frame number of the session's first packet. */
+uint64_t ts_session_first_frame(const ts_session *s);
+/** Number of packets of the session (both directions). */
+uint64_t ts_session_packets(const ts_session *s);
+/** True when the capture did not show the client's SYN first. */
+bool ts_session_midstream(const ts_session *s);
+/** Why the session ended (meaningful in session_done). */
+ts_close_reason ts_session_close_reason(const ts_session *s);
+/** Bytes delivered so far in one direction (gaps not counted). */
+uint64_t ts_session_bytes(const ts_session *s, ts_direction from);
+/** Bytes of one direction known to be missing (sum of its gaps). */
+uint64_t ts_session_missing_bytes(const ts_session *s, ts_direction from);
+
+/** The delivered bytes of one direction, gaps left out, in stream order.
+ *  Only with ts_options.keep_payload; NULL (and *len = 0) otherwise.
+ *  Owned by the session. */
+const uint8_t *ts_session_payload(const ts_session *s, ts_direction from, size_t *len);
+
+/** The exchange in delivery order; chunk offsets index the direction's
+ *  delivered bytes as returned by ts_session_payload (gaps left out).
+ *  Only with keep_payload; otherwise *n = 0. Owned by the session. */
+const ts_chunk *ts_session_chunks(const ts_session *s, size_t *n);
+
+/** Gaps of both directions in the order they were found. Owned by the session. */
+const ts_gap *ts_session_gaps(const ts_session *s, size_t *n);
+
+/** Anomalies in the order they were found. At most ts_options.max_anomalies
+ *  are kept; ts_session_anomalies_dropped() counts the rest. */
+const ts_anomaly *ts_session_anomalies(const ts_session *s, size_t *n);
+uint64_t ts_session_anomalies_dropped(const ts_session *s);
+
+/** The caller's per-session pointer (NULL until set). */
+void *ts_session_get_user(const ts_session *s);
+/** Attaches a caller pointer to the session; the caller owns what it points
+ *  to and must release it by session_done at the latest. */
+void ts_session_set_user(ts_session *s, void *user);
+
+/* ------------------------------------------------------------------ */
+/* The engine                                                          */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    ts_overlap_policy overlap;
+    bool keep_payload;        /* sessions keep their bytes and chunks (default false) */
+    bool verify_checksums;    /* drop segments whose TCP checksum is wrong (default false) */
+    size_t max_buffered_bytes;/* out-of-order bytes buffered per direction (default 64 MiB) */
+    size_t max_anomalies;     /* anomalies kept per session (default 1000) */
+    double idle_timeout;      /* seconds of capture time without packets after which
+                                 an open session is finished; <= 0: never (default 0) */
+    double close_linger;      /* seconds of capture time a closed (FIN/RST) session
+                                 keeps absorbing late packets (default 60) */
+} ts_options;
+
+/** Fills `opts` with the defaults described above. */
+void ts_options_init(ts_options *opts);
+
+/** Where delivered bytes came from, for ts_callbacks.data. */
+typedef struct {
+    ts_direction from;
+    uint64_t offset;     /* stream offset of data[0] */
+    const uint8_t *data; /* borrowed for the call */
+    size_t length;
+    uint64_t frame;      /* frame whose arrival released these bytes */
+    int64_t ts_ns;
+} ts_delivery;
+
+/** Callbacks; any may be NULL. `user` is the pointer given to ts_engine_new. */
+typedef struct {
+    /* A new session was seen (its first packet). */
+    void (*session_open)(void *user, ts_session *s);
+    /* Bytes became available in order. Offsets of one direction grow without
+       overlap; after a gap the next delivery starts past it. */
+    void (*data)(void *user, ts_session *s, const ts_delivery *d);
+    /* Bytes [offset, offset+length) of one direction will never be delivered. */
+    void (*gap)(void *user, ts_session *s, const ts_gap *gap);
+    /* The session is complete; afterwards it is freed. */
+    void (*session_done)(void *user, ts_session *s);
+} ts_callbacks;
+
+/** Counters for one capture. */
+typedef struct {
+    uint64_t frames;          /* frames read */
+    uint64_t bytes_read;      /* bytes of capture file consumed (uncompressed) */
+    uint64_t tcp_segments;    /* TCP segments handed to sessions */
+    uint64_t not_ip;          /* frames that are not IPv4/IPv6 */
+    uint64_t not_tcp;         /* IP packets that are not TCP */
+    uint64_t ip_fragments;    /* IP fragments (not reassembled yet; not processed) */
+    uint64_t truncated;       /* frames cut inside a header by the snap length */
+    uint64_t malformed;       /* frames whose headers are inconsistent */
+    uint64_t unsupported_link;/* frames of a link type we do not decode */
+    uint64_t bad_checksums;   /* segments dropped for a wrong TCP checksum */
+    uint64_t sessions;        /* sessions seen */
+    uint64_t late_packets;    /* packets for finished sessions, counted only */
+} ts_stats;
+
+typedef struct ts_engine ts_engine;
+
+/** Creates an engine for ONE capture (stream and frame numbers are per
+ *  capture). `opts` and `cb` are copied; NULL means defaults / no callbacks. */
+ts_engine *ts_engine_new(const ts_options *opts, const ts_callbacks *cb, void *user);
+
+/** Reads the whole capture at `path` (pcap, pcapng, either gzip-compressed),
+ *  then finishes every session. Returns false and sets `error` (message names
+ *  the file, byte offset and reason) when the capture is damaged; sessions
+ *  read up to the damage are still delivered. A truncated last record is not
+ *  an error: see ts_engine_warnings(). */
+bool ts_engine_run_file(ts_engine *engine, const char *path, GError **error);
+
+/** One captured frame, for feeding the engine directly. */
+typedef struct {
+    int linktype;        /* LINKTYPE_* value (1 Ethernet, 101 raw IP, ...) */
+    int64_t ts_ns;
+    uint32_t caplen;     /* bytes present in data */
+    uint32_t origlen;    /* bytes on the wire */
+    const uint8_t *data;
+} ts_frame;
+
+/** Processes one frame (numbered after the ones before it). For tests and
+ *  embedders that read packets themselves. `frame->data` is borrowed. */
+void ts_engine_feed(ts_engine *engine, const ts_frame *frame);
+
+/** Finishes every session still open (end of capture). Idempotent. */
+void ts_engine_finish(ts_engine *engine);
+
+/** Counters so far. Owned by the engine. */
+const ts_stats *ts_engine_stats(const ts_engine *engine);
+
+/** Warnings collected while reading (e.g. "capture.pcap: offset 1234:
+ *  last record truncated (...)"), NULL-terminated; owned by the engine. */
+const char *const *ts_engine_warnings(const ts_engine *engine, size_t *n);
+
+/** Frees the engine. Sessions still open are dropped without callbacks:
+ *  call ts_engine_finish() first to receive them. */
+void ts_engine_free(ts_engine *engine);
+
+/** Error domain of this library's GErrors. */
+#define TS_ERROR (ts_error_quark())
+GQuark ts_error_quark(void);
+
+typedef enum {
+    TS_ERROR_IO,        /* the file could not be opened or read */
+    TS_ERROR_FORMAT,    /* not a capture format we know */
+    TS_ERROR_CORRUPT,   /* the capture is damaged at some offset */
+} ts_error_code;
+
+G_END_DECLS
+
+#endif /* TCPSESSION_H */

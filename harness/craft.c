@@ -1,0 +1,3 @@
+/* stub: to be written */
+typedef int ts_stub_craft;
+int main(void){return 0;}

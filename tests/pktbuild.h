@@ -1,0 +1,1 @@
+/* tests/pktbuild.h: to be written */
