@@ -17,12 +17,12 @@
 
 /* LINKTYPE_* values we decode (see https://www.tcpdump.org/linktypes.html). */
 enum {
-    TS_LINKTYPE_NULL = 0,       /* BSD loopback, 4-byte host-order family */
+    TS_LINKTYPE_NULL = 0, /* BSD loopback, 4-byte host-order family */
     TS_LINKTYPE_ETHERNET = 1,
-    TS_LINKTYPE_RAW_12 = 12,    /* DLT_RAW on some BSDs (OpenBSD uses 14) */
+    TS_LINKTYPE_RAW_12 = 12, /* DLT_RAW on some BSDs (OpenBSD uses 14) */
     TS_LINKTYPE_RAW_14 = 14,
-    TS_LINKTYPE_RAW = 101,      /* raw IPv4 or IPv6 */
-    TS_LINKTYPE_LOOP = 108,     /* OpenBSD loopback, network-order family */
+    TS_LINKTYPE_RAW = 101,  /* raw IPv4 or IPv6 */
+    TS_LINKTYPE_LOOP = 108, /* OpenBSD loopback, network-order family */
     TS_LINKTYPE_LINUX_SLL = 113,
     TS_LINKTYPE_IPV4 = 228,
     TS_LINKTYPE_IPV6 = 229,
@@ -42,26 +42,26 @@ enum {
 };
 
 typedef enum {
-    TS_DECODE_TCP = 0,        /* a TCP segment: every field of ts_decoded is set */
-    TS_DECODE_NOT_IP,         /* the link carries something else (ARP, LLDP, ...) */
-    TS_DECODE_NOT_TCP,        /* IP, but not TCP (UDP, ICMP, ...) */
-    TS_DECODE_FRAGMENT,       /* an IPv4/IPv6 fragment (not reassembled yet) */
-    TS_DECODE_TRUNCATED,      /* the frame ends inside a link, IP or TCP header */
-    TS_DECODE_MALFORMED,      /* a header is inconsistent (bad version, IHL < 5,
-                                 TCP data offset < 5, total length < header, ...) */
+    TS_DECODE_TCP = 0,   /* a TCP segment: every field of ts_decoded is set */
+    TS_DECODE_NOT_IP,    /* the link carries something else (ARP, LLDP, ...) */
+    TS_DECODE_NOT_TCP,   /* IP, but not TCP (UDP, ICMP, ...) */
+    TS_DECODE_FRAGMENT,  /* an IPv4/IPv6 fragment (not reassembled yet) */
+    TS_DECODE_TRUNCATED, /* the frame ends inside a link, IP or TCP header */
+    TS_DECODE_MALFORMED, /* a header is inconsistent (bad version, IHL < 5,
+                            TCP data offset < 5, total length < header, ...) */
     TS_DECODE_UNSUPPORTED_LINK,
 } ts_decode_status;
 
 /** A decoded TCP segment. Pointers borrow the frame. */
 typedef struct {
-    uint8_t family;            /* 4 or 6 */
-    uint8_t src_addr[16];      /* IPv4 uses the first 4 bytes, rest zero */
+    uint8_t family;       /* 4 or 6 */
+    uint8_t src_addr[16]; /* IPv4 uses the first 4 bytes, rest zero */
     uint8_t dst_addr[16];
     uint16_t src_port;
     uint16_t dst_port;
     uint32_t seq;
     uint32_t ack;
-    uint8_t flags;             /* TS_TCP_* */
+    uint8_t flags; /* TS_TCP_* */
     uint16_t window;
     uint16_t urgent;           /* urgent pointer */
     const uint8_t *tcp_header; /* start of the TCP header */

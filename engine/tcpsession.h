@@ -70,11 +70,11 @@ const char *ts_endpoint_address(const ts_endpoint *ep, char buf[TS_ADDRSTRLEN]);
 
 /** Why a session ended. */
 typedef enum {
-    TS_CLOSE_FIN = 0,    /* both sides sent FIN */
-    TS_CLOSE_RST,        /* a RST was seen */
-    TS_CLOSE_REUSED,     /* a new connection took over the same 4-tuple */
+    TS_CLOSE_FIN = 0,        /* both sides sent FIN */
+    TS_CLOSE_RST,            /* a RST was seen */
+    TS_CLOSE_REUSED,         /* a new connection took over the same 4-tuple */
     TS_CLOSE_END_OF_CAPTURE, /* still open when the capture ended */
-    TS_CLOSE_IDLE,       /* no packet for longer than the idle timeout */
+    TS_CLOSE_IDLE,           /* no packet for longer than the idle timeout */
 } ts_close_reason;
 
 /** Name of a close reason ("fin", "rst", "reused", "end_of_capture", "idle"). */
@@ -112,7 +112,7 @@ const char *ts_anomaly_type_name(ts_anomaly_type type);
 typedef struct {
     ts_anomaly_type type;
     ts_direction from;
-    uint64_t frame;  /* 1-based frame number of the packet that showed it */
+    uint64_t frame; /* 1-based frame number of the packet that showed it */
     uint64_t offset;
     uint64_t length;
 } ts_anomaly;
@@ -194,14 +194,14 @@ void ts_session_set_user(ts_session *s, void *user);
 
 typedef struct {
     ts_overlap_policy overlap;
-    bool keep_payload;        /* sessions keep their bytes and chunks (default false) */
-    bool verify_checksums;    /* drop segments whose TCP checksum is wrong (default false) */
-    size_t max_buffered_bytes;/* out-of-order bytes buffered per direction (default 64 MiB) */
-    size_t max_anomalies;     /* anomalies kept per session (default 1000) */
-    double idle_timeout;      /* seconds of capture time without packets after which
-                                 an open session is finished; <= 0: never (default 0) */
-    double close_linger;      /* seconds of capture time a closed (FIN/RST) session
-                                 keeps absorbing late packets (default 60) */
+    bool keep_payload;         /* sessions keep their bytes and chunks (default false) */
+    bool verify_checksums;     /* drop segments whose TCP checksum is wrong (default false) */
+    size_t max_buffered_bytes; /* out-of-order bytes buffered per direction (default 64 MiB) */
+    size_t max_anomalies;      /* anomalies kept per session (default 1000) */
+    double idle_timeout;       /* seconds of capture time without packets after which
+                                  an open session is finished; <= 0: never (default 0) */
+    double close_linger;       /* seconds of capture time a closed (FIN/RST) session
+                                  keeps absorbing late packets (default 60) */
 } ts_options;
 
 /** Fills `opts` with the defaults described above. */
@@ -213,7 +213,7 @@ typedef struct {
     uint64_t offset;     /* stream offset of data[0] */
     const uint8_t *data; /* borrowed for the call */
     size_t length;
-    uint64_t frame;      /* frame whose arrival released these bytes */
+    uint64_t frame; /* frame whose arrival released these bytes */
     int64_t ts_ns;
 } ts_delivery;
 
@@ -232,18 +232,18 @@ typedef struct {
 
 /** Counters for one capture. */
 typedef struct {
-    uint64_t frames;          /* frames read */
-    uint64_t bytes_read;      /* bytes of capture file consumed (uncompressed) */
-    uint64_t tcp_segments;    /* TCP segments handed to sessions */
-    uint64_t not_ip;          /* frames that are not IPv4/IPv6 */
-    uint64_t not_tcp;         /* IP packets that are not TCP */
-    uint64_t ip_fragments;    /* IP fragments (not reassembled yet; not processed) */
-    uint64_t truncated;       /* frames cut inside a header by the snap length */
-    uint64_t malformed;       /* frames whose headers are inconsistent */
-    uint64_t unsupported_link;/* frames of a link type we do not decode */
-    uint64_t bad_checksums;   /* segments dropped for a wrong TCP checksum */
-    uint64_t sessions;        /* sessions seen */
-    uint64_t late_packets;    /* packets for finished sessions, counted only */
+    uint64_t frames;           /* frames read */
+    uint64_t bytes_read;       /* bytes of capture file consumed (uncompressed) */
+    uint64_t tcp_segments;     /* TCP segments handed to sessions */
+    uint64_t not_ip;           /* frames that are not IPv4/IPv6 */
+    uint64_t not_tcp;          /* IP packets that are not TCP */
+    uint64_t ip_fragments;     /* IP fragments (not reassembled yet; not processed) */
+    uint64_t truncated;        /* frames cut inside a header by the snap length */
+    uint64_t malformed;        /* frames whose headers are inconsistent */
+    uint64_t unsupported_link; /* frames of a link type we do not decode */
+    uint64_t bad_checksums;    /* segments dropped for a wrong TCP checksum */
+    uint64_t sessions;         /* sessions seen */
+    uint64_t late_packets;     /* packets for finished sessions, counted only */
 } ts_stats;
 
 typedef struct ts_engine ts_engine;
@@ -261,10 +261,10 @@ bool ts_engine_run_file(ts_engine *engine, const char *path, GError **error);
 
 /** One captured frame, for feeding the engine directly. */
 typedef struct {
-    int linktype;        /* LINKTYPE_* value (1 Ethernet, 101 raw IP, ...) */
+    int linktype; /* LINKTYPE_* value (1 Ethernet, 101 raw IP, ...) */
     int64_t ts_ns;
-    uint32_t caplen;     /* bytes present in data */
-    uint32_t origlen;    /* bytes on the wire */
+    uint32_t caplen;  /* bytes present in data */
+    uint32_t origlen; /* bytes on the wire */
     const uint8_t *data;
 } ts_frame;
 
@@ -291,9 +291,9 @@ void ts_engine_free(ts_engine *engine);
 GQuark ts_error_quark(void);
 
 typedef enum {
-    TS_ERROR_IO,        /* the file could not be opened or read */
-    TS_ERROR_FORMAT,    /* not a capture format we know */
-    TS_ERROR_CORRUPT,   /* the capture is damaged at some offset */
+    TS_ERROR_IO,      /* the file could not be opened or read */
+    TS_ERROR_FORMAT,  /* not a capture format we know */
+    TS_ERROR_CORRUPT, /* the capture is damaged at some offset */
 } ts_error_code;
 
 G_END_DECLS
