@@ -1,1 +1,97 @@
-/* engine/cli.h: to be written */
+/*
+ * cli.h — declarations shared by the pieces of the tcpsession command: the
+ * subcommands, the output writers (JSON lines, tcpflow-style files) and small
+ * helpers for names and paths.
+ */
+#ifndef TS_CLI_H
+#define TS_CLI_H
+
+#include "tcpsession.h"
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "0.0.0"
+#endif
+
+/** Exit statuses of the command. */
+enum {
+    TS_EXIT_OK = 0,
+    TS_EXIT_FAILURE = 1, /* a capture could not be processed */
+    TS_EXIT_USAGE = 2,   /* bad command line */
+};
+
+/** Runs `tcpsession extract`; argv[0] is "extract". Returns the exit status. */
+int ts_cmd_extract(int argc, char **argv);
+
+/** Runs `tcpsession ls`; argv[0] is "ls". Returns the exit status. */
+int ts_cmd_ls(int argc, char **argv);
+
+/** Parses the command-line options of one subcommand into `entries`' targets;
+ *  on error prints the message and a hint to stderr and returns false. The
+ *  remaining (positional) arguments are returned in *rest (NULL-terminated,
+ *  free with g_strfreev). */
+bool ts_cli_parse(const char *command, const char *parameter, const char *summary,
+                  const GOptionEntry *entries, int argc, char **argv, char ***rest);
+
+/** Prints the engine's warnings to stderr, each prefixed with "warning: ". */
+void ts_cli_print_warnings(const ts_engine *engine);
+
+/** Name of the output folder of a capture: its file name without a ".gz"
+ *  suffix and then without its last extension ("a/b/x.pcap.gz" -> "x"). */
+char *ts_cli_capture_stem(const char *path);
+
+/* ---- JSON lines output (out_jsonl.c) -------------------------------- */
+
+/** Appends one session as a compact JSON object (no newline) to `out`. */
+void ts_jsonl_format_session(GString *out, const ts_session *s);
+
+/** Writer of `DIR/sessions.jsonl`, lines sorted by stream number. */
+typedef struct ts_jsonl_writer ts_jsonl_writer;
+
+/** Creates a writer for `dir` (created on first use). */
+ts_jsonl_writer *ts_jsonl_writer_new(const char *dir);
+/** Formats and stores one finished session (call from session_done). */
+void ts_jsonl_writer_add(ts_jsonl_writer *w, const ts_session *s);
+/** Writes sessions.jsonl (also when empty if `create_empty`); false with
+ *  `error` set when any write failed. */
+bool ts_jsonl_writer_finish(ts_jsonl_writer *w, bool create_empty, GError **error);
+/** Frees the writer, removing any temporary file left behind. */
+void ts_jsonl_writer_free(ts_jsonl_writer *w);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ts_jsonl_writer, ts_jsonl_writer_free)
+
+/* ---- tcpflow-style output (out_tcpflow.c) ---------------------------- */
+
+/** Longest tcpflow file name, NUL included (two IPv6 endpoints + "c" + k). */
+#define TS_TCPFLOW_NAME_MAX 160
+
+/** Writes the tcpflow 1.6.1 file name of the direction `src` -> `dst` of the
+ *  k-th session (0-based) on that pair of endpoints into `buf`; returns buf. */
+char *ts_tcpflow_file_name(const ts_endpoint *src, const ts_endpoint *dst, unsigned k,
+                           char buf[TS_TCPFLOW_NAME_MAX]);
+
+/** Writer of one file per session direction, named like tcpflow's. */
+typedef struct ts_tcpflow_writer ts_tcpflow_writer;
+
+/** Creates a writer for `dir` (created on first write). */
+ts_tcpflow_writer *ts_tcpflow_writer_new(const char *dir);
+/** Registers a new session (call from session_open, in stream order). */
+void ts_tcpflow_writer_open(ts_tcpflow_writer *w, ts_session *s);
+/** Buffers delivered bytes (call from the data callback). */
+void ts_tcpflow_writer_data(ts_tcpflow_writer *w, ts_session *s, const ts_delivery *d);
+/** Flushes and releases the session's state (call from session_done). */
+void ts_tcpflow_writer_done(ts_tcpflow_writer *w, ts_session *s);
+/** Flushes everything; creates `dir` if `create_dir`; false with `error` set
+ *  when any write failed. */
+bool ts_tcpflow_writer_finish(ts_tcpflow_writer *w, bool create_dir, GError **error);
+/** Frees the writer and any session state still attached. */
+void ts_tcpflow_writer_free(ts_tcpflow_writer *w);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ts_tcpflow_writer, ts_tcpflow_writer_free)
+
+G_END_DECLS
+
+#endif /* TS_CLI_H */

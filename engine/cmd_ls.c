@@ -1,2 +1,229 @@
-/* stub: to be written */
-typedef int ts_stub_cmd_ls;
+/*
+ * cmd_ls.c — `tcpsession ls`: lists the TCP sessions of one capture, one line
+ * per session in stream order, as an aligned table or as JSON lines. Runs the
+ * engine without keeping payload: only counters are needed.
+ */
+#include "cli.h"
+#include "json_text.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* What the listing needs of a session, copied in session_done. */
+typedef struct {
+    uint64_t stream;
+    ts_endpoint client;
+    ts_endpoint server;
+    int64_t start_ns;
+    int64_t end_ns;
+    uint64_t packets;
+    uint64_t client_bytes;
+    uint64_t server_bytes;
+    uint64_t anomalies; /* kept + dropped */
+    uint64_t gaps;
+    bool midstream;
+    ts_close_reason close;
+} ls_row;
+
+enum { COL_COUNT = 9 };
+
+static const char *const column_names[COL_COUNT] = {
+    "stream",  "client",       "server",       "start",     "duration",
+    "packets", "client_bytes", "server_bytes", "anomalies",
+};
+/* Numbers are right-aligned, text left-aligned. */
+static const bool column_right[COL_COUNT] = {true, false, false, false, true,
+                                             true, true,  true,  true};
+
+static void
+on_session_done(void *user, ts_session *s)
+{
+    GArray *rows = user;
+    size_t n_gaps = 0, n_anomalies = 0;
+    ts_session_gaps(s, &n_gaps);
+    ts_session_anomalies(s, &n_anomalies);
+    ls_row row = {
+        .stream = ts_session_stream(s),
+        .client = *ts_session_client(s),
+        .server = *ts_session_server(s),
+        .start_ns = ts_session_start_ns(s),
+        .end_ns = ts_session_end_ns(s),
+        .packets = ts_session_packets(s),
+        .client_bytes = ts_session_bytes(s, TS_FROM_CLIENT),
+        .server_bytes = ts_session_bytes(s, TS_FROM_SERVER),
+        .anomalies = n_anomalies + ts_session_anomalies_dropped(s),
+        .gaps = n_gaps,
+        .midstream = ts_session_midstream(s),
+        .close = ts_session_close_reason(s),
+    };
+    g_array_append_val(rows, row);
+}
+
+static int
+compare_rows(const void *a, const void *b)
+{
+    const ls_row *x = a, *y = b;
+    return x->stream < y->stream ? -1 : x->stream > y->stream;
+}
+
+static char *
+endpoint_text(const ts_endpoint *ep)
+{
+    char addr[TS_ADDRSTRLEN];
+    ts_endpoint_address(ep, addr);
+    if (ep->family == 6)
+        return g_strdup_printf("[%s]:%u", addr, (unsigned)ep->port);
+    return g_strdup_printf("%s:%u", addr, (unsigned)ep->port);
+}
+
+/* "2023-11-14T22:13:20.000000Z" (UTC, microseconds truncated). */
+static char *
+time_text(int64_t ns)
+{
+    int64_t sec = ns / 1000000000;
+    int64_t rem = ns % 1000000000;
+    if (rem < 0) {
+        sec--;
+        rem += 1000000000;
+    }
+    time_t t = (time_t)sec;
+    struct tm tm;
+    char date[64];
+    if (gmtime_r(&t, &tm) == NULL || strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+        return g_strdup_printf("%" PRId64 ".%06" PRId64, sec, rem / 1000);
+    return g_strdup_printf("%s.%06" PRId64 "Z", date, rem / 1000);
+}
+
+/* Duration in seconds with milliseconds, rounded: "0.120s". */
+static char *
+duration_text(int64_t ns)
+{
+    const char *sign = ns < 0 ? "-" : "";
+    uint64_t mag = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+    uint64_t ms = (mag + 500000) / 1000000;
+    return g_strdup_printf("%s%" PRIu64 ".%03" PRIu64 "s", sign, ms / 1000, ms % 1000);
+}
+
+static void
+print_table(const GArray *rows)
+{
+    size_t width[COL_COUNT];
+    for (int c = 0; c < COL_COUNT; c++)
+        width[c] = strlen(column_names[c]);
+    char **cells = g_new0(char *, (gsize)rows->len *COL_COUNT);
+    for (guint i = 0; i < rows->len; i++) {
+        const ls_row *r = &g_array_index(rows, ls_row, i);
+        char **cell = cells + (gsize)i * COL_COUNT;
+        cell[0] = g_strdup_printf("%" PRIu64, r->stream);
+        cell[1] = endpoint_text(&r->client);
+        cell[2] = endpoint_text(&r->server);
+        cell[3] = time_text(r->start_ns);
+        cell[4] = duration_text(r->end_ns - r->start_ns);
+        cell[5] = g_strdup_printf("%" PRIu64, r->packets);
+        cell[6] = g_strdup_printf("%" PRIu64, r->client_bytes);
+        cell[7] = g_strdup_printf("%" PRIu64, r->server_bytes);
+        cell[8] = g_strdup_printf("%" PRIu64, r->anomalies);
+        for (int c = 0; c < COL_COUNT; c++)
+            width[c] = MAX(width[c], strlen(cell[c]));
+    }
+    for (guint i = 0; i <= rows->len; i++) {
+        for (int c = 0; c < COL_COUNT; c++) {
+            const char *text = i == 0 ? column_names[c] : cells[(gsize)(i - 1) * COL_COUNT + c];
+            int w = (int)width[c];
+            bool last = c == COL_COUNT - 1;
+            if (column_right[c])
+                printf("%*s", w, text);
+            else if (last)
+                fputs(text, stdout);
+            else
+                printf("%-*s", w, text);
+            fputs(last ? "\n" : "  ", stdout);
+        }
+    }
+    for (gsize i = 0; i < (gsize)rows->len * COL_COUNT; i++)
+        g_free(cells[i]);
+    g_free(cells);
+}
+
+static void
+print_json(const GArray *rows)
+{
+    g_autoptr(GString) line = g_string_sized_new(512);
+    for (guint i = 0; i < rows->len; i++) {
+        const ls_row *r = &g_array_index(rows, ls_row, i);
+        g_string_truncate(line, 0);
+        g_string_append(line, "{\"stream\":");
+        ts_json_append_uint(line, r->stream);
+        g_string_append(line, ",\"client\":");
+        ts_json_append_endpoint(line, &r->client);
+        g_string_append(line, ",\"server\":");
+        ts_json_append_endpoint(line, &r->server);
+        g_string_append(line, ",\"start\":");
+        ts_json_append_seconds(line, r->start_ns);
+        g_string_append(line, ",\"end\":");
+        ts_json_append_seconds(line, r->end_ns);
+        g_string_append(line, ",\"packets\":");
+        ts_json_append_uint(line, r->packets);
+        g_string_append(line, ",\"client_bytes\":");
+        ts_json_append_uint(line, r->client_bytes);
+        g_string_append(line, ",\"server_bytes\":");
+        ts_json_append_uint(line, r->server_bytes);
+        g_string_append(line, r->midstream ? ",\"midstream\":true" : ",\"midstream\":false");
+        g_string_append(line, ",\"anomalies\":");
+        ts_json_append_uint(line, r->anomalies);
+        g_string_append(line, ",\"gaps\":");
+        ts_json_append_uint(line, r->gaps);
+        g_string_append(line, ",\"close\":");
+        ts_json_append_string(line, ts_close_reason_name(r->close));
+        g_string_append(line, "}\n");
+        fwrite(line->str, 1, line->len, stdout);
+    }
+}
+
+int
+ts_cmd_ls(int argc, char **argv)
+{
+    gboolean json = FALSE;
+    const GOptionEntry entries[] = {
+        {"json", 'j', 0, G_OPTION_ARG_NONE, &json, "One JSON object per session and line", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    g_auto(GStrv) captures = NULL;
+    if (!ts_cli_parse("ls", "CAPTURE", "Lists the TCP sessions of a capture, in stream order.",
+                      entries, argc, argv, &captures))
+        return TS_EXIT_USAGE;
+    if (captures[0] == NULL || captures[1] != NULL) {
+        fprintf(stderr, "tcpsession: %s\nTry 'tcpsession ls --help' for more information.\n",
+                captures[0] == NULL ? "no capture given" : "ls takes exactly one capture");
+        return TS_EXIT_USAGE;
+    }
+
+    g_autoptr(GArray) rows = g_array_new(FALSE, FALSE, sizeof(ls_row));
+    ts_options opts;
+    ts_options_init(&opts);
+    opts.keep_payload = false;
+    ts_callbacks cb = {.session_done = on_session_done};
+    ts_engine *engine = ts_engine_new(&opts, &cb, rows);
+    g_autoptr(GError) error = NULL;
+    bool ok = ts_engine_run_file(engine, captures[0], &error);
+    ts_cli_print_warnings(engine);
+    ts_engine_free(engine);
+
+    /* Sessions delivered before a failure are listed all the same. */
+    g_array_sort(rows, compare_rows);
+    if (json)
+        print_json(rows);
+    else if (ok || rows->len > 0)
+        print_table(rows);
+    if (fflush(stdout) != 0) {
+        perror("tcpsession: stdout");
+        return TS_EXIT_FAILURE;
+    }
+    if (!ok) {
+        fprintf(stderr, "tcpsession: %s\n", error->message);
+        return TS_EXIT_FAILURE;
+    }
+    return TS_EXIT_OK;
+}

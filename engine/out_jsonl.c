@@ -1,2 +1,330 @@
-/* stub: to be written */
-typedef int ts_stub_out_jsonl;
+/*
+ * out_jsonl.c — the JSON lines output of `tcpsession extract`: one compact
+ * JSON object per session in DIR/sessions.jsonl, sorted by stream number.
+ *
+ * Sessions finish in no particular order, and their lines carry the whole
+ * payload in hex, so they are not kept in memory: each line goes straight to a
+ * temporary file and only (stream, offset, length) is remembered. At the end
+ * the temporary file is renamed when the lines happen to be in order already,
+ * or else mapped and copied line by line in stream order.
+ */
+#include "cli.h"
+#include "json_text.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+
+#define OUTPUT_NAME "sessions.jsonl"
+#define TEMP_NAME ".sessions.jsonl.part"
+#define STDIO_BUFFER (1u << 20)
+
+typedef struct {
+    uint64_t stream;
+    uint64_t offset;
+    uint64_t length;
+} line_ref;
+
+struct ts_jsonl_writer {
+    char *dir;
+    char *temp_path;
+    char *final_path;
+    FILE *temp;
+    char *temp_buffer; /* stdio buffer of `temp` */
+    uint64_t written;  /* bytes in the temporary file */
+    GArray *lines;     /* line_ref, in the order written */
+    bool sorted;       /* lines are in stream order so far */
+    GString *line;     /* reused for formatting */
+    GError *error;     /* first failure; later output is skipped */
+};
+
+static const char *
+direction_md5(const ts_session *s, ts_direction from, char md5[33])
+{
+    size_t len = 0;
+    const uint8_t *data = ts_session_payload(s, from, &len);
+    g_autofree char *hex = g_compute_checksum_for_data(
+        G_CHECKSUM_MD5, data != NULL ? data : (const uint8_t *)"", data != NULL ? len : 0);
+    g_strlcpy(md5, hex, 33);
+    return md5;
+}
+
+static void
+append_messages(GString *out, const ts_session *s)
+{
+    size_t payload_len[2] = {0, 0};
+    const uint8_t *payload[2] = {
+        ts_session_payload(s, TS_FROM_CLIENT, &payload_len[0]),
+        ts_session_payload(s, TS_FROM_SERVER, &payload_len[1]),
+    };
+    size_t n = 0;
+    const ts_chunk *chunks = ts_session_chunks(s, &n);
+    g_string_append(out, ",\"messages\":[");
+    for (size_t i = 0; i < n; i++) {
+        const ts_chunk *c = &chunks[i];
+        int dir = c->from == TS_FROM_CLIENT ? 0 : 1;
+        /* Defensive: never read outside the payload even if a chunk is off. */
+        uint64_t start = MIN(c->offset, (uint64_t)payload_len[dir]);
+        uint64_t length = MIN(c->length, (uint64_t)payload_len[dir] - start);
+        if (i > 0)
+            g_string_append_c(out, ',');
+        g_string_append(out, "{\"from\":");
+        ts_json_append_direction(out, c->from);
+        g_string_append(out, ",\"frame\":");
+        ts_json_append_uint(out, c->frame);
+        g_string_append(out, ",\"ts\":");
+        ts_json_append_seconds(out, c->ts_ns);
+        g_string_append(out, ",\"data\":\"");
+        if (payload[dir] != NULL)
+            ts_json_append_hex(out, payload[dir] + start, (size_t)length);
+        g_string_append(out, "\"}");
+    }
+    g_string_append_c(out, ']');
+}
+
+static void
+append_gaps(GString *out, const ts_session *s)
+{
+    size_t n = 0;
+    const ts_gap *gaps = ts_session_gaps(s, &n);
+    g_string_append(out, ",\"gaps\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            g_string_append_c(out, ',');
+        g_string_append(out, "{\"from\":");
+        ts_json_append_direction(out, gaps[i].from);
+        g_string_append(out, ",\"offset\":");
+        ts_json_append_uint(out, gaps[i].offset);
+        g_string_append(out, ",\"length\":");
+        ts_json_append_uint(out, gaps[i].length);
+        g_string_append_c(out, '}');
+    }
+    g_string_append_c(out, ']');
+}
+
+static void
+append_anomalies(GString *out, const ts_session *s)
+{
+    size_t n = 0;
+    const ts_anomaly *anomalies = ts_session_anomalies(s, &n);
+    g_string_append(out, ",\"anomalies\":[");
+    for (size_t i = 0; i < n; i++) {
+        const ts_anomaly *a = &anomalies[i];
+        if (i > 0)
+            g_string_append_c(out, ',');
+        g_string_append(out, "{\"type\":");
+        ts_json_append_string(out, ts_anomaly_type_name(a->type));
+        g_string_append(out, ",\"frame\":");
+        ts_json_append_uint(out, a->frame);
+        g_string_append(out, ",\"from\":");
+        ts_json_append_direction(out, a->from);
+        g_string_append(out, ",\"offset\":");
+        ts_json_append_uint(out, a->offset);
+        g_string_append(out, ",\"length\":");
+        ts_json_append_uint(out, a->length);
+        g_string_append_c(out, '}');
+    }
+    g_string_append_c(out, ']');
+}
+
+void
+ts_jsonl_format_session(GString *out, const ts_session *s)
+{
+    char md5[33];
+    g_string_append(out, "{\"stream\":");
+    ts_json_append_uint(out, ts_session_stream(s));
+    g_string_append(out, ",\"client\":");
+    ts_json_append_endpoint(out, ts_session_client(s));
+    g_string_append(out, ",\"server\":");
+    ts_json_append_endpoint(out, ts_session_server(s));
+    g_string_append(out, ",\"start\":");
+    ts_json_append_seconds(out, ts_session_start_ns(s));
+    g_string_append(out, ",\"end\":");
+    ts_json_append_seconds(out, ts_session_end_ns(s));
+    g_string_append(out, ",\"packets\":");
+    ts_json_append_uint(out, ts_session_packets(s));
+    g_string_append(out, ts_session_midstream(s) ? ",\"midstream\":true" : ",\"midstream\":false");
+    g_string_append(out, ",\"client_bytes\":");
+    ts_json_append_uint(out, ts_session_bytes(s, TS_FROM_CLIENT));
+    g_string_append(out, ",\"server_bytes\":");
+    ts_json_append_uint(out, ts_session_bytes(s, TS_FROM_SERVER));
+    g_string_append(out, ",\"client_md5\":\"");
+    g_string_append(out, direction_md5(s, TS_FROM_CLIENT, md5));
+    g_string_append(out, "\",\"server_md5\":\"");
+    g_string_append(out, direction_md5(s, TS_FROM_SERVER, md5));
+    g_string_append_c(out, '"');
+    append_messages(out, s);
+    append_gaps(out, s);
+    append_anomalies(out, s);
+    g_string_append(out, ",\"close\":");
+    ts_json_append_string(out, ts_close_reason_name(ts_session_close_reason(s)));
+    g_string_append(out, ",\"first_frame\":");
+    ts_json_append_uint(out, ts_session_first_frame(s));
+    g_string_append(out, ",\"client_missing_bytes\":");
+    ts_json_append_uint(out, ts_session_missing_bytes(s, TS_FROM_CLIENT));
+    g_string_append(out, ",\"server_missing_bytes\":");
+    ts_json_append_uint(out, ts_session_missing_bytes(s, TS_FROM_SERVER));
+    g_string_append(out, ",\"anomalies_dropped\":");
+    ts_json_append_uint(out, ts_session_anomalies_dropped(s));
+    g_string_append_c(out, '}');
+}
+
+ts_jsonl_writer *
+ts_jsonl_writer_new(const char *dir)
+{
+    ts_jsonl_writer *w = g_new0(ts_jsonl_writer, 1);
+    w->dir = g_strdup(dir);
+    w->temp_path = g_build_filename(dir, TEMP_NAME, NULL);
+    w->final_path = g_build_filename(dir, OUTPUT_NAME, NULL);
+    w->lines = g_array_new(FALSE, FALSE, sizeof(line_ref));
+    w->sorted = true;
+    w->line = g_string_sized_new(4096);
+    return w;
+}
+
+static void
+set_errno_error(ts_jsonl_writer *w, const char *path, int err)
+{
+    if (w->error == NULL)
+        g_set_error(&w->error, G_FILE_ERROR, g_file_error_from_errno(err), "%s: %s", path,
+                    g_strerror(err));
+}
+
+static bool
+open_temp(ts_jsonl_writer *w)
+{
+    if (w->temp != NULL)
+        return true;
+    if (w->error != NULL)
+        return false;
+    if (g_mkdir_with_parents(w->dir, 0777) != 0) {
+        set_errno_error(w, w->dir, errno);
+        return false;
+    }
+    w->temp = fopen(w->temp_path, "wb");
+    if (w->temp == NULL) {
+        set_errno_error(w, w->temp_path, errno);
+        return false;
+    }
+    w->temp_buffer = g_malloc(STDIO_BUFFER);
+    setvbuf(w->temp, w->temp_buffer, _IOFBF, STDIO_BUFFER);
+    return true;
+}
+
+void
+ts_jsonl_writer_add(ts_jsonl_writer *w, const ts_session *s)
+{
+    if (!open_temp(w))
+        return;
+    g_string_truncate(w->line, 0);
+    ts_jsonl_format_session(w->line, s);
+    g_string_append_c(w->line, '\n');
+    if (fwrite(w->line->str, 1, w->line->len, w->temp) != w->line->len) {
+        set_errno_error(w, w->temp_path, errno);
+        return;
+    }
+    line_ref ref = {ts_session_stream(s), w->written, w->line->len};
+    if (w->lines->len > 0 &&
+        g_array_index(w->lines, line_ref, w->lines->len - 1).stream > ref.stream)
+        w->sorted = false;
+    g_array_append_val(w->lines, ref);
+    w->written += w->line->len;
+    /* Keep the reusable buffer from holding on to one huge session. */
+    if (w->line->allocated_len > (1u << 24)) {
+        g_string_free(w->line, TRUE);
+        w->line = g_string_sized_new(4096);
+    }
+}
+
+static int
+compare_refs(const void *a, const void *b)
+{
+    const line_ref *x = a, *y = b;
+    if (x->stream != y->stream)
+        return x->stream < y->stream ? -1 : 1;
+    return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* Copies the lines of the temporary file to the final file in stream order. */
+static bool
+write_sorted(ts_jsonl_writer *w)
+{
+    g_autoptr(GError) map_error = NULL;
+    g_autoptr(GMappedFile) map = g_mapped_file_new(w->temp_path, FALSE, &map_error);
+    if (map == NULL) {
+        if (w->error == NULL)
+            w->error = g_steal_pointer(&map_error);
+        return false;
+    }
+    const char *data = g_mapped_file_get_contents(map);
+    g_array_sort(w->lines, compare_refs);
+    FILE *out = fopen(w->final_path, "wb");
+    if (out == NULL) {
+        set_errno_error(w, w->final_path, errno);
+        return false;
+    }
+    g_autofree char *buffer = g_malloc(STDIO_BUFFER);
+    setvbuf(out, buffer, _IOFBF, STDIO_BUFFER);
+    bool ok = true;
+    for (guint i = 0; i < w->lines->len && ok; i++) {
+        const line_ref *ref = &g_array_index(w->lines, line_ref, i);
+        ok = fwrite(data + ref->offset, 1, ref->length, out) == ref->length;
+    }
+    int err = errno;
+    if (fclose(out) != 0 && ok) {
+        ok = false;
+        err = errno;
+    }
+    if (!ok)
+        set_errno_error(w, w->final_path, err);
+    return ok;
+}
+
+bool
+ts_jsonl_writer_finish(ts_jsonl_writer *w, bool create_empty, GError **error)
+{
+    if (w->temp == NULL && create_empty)
+        open_temp(w);
+    if (w->temp != NULL) {
+        int rc = fclose(w->temp);
+        int err = errno;
+        w->temp = NULL;
+        g_clear_pointer(&w->temp_buffer, g_free);
+        if (rc != 0)
+            set_errno_error(w, w->temp_path, err);
+        if (w->error == NULL) {
+            if (w->sorted) {
+                if (g_rename(w->temp_path, w->final_path) != 0)
+                    set_errno_error(w, w->final_path, errno);
+            } else {
+                write_sorted(w);
+            }
+        }
+        g_unlink(w->temp_path);
+    }
+    if (w->error != NULL) {
+        g_propagate_error(error, g_steal_pointer(&w->error));
+        return false;
+    }
+    return true;
+}
+
+void
+ts_jsonl_writer_free(ts_jsonl_writer *w)
+{
+    if (w == NULL)
+        return;
+    if (w->temp != NULL) {
+        fclose(w->temp);
+        g_unlink(w->temp_path);
+    }
+    g_free(w->temp_buffer);
+    g_free(w->dir);
+    g_free(w->temp_path);
+    g_free(w->final_path);
+    g_array_unref(w->lines);
+    g_string_free(w->line, TRUE);
+    g_clear_error(&w->error);
+    g_free(w);
+}
