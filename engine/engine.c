@@ -1,2 +1,381 @@
-/* stub: to be written */
-typedef int ts_stub_engine;
+/*
+ * engine.c — the glue: frames in, sessions out.
+ *
+ * For each frame: decode down to TCP, find the connection by 4-tuple, decide
+ * whether the segment starts a new session (Wireshark's rule: a SYN without
+ * ACK whose sequence number differs from the base already seen in that
+ * direction), hand it to the session, and retire sessions that are over.
+ *
+ * Lifetimes: an open session lives in the flow table. Once closed (both FINs
+ * or a RST) it lingers `close_linger` seconds of capture time to absorb late
+ * packets, then is finished and replaced by a small tombstone that keeps
+ * counting late packets (without creating a new stream, as Wireshark would
+ * not) for TS_TOMBSTONE_SECONDS. With idle_timeout > 0, open sessions idle
+ * that long are finished too. "Now" is the largest timestamp seen so far.
+ */
+#include "capture.h"
+#include "decode.h"
+#include "flow_table.h"
+#include "session.h"
+
+#include <string.h>
+
+#define TS_TOMBSTONE_SECONDS 600.0
+#define NS_PER_S 1000000000.0
+
+enum { QUEUE_NONE = 0, QUEUE_OPEN, QUEUE_CLOSING };
+
+/* What remains of a finished session on its 4-tuple. */
+typedef struct {
+    ts_flow_key key;
+    bool ws_base_set[2]; /* indexed by "sender is endpoint a" */
+    uint32_t ws_base[2];
+    int64_t finished_ns;
+    GList link;
+} tombstone;
+
+struct ts_engine {
+    ts_options opts;
+    ts_callbacks cb;
+    ts_session_env env;
+    ts_flow_table *flows;
+    ts_flow_table *tombs;
+    GQueue open;    /* sessions by last activity (only with idle_timeout) */
+    GQueue closing; /* closed sessions, oldest close first */
+    GQueue tomb_fifo;
+    uint64_t next_stream;
+    int64_t now_ns;
+    bool finished;
+    ts_stats stats;
+    GPtrArray *warnings; /* char*, NULL-terminated view built on demand */
+};
+
+void
+ts_options_init(ts_options *opts)
+{
+    memset(opts, 0, sizeof *opts);
+    opts->overlap = TS_OVERLAP_FIRST;
+    opts->max_buffered_bytes = (size_t)64 << 20;
+    opts->max_anomalies = 1000;
+    opts->idle_timeout = 0;
+    opts->close_linger = 60;
+}
+
+ts_engine *
+ts_engine_new(const ts_options *opts, const ts_callbacks *cb, void *user)
+{
+    ts_engine *e = g_new0(ts_engine, 1);
+    if (opts != NULL)
+        e->opts = *opts;
+    else
+        ts_options_init(&e->opts);
+    if (e->opts.max_buffered_bytes == 0)
+        e->opts.max_buffered_bytes = (size_t)64 << 20;
+    if (cb != NULL)
+        e->cb = *cb;
+    e->env.opts = &e->opts;
+    e->env.cb = &e->cb;
+    e->env.user = user;
+    uint64_t seed = ((uint64_t)g_random_int() << 32) | g_random_int();
+    e->flows = ts_flow_table_new(seed);
+    e->tombs = ts_flow_table_new(seed ^ 0x5bd1e995u);
+    g_queue_init(&e->open);
+    g_queue_init(&e->closing);
+    g_queue_init(&e->tomb_fifo);
+    e->warnings = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(e->warnings, NULL);
+    return e;
+}
+
+static void
+add_warning(ts_engine *e, const char *msg)
+{
+    /* keep the array NULL-terminated */
+    e->warnings->pdata[e->warnings->len - 1] = g_strdup(msg);
+    g_ptr_array_add(e->warnings, NULL);
+}
+
+const char *const *
+ts_engine_warnings(const ts_engine *e, size_t *n)
+{
+    if (n != NULL)
+        *n = e->warnings->len - 1;
+    return (const char *const *)e->warnings->pdata;
+}
+
+const ts_stats *
+ts_engine_stats(const ts_engine *e)
+{
+    return &e->stats;
+}
+
+/* ---- session lifetimes ------------------------------------------------ */
+
+static void
+queue_leave(ts_engine *e, ts_session *s)
+{
+    if (s->queue == QUEUE_OPEN)
+        g_queue_unlink(&e->open, &s->link);
+    else if (s->queue == QUEUE_CLOSING)
+        g_queue_unlink(&e->closing, &s->link);
+    s->queue = QUEUE_NONE;
+}
+
+static void
+tombstone_drop(ts_engine *e, tombstone *t)
+{
+    ts_flow_table_remove(e->tombs, &t->key);
+    g_queue_unlink(&e->tomb_fifo, &t->link);
+    g_free(t);
+}
+
+/* Finishes `s`, removes it from the table, and leaves a tombstone if asked. */
+static void
+retire(ts_engine *e, ts_session *s, ts_close_reason reason, bool leave_tombstone)
+{
+    queue_leave(e, s);
+    ts_flow_table_remove(e->flows, &s->key);
+    if (leave_tombstone) {
+        tombstone *old = ts_flow_table_lookup(e->tombs, &s->key);
+        if (old != NULL)
+            tombstone_drop(e, old);
+        tombstone *t = g_new0(tombstone, 1);
+        t->key = s->key;
+        for (int d = 0; d < 2; d++) {
+            int a_index = (d == TS_FROM_CLIENT) == s->client_is_a ? 1 : 0;
+            t->ws_base_set[a_index] = s->dir[d].ws_base_set;
+            t->ws_base[a_index] = s->dir[d].ws_base;
+        }
+        t->finished_ns = e->now_ns;
+        t->link.data = t;
+        ts_flow_table_insert(e->tombs, &t->key, t);
+        g_queue_push_tail_link(&e->tomb_fifo, &t->link);
+    }
+    ts_session_finish(s, reason);
+    ts_session_free(s);
+}
+
+/* Finishes sessions whose time is up (capture time). */
+static void
+expire(ts_engine *e)
+{
+    int64_t linger_ns = (int64_t)(e->opts.close_linger * NS_PER_S);
+    GList *l;
+    while ((l = g_queue_peek_head_link(&e->closing)) != NULL) {
+        ts_session *s = l->data;
+        if (e->now_ns - s->closed_ns < linger_ns)
+            break;
+        retire(e, s, s->close_reason, true);
+    }
+    if (e->opts.idle_timeout > 0) {
+        int64_t idle_ns = (int64_t)(e->opts.idle_timeout * NS_PER_S);
+        while ((l = g_queue_peek_head_link(&e->open)) != NULL) {
+            ts_session *s = l->data;
+            if (e->now_ns - s->end_ns < idle_ns)
+                break;
+            retire(e, s, TS_CLOSE_IDLE, true);
+        }
+    }
+    int64_t tomb_ns = (int64_t)(TS_TOMBSTONE_SECONDS * NS_PER_S);
+    while ((l = g_queue_peek_head_link(&e->tomb_fifo)) != NULL) {
+        tombstone *t = l->data;
+        if (e->now_ns - t->finished_ns < tomb_ns)
+            break;
+        tombstone_drop(e, t);
+    }
+}
+
+/* ---- segments ------------------------------------------------------- */
+
+/* Picks the sender's role for a packet that opens a session. */
+static bool
+sender_is_client(const ts_decoded *seg, bool *inferred)
+{
+    uint8_t synack = seg->flags & (TS_TCP_SYN | TS_TCP_ACK);
+    *inferred = false;
+    if (synack == TS_TCP_SYN)
+        return true;
+    if (synack == (TS_TCP_SYN | TS_TCP_ACK))
+        return false;
+    /* no handshake: the lower port is the server's; on a tie, the first
+       packet goes from client to server */
+    *inferred = true;
+    return seg->src_port != seg->dst_port ? seg->src_port > seg->dst_port : true;
+}
+
+static ts_session *
+open_session(ts_engine *e, const ts_flow_key *key, const ts_decoded *seg, uint64_t frame,
+             int64_t ts_ns)
+{
+    bool inferred;
+    bool client = sender_is_client(seg, &inferred);
+    ts_session *s = ts_session_new(&e->env, key, seg, client, e->next_stream++);
+    s->first_frame = frame;
+    s->start_ns = s->end_ns = ts_ns;
+    s->midstream = (seg->flags & (TS_TCP_SYN | TS_TCP_ACK)) != TS_TCP_SYN;
+    if (inferred)
+        ts_session_anomaly(s, TS_ANOMALY_ROLES_INFERRED, client ? TS_FROM_CLIENT : TS_FROM_SERVER,
+                           frame, 0, 0);
+    ts_flow_table_insert(e->flows, key, s);
+    if (e->opts.idle_timeout > 0) {
+        g_queue_push_tail_link(&e->open, &s->link);
+        s->queue = QUEUE_OPEN;
+    }
+    e->stats.sessions++;
+    if (e->cb.session_open != NULL)
+        e->cb.session_open(e->env.user, s);
+    return s;
+}
+
+/* A SYN (no ACK) from a direction whose base is known, with another ISN. */
+static bool
+starts_new_connection(const ts_decoded *seg, bool base_set, uint32_t base)
+{
+    return (seg->flags & (TS_TCP_SYN | TS_TCP_ACK)) == TS_TCP_SYN && base_set && seg->seq != base;
+}
+
+static void
+handle_segment(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_ns)
+{
+    ts_flow_key key;
+    bool src_is_a;
+    ts_flow_key_make(&key, seg->family, seg->src_addr, seg->src_port, seg->dst_addr, seg->dst_port,
+                     &src_is_a);
+    ts_session *s = ts_flow_table_lookup(e->flows, &key);
+    if (s == NULL) {
+        tombstone *t = ts_flow_table_lookup(e->tombs, &key);
+        if (t != NULL) {
+            int i = src_is_a ? 1 : 0;
+            if (!starts_new_connection(seg, t->ws_base_set[i], t->ws_base[i])) {
+                e->stats.late_packets++;
+                return;
+            }
+            tombstone_drop(e, t);
+        }
+    } else {
+        ts_direction from = src_is_a == s->client_is_a ? TS_FROM_CLIENT : TS_FROM_SERVER;
+        if (starts_new_connection(seg, s->dir[from].ws_base_set, s->dir[from].ws_base)) {
+            retire(e, s, TS_CLOSE_REUSED, false);
+            s = NULL;
+        }
+    }
+    bool checksum_ok = !e->opts.verify_checksums || ts_tcp_checksum_ok(seg);
+    if (!checksum_ok)
+        e->stats.bad_checksums++;
+    if (s == NULL) {
+        if (!checksum_ok)
+            return;
+        s = open_session(e, &key, seg, frame, ts_ns);
+    }
+    ts_direction from = src_is_a == s->client_is_a ? TS_FROM_CLIENT : TS_FROM_SERVER;
+    if (!checksum_ok) {
+        ts_session_anomaly(s, TS_ANOMALY_BAD_CHECKSUM, from, frame, 0, 0);
+        return;
+    }
+    e->stats.tcp_segments++;
+    bool was_closed = s->closed;
+    ts_session_segment(s, from, seg, frame, ts_ns);
+    if (s->queue == QUEUE_OPEN) {
+        g_queue_unlink(&e->open, &s->link);
+        g_queue_push_tail_link(&e->open, &s->link);
+    }
+    if (s->closed && !was_closed) {
+        queue_leave(e, s);
+        s->closed_ns = e->now_ns;
+        g_queue_push_tail_link(&e->closing, &s->link);
+        s->queue = QUEUE_CLOSING;
+    }
+}
+
+static void
+feed(ts_engine *e, int linktype, const uint8_t *data, uint32_t caplen, int64_t ts_ns)
+{
+    uint64_t frame = ++e->stats.frames;
+    if (ts_ns > e->now_ns)
+        e->now_ns = ts_ns;
+    ts_decoded seg;
+    switch (ts_decode_frame(linktype, data, caplen, &seg)) {
+    case TS_DECODE_TCP: handle_segment(e, &seg, frame, ts_ns); break;
+    case TS_DECODE_NOT_IP: e->stats.not_ip++; break;
+    case TS_DECODE_NOT_TCP: e->stats.not_tcp++; break;
+    case TS_DECODE_FRAGMENT: e->stats.ip_fragments++; break;
+    case TS_DECODE_TRUNCATED: e->stats.truncated++; break;
+    case TS_DECODE_MALFORMED: e->stats.malformed++; break;
+    case TS_DECODE_UNSUPPORTED_LINK: e->stats.unsupported_link++; break;
+    }
+    if ((frame & 255) == 0 || e->closing.length > 0)
+        expire(e);
+}
+
+void
+ts_engine_feed(ts_engine *e, const ts_frame *frame)
+{
+    feed(e, frame->linktype, frame->data, frame->caplen, frame->ts_ns);
+}
+
+static void
+collect(void *value, void *user)
+{
+    g_ptr_array_add(user, value);
+}
+
+static gint
+by_stream(gconstpointer a, gconstpointer b)
+{
+    const ts_session *x = *(ts_session *const *)a, *y = *(ts_session *const *)b;
+    return x->stream < y->stream ? -1 : x->stream > y->stream;
+}
+
+void
+ts_engine_finish(ts_engine *e)
+{
+    if (e->finished)
+        return;
+    e->finished = true;
+    GPtrArray *all = g_ptr_array_new();
+    ts_flow_table_foreach(e->flows, collect, all);
+    g_ptr_array_sort(all, by_stream);
+    for (guint i = 0; i < all->len; i++)
+        retire(e, all->pdata[i], TS_CLOSE_END_OF_CAPTURE, false);
+    g_ptr_array_free(all, TRUE);
+}
+
+bool
+ts_engine_run_file(ts_engine *e, const char *path, GError **error)
+{
+    ts_capture *cap = ts_capture_open(path, error);
+    if (cap == NULL)
+        return false;
+    ts_capture_frame f;
+    int rc;
+    while ((rc = ts_capture_next(cap, &f, error)) == 1)
+        feed(e, f.linktype, f.data, f.caplen, f.ts_ns);
+    e->stats.bytes_read = ts_capture_offset(cap);
+    if (ts_capture_warning(cap) != NULL)
+        add_warning(e, ts_capture_warning(cap));
+    ts_capture_close(cap);
+    ts_engine_finish(e);
+    return rc == 0;
+}
+
+static void
+free_session(void *value, void *user)
+{
+    (void)user;
+    ts_session_free(value);
+}
+
+void
+ts_engine_free(ts_engine *e)
+{
+    if (e == NULL)
+        return;
+    ts_flow_table_foreach(e->flows, free_session, NULL);
+    ts_flow_table_free(e->flows);
+    GList *l;
+    while ((l = g_queue_pop_head_link(&e->tomb_fifo)) != NULL)
+        g_free(l->data);
+    ts_flow_table_free(e->tombs);
+    g_ptr_array_free(e->warnings, TRUE);
+    g_free(e);
+}

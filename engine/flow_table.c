@@ -1,2 +1,166 @@
-/* stub: to be written */
-typedef int ts_stub_flow_table;
+/*
+ * flow_table.c — open-addressing hash table of connections by 4-tuple.
+ *
+ * Slots hold a copy of the key, its hash and the value; an empty slot has a
+ * NULL value. Capacity is a power of two; the table grows at 3/4 load.
+ * Deletion shifts following entries back instead of leaving tombstones, so
+ * lookups never slow down after many connections come and go.
+ */
+#include "flow_table.h"
+
+#include <glib.h>
+#include <string.h>
+
+typedef struct {
+    ts_flow_key key;
+    uint64_t hash;
+    void *value; /* NULL: empty slot */
+} slot;
+
+struct ts_flow_table {
+    slot *slots;
+    size_t mask; /* capacity - 1 */
+    size_t count;
+    uint64_t seed;
+};
+
+void
+ts_flow_key_make(ts_flow_key *key, uint8_t family, const uint8_t *src_addr, uint16_t src_port,
+                 const uint8_t *dst_addr, uint16_t dst_port, bool *src_is_a)
+{
+    size_t alen = family == 6 ? 16 : 4;
+    int c = memcmp(src_addr, dst_addr, alen);
+    bool a_is_src = c < 0 || (c == 0 && src_port <= dst_port);
+    memset(key, 0, sizeof *key);
+    key->family = family;
+    memcpy(key->addr_a, a_is_src ? src_addr : dst_addr, alen);
+    memcpy(key->addr_b, a_is_src ? dst_addr : src_addr, alen);
+    key->port_a = a_is_src ? src_port : dst_port;
+    key->port_b = a_is_src ? dst_port : src_port;
+    *src_is_a = a_is_src;
+}
+
+static inline uint64_t
+mix(uint64_t h, uint64_t v)
+{
+    h ^= v;
+    h *= 0x9e3779b97f4a7c15ULL;
+    return h ^ (h >> 29);
+}
+
+static uint64_t
+key_hash(const ts_flow_table *t, const ts_flow_key *key)
+{
+    uint64_t words[sizeof(ts_flow_key) / 8];
+    memcpy(words, key, sizeof words);
+    uint64_t h = t->seed;
+    for (size_t i = 0; i < G_N_ELEMENTS(words); i++)
+        h = mix(h, words[i]);
+    return mix(h, h >> 32) | 1; /* never 0 */
+}
+
+G_STATIC_ASSERT(sizeof(ts_flow_key) % 8 == 0);
+
+ts_flow_table *
+ts_flow_table_new(uint64_t seed)
+{
+    ts_flow_table *t = g_new0(ts_flow_table, 1);
+    t->mask = 1023;
+    t->slots = g_new0(slot, t->mask + 1);
+    t->seed = seed;
+    return t;
+}
+
+void
+ts_flow_table_free(ts_flow_table *t)
+{
+    if (t == NULL)
+        return;
+    g_free(t->slots);
+    g_free(t);
+}
+
+static size_t
+find_slot(const ts_flow_table *t, const ts_flow_key *key, uint64_t hash)
+{
+    size_t i = hash & t->mask;
+    while (t->slots[i].value != NULL &&
+           (t->slots[i].hash != hash || memcmp(&t->slots[i].key, key, sizeof *key) != 0))
+        i = (i + 1) & t->mask;
+    return i;
+}
+
+void *
+ts_flow_table_lookup(const ts_flow_table *t, const ts_flow_key *key)
+{
+    return t->slots[find_slot(t, key, key_hash(t, key))].value;
+}
+
+static void
+grow(ts_flow_table *t)
+{
+    slot *old = t->slots;
+    size_t old_cap = t->mask + 1;
+    t->mask = old_cap * 2 - 1;
+    t->slots = g_new0(slot, t->mask + 1);
+    for (size_t i = 0; i < old_cap; i++) {
+        if (old[i].value == NULL)
+            continue;
+        size_t j = old[i].hash & t->mask;
+        while (t->slots[j].value != NULL)
+            j = (j + 1) & t->mask;
+        t->slots[j] = old[i];
+    }
+    g_free(old);
+}
+
+void
+ts_flow_table_insert(ts_flow_table *t, const ts_flow_key *key, void *value)
+{
+    g_assert(value != NULL);
+    if ((t->count + 1) * 4 > (t->mask + 1) * 3)
+        grow(t);
+    uint64_t hash = key_hash(t, key);
+    size_t i = find_slot(t, key, hash);
+    if (t->slots[i].value == NULL)
+        t->count++;
+    t->slots[i].key = *key;
+    t->slots[i].hash = hash;
+    t->slots[i].value = value;
+}
+
+bool
+ts_flow_table_remove(ts_flow_table *t, const ts_flow_key *key)
+{
+    size_t i = find_slot(t, key, key_hash(t, key));
+    if (t->slots[i].value == NULL)
+        return false;
+    /* backward-shift: move later entries of the same probe run into the hole */
+    size_t hole = i;
+    for (size_t j = (i + 1) & t->mask; t->slots[j].value != NULL; j = (j + 1) & t->mask) {
+        size_t home = t->slots[j].hash & t->mask;
+        /* can j's entry move to hole? only if its home is not in (hole, j] */
+        bool movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
+        if (movable) {
+            t->slots[hole] = t->slots[j];
+            hole = j;
+        }
+    }
+    t->slots[hole].value = NULL;
+    t->count--;
+    return true;
+}
+
+size_t
+ts_flow_table_size(const ts_flow_table *t)
+{
+    return t->count;
+}
+
+void
+ts_flow_table_foreach(const ts_flow_table *t, void (*fn)(void *value, void *user), void *user)
+{
+    for (size_t i = 0; i <= t->mask; i++)
+        if (t->slots[i].value != NULL)
+            fn(t->slots[i].value, user);
+}

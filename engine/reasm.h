@@ -1,1 +1,75 @@
-/* engine/reasm.h: to be written */
+/*
+ * reasm.h — reassembly of one direction of a TCP stream (internal).
+ *
+ * Works in 64-bit stream offsets (0 = first byte of application data). Data
+ * at the next expected offset is handed out at once without copying; data
+ * ahead of it is copied once into an ordered store until the hole before it
+ * is filled, declared missing on evidence (the receiver acknowledged past
+ * it), forced out by the memory cap, or flushed at the end. Overlapping bytes
+ * in the store are resolved by the overlap policy and every overlap whose
+ * bytes differ is reported. Bytes below the next expected offset (already
+ * delivered or declared missing) are handed to the sink's `old` callback,
+ * which owns the history needed to compare them.
+ */
+#ifndef TS_REASM_H
+#define TS_REASM_H
+
+#include "tcpsession.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Where the reassembler sends what it decides. `ctx` is the caller's. */
+typedef struct {
+    /* Bytes [offset, offset+len) are now in order; data is borrowed. */
+    void (*deliver)(void *ctx, uint64_t offset, const uint8_t *data, size_t len);
+    /* Bytes [offset, offset+len) will never be delivered. */
+    void (*gap)(void *ctx, uint64_t offset, uint64_t len);
+    /* Two copies of [offset, offset+len) in the store differ (first and last
+       differing byte included). */
+    void (*conflict)(void *ctx, uint64_t offset, uint64_t len);
+    /* Bytes below the next expected offset arrived again. */
+    void (*old)(void *ctx, uint64_t offset, const uint8_t *data, size_t len);
+    /* The store exceeded its cap; a hole was declared a gap early. */
+    void (*limit)(void *ctx, uint64_t offset, uint64_t len);
+    /* Buffered bytes [offset, offset+len) lie beyond the end (FIN) and were dropped. */
+    void (*beyond_end)(void *ctx, uint64_t offset, uint64_t len);
+} ts_reasm_sink;
+
+typedef struct ts_reasm {
+    uint64_t next;   /* next offset to deliver */
+    uint64_t acked;  /* highest offset the receiver acknowledged */
+    uint64_t end;    /* offset of the FIN, UINT64_MAX when unknown */
+    size_t buffered; /* bytes held in the store */
+    size_t cap;      /* most bytes the store may hold */
+    ts_overlap_policy policy;
+    struct ts_reasm_store *store; /* NULL while nothing is buffered */
+} ts_reasm;
+
+/** Prepares `r` for a direction whose next expected offset is 0. */
+void ts_reasm_init(ts_reasm *r, ts_overlap_policy policy, size_t cap);
+
+/** Releases buffered data without delivering it. */
+void ts_reasm_clear(ts_reasm *r);
+
+/** Adds the bytes of one segment at stream offset `offset`. Delivers what
+ *  becomes in order; may call any sink callback. `data` is borrowed. */
+void ts_reasm_add(ts_reasm *r, uint64_t offset, const uint8_t *data, size_t len,
+                  const ts_reasm_sink *sink, void *ctx);
+
+/** Records that the receiver acknowledged everything below `offset`; holes
+ *  below it before buffered data are declared gaps and the data after them
+ *  delivered. */
+void ts_reasm_ack(ts_reasm *r, uint64_t offset, const ts_reasm_sink *sink, void *ctx);
+
+/** Records the sender's FIN at `offset`: buffered bytes at or beyond it are
+ *  dropped (beyond_end). Only the first call has effect; returns false when
+ *  an end was already set at a different offset. */
+bool ts_reasm_set_end(ts_reasm *r, uint64_t offset, const ts_reasm_sink *sink, void *ctx);
+
+/** End of the session: delivers everything buffered, declaring each hole a
+ *  gap, then a final gap up to the FIN or the highest acknowledged offset
+ *  when those lie beyond the delivered bytes. */
+void ts_reasm_flush(ts_reasm *r, const ts_reasm_sink *sink, void *ctx);
+
+#endif /* TS_REASM_H */

@@ -1,1 +1,48 @@
-/* engine/seq.h: to be written */
+/*
+ * seq.h — TCP sequence-number arithmetic (internal, header only).
+ *
+ * TCP sequence numbers are 32-bit and wrap. The engine converts each one, at
+ * the edge, into a 64-bit "absolute" number chosen nearest to a reference it
+ * already knows, and from then on works with 64-bit stream offsets that never
+ * wrap. Absolute numbers start at 2^48 so that moving backwards never goes
+ * below zero.
+ */
+#ifndef TS_SEQ_H
+#define TS_SEQ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Where the first absolute sequence number of a direction is placed. */
+#define TS_SEQ_ABS_BASE ((uint64_t)1 << 48)
+
+/* Signed distance from b to a, modulo 2^32 (positive: a is after b). */
+static inline int32_t
+ts_seq_diff(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b);
+}
+
+/* True when a comes before b in sequence space. */
+static inline bool
+ts_seq_before(uint32_t a, uint32_t b)
+{
+    return ts_seq_diff(a, b) < 0;
+}
+
+/* Turns the 32-bit `seq` into the 64-bit absolute number nearest to `ref`
+ * (an absolute number); the result differs from ref by at most 2^31. */
+static inline uint64_t
+ts_seq_unwrap(uint32_t seq, uint64_t ref)
+{
+    return ref + (uint64_t)(int64_t)ts_seq_diff(seq, (uint32_t)ref);
+}
+
+/* The absolute number chosen for a direction's first known sequence number. */
+static inline uint64_t
+ts_seq_abs_start(uint32_t seq)
+{
+    return TS_SEQ_ABS_BASE + seq;
+}
+
+#endif /* TS_SEQ_H */

@@ -1,2 +1,567 @@
-/* stub: to be written */
-typedef int ts_stub_session;
+/*
+ * session.c — one TCP connection: sequence bookkeeping, what the reassembler
+ * decides turned into records and callbacks, and the public accessors.
+ *
+ * Stream offsets: offset 0 of a direction is the byte after its SYN when the
+ * SYN (or SYN-ACK) was seen; for a direction picked up mid-stream it is the
+ * first byte the other side acknowledged before this side's first packet, or
+ * else the first sequence number this side sent. Per packet, the ACK is
+ * applied first (it may release the other direction's data, which the
+ * receiver got before it answered), then the payload, then the FIN.
+ *
+ * Gotchas: chunk offsets and ts_session_payload() index delivered bytes with
+ * gaps left out; stream offsets include gaps. gap_index maps one to the other.
+ */
+#include "session.h"
+
+#include "seq.h"
+
+#include <string.h>
+
+/* Bytes of history kept per direction without keep_payload, to compare
+ * retransmissions with what was delivered. */
+#define TS_RING_SIZE 16384u
+
+/* Acknowledgements further than this beyond anything the peer sent are
+ * ignored as implausible (bogus ack fields would invent huge gaps). */
+#define TS_ACK_SLACK ((uint64_t)1 << 30)
+
+static const ts_reasm_sink session_sink;
+
+ts_session *
+ts_session_new(const ts_session_env *env, const ts_flow_key *key, const ts_decoded *seg,
+               bool sender_is_client, uint64_t stream)
+{
+    ts_session *s = g_new0(ts_session, 1);
+    s->env = env;
+    s->key = *key;
+    s->stream = stream;
+    size_t alen = seg->family == 6 ? 16 : 4;
+    ts_endpoint *snd = &s->ep[sender_is_client ? TS_FROM_CLIENT : TS_FROM_SERVER];
+    ts_endpoint *rcv = &s->ep[sender_is_client ? TS_FROM_SERVER : TS_FROM_CLIENT];
+    snd->family = rcv->family = seg->family;
+    memcpy(snd->addr, seg->src_addr, alen);
+    memcpy(rcv->addr, seg->dst_addr, alen);
+    snd->port = seg->src_port;
+    rcv->port = seg->dst_port;
+    const ts_endpoint *c = &s->ep[TS_FROM_CLIENT];
+    s->client_is_a = memcmp(c->addr, key->addr_a, alen) == 0 && c->port == key->port_a;
+    for (int d = 0; d < 2; d++)
+        ts_reasm_init(&s->dir[d].reasm, env->opts->overlap, env->opts->max_buffered_bytes);
+    s->link.data = s;
+    return s;
+}
+
+void
+ts_session_free(ts_session *s)
+{
+    if (s == NULL)
+        return;
+    for (int d = 0; d < 2; d++) {
+        ts_reasm_clear(&s->dir[d].reasm);
+        if (s->dir[d].payload != NULL)
+            g_byte_array_free(s->dir[d].payload, TRUE);
+        if (s->dir[d].gap_index != NULL)
+            g_array_free(s->dir[d].gap_index, TRUE);
+        g_free(s->dir[d].ring);
+    }
+    if (s->chunks != NULL)
+        g_array_free(s->chunks, TRUE);
+    if (s->gaps != NULL)
+        g_array_free(s->gaps, TRUE);
+    if (s->anomalies != NULL)
+        g_array_free(s->anomalies, TRUE);
+    g_free(s);
+}
+
+void
+ts_session_anomaly(ts_session *s, ts_anomaly_type type, ts_direction from, uint64_t frame,
+                   uint64_t offset, uint64_t length)
+{
+    if (s->anomalies == NULL)
+        s->anomalies = g_array_new(FALSE, FALSE, sizeof(ts_anomaly));
+    if (s->anomalies->len >= s->env->opts->max_anomalies) {
+        s->anomalies_dropped++;
+        return;
+    }
+    ts_anomaly a = {type, from, frame, offset, length};
+    g_array_append_val(s->anomalies, a);
+}
+
+/* ---- offsets and history -------------------------------------------- */
+
+/* Delivered-byte index of stream offset `off` (which is not inside a gap). */
+static uint64_t
+delivered_index(const ts_dir *d, uint64_t off)
+{
+    if (d->gap_index == NULL)
+        return off;
+    const ts_gap_entry *g = (const ts_gap_entry *)d->gap_index->data;
+    size_t lo = 0, hi = d->gap_index->len; /* first gap with offset >= off */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (g[mid].offset < off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return off;
+    return off - g[lo - 1].missing_before - g[lo - 1].length;
+}
+
+/* Is stream offset `off` inside a declared gap? Sets *until to where the
+ * current run (gap or not) ends, capped at `limit`. */
+static bool
+in_gap(const ts_dir *d, uint64_t off, uint64_t limit, uint64_t *until)
+{
+    *until = limit;
+    if (d->gap_index == NULL)
+        return false;
+    const ts_gap_entry *g = (const ts_gap_entry *)d->gap_index->data;
+    for (size_t i = 0; i < d->gap_index->len; i++) { /* gaps are few; linear is fine */
+        uint64_t gend = g[i].offset + g[i].length;
+        if (off < g[i].offset) {
+            if (g[i].offset < *until)
+                *until = g[i].offset;
+            return false;
+        }
+        if (off < gend) {
+            if (gend < *until)
+                *until = gend;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Pointer to delivered bytes [idx, idx+len) if still held, else NULL. */
+static uint8_t *
+history(ts_dir *d, uint64_t idx, uint64_t len)
+{
+    if (d->payload != NULL)
+        return idx + len <= d->payload->len ? d->payload->data + idx : NULL;
+    return NULL;
+}
+
+/* Compares bytes that arrived again with the delivered copy kept in the ring
+ * (no keep_payload). Reports the differing span, if the ring still holds it. */
+static void
+ring_compare(ts_session *s, ts_dir *d, uint64_t off, uint64_t idx, const uint8_t *data,
+             uint64_t len)
+{
+    if (d->ring == NULL || idx + len > d->delivered || d->delivered - idx > TS_RING_SIZE)
+        return;
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (uint64_t i = 0; i < len; i++) {
+        if (d->ring[(idx + i) % TS_RING_SIZE] != data[i]) {
+            if (lo == UINT64_MAX)
+                lo = i;
+            hi = i + 1;
+        }
+    }
+    if (lo != UINT64_MAX)
+        ts_session_anomaly(s, TS_ANOMALY_OVERLAP_CONFLICT, s->cur_dir, s->cur_frame, off + lo,
+                           hi - lo);
+}
+
+/* ---- the reassembler's sink ------------------------------------------ */
+
+static void
+sink_deliver(void *ctx, uint64_t offset, const uint8_t *data, size_t len)
+{
+    ts_session *s = ctx;
+    ts_dir *d = &s->dir[s->cur_dir];
+    const ts_options *o = s->env->opts;
+    uint64_t idx = d->delivered;
+    if (o->keep_payload) {
+        if (d->payload == NULL)
+            d->payload = g_byte_array_new();
+        g_byte_array_append(d->payload, data, (guint)len);
+        if (s->chunks == NULL)
+            s->chunks = g_array_new(FALSE, FALSE, sizeof(ts_chunk));
+        ts_chunk *last =
+            s->chunks->len ? &g_array_index(s->chunks, ts_chunk, s->chunks->len - 1) : NULL;
+        if (last != NULL && last->from == s->cur_dir && !d->chunk_break &&
+            last->offset + last->length == idx) {
+            last->length += len;
+        } else {
+            ts_chunk c = {s->cur_dir, idx, len, s->cur_frame, s->cur_ts};
+            g_array_append_val(s->chunks, c);
+        }
+    } else {
+        if (d->ring == NULL)
+            d->ring = g_malloc(TS_RING_SIZE);
+        size_t keep = len > TS_RING_SIZE ? TS_RING_SIZE : len;
+        for (size_t i = len - keep; i < len; i++)
+            d->ring[(idx + i) % TS_RING_SIZE] = data[i];
+    }
+    d->chunk_break = false;
+    d->delivered += len;
+    if (s->env->cb->data != NULL) {
+        ts_delivery dv = {s->cur_dir, offset, data, len, s->cur_frame, s->cur_ts};
+        s->env->cb->data(s->env->user, s, &dv);
+    }
+}
+
+static void
+sink_gap(void *ctx, uint64_t offset, uint64_t len)
+{
+    ts_session *s = ctx;
+    ts_dir *d = &s->dir[s->cur_dir];
+    if (d->gap_index == NULL)
+        d->gap_index = g_array_new(FALSE, FALSE, sizeof(ts_gap_entry));
+    ts_gap_entry e = {offset, len, d->missing};
+    g_array_append_val(d->gap_index, e);
+    d->missing += len;
+    d->chunk_break = true;
+    if (s->gaps == NULL)
+        s->gaps = g_array_new(FALSE, FALSE, sizeof(ts_gap));
+    ts_gap g = {s->cur_dir, offset, len};
+    g_array_append_val(s->gaps, g);
+    if (s->env->cb->gap != NULL)
+        s->env->cb->gap(s->env->user, s, &g);
+}
+
+static void
+sink_conflict(void *ctx, uint64_t offset, uint64_t len)
+{
+    ts_session *s = ctx;
+    ts_session_anomaly(s, TS_ANOMALY_OVERLAP_CONFLICT, s->cur_dir, s->cur_frame, offset, len);
+}
+
+static void
+sink_old(void *ctx, uint64_t offset, const uint8_t *data, size_t len)
+{
+    ts_session *s = ctx;
+    ts_dir *d = &s->dir[s->cur_dir];
+    uint64_t end = offset + len, run_end;
+    while (offset < end) {
+        if (in_gap(d, offset, end, &run_end)) {
+            ts_session_anomaly(s, TS_ANOMALY_LATE_DATA, s->cur_dir, s->cur_frame, offset,
+                               run_end - offset);
+        } else {
+            uint64_t idx = delivered_index(d, offset), n = run_end - offset;
+            uint8_t *old = history(d, idx, n);
+            if (old != NULL) {
+                if (memcmp(old, data, n) != 0) {
+                    uint64_t lo = 0, hi = n;
+                    while (old[lo] == data[lo])
+                        lo++;
+                    while (old[hi - 1] == data[hi - 1])
+                        hi--;
+                    ts_session_anomaly(s, TS_ANOMALY_OVERLAP_CONFLICT, s->cur_dir, s->cur_frame,
+                                       offset + lo, hi - lo);
+                    if (s->env->opts->overlap == TS_OVERLAP_LAST)
+                        memcpy(old + lo, data + lo, hi - lo);
+                }
+            } else {
+                ring_compare(s, d, offset, idx, data, n);
+            }
+        }
+        data += run_end - offset;
+        offset = run_end;
+    }
+}
+
+static void
+sink_limit(void *ctx, uint64_t offset, uint64_t len)
+{
+    ts_session *s = ctx;
+    ts_session_anomaly(s, TS_ANOMALY_BUFFER_LIMIT, s->cur_dir, s->cur_frame, offset, len);
+}
+
+static void
+sink_beyond_end(void *ctx, uint64_t offset, uint64_t len)
+{
+    ts_session *s = ctx;
+    ts_session_anomaly(s, TS_ANOMALY_DATA_AFTER_FIN, s->cur_dir, s->cur_frame, offset, len);
+}
+
+static const ts_reasm_sink session_sink = {
+    sink_deliver, sink_gap, sink_conflict, sink_old, sink_limit, sink_beyond_end,
+};
+
+/* ---- segments --------------------------------------------------------- */
+
+static void
+set_base(ts_dir *d, uint32_t seq)
+{
+    d->base_set = true;
+    d->base_abs = ts_seq_abs_start(seq);
+    d->ref_abs = d->base_abs;
+}
+
+/* Stream offset of sequence number `seq` in direction d (may be negative). */
+static int64_t
+stream_offset(const ts_dir *d, uint32_t seq)
+{
+    return (int64_t)(ts_seq_unwrap(seq, d->ref_abs) - d->base_abs);
+}
+
+static bool
+invalid_flags(uint8_t f)
+{
+    if ((f & TS_TCP_SYN) && (f & (TS_TCP_FIN | TS_TCP_RST)))
+        return true;
+    return (f & (TS_TCP_SYN | TS_TCP_ACK | TS_TCP_RST | TS_TCP_FIN)) == 0;
+}
+
+/* Learns sequence-number bases from this segment (ours and Wireshark's). */
+static void
+learn_bases(ts_session *s, ts_direction from, const ts_decoded *seg)
+{
+    ts_dir *d = &s->dir[from], *peer = &s->dir[!from];
+    bool syn = seg->flags & TS_TCP_SYN, ack = seg->flags & TS_TCP_ACK;
+    if (!d->ws_base_set) {
+        d->ws_base_set = true;
+        d->ws_base = syn ? seg->seq : seg->seq - 1;
+    }
+    if (ack && !peer->ws_base_set) {
+        peer->ws_base_set = true;
+        peer->ws_base = seg->ack - 1;
+    }
+    if (syn) {
+        if (!d->syn_seen) {
+            d->syn_seen = true;
+            d->isn = seg->seq;
+            if (!d->base_set)
+                set_base(d, seg->seq + 1);
+            else if (d->base_abs != ts_seq_unwrap(seg->seq + 1, d->ref_abs))
+                ts_session_anomaly(s, TS_ANOMALY_SYN_CONFLICT, from, s->cur_frame, 0, 0);
+        } else if (seg->seq != d->isn) {
+            ts_session_anomaly(s, TS_ANOMALY_SYN_CONFLICT, from, s->cur_frame, 0, 0);
+        }
+    }
+    if (!d->base_set) {
+        int32_t ahead = ts_seq_diff(seg->seq, d->peer_ack);
+        bool use_ack = d->peer_ack_seen && ahead > -(1 << 30) && ahead < (1 << 30);
+        set_base(d, use_ack ? d->peer_ack : seg->seq);
+    }
+}
+
+/* Applies the acknowledgement carried by a segment from `from` to the peer. */
+static void
+apply_ack(ts_session *s, ts_direction from, const ts_decoded *seg)
+{
+    ts_dir *peer = &s->dir[!from];
+    if (!peer->base_set) {
+        if (!peer->peer_ack_seen) {
+            peer->peer_ack_seen = true;
+            peer->peer_ack = seg->ack;
+        }
+        return;
+    }
+    int64_t off = stream_offset(peer, seg->ack);
+    int64_t sent = (int64_t)(peer->ref_abs - peer->base_abs);
+    if (off <= 0 || (uint64_t)off > (uint64_t)sent + TS_ACK_SLACK)
+        return;
+    s->cur_dir = !from;
+    ts_reasm_ack(&peer->reasm, (uint64_t)off, &session_sink, s);
+}
+
+void
+ts_session_segment(ts_session *s, ts_direction from, const ts_decoded *seg, uint64_t frame,
+                   int64_t ts_ns)
+{
+    ts_dir *d = &s->dir[from];
+    uint8_t f = seg->flags;
+    s->cur_frame = frame;
+    s->cur_ts = ts_ns;
+    s->packets++;
+    d->packets++;
+    if (ts_ns > s->end_ns)
+        s->end_ns = ts_ns;
+    if (invalid_flags(f))
+        ts_session_anomaly(s, TS_ANOMALY_INVALID_FLAGS, from, frame, 0, 0);
+    learn_bases(s, from, seg);
+    if (f & TS_TCP_ACK)
+        apply_ack(s, from, seg);
+
+    uint32_t data_seq = seg->seq + ((f & TS_TCP_SYN) ? 1 : 0);
+    int64_t off = stream_offset(d, data_seq);
+    uint64_t abs_end = ts_seq_unwrap(data_seq, d->ref_abs) + seg->payload_wire_len;
+    if (f & TS_TCP_RST) {
+        if (seg->payload_wire_len > 0)
+            ts_session_anomaly(s, TS_ANOMALY_RST_WITH_DATA, from, frame, off > 0 ? off : 0,
+                               seg->payload_wire_len);
+        s->closed = true;
+        s->close_reason = TS_CLOSE_RST;
+        return;
+    }
+    if (seg->payload_wire_len > 0) {
+        if (abs_end > d->ref_abs)
+            d->ref_abs = abs_end;
+        if (f & TS_TCP_SYN)
+            ts_session_anomaly(s, TS_ANOMALY_SYN_WITH_DATA, from, frame, off > 0 ? off : 0,
+                               seg->payload_wire_len);
+        if ((f & TS_TCP_URG) && seg->urgent > 0 && off + seg->urgent > 0)
+            ts_session_anomaly(s, TS_ANOMALY_URGENT_DATA, from, frame,
+                               (uint64_t)(off + seg->urgent - 1), 1);
+        if (seg->payload_len < seg->payload_wire_len)
+            ts_session_anomaly(s, TS_ANOMALY_SNAPLEN_CUT, from, frame,
+                               off + seg->payload_len > 0 ? off + seg->payload_len : 0,
+                               seg->payload_wire_len - seg->payload_len);
+        const uint8_t *data = seg->payload;
+        uint64_t len = seg->payload_len;
+        if (off < 0) {
+            uint64_t before = (uint64_t)-off < len ? (uint64_t)-off : len;
+            ts_session_anomaly(s, TS_ANOMALY_DATA_BEFORE_START, from, frame, 0, before);
+            data += before;
+            len -= before;
+            off += (int64_t)before;
+        }
+        if (len > 0) {
+            s->cur_dir = from;
+            ts_reasm_add(&d->reasm, (uint64_t)off, data, len, &session_sink, s);
+        }
+    }
+    if (f & TS_TCP_FIN) {
+        int64_t fin_off = off + seg->payload_wire_len;
+        if (fin_off >= 0) {
+            s->cur_dir = from;
+            if (!ts_reasm_set_end(&d->reasm, (uint64_t)fin_off, &session_sink, s))
+                ts_session_anomaly(s, TS_ANOMALY_FIN_CONFLICT, from, frame, (uint64_t)fin_off, 0);
+        }
+        d->fin_seen = true;
+        if (s->dir[!from].fin_seen && !s->closed) {
+            s->closed = true;
+            s->close_reason = TS_CLOSE_FIN;
+        }
+    }
+}
+
+void
+ts_session_finish(ts_session *s, ts_close_reason reason)
+{
+    if (s->done)
+        return;
+    s->done = true;
+    for (int d = 0; d < 2; d++) {
+        s->cur_dir = (ts_direction)d;
+        ts_reasm_flush(&s->dir[d].reasm, &session_sink, s);
+    }
+    if (!s->closed)
+        s->close_reason = reason;
+    if (s->env->cb->session_done != NULL)
+        s->env->cb->session_done(s->env->user, s);
+}
+
+/* ---- public accessors ----------------------------------------------- */
+
+uint64_t
+ts_session_stream(const ts_session *s)
+{
+    return s->stream;
+}
+
+const ts_endpoint *
+ts_session_client(const ts_session *s)
+{
+    return &s->ep[TS_FROM_CLIENT];
+}
+
+const ts_endpoint *
+ts_session_server(const ts_session *s)
+{
+    return &s->ep[TS_FROM_SERVER];
+}
+
+int64_t
+ts_session_start_ns(const ts_session *s)
+{
+    return s->start_ns;
+}
+
+int64_t
+ts_session_end_ns(const ts_session *s)
+{
+    return s->end_ns;
+}
+
+uint64_t
+ts_session_first_frame(const ts_session *s)
+{
+    return s->first_frame;
+}
+
+uint64_t
+ts_session_packets(const ts_session *s)
+{
+    return s->packets;
+}
+
+bool
+ts_session_midstream(const ts_session *s)
+{
+    return s->midstream;
+}
+
+ts_close_reason
+ts_session_close_reason(const ts_session *s)
+{
+    return s->close_reason;
+}
+
+uint64_t
+ts_session_bytes(const ts_session *s, ts_direction from)
+{
+    return s->dir[from].delivered;
+}
+
+uint64_t
+ts_session_missing_bytes(const ts_session *s, ts_direction from)
+{
+    return s->dir[from].missing;
+}
+
+const uint8_t *
+ts_session_payload(const ts_session *s, ts_direction from, size_t *len)
+{
+    const GByteArray *p = s->dir[from].payload;
+    if (p == NULL) {
+        *len = 0;
+        return s->env->opts->keep_payload ? (const uint8_t *)"" : NULL;
+    }
+    *len = p->len;
+    return p->data;
+}
+
+const ts_chunk *
+ts_session_chunks(const ts_session *s, size_t *n)
+{
+    *n = s->chunks != NULL ? s->chunks->len : 0;
+    return s->chunks != NULL ? (const ts_chunk *)s->chunks->data : NULL;
+}
+
+const ts_gap *
+ts_session_gaps(const ts_session *s, size_t *n)
+{
+    *n = s->gaps != NULL ? s->gaps->len : 0;
+    return s->gaps != NULL ? (const ts_gap *)s->gaps->data : NULL;
+}
+
+const ts_anomaly *
+ts_session_anomalies(const ts_session *s, size_t *n)
+{
+    *n = s->anomalies != NULL ? s->anomalies->len : 0;
+    return s->anomalies != NULL ? (const ts_anomaly *)s->anomalies->data : NULL;
+}
+
+uint64_t
+ts_session_anomalies_dropped(const ts_session *s)
+{
+    return s->anomalies_dropped;
+}
+
+void *
+ts_session_get_user(const ts_session *s)
+{
+    return s->user;
+}
+
+void
+ts_session_set_user(ts_session *s, void *user)
+{
+    s->user = user;
+}

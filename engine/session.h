@@ -1,1 +1,104 @@
-/* engine/session.h: to be written */
+/*
+ * session.h — one TCP connection's state (internal).
+ *
+ * A session owns the reassembly state of both directions, what was learned
+ * about the handshake (initial sequence numbers, roles), and what it records
+ * for the caller: delivered bytes and the exchange order (with
+ * keep_payload), gaps and anomalies. session.c turns the reassembler's
+ * decisions into those records and into the caller's callbacks; engine.c
+ * decides which session a packet belongs to and when a session ends.
+ */
+#ifndef TS_SESSION_H
+#define TS_SESSION_H
+
+#include "decode.h"
+#include "flow_table.h"
+#include "reasm.h"
+#include "tcpsession.h"
+
+/* What the engine shares with its sessions. */
+typedef struct {
+    const ts_options *opts;
+    const ts_callbacks *cb;
+    void *user;
+} ts_session_env;
+
+/* One direction of a session (data sent by one side). */
+typedef struct {
+    ts_reasm reasm;
+    bool base_set; /* stream offsets are known */
+    bool syn_seen; /* this side's SYN (or SYN-ACK) was seen */
+    bool fin_seen;
+    bool peer_ack_seen; /* the other side acknowledged something before
+                           this side's first packet */
+    bool ws_base_set;   /* Wireshark's base sequence number (reuse rule) */
+    uint32_t ws_base;
+    uint32_t peer_ack; /* first acknowledgement seen for this side */
+    uint32_t isn;
+    uint64_t base_abs;  /* absolute sequence number of stream offset 0 */
+    uint64_t ref_abs;   /* reference for unwrapping sequence numbers */
+    uint64_t delivered; /* bytes delivered (gaps not counted) */
+    uint64_t missing;   /* bytes declared missing */
+    uint64_t packets;
+    bool chunk_break;    /* next delivery starts a new chunk */
+    GByteArray *payload; /* keep_payload: every delivered byte */
+    GArray *gap_index;   /* ts_gap_entry, ascending offsets */
+    uint8_t *ring;       /* !keep_payload: the last delivered bytes */
+} ts_dir;
+
+/* A gap with the number of missing bytes before it, for offset mapping. */
+typedef struct {
+    uint64_t offset;
+    uint64_t length;
+    uint64_t missing_before;
+} ts_gap_entry;
+
+struct ts_session {
+    ts_flow_key key;
+    ts_endpoint ep[2]; /* [TS_FROM_CLIENT] client, [TS_FROM_SERVER] server */
+    bool client_is_a;  /* the client is endpoint a of the key */
+    bool midstream;
+    bool closed; /* both FINs or a RST seen */
+    bool done;   /* finished, waiting to be freed */
+    ts_close_reason close_reason;
+    uint64_t stream;
+    uint64_t first_frame;
+    uint64_t packets;
+    int64_t start_ns, end_ns;
+    int64_t closed_ns;
+    ts_dir dir[2];
+    GArray *chunks;    /* ts_chunk (keep_payload) */
+    GArray *gaps;      /* ts_gap */
+    GArray *anomalies; /* ts_anomaly */
+    uint64_t anomalies_dropped;
+    void *user;
+    GList link; /* in the engine's open or closing queue */
+    int queue;  /* which queue link is in (engine's business) */
+    const ts_session_env *env;
+    /* the packet being processed */
+    ts_direction cur_dir;
+    uint64_t cur_frame;
+    int64_t cur_ts;
+};
+
+/** Creates a session for a packet from src to dst; `sender_is_client` says
+ *  which side the sender plays. The caller owns the result (ts_session_free). */
+ts_session *ts_session_new(const ts_session_env *env, const ts_flow_key *key, const ts_decoded *seg,
+                           bool sender_is_client, uint64_t stream);
+
+/** Processes one TCP segment of this session coming from side `from`. */
+void ts_session_segment(ts_session *s, ts_direction from, const ts_decoded *seg, uint64_t frame,
+                        int64_t ts_ns);
+
+/** Records an anomaly (respecting max_anomalies). */
+void ts_session_anomaly(ts_session *s, ts_anomaly_type type, ts_direction from, uint64_t frame,
+                        uint64_t offset, uint64_t length);
+
+/** Flushes both directions (declaring remaining holes gaps), sets the close
+ *  reason (a FIN or RST close is kept) and calls session_done. */
+void ts_session_finish(ts_session *s, ts_close_reason reason);
+
+/** Frees the session and everything it owns. */
+void ts_session_free(ts_session *s);
+
+#endif /* TS_SESSION_H */
