@@ -31,7 +31,7 @@
 
 typedef struct {
     char *path[2];      /* file of each direction (index = ts_direction) */
-    GByteArray *buf[2]; /* bytes not yet written */
+    GByteArray *buf[2]; /* bytes not yet written; NULL when none */
     bool created[2];    /* the file was created (truncated) by this run */
     GList link;         /* in ts_tcpflow_writer.live */
 } flow_state;
@@ -137,11 +137,13 @@ static void
 flush_direction(ts_tcpflow_writer *w, flow_state *st, int dir)
 {
     GByteArray *buf = st->buf[dir];
-    if (buf->len == 0)
+    if (buf == NULL)
         return;
     write_file(w, st, dir, buf->data, buf->len);
     w->buffered -= buf->len;
-    g_byte_array_set_size(buf, 0);
+    /* Release the memory: most sessions never need their buffer again. */
+    g_byte_array_unref(buf);
+    st->buf[dir] = NULL;
 }
 
 static void
@@ -178,8 +180,6 @@ state_new(ts_tcpflow_writer *w, ts_session *s)
         g_build_filename(w->dir, ts_tcpflow_file_name(client, server, k, name), NULL);
     st->path[TS_FROM_SERVER] =
         g_build_filename(w->dir, ts_tcpflow_file_name(server, client, k, name), NULL);
-    st->buf[0] = g_byte_array_new();
-    st->buf[1] = g_byte_array_new();
     st->link.data = st;
     g_queue_push_tail_link(&w->live, &st->link);
     ts_session_set_user(s, st);
@@ -191,8 +191,10 @@ state_free(ts_tcpflow_writer *w, flow_state *st)
 {
     g_queue_unlink(&w->live, &st->link);
     for (int dir = 0; dir < 2; dir++) {
-        w->buffered -= st->buf[dir]->len;
-        g_byte_array_unref(st->buf[dir]);
+        if (st->buf[dir] != NULL) {
+            w->buffered -= st->buf[dir]->len;
+            g_byte_array_unref(st->buf[dir]);
+        }
         g_free(st->path[dir]);
     }
     g_free(st);
@@ -214,12 +216,14 @@ ts_tcpflow_writer_data(ts_tcpflow_writer *w, ts_session *s, const ts_delivery *d
     int dir = d->from == TS_FROM_CLIENT ? 0 : 1;
     if (d->length == 0 || w->error != NULL)
         return;
-    GByteArray *buf = st->buf[dir];
     if (d->length >= FLUSH_THRESHOLD) {
         flush_direction(w, st, dir);
         write_file(w, st, dir, d->data, d->length); /* big delivery: no copy */
         return;
     }
+    if (st->buf[dir] == NULL)
+        st->buf[dir] = g_byte_array_sized_new(MAX((guint)d->length, 4096u));
+    GByteArray *buf = st->buf[dir];
     g_byte_array_append(buf, d->data, (guint)d->length);
     w->buffered += d->length;
     if (buf->len >= FLUSH_THRESHOLD)

@@ -183,24 +183,25 @@ EOF
         echo "SKIP: tshark not found; follow comparison skipped"
     fi
 
-    # tcpflow format: two files named like tcpflow's, holding the same bytes.
+    # tcpflow format: one file per direction that delivered bytes, named like
+    # tcpflow's. The server of simple_test.pcap sends no payload (tcpflow 1.6.1
+    # writes 4 bytes for it anyway: Ethernet trailer bytes), so one file only.
     run extract -q -o "$tmp/flow" --format tcpflow "$simple"
     expect_rc "extract --format tcpflow" 0
     dir="$tmp/flow/simple_test"
     c2s="$dir/100.001.021.181.07201-200.001.009.163.00080"
-    s2c="$dir/200.001.009.163.00080-100.001.021.181.07201"
     nfiles=$(find "$dir" -type f | wc -l)
-    if [ "$nfiles" -eq 2 ] && [ -f "$c2s" ] && [ -f "$s2c" ]; then
+    if [ "$nfiles" -eq 1 ] && [ -f "$c2s" ] && [ "${sbytes:-x}" = 0 ]; then
         ok "tcpflow file names"
     else
-        fail "tcpflow file names: $(ls "$dir" 2>&1 | tr '\n' ' ')"
+        fail "tcpflow file names: $(find "$dir" -type f | tr '\n' ' ')"
     fi
     if [ -s "$tmp/err" ]; then fail "--quiet printed: $(head -c 200 "$tmp/err")"; else ok "--quiet is quiet"; fi
     fmd5() { python3 -c 'import hashlib,sys; print(hashlib.md5(open(sys.argv[1],"rb").read()).hexdigest())' "$1" 2>/dev/null; }
-    if [ "$(fmd5 "$c2s")" = "${cmd5:-x}" ] && [ "$(fmd5 "$s2c")" = "${smd5:-x}" ]; then
-        ok "tcpflow files match client_md5/server_md5"
+    if [ "$(fmd5 "$c2s")" = "${cmd5:-x}" ]; then
+        ok "tcpflow file matches client_md5"
     else
-        fail "tcpflow file md5s differ from the jsonl md5s"
+        fail "tcpflow file md5 differs from client_md5"
     fi
 
     # --format none writes nothing.
@@ -274,7 +275,7 @@ EOF
     if [ -f "$merged/100.001.021.181.07201-200.001.009.163.00080c1" ]; then
         ok "second session on a 4-tuple gets the c1 suffix"
     else
-        fail "no c1 file for the reused 4-tuple: $(ls "$merged" 2>&1 | tr '\n' ' ')"
+        fail "no c1 file for the reused 4-tuple: $(find "$merged" -type f | tr '\n' ' ')"
     fi
 
     # A good capture after a bad one is still processed; the status is 1.
