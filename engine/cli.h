@@ -31,12 +31,13 @@ int ts_cmd_extract(int argc, char **argv);
 /** Runs `tcpsession ls`; argv[0] is "ls". Returns the exit status. */
 int ts_cmd_ls(int argc, char **argv);
 
-/** Parses the command-line options of one subcommand into `entries`' targets;
- *  on error prints the message and a hint to stderr and returns false. The
- *  remaining (positional) arguments are returned in *rest (NULL-terminated,
- *  free with g_strfreev). */
+/** Parses the command-line options of one subcommand into `entries`' targets
+ *  (`summary` and `description` frame its --help text) and returns true with the positional
+ * arguments in *rest (NULL-terminated, free with g_strfreev); returns false with the exit status in
+ * *status after printing --help (0) or a usage error (2). */
 bool ts_cli_parse(const char *command, const char *parameter, const char *summary,
-                  const GOptionEntry *entries, int argc, char **argv, char ***rest);
+                  const char *description, const GOptionEntry *entries, int argc, char **argv,
+                  char ***rest, int *status);
 
 /** Prints the engine's warnings to stderr, each prefixed with "warning: ". */
 void ts_cli_print_warnings(const ts_engine *engine);

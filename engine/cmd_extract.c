@@ -199,6 +199,21 @@ capture_dir(const char *outdir, const char *capture, GHashTable *used)
     return g_build_filename(outdir, name, NULL);
 }
 
+static const char extract_description[] =
+    "Each capture's output goes to DIR/STEM/, STEM being its file name without\n"
+    "\".gz\" and without its extension (a/b/x.pcap.gz -> DIR/x/); a STEM used\n"
+    "by an earlier capture of the same run becomes STEM-2, STEM-3...\n"
+    "\n"
+    "Formats:\n"
+    "  jsonl    sessions.jsonl: one JSON object per session, sorted by stream, with\n"
+    "           endpoints, times, byte counts, md5s, messages (hex), gaps, anomalies\n"
+    "  tcpflow  one file per direction with data, named like tcpflow 1.6.1's\n"
+    "           (SRCIP.SPORT-DSTIP.DPORT[cN]); unlike tcpflow, holes are not\n"
+    "           zero-filled: a file holds exactly the bytes delivered\n"
+    "  none     nothing written, summary only\n"
+    "\n"
+    "Exit status: 0 success, 1 a capture could not be read or written, 2 usage error.";
+
 int
 ts_cmd_extract(int argc, char **argv)
 {
@@ -222,10 +237,11 @@ ts_cmd_extract(int argc, char **argv)
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     g_auto(GStrv) captures = NULL;
+    int status = TS_EXIT_OK;
     if (!ts_cli_parse("extract", "CAPTURE...",
-                      "Extracts the bytes each side of every TCP connection delivered.", entries,
-                      argc, argv, &captures))
-        return TS_EXIT_USAGE;
+                      "Extracts the bytes each side of every TCP connection delivered.",
+                      extract_description, entries, argc, argv, &captures, &status))
+        return status;
 
     extract_config cfg = {.outdir = outdir != NULL ? outdir : "tcpsession-out",
                           .format = FORMAT_JSONL,
@@ -250,7 +266,6 @@ ts_cmd_extract(int argc, char **argv)
     }
 
     g_autoptr(GHashTable) used = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    int status = TS_EXIT_OK;
     for (char **capture = captures; *capture != NULL; capture++) {
         g_autofree char *dir = capture_dir(cfg.outdir, *capture, used);
         if (!extract_capture(&cfg, *capture, dir))

@@ -191,9 +191,13 @@ ts_cmd_ls(int argc, char **argv)
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     g_auto(GStrv) captures = NULL;
+    int status = TS_EXIT_OK;
     if (!ts_cli_parse("ls", "CAPTURE", "Lists the TCP sessions of a capture, in stream order.",
-                      entries, argc, argv, &captures))
-        return TS_EXIT_USAGE;
+                      "Columns: stream number, client and server (the client sent the SYN),\n"
+                      "start time (UTC), duration, packets, bytes delivered by each side and\n"
+                      "anomalies. --json adds midstream, gaps and close reason.",
+                      entries, argc, argv, &captures, &status))
+        return status;
     if (captures[0] == NULL || captures[1] != NULL) {
         fprintf(stderr, "tcpsession: %s\nTry 'tcpsession ls --help' for more information.\n",
                 captures[0] == NULL ? "no capture given" : "ls takes exactly one capture");

@@ -23,14 +23,25 @@ print_usage(FILE *out)
 
 bool
 ts_cli_parse(const char *command, const char *parameter, const char *summary,
-             const GOptionEntry *entries, int argc, char **argv, char ***rest)
+             const char *description, const GOptionEntry *entries, int argc, char **argv,
+             char ***rest, int *status)
 {
     g_autofree char *prgname = g_strdup_printf("tcpsession %s", command);
     g_set_prgname(prgname);
 
+    /* --help is handled here rather than by GLib so the text is written as
+     * UTF-8 whatever the locale (GLib would turn "OPTION…" into "OPTION?"). */
+    gboolean want_help = FALSE;
+    const GOptionEntry help_entries[] = {
+        {"help", 'h', 0, G_OPTION_ARG_NONE, &want_help, "Show this help", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
     g_autoptr(GOptionContext) context = g_option_context_new(parameter);
     g_option_context_set_summary(context, summary);
+    g_option_context_set_description(context, description);
+    g_option_context_set_help_enabled(context, FALSE);
     g_option_context_add_main_entries(context, entries, NULL);
+    g_option_context_add_main_entries(context, help_entries, NULL);
 
     /* parse_strv wants an array it may rearrange and free: give it a copy. */
     char **args = g_new0(char *, (gsize)argc + 1);
@@ -41,6 +52,14 @@ ts_cli_parse(const char *command, const char *parameter, const char *summary,
         fprintf(stderr, "tcpsession: %s\n", error->message);
         fprintf(stderr, "Try 'tcpsession %s --help' for more information.\n", command);
         g_strfreev(args);
+        *status = TS_EXIT_USAGE;
+        return false;
+    }
+    if (want_help) {
+        g_autofree char *help = g_option_context_get_help(context, TRUE, NULL);
+        fputs(help, stdout);
+        g_strfreev(args);
+        *status = TS_EXIT_OK;
         return false;
     }
 
