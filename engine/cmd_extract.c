@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -151,7 +152,10 @@ parse_size(const char *text, size_t *size)
     char *end = NULL;
     if (!g_ascii_isdigit(text[0]))
         return false;
+    errno = 0;
     guint64 value = g_ascii_strtoull(text, &end, 10);
+    if (errno != 0)
+        return false;
     unsigned shift = 0;
     switch (g_ascii_toupper(*end)) {
     case 'K': shift = 10; break;
