@@ -20,6 +20,8 @@ typedef struct piece {
     uint64_t seg_start; /* segment these bytes came from (Linux policy) */
     uint32_t seg_len;
     uint32_t len;
+    uint64_t frame; /* packet that carried the bytes */
+    int64_t ts_ns;
     uint8_t data[];
 } piece;
 
@@ -35,10 +37,19 @@ offset_compare(gconstpointer a, gconstpointer b, gpointer unused)
     return x < y ? -1 : x > y;
 }
 
+/* The packet being added (pieces remember where their bytes came from). */
+typedef struct {
+    uint64_t frame;
+    int64_t ts_ns;
+} origin;
+
 static piece *
-piece_new(uint64_t off, const uint8_t *data, uint32_t len, uint64_t seg_start, uint32_t seg_len)
+piece_new(uint64_t off, const uint8_t *data, uint32_t len, uint64_t seg_start, uint32_t seg_len,
+          origin from)
 {
     piece *p = g_malloc(sizeof *p + len);
+    p->frame = from.frame;
+    p->ts_ns = from.ts_ns;
     p->off = off;
     p->len = len;
     p->seg_start = seg_start;
@@ -105,7 +116,8 @@ static piece *
 store_split(ts_reasm *r, piece *p, uint64_t at)
 {
     uint32_t keep = (uint32_t)(at - p->off);
-    piece *upper = piece_new(at, p->data + keep, p->len - keep, p->seg_start, p->seg_len);
+    origin from = {p->frame, p->ts_ns};
+    piece *upper = piece_new(at, p->data + keep, p->len - keep, p->seg_start, p->seg_len, from);
     r->buffered -= p->len - keep;
     p->len = keep;
     store_insert(r, upper);
@@ -119,7 +131,7 @@ drain(ts_reasm *r, const ts_reasm_sink *sink, void *ctx)
     piece *p;
     while ((p = store_first(r)) != NULL && p->off <= r->next) {
         /* pieces never start below next; equality is the only case */
-        sink->deliver(ctx, p->off, p->data, p->len);
+        sink->deliver(ctx, p->off, p->data, p->len, p->frame, p->ts_ns);
         r->next = p->off + p->len;
         store_remove(r, p);
     }
@@ -214,7 +226,7 @@ overlap_piece(ts_reasm *r, piece *p, uint64_t a, uint64_t b, const uint8_t *newd
 /* Inserts [off, off+len) (all at or above next) into the store. */
 static void
 store_add(ts_reasm *r, uint64_t off, const uint8_t *data, uint32_t len, uint64_t seg_start,
-          uint32_t seg_len, const ts_reasm_sink *sink, void *ctx)
+          uint32_t seg_len, origin from, const ts_reasm_sink *sink, void *ctx)
 {
     GTree *tree = store_tree(r);
     uint64_t end = off + len;
@@ -253,7 +265,7 @@ store_add(ts_reasm *r, uint64_t off, const uint8_t *data, uint32_t len, uint64_t
         uint64_t pend = p->off + p->len;
         if (cursor < p->off) {
             store_insert(r, piece_new(cursor, data + (cursor - off), (uint32_t)(p->off - cursor),
-                                      seg_start, seg_len));
+                                      seg_start, seg_len, from));
             cursor = p->off;
         }
         uint64_t b = pend < end ? pend : end;
@@ -262,15 +274,16 @@ store_add(ts_reasm *r, uint64_t off, const uint8_t *data, uint32_t len, uint64_t
     }
     if (cursor < end)
         store_insert(r, piece_new(cursor, data + (cursor - off), (uint32_t)(end - cursor),
-                                  seg_start, seg_len));
+                                  seg_start, seg_len, from));
     if (hits != NULL)
         g_ptr_array_free(hits, TRUE);
 }
 
 void
-ts_reasm_add(ts_reasm *r, uint64_t offset, const uint8_t *data, size_t len,
-             const ts_reasm_sink *sink, void *ctx)
+ts_reasm_add(ts_reasm *r, uint64_t offset, const uint8_t *data, size_t len, uint64_t frame,
+             int64_t ts_ns, const ts_reasm_sink *sink, void *ctx)
 {
+    const origin from = {frame, ts_ns};
     if (len == 0)
         return;
     const uint64_t seg_start = offset;
@@ -286,19 +299,19 @@ ts_reasm_add(ts_reasm *r, uint64_t offset, const uint8_t *data, size_t len,
             return;
     }
     if (r->end != UINT64_MAX && end > r->end) {
-        uint64_t from = offset > r->end ? offset : r->end;
-        sink->beyond_end(ctx, from, end - from);
+        uint64_t cut = offset > r->end ? offset : r->end;
+        sink->beyond_end(ctx, cut, end - cut);
         if (offset >= r->end)
             return;
         len = r->end - offset;
     }
     if (offset == r->next && r->store == NULL) {
         /* the common case: in order, nothing buffered — no copy */
-        sink->deliver(ctx, offset, data, len);
+        sink->deliver(ctx, offset, data, len, frame, ts_ns);
         r->next = offset + len;
         return;
     }
-    store_add(r, offset, data, (uint32_t)len, seg_start, seg_len, sink, ctx);
+    store_add(r, offset, data, (uint32_t)len, seg_start, seg_len, from, sink, ctx);
     drain(r, sink, ctx);
     apply_ack(r, sink, ctx);
     enforce_cap(r, sink, ctx);

@@ -21,8 +21,10 @@
 
 /* Where the reassembler sends what it decides. `ctx` is the caller's. */
 typedef struct {
-    /* Bytes [offset, offset+len) are now in order; data is borrowed. */
-    void (*deliver)(void *ctx, uint64_t offset, const uint8_t *data, size_t len);
+    /* Bytes [offset, offset+len) are now in order; data is borrowed. `frame`
+       and `ts_ns` are those of the packet that carried data[0]. */
+    void (*deliver)(void *ctx, uint64_t offset, const uint8_t *data, size_t len, uint64_t frame,
+                    int64_t ts_ns);
     /* Bytes [offset, offset+len) will never be delivered. */
     void (*gap)(void *ctx, uint64_t offset, uint64_t len);
     /* Two copies of [offset, offset+len) in the store differ (first and last
@@ -52,10 +54,11 @@ void ts_reasm_init(ts_reasm *r, ts_overlap_policy policy, size_t cap);
 /** Releases buffered data without delivering it. */
 void ts_reasm_clear(ts_reasm *r);
 
-/** Adds the bytes of one segment at stream offset `offset`. Delivers what
- *  becomes in order; may call any sink callback. `data` is borrowed. */
-void ts_reasm_add(ts_reasm *r, uint64_t offset, const uint8_t *data, size_t len,
-                  const ts_reasm_sink *sink, void *ctx);
+/** Adds the bytes of one segment at stream offset `offset`, carried by
+ *  packet `frame` at `ts_ns`. Delivers what becomes in order; may call any
+ *  sink callback. `data` is borrowed (copied only if it must wait). */
+void ts_reasm_add(ts_reasm *r, uint64_t offset, const uint8_t *data, size_t len, uint64_t frame,
+                  int64_t ts_ns, const ts_reasm_sink *sink, void *ctx);
 
 /** Records that the receiver acknowledged everything below `offset`; holes
  *  below it before buffered data are declared gaps and the data after them

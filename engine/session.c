@@ -168,7 +168,8 @@ ring_compare(ts_session *s, ts_dir *d, uint64_t off, uint64_t idx, const uint8_t
 /* ---- the reassembler's sink ------------------------------------------ */
 
 static void
-sink_deliver(void *ctx, uint64_t offset, const uint8_t *data, size_t len)
+sink_deliver(void *ctx, uint64_t offset, const uint8_t *data, size_t len, uint64_t frame,
+             int64_t ts_ns)
 {
     ts_session *s = ctx;
     ts_dir *d = &s->dir[s->cur_dir];
@@ -186,7 +187,7 @@ sink_deliver(void *ctx, uint64_t offset, const uint8_t *data, size_t len)
             last->offset + last->length == idx) {
             last->length += len;
         } else {
-            ts_chunk c = {s->cur_dir, idx, len, s->cur_frame, s->cur_ts};
+            ts_chunk c = {s->cur_dir, idx, len, frame, ts_ns};
             g_array_append_val(s->chunks, c);
         }
     } else {
@@ -199,7 +200,7 @@ sink_deliver(void *ctx, uint64_t offset, const uint8_t *data, size_t len)
     d->chunk_break = false;
     d->delivered += len;
     if (s->env->cb->data != NULL) {
-        ts_delivery dv = {s->cur_dir, offset, data, len, s->cur_frame, s->cur_ts};
+        ts_delivery dv = {s->cur_dir, offset, data, len, frame, ts_ns};
         s->env->cb->data(s->env->user, s, &dv);
     }
 }
@@ -413,7 +414,7 @@ ts_session_segment(ts_session *s, ts_direction from, const ts_decoded *seg, uint
         }
         if (len > 0) {
             s->cur_dir = from;
-            ts_reasm_add(&d->reasm, (uint64_t)off, data, len, &session_sink, s);
+            ts_reasm_add(&d->reasm, (uint64_t)off, data, len, frame, ts_ns, &session_sink, s);
         }
     }
     if (f & TS_TCP_FIN) {

@@ -16,12 +16,17 @@ typedef struct {
     uint64_t next; /* where the next delivery or gap must start */
     GString *log;  /* "D0+5 G5+3 C2+1 O0+2 L.. E.." */
     const uint8_t *last_data;
+    uint64_t last_frame;
+    uint64_t frames_added;
     int deliveries, gaps, conflicts, limits, beyond;
 } rec;
 
 static void
-rec_deliver(void *ctx, uint64_t off, const uint8_t *data, size_t len)
+rec_deliver(void *ctx, uint64_t off, const uint8_t *data, size_t len, uint64_t frame, int64_t ts_ns)
 {
+    (void)ts_ns;
+    rec *rr = ctx;
+    rr->last_frame = frame;
     rec *r = ctx;
     ck_assert_uint_eq(off, r->next);
     for (size_t i = 0; i < len; i++) {
@@ -109,7 +114,7 @@ rec_free(rec *r)
 static void
 add(ts_reasm *ra, rec *r, uint64_t off, const char *s)
 {
-    ts_reasm_add(ra, off, (const uint8_t *)s, strlen(s), &sink, r);
+    ts_reasm_add(ra, off, (const uint8_t *)s, strlen(s), ++r->frames_added, 0, &sink, r);
 }
 
 START_TEST(in_order_is_delivered_without_copy)
@@ -118,7 +123,7 @@ START_TEST(in_order_is_delivered_without_copy)
     rec *r = rec_new(TS_OVERLAP_FIRST);
     ts_reasm_init(&ra, TS_OVERLAP_FIRST, 1 << 20);
     static const uint8_t seg[] = "hello";
-    ts_reasm_add(&ra, 0, seg, 5, &sink, r);
+    ts_reasm_add(&ra, 0, seg, 5, 1, 0, &sink, r);
     ck_assert_ptr_eq(r->last_data, seg);
     ck_assert_ptr_null(ra.store);
     add(&ra, r, 5, " world");
@@ -140,6 +145,7 @@ START_TEST(out_of_order_is_put_back_in_order)
     ck_assert_uint_eq(ra.buffered, 8);
     add(&ra, r, 0, "hel");
     ck_assert_str_eq(r->log->str, "D0+3 D3+3 D6+5 ");
+    ck_assert_uint_eq(r->last_frame, 1); /* "world" came in the first packet */
     ck_assert_uint_eq(ra.buffered, 0);
     ck_assert_ptr_null(ra.store);
     ts_reasm_clear(&ra);
@@ -284,9 +290,12 @@ END_TEST
 static uint64_t counted_bytes, counted_next;
 
 static void
-count_deliver(void *ctx, uint64_t off, const uint8_t *data, size_t len)
+count_deliver(void *ctx, uint64_t off, const uint8_t *data, size_t len, uint64_t frame,
+              int64_t ts_ns)
 {
     (void)ctx;
+    (void)frame;
+    (void)ts_ns;
     (void)data;
     ck_assert_uint_eq(off, counted_next);
     counted_next = off + len;
@@ -303,10 +312,10 @@ START_TEST(reversed_one_byte_segments_stay_fast)
     counted_bytes = counted_next = 0;
     ts_reasm_init(&ra, TS_OVERLAP_FIRST, (size_t)1 << 30);
     for (uint64_t i = N; i-- > 1;)
-        ts_reasm_add(&ra, i, (const uint8_t *)"x", 1, &counting, NULL);
+        ts_reasm_add(&ra, i, (const uint8_t *)"x", 1, 0, 0, &counting, NULL);
     ck_assert_uint_eq(ra.buffered, N - 1);
     ck_assert_uint_eq(counted_bytes, 0);
-    ts_reasm_add(&ra, 0, (const uint8_t *)"x", 1, &counting, NULL);
+    ts_reasm_add(&ra, 0, (const uint8_t *)"x", 1, 0, 0, &counting, NULL);
     ck_assert_uint_eq(counted_bytes, N);
     ck_assert_uint_eq(ra.buffered, 0);
     ck_assert_ptr_null(ra.store);
@@ -371,7 +380,7 @@ START_TEST(random_segments_match_the_model)
             for (uint64_t i = 0; i < len; i++)
                 data[i] = (uint8_t)('a' + g_rand_int_range(rnd, 0, 3));
             model_add(m, p, start, data, len);
-            ts_reasm_add(&ra, start, data, len, &sink, r);
+            ts_reasm_add(&ra, start, data, len, k + 1, 0, &sink, r);
         }
         ts_reasm_flush(&ra, &sink, r);
         for (int o = 0; o < 260; o++) {
