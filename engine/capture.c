@@ -1,2 +1,272 @@
-/* stub: to be written */
-typedef int ts_stub_capture;
+/*
+ * capture.c — opening a capture, detecting its format from its first bytes
+ * (gzip first, then pcap or pcapng), the read buffer and error reporting.
+ *
+ * Gotchas:
+ * - The file is read in big chunks into one buffer; frames point into it.
+ *   The buffer only moves (compaction, growth) inside ts_cap_ensure(), which
+ *   is called by the next ts_capture_next(), never while a frame is in use.
+ * - The buffer grows only while the file keeps delivering bytes, so a record
+ *   header lying about its length cannot make us allocate more than the file
+ *   holds (and never more than TS_CAP_MAX_RECORD plus a header).
+ * - Gzip files go through zlib; a gzip stream cut short reads as an early end
+ *   of file (zlib reports it as Z_BUF_ERROR, which gzread turns into EOF), so
+ *   it ends with the usual "last record truncated" warning. Offsets are in the
+ *   uncompressed stream.
+ * - After damage is reported, every later ts_capture_next() repeats it; the
+ *   format readers only set `error`, ts_capture_next() remembers it.
+ */
+#include "capture_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <unistd.h>
+
+/* Reads as many bytes as fit after buf + len. Returns bytes read, 0 at end
+ * of file, -1 with `error` set on failure. */
+static gssize
+source_read(ts_capture *cap, GError **error)
+{
+    size_t room = cap->size - cap->len;
+    if (room > INT_MAX)
+        room = INT_MAX;
+    if (cap->gz != NULL) {
+        int n = gzread(cap->gz, cap->buf + cap->len, (unsigned)room);
+        if (n >= 0)
+            return n;
+        int errnum = 0;
+        const char *msg = gzerror(cap->gz, &errnum);
+        if (errnum == Z_ERRNO)
+            g_set_error(error, TS_ERROR, TS_ERROR_IO, "%s: %s", cap->path, g_strerror(errno));
+        else
+            ts_cap_corrupt(cap, cap->buf_offset + cap->len, error, "gzip: %s", msg);
+        return -1;
+    }
+    for (;;) {
+        ssize_t n = read(cap->fd, cap->buf + cap->len, room);
+        if (n >= 0)
+            return n;
+        if (errno == EINTR)
+            continue;
+        g_set_error(error, TS_ERROR, TS_ERROR_IO, "%s: %s", cap->path, g_strerror(errno));
+        return -1;
+    }
+}
+
+/* Makes `need` unread bytes available if the file has them (see capture_internal.h). */
+gssize
+ts_cap_ensure(ts_capture *cap, size_t need, GError **error)
+{
+    while (cap->len - cap->pos < need && !cap->eof) {
+        if (cap->pos + need > cap->size && cap->pos > 0) {
+            /* Slide the unread bytes to the front. */
+            memmove(cap->buf, cap->buf + cap->pos, cap->len - cap->pos);
+            cap->buf_offset += cap->pos;
+            cap->len -= cap->pos;
+            cap->pos = 0;
+        }
+        if (cap->len == cap->size) {
+            /* Full and still short: grow, but no further than needed. */
+            size_t grown = MIN(cap->size * 2, need);
+            cap->buf = g_realloc(cap->buf, grown);
+            cap->size = grown;
+        }
+        gssize n = source_read(cap, error);
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            cap->eof = true;
+        cap->len += (size_t)n;
+    }
+    return (gssize)(cap->len - cap->pos);
+}
+
+/* Sets a TS_ERROR_CORRUPT "PATH: offset N: REASON" error and returns -1. */
+int
+ts_cap_corrupt(ts_capture *cap, uint64_t offset, GError **error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *reason = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error(error, TS_ERROR, TS_ERROR_CORRUPT, "%s: offset %" G_GUINT64_FORMAT ": %s",
+                cap->path, offset, reason);
+    g_free(reason);
+    return -1;
+}
+
+/* Ends the file with a "last record truncated" warning and returns 0. */
+int
+ts_cap_truncated(ts_capture *cap, uint64_t offset, size_t have, size_t need)
+{
+    g_free(cap->warning);
+    cap->warning = g_strdup_printf("%s: offset %" G_GUINT64_FORMAT
+                                   ": last record truncated (%zu of %zu bytes)",
+                                   cap->path, offset, have, need);
+    cap->pos = cap->len; /* the cut record is consumed */
+    cap->done = true;
+    return 0;
+}
+
+/* Switches to reading through zlib from the start of the file. */
+static bool
+start_gzip(ts_capture *cap, GError **error)
+{
+    if (lseek(cap->fd, 0, SEEK_SET) != 0) {
+        g_set_error(error, TS_ERROR, TS_ERROR_IO, "%s: gzip file cannot be rewound: %s", cap->path,
+                    g_strerror(errno));
+        return false;
+    }
+    cap->gz = gzdopen(cap->fd, "rb");
+    if (cap->gz == NULL) {
+        g_set_error(error, TS_ERROR, TS_ERROR_IO, "%s: %s", cap->path, g_strerror(errno));
+        return false;
+    }
+    cap->fd = -1; /* zlib owns it now */
+    gzbuffer(cap->gz, 256 * 1024);
+    cap->pos = cap->len = 0;
+    cap->eof = false;
+    return true;
+}
+
+/* Recognises the format from the first four (uncompressed) bytes. */
+static bool
+detect_format(ts_capture *cap, gssize have, GError **error)
+{
+    static const uint8_t pcapng_shb[4] = {0x0a, 0x0d, 0x0d, 0x0a};
+    const uint8_t *p = cap->buf + cap->pos;
+    if (have >= 4) {
+        uint32_t magic;
+        memcpy(&magic, p, 4);
+        if (memcmp(p, pcapng_shb, 4) == 0) {
+            cap->kind = TS_CAP_PCAPNG;
+            return true;
+        }
+        static const uint32_t magics[3] = {0xa1b2c3d4, 0xa1b23c4d, 0xa1b2cd34};
+        for (int i = 0; i < 3; i++) {
+            if (magic == magics[i] || magic == __builtin_bswap32(magics[i])) {
+                cap->kind = TS_CAP_PCAP;
+                cap->swap = magic != magics[i];
+                cap->nanosec = i == 1;
+                cap->modified = i == 2;
+                return true;
+            }
+        }
+    }
+    GString *shown = g_string_new(NULL);
+    for (gssize i = 0; i < MIN(have, 4); i++)
+        g_string_append_printf(shown, "%s%02x", i ? " " : "", p[i]);
+    if (have == 0)
+        g_set_error(error, TS_ERROR, TS_ERROR_FORMAT,
+                    "%s: not a pcap or pcapng capture (empty file)", cap->path);
+    else
+        g_set_error(error, TS_ERROR, TS_ERROR_FORMAT,
+                    "%s: not a pcap or pcapng capture (first bytes %s)", cap->path, shown->str);
+    g_string_free(shown, TRUE);
+    return false;
+}
+
+/* Opens a capture, detecting gzip and the format from the content (see capture.h). */
+ts_capture *
+ts_capture_open(const char *path, GError **error)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        g_set_error(error, TS_ERROR, TS_ERROR_IO, "%s: %s", path, g_strerror(errno));
+        return NULL;
+    }
+    ts_capture *cap = g_new0(ts_capture, 1);
+    cap->path = g_strdup(path);
+    cap->fd = fd;
+    cap->size = TS_CAP_BUFSIZE;
+    cap->buf = g_malloc(cap->size);
+
+    gssize have = ts_cap_ensure(cap, 4, error);
+    bool gzip = have >= 2 && cap->buf[0] == 0x1f && cap->buf[1] == 0x8b;
+    if (have >= 0 && gzip) {
+        if (!start_gzip(cap, error))
+            goto fail;
+        have = ts_cap_ensure(cap, 4, error);
+    }
+    if (have < 0 || !detect_format(cap, have, error))
+        goto fail;
+    const char *name = cap->kind == TS_CAP_PCAP ? "pcap" : "pcapng";
+    cap->format = g_strconcat(name, gzip ? " (gzip)" : "", NULL);
+    if (cap->kind == TS_CAP_PCAP && ts_pcap_start(cap, error) < 0)
+        goto fail;
+    return cap;
+
+fail:
+    ts_capture_close(cap);
+    return NULL;
+}
+
+/* Returns the next frame (1), the end (0) or damage (-1, repeated on later calls). */
+int
+ts_capture_next(ts_capture *cap, ts_capture_frame *frame, GError **error)
+{
+    if (cap->failure != NULL) {
+        if (error != NULL)
+            g_propagate_error(error, g_error_copy(cap->failure));
+        return -1;
+    }
+    if (cap->done)
+        return 0;
+    GError *local = NULL;
+    int rc = cap->kind == TS_CAP_PCAP ? ts_pcap_next(cap, frame, &local)
+                                      : ts_pcapng_next(cap, frame, &local);
+    if (rc == 1) {
+        frame->number = ++cap->frames;
+        return 1;
+    }
+    cap->done = true;
+    if (rc < 0) {
+        if (local == NULL)
+            local = g_error_new(TS_ERROR, TS_ERROR_IO, "%s: read failed", cap->path);
+        cap->failure = g_error_copy(local);
+        g_propagate_error(error, local);
+    }
+    return rc;
+}
+
+/* The warning about how the file ended, or NULL. */
+const char *
+ts_capture_warning(const ts_capture *cap)
+{
+    return cap->warning;
+}
+
+/* Bytes of the uncompressed stream consumed so far. */
+uint64_t
+ts_capture_offset(const ts_capture *cap)
+{
+    return ts_cap_here(cap);
+}
+
+/* "pcap" or "pcapng", with " (gzip)" when compressed. */
+const char *
+ts_capture_format(const ts_capture *cap)
+{
+    return cap->format;
+}
+
+/* Closes the file and frees the reader (NULL allowed). */
+void
+ts_capture_close(ts_capture *cap)
+{
+    if (cap == NULL)
+        return;
+    if (cap->gz != NULL)
+        gzclose(cap->gz);
+    else if (cap->fd >= 0)
+        close(cap->fd);
+    g_clear_error(&cap->failure);
+    g_free(cap->warning);
+    g_free(cap->format);
+    g_free(cap->ifaces);
+    g_free(cap->buf);
+    g_free(cap->path);
+    g_free(cap);
+}

@@ -1,1 +1,121 @@
-/* engine/capture_internal.h: internal */
+/*
+ * capture_internal.h — the reader's state shared by capture.c (opening, the
+ * buffer, errors), capture_pcap.c and capture_pcapng.c (the two formats).
+ *
+ * Gotchas: `buf + pos` is the start of the unread bytes; ts_cap_ensure() may
+ * move or reallocate the buffer, so pointers into it must be taken again
+ * after each call. A frame handed out points into the buffer and stays valid
+ * only because nothing is moved before the next ts_capture_next().
+ */
+#ifndef TS_CAPTURE_INTERNAL_H
+#define TS_CAPTURE_INTERNAL_H
+
+#include "capture.h"
+
+#include <string.h>
+#include <zlib.h>
+
+/* A record claiming more than this many bytes is damage, not data. */
+#define TS_CAP_MAX_RECORD (256u * 1024u * 1024u)
+/* Initial buffer size; grown (only while data keeps coming) for big records. */
+#define TS_CAP_BUFSIZE (1u << 20)
+
+typedef enum {
+    TS_CAP_PCAP,
+    TS_CAP_PCAPNG,
+} ts_cap_kind;
+
+/* One pcapng interface (Interface Description Block) of the current section. */
+typedef struct {
+    int linktype;
+    uint32_t snaplen; /* 0: no limit */
+    uint8_t tsresol;  /* if_tsresol as in the file (default 6) */
+    int64_t tsoffset; /* if_tsoffset, seconds */
+} ts_cap_iface;
+
+struct ts_capture {
+    char *path;
+    int fd;    /* plain file, or -1 once handed to zlib */
+    gzFile gz; /* NULL unless gzip-compressed */
+    char *format;
+
+    uint8_t *buf;
+    size_t size;         /* allocated bytes of buf */
+    size_t pos;          /* first unread byte */
+    size_t len;          /* bytes of buf holding data */
+    uint64_t buf_offset; /* stream offset of buf[0] */
+    bool eof;            /* the source returned end of file */
+
+    bool done;       /* the end was reached (or a failure reported) */
+    GError *failure; /* the failure already reported, repeated on next calls */
+    char *warning;
+    uint64_t frames;
+
+    ts_cap_kind kind;
+    bool swap; /* file byte order differs from ours (current section) */
+    /* pcap */
+    bool nanosec;
+    bool modified; /* Kuznetzov's 24-byte record headers */
+    int pcap_linktype;
+    /* pcapng */
+    ts_cap_iface *ifaces;
+    size_t n_ifaces, ifaces_alloc;
+};
+
+/* Makes at least `need` unread bytes available at buf + pos if the file has
+ * them. Returns the number of unread bytes available (less than `need` only
+ * at the end of the file), or -1 with `error` set when reading fails. */
+gssize ts_cap_ensure(ts_capture *cap, size_t need, GError **error);
+
+/* Stream offset of the next unread byte. */
+static inline uint64_t
+ts_cap_here(const ts_capture *cap)
+{
+    return cap->buf_offset + cap->pos;
+}
+
+/* Reports damage at stream offset `offset`: sets `error` (TS_ERROR_CORRUPT,
+ * "PATH: offset N: REASON"). Returns -1. */
+int ts_cap_corrupt(ts_capture *cap, uint64_t offset, GError **error, const char *fmt, ...)
+    G_GNUC_PRINTF(4, 5);
+
+/* Ends the file at a record starting at `offset` that has only `have` of its
+ * `need` bytes: records the warning. Returns 0. */
+int ts_cap_truncated(ts_capture *cap, uint64_t offset, size_t have, size_t need);
+
+/* Reads the 24-byte pcap file header (magic already recognised). Returns 1,
+ * 0 when the file ends inside it (warning set), -1 on failure. */
+int ts_pcap_start(ts_capture *cap, GError **error);
+
+/* Reads the next pcap record, as ts_capture_next(). */
+int ts_pcap_next(ts_capture *cap, ts_capture_frame *frame, GError **error);
+
+/* Reads pcapng blocks up to the next packet, as ts_capture_next(). */
+int ts_pcapng_next(ts_capture *cap, ts_capture_frame *frame, GError **error);
+
+/* Byte-order helpers: unaligned loads in the current section's order. */
+static inline uint16_t
+ts_cap_u16(const ts_capture *cap, const uint8_t *p)
+{
+    uint16_t v;
+    memcpy(&v, p, sizeof v);
+    return cap->swap ? __builtin_bswap16(v) : v;
+}
+
+static inline uint32_t
+ts_cap_u32(const ts_capture *cap, const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return cap->swap ? __builtin_bswap32(v) : v;
+}
+
+static inline uint64_t
+ts_cap_u64(const ts_capture *cap, const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return cap->swap ? __builtin_bswap64(v) : v;
+}
+
+#endif /* TS_CAPTURE_INTERNAL_H */

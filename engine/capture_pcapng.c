@@ -1,2 +1,218 @@
-/* stub: to be written */
-typedef int ts_stub_capture_pcapng;
+/*
+ * capture_pcapng.c — pcapng blocks: sections, interfaces and packets.
+ *
+ * Reads Section Header Blocks (each section has its own byte order and its
+ * own interface list, numbered from 0 again), Interface Description Blocks
+ * (link type, snap length, if_tsresol, if_tsoffset), Enhanced Packet Blocks,
+ * Simple Packet Blocks (first interface, no timestamp: ts 0) and the obsolete
+ * Packet Blocks. Every other block type is skipped.
+ *
+ * Gotchas:
+ * - The SHB's length can only be read after its byte-order magic, 8 bytes in.
+ * - A whole block is buffered before it is used (also skipped ones), so the
+ *   trailing length can be checked; blocks are capped at TS_CAP_MAX_RECORD.
+ * - if_tsresol is 10^-n, or 2^-n when the high bit is set; timestamps are
+ *   converted with 128-bit arithmetic and clamped to the int64 range.
+ * - Malformed options are not damage: option parsing just stops there.
+ */
+#include "capture_internal.h"
+
+#define BT_SHB 0x0A0D0D0Au
+#define BT_IDB 0x00000001u
+#define BT_PB 0x00000002u
+#define BT_SPB 0x00000003u
+#define BT_EPB 0x00000006u
+#define BOM 0x1A2B3C4Du
+
+#define OPT_ENDOFOPT 0
+#define OPT_IF_TSRESOL 9
+#define OPT_IF_TSOFFSET 14
+
+/* Too many interfaces in one section is damage (memory would otherwise
+ * grow with every 20-byte IDB). */
+#define MAX_IFACES 65536
+
+/* Converts a timestamp in units of `tsresol` plus `offset_s` seconds to
+ * nanoseconds since the epoch, clamped to the int64 range. */
+static int64_t
+ts_to_ns(uint64_t ts, uint8_t tsresol, int64_t offset_s)
+{
+    unsigned exp = tsresol & 0x7f;
+    unsigned __int128 ns;
+    if (tsresol & 0x80) {
+        ns = ((unsigned __int128)ts * 1000000000u) >> exp; /* exp <= 127 */
+    } else {
+        uint64_t scale = 1;
+        unsigned steps = exp <= 9 ? 9 - exp : exp - 9;
+        for (unsigned i = 0; i < steps && i < 19; i++)
+            scale *= 10; /* 10^19 still fits in 64 bits */
+        if (exp <= 9)
+            ns = (unsigned __int128)ts * scale;
+        else
+            ns = steps > 19 ? 0 : ts / scale;
+    }
+    __int128 total = (__int128)ns + (__int128)offset_s * 1000000000;
+    if (total > INT64_MAX)
+        return INT64_MAX;
+    if (total < INT64_MIN)
+        return INT64_MIN;
+    return (int64_t)total;
+}
+
+/* Reads the IDB options we use from `opt` (`len` bytes). */
+static void
+parse_idb_options(const ts_capture *cap, const uint8_t *opt, size_t len, ts_cap_iface *ifc)
+{
+    while (len >= 4) {
+        uint16_t code = ts_cap_u16(cap, opt);
+        uint16_t olen = ts_cap_u16(cap, opt + 2);
+        size_t padded = ((size_t)olen + 3) & ~(size_t)3;
+        if (code == OPT_ENDOFOPT || padded > len - 4)
+            return;
+        if (code == OPT_IF_TSRESOL && olen >= 1)
+            ifc->tsresol = opt[4];
+        else if (code == OPT_IF_TSOFFSET && olen >= 8)
+            ifc->tsoffset = (int64_t)ts_cap_u64(cap, opt + 4);
+        opt += 4 + padded;
+        len -= 4 + padded;
+    }
+}
+
+/* Adds the interface described by the IDB `body` (`len` bytes). */
+static int
+add_interface(ts_capture *cap, uint64_t offset, const uint8_t *body, size_t len, GError **error)
+{
+    if (len < 8)
+        return ts_cap_corrupt(cap, offset, error, "interface description block too short");
+    if (cap->n_ifaces >= MAX_IFACES)
+        return ts_cap_corrupt(cap, offset, error, "more than %u interfaces in a section",
+                              MAX_IFACES);
+    if (cap->n_ifaces == cap->ifaces_alloc) {
+        cap->ifaces_alloc = cap->ifaces_alloc ? cap->ifaces_alloc * 2 : 8;
+        cap->ifaces = g_renew(ts_cap_iface, cap->ifaces, cap->ifaces_alloc);
+    }
+    ts_cap_iface *ifc = &cap->ifaces[cap->n_ifaces++];
+    ifc->linktype = ts_cap_u16(cap, body);
+    ifc->snaplen = ts_cap_u32(cap, body + 4);
+    ifc->tsresol = 6;
+    ifc->tsoffset = 0;
+    parse_idb_options(cap, body + 8, len - 8, ifc);
+    return 0;
+}
+
+/* Fills `frame` from a packet block's fields; `room` is the space the block
+ * has for packet data. Returns 1, or -1 on damage. */
+static int
+packet(ts_capture *cap, uint64_t offset, uint32_t ifid, uint64_t ts, uint32_t caplen,
+       uint32_t origlen, const uint8_t *data, size_t room, ts_capture_frame *frame, GError **error)
+{
+    if (ifid >= cap->n_ifaces)
+        return ts_cap_corrupt(cap, offset, error, "packet for unknown interface %u (%zu defined)",
+                              ifid, cap->n_ifaces);
+    if (caplen > room)
+        return ts_cap_corrupt(cap, offset, error, "caplen %u bigger than the block (%zu bytes)",
+                              caplen, room);
+    const ts_cap_iface *ifc = &cap->ifaces[ifid];
+    frame->file_offset = offset;
+    frame->linktype = ifc->linktype;
+    frame->ts_ns = ts_to_ns(ts, ifc->tsresol, ifc->tsoffset);
+    frame->caplen = caplen;
+    frame->origlen = origlen;
+    frame->data = data;
+    return 1;
+}
+
+/* Handles one complete block of type `type` (body of `len` bytes). Returns
+ * 1 when it is a packet (frame filled), 0 when it carries none, -1 on damage. */
+static int
+block(ts_capture *cap, uint64_t offset, uint32_t type, const uint8_t *body, size_t len,
+      ts_capture_frame *frame, GError **error)
+{
+    switch (type) {
+    case BT_SHB: cap->n_ifaces = 0; return 0;
+    case BT_IDB: return add_interface(cap, offset, body, len, error);
+    case BT_EPB:
+        if (len < 20)
+            return ts_cap_corrupt(cap, offset, error, "enhanced packet block too short");
+        return packet(cap, offset, ts_cap_u32(cap, body),
+                      (uint64_t)ts_cap_u32(cap, body + 4) << 32 | ts_cap_u32(cap, body + 8),
+                      ts_cap_u32(cap, body + 12), ts_cap_u32(cap, body + 16), body + 20, len - 20,
+                      frame, error);
+    case BT_PB:
+        if (len < 20)
+            return ts_cap_corrupt(cap, offset, error, "packet block too short");
+        return packet(cap, offset, ts_cap_u16(cap, body),
+                      (uint64_t)ts_cap_u32(cap, body + 4) << 32 | ts_cap_u32(cap, body + 8),
+                      ts_cap_u32(cap, body + 12), ts_cap_u32(cap, body + 16), body + 20, len - 20,
+                      frame, error);
+    case BT_SPB: {
+        if (len < 4)
+            return ts_cap_corrupt(cap, offset, error, "simple packet block too short");
+        if (cap->n_ifaces == 0)
+            return ts_cap_corrupt(cap, offset, error,
+                                  "simple packet block before any interface description");
+        uint32_t origlen = ts_cap_u32(cap, body);
+        uint32_t caplen = (uint32_t)MIN((size_t)origlen, len - 4);
+        if (cap->ifaces[0].snaplen != 0)
+            caplen = MIN(caplen, cap->ifaces[0].snaplen);
+        int rc = packet(cap, offset, 0, 0, caplen, origlen, body + 4, len - 4, frame, error);
+        if (rc == 1)
+            frame->ts_ns = 0; /* no timestamp at all, not even if_tsoffset */
+        return rc;
+    }
+    default: return 0;
+    }
+}
+
+/* Reads blocks until a packet (1), the end (0) or damage (-1). */
+int
+ts_pcapng_next(ts_capture *cap, ts_capture_frame *frame, GError **error)
+{
+    for (;;) {
+        uint64_t offset = ts_cap_here(cap);
+        gssize have = ts_cap_ensure(cap, 12, error);
+        if (have < 0)
+            return -1;
+        if (have == 0)
+            return 0;
+        if (have < 8)
+            return ts_cap_truncated(cap, offset, (size_t)have, 8);
+        const uint8_t *p = cap->buf + cap->pos;
+        uint32_t type;
+        memcpy(&type, p, 4); /* the SHB type reads the same in both orders */
+        if (type == BT_SHB) {
+            if (have < 12)
+                return ts_cap_truncated(cap, offset, (size_t)have, 12);
+            uint32_t bom;
+            memcpy(&bom, p + 8, 4);
+            if (bom != BOM && bom != __builtin_bswap32(BOM))
+                return ts_cap_corrupt(cap, offset, error,
+                                      "section header with bad byte-order magic %08x", bom);
+            cap->swap = bom != BOM;
+        }
+        type = ts_cap_u32(cap, p);
+        uint32_t total = ts_cap_u32(cap, p + 4);
+        if (total < 12 || total % 4 != 0 || (type == BT_SHB && total < 28))
+            return ts_cap_corrupt(cap, offset, error, "bad block length %u", total);
+        if (total > TS_CAP_MAX_RECORD)
+            return ts_cap_corrupt(cap, offset, error,
+                                  "block length %u exceeds the limit of %u bytes", total,
+                                  TS_CAP_MAX_RECORD);
+        have = ts_cap_ensure(cap, total, error);
+        if (have < 0)
+            return -1;
+        if ((size_t)have < total)
+            return ts_cap_truncated(cap, offset, (size_t)have, total);
+        p = cap->buf + cap->pos;
+        uint32_t trailer = ts_cap_u32(cap, p + total - 4);
+        if (trailer != total)
+            return ts_cap_corrupt(cap, offset, error, "trailing block length %u does not match %u",
+                                  trailer, total);
+        int rc = block(cap, offset, type, p + 8, total - 12, frame, error);
+        if (rc < 0)
+            return -1;
+        cap->pos += total;
+        if (rc == 1)
+            return 1;
+    }
+}
