@@ -7,11 +7,12 @@
  * direction), hand it to the session, and retire sessions that are over.
  *
  * Lifetimes: an open session lives in the flow table. Once closed (both FINs
- * or a RST) it lingers `close_linger` seconds of capture time to absorb late
- * packets, then is finished and replaced by a small tombstone that keeps
- * counting late packets (without creating a new stream, as Wireshark would
- * not) for TS_TOMBSTONE_SECONDS. With idle_timeout > 0, open sessions idle
- * that long are finished too. "Now" is the largest timestamp seen so far.
+ * or a RST) it lingers until it has seen no packet for `close_linger`
+ * seconds of capture time (late retransmissions, or traffic that goes on
+ * after a spurious RST, still belong to it), then is finished and replaced by a small tombstone
+ * that keeps counting late packets (without creating a new stream, as Wireshark would not) for
+ * TS_TOMBSTONE_SECONDS. With idle_timeout > 0, open sessions idle that long are finished too. "Now"
+ * is the largest timestamp seen so far.
  */
 #include "capture.h"
 #include "decode.h"
@@ -275,9 +276,14 @@ handle_segment(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_n
     e->stats.tcp_segments++;
     bool was_closed = s->closed;
     ts_session_segment(s, from, seg, frame, ts_ns);
-    if (s->queue == QUEUE_OPEN) {
-        g_queue_unlink(&e->open, &s->link);
-        g_queue_push_tail_link(&e->open, &s->link);
+    if (s->queue != QUEUE_NONE) {
+        /* keep each queue ordered by last activity: a closed session that
+           still carries traffic keeps lingering */
+        GQueue *q = s->queue == QUEUE_OPEN ? &e->open : &e->closing;
+        g_queue_unlink(q, &s->link);
+        g_queue_push_tail_link(q, &s->link);
+        if (s->queue == QUEUE_CLOSING)
+            s->closed_ns = e->now_ns;
     }
     if (s->closed && !was_closed) {
         queue_leave(e, s);

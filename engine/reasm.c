@@ -33,7 +33,8 @@ static gint
 offset_compare(gconstpointer a, gconstpointer b, gpointer unused)
 {
     (void)unused;
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    /* signed: during a rebase, offsets may briefly go below zero */
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return x < y ? -1 : x > y;
 }
 
@@ -305,13 +306,15 @@ ts_reasm_add(ts_reasm *r, uint64_t offset, const uint8_t *data, size_t len, uint
             return;
         len = r->end - offset;
     }
-    if (offset == r->next && r->store == NULL) {
+    if (offset == r->next && r->store == NULL && !r->hold) {
         /* the common case: in order, nothing buffered — no copy */
         sink->deliver(ctx, offset, data, len, frame, ts_ns);
         r->next = offset + len;
         return;
     }
     store_add(r, offset, data, (uint32_t)len, seg_start, seg_len, from, sink, ctx);
+    if (r->hold)
+        return;
     drain(r, sink, ctx);
     apply_ack(r, sink, ctx);
     enforce_cap(r, sink, ctx);
@@ -325,7 +328,64 @@ ts_reasm_ack(ts_reasm *r, uint64_t offset, const ts_reasm_sink *sink, void *ctx)
     if (offset <= r->acked)
         return;
     r->acked = offset;
+    if (!r->hold)
+        apply_ack(r, sink, ctx);
+}
+
+void
+ts_reasm_hold(ts_reasm *r)
+{
+    r->hold = true;
+}
+
+void
+ts_reasm_release(ts_reasm *r, const ts_reasm_sink *sink, void *ctx)
+{
+    if (!r->hold)
+        return;
+    r->hold = false;
+    drain(r, sink, ctx);
     apply_ack(r, sink, ctx);
+    enforce_cap(r, sink, ctx);
+}
+
+void
+ts_reasm_rebase(ts_reasm *r, int64_t delta, void (*before)(void *ctx, uint64_t length), void *ctx)
+{
+    g_assert(r->hold && r->next == 0);
+    if (r->end != UINT64_MAX)
+        r->end = (int64_t)r->end + delta >= 0 ? (uint64_t)((int64_t)r->end + delta) : UINT64_MAX;
+    r->acked = (int64_t)r->acked + delta > 0 ? (uint64_t)((int64_t)r->acked + delta) : 0;
+    if (r->store == NULL)
+        return;
+    /* every key moves by the same amount, so the tree stays ordered */
+    GPtrArray *drop = g_ptr_array_new();
+    for (GTreeNode *n = g_tree_node_first(r->store->tree); n != NULL; n = g_tree_node_next(n)) {
+        piece *p = g_tree_node_value(n);
+        p->off = (uint64_t)((int64_t)p->off + delta);
+        p->seg_start = (uint64_t)((int64_t)p->seg_start + delta);
+    }
+    for (GTreeNode *n = g_tree_node_first(r->store->tree); n != NULL; n = g_tree_node_next(n)) {
+        piece *p = g_tree_node_value(n);
+        if ((int64_t)p->off < 0)
+            g_ptr_array_add(drop, p);
+    }
+    for (guint i = 0; i < drop->len; i++) {
+        piece *p = drop->pdata[i];
+        int64_t start = (int64_t)p->off, pend = start + p->len;
+        if (pend <= 0) {
+            before(ctx, p->len);
+            store_remove(r, p);
+        } else {
+            /* keep the part at or above 0 as a piece of its own */
+            store_split(r, p, 0);
+            before(ctx, (uint64_t)-start);
+            store_remove(r, p);
+        }
+    }
+    g_ptr_array_free(drop, TRUE);
+    if (r->buffered == 0)
+        ts_reasm_clear(r);
 }
 
 bool
@@ -360,6 +420,7 @@ ts_reasm_set_end(ts_reasm *r, uint64_t offset, const ts_reasm_sink *sink, void *
 void
 ts_reasm_flush(ts_reasm *r, const ts_reasm_sink *sink, void *ctx)
 {
+    ts_reasm_release(r, sink, ctx);
     piece *first;
     while ((first = store_first(r)) != NULL)
         declare_gap(r, first->off, sink, ctx);

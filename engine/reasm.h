@@ -44,6 +44,7 @@ typedef struct ts_reasm {
     uint64_t end;    /* offset of the FIN, UINT64_MAX when unknown */
     size_t buffered; /* bytes held in the store */
     size_t cap;      /* most bytes the store may hold */
+    bool hold;       /* keep everything in the store: the start is not sure yet */
     ts_overlap_policy policy;
     struct ts_reasm_store *store; /* NULL while nothing is buffered */
 } ts_reasm;
@@ -59,6 +60,19 @@ void ts_reasm_clear(ts_reasm *r);
  *  sink callback. `data` is borrowed (copied only if it must wait). */
 void ts_reasm_add(ts_reasm *r, uint64_t offset, const uint8_t *data, size_t len, uint64_t frame,
                   int64_t ts_ns, const ts_reasm_sink *sink, void *ctx);
+
+/** Holds all data in the store (no delivery, no gap decisions) until
+ *  ts_reasm_release(): for a direction whose first byte is only a guess. */
+void ts_reasm_hold(ts_reasm *r);
+
+/** Ends a hold: delivers what is in order and applies pending evidence. */
+void ts_reasm_release(ts_reasm *r, const ts_reasm_sink *sink, void *ctx);
+
+/** Moves every stored offset (and the end and acknowledged offsets) by
+ *  `delta`, when the direction's offset 0 is re-anchored; only while held.
+ *  Bytes that would fall below 0 are dropped and reported to `before`. */
+void ts_reasm_rebase(ts_reasm *r, int64_t delta, void (*before)(void *ctx, uint64_t length),
+                     void *ctx);
 
 /** Records that the receiver acknowledged everything below `offset`; holes
  *  below it before buffered data are declared gaps and the data after them

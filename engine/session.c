@@ -300,6 +300,44 @@ stream_offset(const ts_dir *d, uint32_t seq)
     return (int64_t)(ts_seq_unwrap(seq, d->ref_abs) - d->base_abs);
 }
 
+/* Most data held for a direction whose start is a guess. */
+#define TS_TENTATIVE_HOLD ((size_t)256 << 10)
+
+static void
+dropped_before_start(void *ctx, uint64_t length)
+{
+    ts_session *s = ctx;
+    ts_session_anomaly(s, TS_ANOMALY_DATA_BEFORE_START, s->cur_dir, s->cur_frame, 0, length);
+}
+
+/* Moves a tentative direction's offset 0 to sequence number `seq`. */
+static void
+rebase(ts_session *s, ts_direction from, uint32_t seq)
+{
+    ts_dir *d = &s->dir[from];
+    uint64_t new_abs = ts_seq_unwrap(seq, d->ref_abs);
+    int64_t delta = (int64_t)(d->base_abs - new_abs);
+    if (delta == 0)
+        return;
+    s->cur_dir = from;
+    ts_reasm_rebase(&d->reasm, delta, dropped_before_start, s);
+    d->base_abs = new_abs;
+    if (d->ref_abs < new_abs)
+        d->ref_abs = new_abs;
+}
+
+/* The guessed start of a tentative direction is accepted: deliver. */
+static void
+confirm(ts_session *s, ts_direction from)
+{
+    ts_dir *d = &s->dir[from];
+    if (!d->tentative)
+        return;
+    d->tentative = false;
+    s->cur_dir = from;
+    ts_reasm_release(&d->reasm, &session_sink, s);
+}
+
 static bool
 invalid_flags(uint8_t f)
 {
@@ -326,10 +364,14 @@ learn_bases(ts_session *s, ts_direction from, const ts_decoded *seg)
         if (!d->syn_seen) {
             d->syn_seen = true;
             d->isn = seg->seq;
-            if (!d->base_set)
+            if (!d->base_set) {
                 set_base(d, seg->seq + 1);
-            else if (d->base_abs != ts_seq_unwrap(seg->seq + 1, d->ref_abs))
+            } else if (d->tentative) {
+                rebase(s, from, seg->seq + 1);
+                confirm(s, from);
+            } else if (d->base_abs != ts_seq_unwrap(seg->seq + 1, d->ref_abs)) {
                 ts_session_anomaly(s, TS_ANOMALY_SYN_CONFLICT, from, s->cur_frame, 0, 0);
+            }
         } else if (seg->seq != d->isn) {
             ts_session_anomaly(s, TS_ANOMALY_SYN_CONFLICT, from, s->cur_frame, 0, 0);
         }
@@ -338,6 +380,8 @@ learn_bases(ts_session *s, ts_direction from, const ts_decoded *seg)
         int32_t ahead = ts_seq_diff(seg->seq, d->peer_ack);
         bool use_ack = d->peer_ack_seen && ahead > -(1 << 30) && ahead < (1 << 30);
         set_base(d, use_ack ? d->peer_ack : seg->seq);
+        d->tentative = true;
+        ts_reasm_hold(&d->reasm);
     }
 }
 
@@ -355,8 +399,14 @@ apply_ack(ts_session *s, ts_direction from, const ts_decoded *seg)
     }
     int64_t off = stream_offset(peer, seg->ack);
     int64_t sent = (int64_t)(peer->ref_abs - peer->base_abs);
+    if (peer->tentative && off <= 0 && off > -(1 << 30)) {
+        /* the receiver still waits for earlier bytes: they start the stream */
+        rebase(s, !from, seg->ack);
+        return;
+    }
     if (off <= 0 || (uint64_t)off > (uint64_t)sent + TS_ACK_SLACK)
         return;
+    confirm(s, !from);
     s->cur_dir = !from;
     ts_reasm_ack(&peer->reasm, (uint64_t)off, &session_sink, s);
 }
@@ -405,6 +455,10 @@ ts_session_segment(ts_session *s, ts_direction from, const ts_decoded *seg, uint
                                seg->payload_wire_len - seg->payload_len);
         const uint8_t *data = seg->payload;
         uint64_t len = seg->payload_len;
+        if (off < 0 && d->tentative && off > -(1 << 30)) {
+            rebase(s, from, data_seq);
+            off = 0;
+        }
         if (off < 0) {
             uint64_t before = (uint64_t)-off < len ? (uint64_t)-off : len;
             ts_session_anomaly(s, TS_ANOMALY_DATA_BEFORE_START, from, frame, 0, before);
@@ -415,6 +469,8 @@ ts_session_segment(ts_session *s, ts_direction from, const ts_decoded *seg, uint
         if (len > 0) {
             s->cur_dir = from;
             ts_reasm_add(&d->reasm, (uint64_t)off, data, len, frame, ts_ns, &session_sink, s);
+            if (d->tentative && d->reasm.buffered > TS_TENTATIVE_HOLD)
+                confirm(s, from);
         }
     }
     if (f & TS_TCP_FIN) {

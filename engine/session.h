@@ -29,6 +29,9 @@ typedef struct {
     bool base_set; /* stream offsets are known */
     bool syn_seen; /* this side's SYN (or SYN-ACK) was seen */
     bool fin_seen;
+    bool tentative;     /* offset 0 is a guess (no SYN yet): data is held until
+                           the SYN, an acknowledgement or enough data confirms
+                           it, and the start may still move down */
     bool peer_ack_seen; /* the other side acknowledged something before
                            this side's first packet */
     bool ws_base_set;   /* Wireshark's base sequence number (reuse rule) */
