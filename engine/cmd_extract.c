@@ -10,6 +10,33 @@
 #include <stdio.h>
 #include <string.h>
 
+/* " (N IP fragments not reassembled, N truncated, ...)" for the frames that
+ * did not reach a session, or "" when there are none. Caller frees. */
+static char *
+skipped_frames(const ts_stats *st)
+{
+    const struct {
+        uint64_t count;
+        const char *what;
+    } kinds[] = {
+        {st->ip_fragments, "IP fragments not reassembled"},
+        {st->truncated, "cut inside a header"},
+        {st->malformed, "malformed"},
+        {st->unsupported_link, "of an unsupported link type"},
+        {st->bad_checksums, "with a bad TCP checksum"},
+        {st->late_packets, "late for a finished session"},
+    };
+    GString *out = g_string_new(NULL);
+    for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
+        if (kinds[i].count == 0)
+            continue;
+        g_string_append_printf(out, "%s%" PRIu64 " %s", out->len ? ", " : " (", kinds[i].count,
+                               kinds[i].what);
+    }
+    if (out->len)
+        g_string_append_c(out, ')');
+    return g_string_free(out, FALSE);
+}
 typedef enum {
     FORMAT_JSONL,
     FORMAT_TCPFLOW,
@@ -91,7 +118,7 @@ extract_capture(const extract_config *cfg, const char *capture, const char *dir)
     g_autoptr(GError) error = NULL;
     bool ok = ts_engine_run_file(engine, capture, &error);
     ts_cli_print_warnings(engine);
-    uint64_t frames = ts_engine_stats(engine)->frames;
+    ts_stats stats = *ts_engine_stats(engine);
 
     /* Sessions delivered before a failure are written all the same. */
     g_autoptr(GError) write_error = NULL;
@@ -103,11 +130,14 @@ extract_capture(const extract_config *cfg, const char *capture, const char *dir)
     ts_engine_free(engine);
     double seconds = (double)(g_get_monotonic_time() - started) / 1e6;
 
-    if (!cfg->quiet && (ok || run.sessions > 0))
+    if (!cfg->quiet && (ok || run.sessions > 0)) {
+        g_autofree char *skipped = skipped_frames(&stats);
         fprintf(stderr,
-                "%s: %" PRIu64 " sessions, %" PRIu64 " frames, %" PRIu64 " bytes delivered, "
+                "%s: %" PRIu64 " sessions, %" PRIu64 " frames%s, %" PRIu64 " bytes delivered, "
                 "%" PRIu64 " gaps, %" PRIu64 " anomalies, %.3fs\n",
-                capture, run.sessions, frames, run.bytes, run.gaps, run.anomalies, seconds);
+                capture, run.sessions, stats.frames, skipped, run.bytes, run.gaps, run.anomalies,
+                seconds);
+    }
     if (!ok)
         fprintf(stderr, "tcpsession: %s\n", error->message);
     if (!written)
