@@ -1,2 +1,193 @@
-/* stub: to be written */
-typedef int ts_stub_decode_ip;
+/*
+ * decode_ip.c — IPv4 and IPv6 down to the TCP header, with IP-in-IP.
+ *
+ * Each IP header clips what follows it to the length it states: bytes past
+ * the IPv4 total length / IPv6 payload length (Ethernet padding, trailers,
+ * FCS) are never looked at. If the frame holds fewer bytes than the header
+ * states, the rest was cut by the snap length: `cap` shrinks, `wire` keeps
+ * the stated size, and the TCP layer reports payload_len < payload_wire_len.
+ *
+ * Gotchas:
+ *   - any IPv4 fragment (MF set or offset != 0) is TS_DECODE_FRAGMENT, even
+ *     of non-TCP protocols: the fragment bits are checked before the protocol;
+ *   - an IPv6 fragment header with offset 0 and M = 0 (an "atomic fragment",
+ *     RFC 6946) is not a fragment: we continue past it;
+ *   - IPv4 total length 0 is what TSO / BIG TCP captures on the sending host
+ *     show: the packet then extends to the end of the frame (as Wireshark's
+ *     default "support packet-capture from IP TSO-enabled hardware"), its
+ *     wire length is unknown (the TCP layer then reports payload_wire_len =
+ *     payload_len), and a trailer cannot be told from payload;
+ *   - IPv6 payload length 0 with a hop-by-hop header is a jumbogram (RFC
+ *     2675, Linux BIG TCP): the length comes from the Jumbo Payload option;
+ *     without a valid one (value > 65535) the packet is MALFORMED;
+ *   - an inner (tunnelled) packet longer than its outer header allows is
+ *     MALFORMED; tunnels nest at most TS_MAX_IP_DEPTH deep (deeper: NOT_TCP);
+ *   - ESP (50) and no-next-header (59) end the walk: NOT_TCP.
+ */
+#include "decode_internal.h"
+
+static ts_decode_status ts_decode_ipv4(const uint8_t *p, uint32_t cap, uint32_t wire, int depth,
+                                       ts_decoded *out);
+static ts_decode_status ts_decode_ipv6(const uint8_t *p, uint32_t cap, uint32_t wire, int depth,
+                                       ts_decoded *out);
+
+/* Dispatches on the IP version (from the first nibble when `version` is 0). */
+ts_decode_status
+ts_decode_ip(const uint8_t *p, uint32_t cap, uint32_t wire, int version, int depth, ts_decoded *out)
+{
+    if (cap < 1)
+        return wire < 1 ? TS_DECODE_MALFORMED : TS_DECODE_TRUNCATED;
+    if (version == 0)
+        version = p[0] >> 4;
+    if (version == 4)
+        return ts_decode_ipv4(p, cap, wire, depth, out);
+    if (version == 6)
+        return ts_decode_ipv6(p, cap, wire, depth, out);
+    return TS_DECODE_MALFORMED;
+}
+
+/* Follows protocol `proto` found after an IP header; `p` is the first byte
+ * after it. */
+static inline ts_decode_status
+ts_decode_next(uint8_t proto, const uint8_t *p, uint32_t cap, uint32_t wire, int family,
+               const uint8_t *src, const uint8_t *dst, int depth, ts_decoded *out)
+{
+    if (proto == 6)
+        return ts_decode_tcp(p, cap, wire, family, src, dst, out);
+    if (proto == 4 || proto == 41) {
+        if (depth + 1 >= TS_MAX_IP_DEPTH)
+            return TS_DECODE_NOT_TCP;
+        return ts_decode_ip(p, cap, wire, proto == 4 ? 4 : 6, depth + 1, out);
+    }
+    return TS_DECODE_NOT_TCP;
+}
+
+/* IPv4: version, IHL, total length, fragments, options skipped. */
+static ts_decode_status
+ts_decode_ipv4(const uint8_t *p, uint32_t cap, uint32_t wire, int depth, ts_decoded *out)
+{
+    uint32_t hl, total;
+
+    if ((p[0] >> 4) != 4 || wire < 20) /* cap >= 1 (ts_decode_ip) */
+        return TS_DECODE_MALFORMED;
+    if (cap < 20)
+        return TS_DECODE_TRUNCATED;
+    hl = (uint32_t)(p[0] & 0x0f) * 4;
+    total = ts_rd16(p + 2);
+    if (hl < 20)
+        return TS_DECODE_MALFORMED;
+    if (total == 0) { /* TSO / BIG TCP: the packet is the rest of the frame */
+        if (hl > cap)
+            return TS_DECODE_TRUNCATED;
+        if (ts_rd16(p + 6) & 0x3fff)
+            return TS_DECODE_FRAGMENT;
+        return ts_decode_next(p[9], p + hl, cap - hl, wire == TS_WIRE_UNKNOWN ? wire : wire - hl, 4,
+                              p + 12, p + 16, depth, out);
+    }
+    if (total < hl || total > wire)
+        return TS_DECODE_MALFORMED;
+    if (hl > cap)
+        return TS_DECODE_TRUNCATED; /* options cut by the snap length */
+    if (ts_rd16(p + 6) & 0x3fff)    /* MF or fragment offset */
+        return TS_DECODE_FRAGMENT;
+    if (cap > total)
+        cap = total; /* drop link padding / trailer */
+    return ts_decode_next(p[9], p + hl, cap - hl, total - hl, 4, p + 12, p + 16, depth, out);
+}
+
+/* IPv6 payload length 0 with a hop-by-hop header: finds the Jumbo Payload
+ * option (RFC 2675) and sets `*total` to 40 + its value. Returns
+ * TS_DECODE_TCP when found ("go on"), TRUNCATED or MALFORMED otherwise. */
+static ts_decode_status
+ts_ipv6_jumbo(const uint8_t *p, uint32_t cap, uint32_t wire, uint32_t *total)
+{
+    uint32_t end, i, jumbo;
+
+    if (wire < 48)
+        return TS_DECODE_MALFORMED;
+    if (cap < 42)
+        return TS_DECODE_TRUNCATED;
+    end = 40 + ((uint32_t)p[41] + 1) * 8;
+    if (cap < end)
+        return TS_DECODE_TRUNCATED;
+    for (i = 42; i < end;) {
+        if (p[i] == 0) { /* Pad1 */
+            i++;
+            continue;
+        }
+        if (end - i < 2 || end - i - 2 < p[i + 1])
+            return TS_DECODE_MALFORMED;
+        if (p[i] == 0xc2) {
+            if (p[i + 1] != 4)
+                return TS_DECODE_MALFORMED;
+            jumbo = ts_rd32(p + i + 2);
+            if (jumbo <= 65535 || jumbo > wire - 40)
+                return TS_DECODE_MALFORMED;
+            *total = 40 + jumbo;
+            return TS_DECODE_TCP;
+        }
+        i += 2u + p[i + 1];
+    }
+    return TS_DECODE_MALFORMED; /* length 0 and no jumbo option */
+}
+
+/* IPv6: fixed header, then the extension-header chain. */
+static ts_decode_status
+ts_decode_ipv6(const uint8_t *p, uint32_t cap, uint32_t wire, int depth, ts_decoded *out)
+{
+    uint32_t total, off, hlen;
+    uint8_t nh;
+    int n;
+
+    if ((p[0] >> 4) != 6 || wire < 40) /* cap >= 1 (ts_decode_ip) */
+        return TS_DECODE_MALFORMED;
+    if (cap < 40)
+        return TS_DECODE_TRUNCATED;
+    total = 40u + ts_rd16(p + 4);
+    nh = p[6];
+    if (total == 40 && nh == 0) {
+        ts_decode_status st = ts_ipv6_jumbo(p, cap, wire, &total);
+        if (st != TS_DECODE_TCP)
+            return st;
+    }
+    if (total > wire)
+        return TS_DECODE_MALFORMED;
+    if (cap > total)
+        cap = total;
+
+    off = 40;
+    for (n = 0; n < TS_MAX_IPV6_EXT; n++) {
+        switch (nh) {
+        case 0:  /* hop-by-hop options */
+        case 43: /* routing */
+        case 60: /* destination options */
+        case 51: /* authentication header */
+            if (total - off < 2)
+                return TS_DECODE_MALFORMED;
+            if (cap - off < 2)
+                return TS_DECODE_TRUNCATED;
+            hlen = nh == 51 ? ((uint32_t)p[off + 1] + 2) * 4 : ((uint32_t)p[off + 1] + 1) * 8;
+            if (total - off < hlen)
+                return TS_DECODE_MALFORMED;
+            if (cap - off < hlen)
+                return TS_DECODE_TRUNCATED;
+            nh = p[off];
+            off += hlen;
+            break;
+        case 44: /* fragment */
+            if (total - off < 8)
+                return TS_DECODE_MALFORMED;
+            if (cap - off < 8)
+                return TS_DECODE_TRUNCATED;
+            if (ts_rd16(p + off + 2) & 0xfff9) /* offset (13 bits) or M */
+                return TS_DECODE_FRAGMENT;
+            nh = p[off]; /* atomic fragment: the whole packet is here */
+            off += 8;
+            break;
+        default:
+            return ts_decode_next(nh, p + off, cap - off, total - off, 6, p + 8, p + 24, depth,
+                                  out);
+        }
+    }
+    return TS_DECODE_NOT_TCP; /* too many extension headers: give up */
+}
