@@ -49,6 +49,9 @@ typedef enum {
     TS_DECODE_TRUNCATED, /* the frame ends inside a link, IP or TCP header */
     TS_DECODE_MALFORMED, /* a header is inconsistent (bad version, IHL < 5,
                             TCP data offset < 5, total length < header, ...) */
+    TS_DECODE_ICMP_TCP,  /* an ICMP/ICMPv6 error quoting a TCP header: addresses,
+                            ports, seq and (when quoted) flags of the quoted
+                            segment are set; no payload */
     TS_DECODE_UNSUPPORTED_LINK,
 } ts_decode_status;
 

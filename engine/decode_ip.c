@@ -26,6 +26,9 @@
  */
 #include "decode_internal.h"
 
+#include <stdbool.h>
+#include <string.h>
+
 static ts_decode_status ts_decode_ipv4(const uint8_t *p, uint32_t cap, uint32_t wire, int depth,
                                        ts_decoded *out);
 static ts_decode_status ts_decode_ipv6(const uint8_t *p, uint32_t cap, uint32_t wire, int depth,
@@ -46,6 +49,62 @@ ts_decode_ip(const uint8_t *p, uint32_t cap, uint32_t wire, int version, int dep
     return TS_DECODE_MALFORMED;
 }
 
+/* An ICMP (`family` 4) or ICMPv6 error message at `p` that quotes the start
+ * of a TCP segment: fills the quoted segment's addresses, ports, sequence
+ * number and flags (0 when not quoted). Wireshark gives such quotes a TCP
+ * stream number, so the engine needs them to number streams the same way. */
+static ts_decode_status
+ts_decode_icmp_quote(const uint8_t *p, uint32_t cap, int family, ts_decoded *out)
+{
+    if (cap < 8)
+        return TS_DECODE_NOT_TCP;
+    uint8_t type = p[0];
+    bool error = family == 4 ? (type == 3 || type == 4 || type == 5 || type == 11 || type == 12)
+                             : (type >= 1 && type <= 4);
+    if (!error)
+        return TS_DECODE_NOT_TCP;
+    const uint8_t *ip = p + 8;
+    uint32_t left = cap - 8, hlen;
+    uint8_t proto;
+    size_t alen;
+    const uint8_t *src, *dst;
+    if (family == 4) {
+        if (left < 20 || (ip[0] >> 4) != 4 || (ip[0] & 0x0f) < 5)
+            return TS_DECODE_NOT_TCP;
+        hlen = (uint32_t)(ip[0] & 0x0f) * 4;
+        proto = ip[9];
+        alen = 4;
+        src = ip + 12;
+        dst = ip + 16;
+        if ((ts_rd16(ip + 6) & 0x1fff) != 0) /* a later fragment: no TCP header */
+            return TS_DECODE_NOT_TCP;
+    } else {
+        if (left < 40 || (ip[0] >> 4) != 6)
+            return TS_DECODE_NOT_TCP;
+        hlen = 40;
+        proto = ip[6];
+        alen = 16;
+        src = ip + 8;
+        dst = ip + 24;
+    }
+    if (proto != 6 || left < hlen + 8)
+        return TS_DECODE_NOT_TCP;
+    const uint8_t *tcp = ip + hlen;
+    uint32_t tcp_cap = left - hlen;
+    memset(out, 0, sizeof *out);
+    out->family = (uint8_t)family;
+    memcpy(out->src_addr, src, alen);
+    memcpy(out->dst_addr, dst, alen);
+    out->src_port = ts_rd16(tcp);
+    out->dst_port = ts_rd16(tcp + 2);
+    out->seq = ts_rd32(tcp + 4);
+    if (tcp_cap >= 14)
+        out->flags = tcp[13];
+    if (tcp_cap >= 12)
+        out->ack = ts_rd32(tcp + 8);
+    return TS_DECODE_ICMP_TCP;
+}
+
 /* Follows protocol `proto` found after an IP header; `p` is the first byte
  * after it. */
 static inline ts_decode_status
@@ -59,6 +118,8 @@ ts_decode_next(uint8_t proto, const uint8_t *p, uint32_t cap, uint32_t wire, int
             return TS_DECODE_NOT_TCP;
         return ts_decode_ip(p, cap, wire, proto == 4 ? 4 : 6, depth + 1, out);
     }
+    if ((proto == 1 && family == 4) || (proto == 58 && family == 6))
+        return ts_decode_icmp_quote(p, cap, family, out);
     return TS_DECODE_NOT_TCP;
 }
 

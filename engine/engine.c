@@ -293,6 +293,28 @@ handle_segment(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_n
     }
 }
 
+/* An ICMP error quoting a segment: an anomaly on its session; a session of
+ * its own when there is none (Wireshark numbers it as a stream). */
+static void
+handle_icmp_quote(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_ns)
+{
+    ts_flow_key key;
+    bool src_is_a;
+    e->stats.icmp_errors++;
+    ts_flow_key_make(&key, seg->family, seg->src_addr, seg->src_port, seg->dst_addr, seg->dst_port,
+                     &src_is_a);
+    ts_session *s = ts_flow_table_lookup(e->flows, &key);
+    if (s == NULL) {
+        if (ts_flow_table_lookup(e->tombs, &key) != NULL) {
+            e->stats.late_packets++;
+            return;
+        }
+        s = open_session(e, &key, seg, frame, ts_ns);
+    }
+    ts_direction from = src_is_a == s->client_is_a ? TS_FROM_CLIENT : TS_FROM_SERVER;
+    ts_session_anomaly(s, TS_ANOMALY_ICMP_ERROR, from, frame, 0, 0);
+}
+
 static void
 feed(ts_engine *e, int linktype, const uint8_t *data, uint32_t caplen, int64_t ts_ns)
 {
@@ -307,6 +329,7 @@ feed(ts_engine *e, int linktype, const uint8_t *data, uint32_t caplen, int64_t t
     case TS_DECODE_FRAGMENT: e->stats.ip_fragments++; break;
     case TS_DECODE_TRUNCATED: e->stats.truncated++; break;
     case TS_DECODE_MALFORMED: e->stats.malformed++; break;
+    case TS_DECODE_ICMP_TCP: handle_icmp_quote(e, &seg, frame, ts_ns); break;
     case TS_DECODE_UNSUPPORTED_LINK: e->stats.unsupported_link++; break;
     }
     if ((frame & 255) == 0 || e->closing.length > 0)

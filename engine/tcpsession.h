@@ -101,6 +101,7 @@ typedef enum {
     TS_ANOMALY_INVALID_FLAGS,        /* impossible flag combination (SYN+FIN, SYN+RST,
                                         no flags at all, ...) */
     TS_ANOMALY_ROLES_INFERRED,       /* no SYN seen: client and server were guessed */
+    TS_ANOMALY_ICMP_ERROR,           /* an ICMP error quoted a segment of the session */
     TS_ANOMALY_COUNT_
 } ts_anomaly_type;
 
@@ -244,6 +245,7 @@ typedef struct {
     uint64_t bad_checksums;    /* segments dropped for a wrong TCP checksum */
     uint64_t sessions;         /* sessions seen */
     uint64_t late_packets;     /* packets for finished sessions, counted only */
+    uint64_t icmp_errors;      /* ICMP errors quoting a TCP segment */
 } ts_stats;
 
 typedef struct ts_engine ts_engine;

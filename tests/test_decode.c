@@ -928,6 +928,46 @@ START_TEST(test_udp_icmp)
 }
 END_TEST
 
+START_TEST(test_icmp_quoting_tcp)
+{
+    uint8_t inner[2048], icmp[2048];
+    ts_decoded d;
+    for (int fam = 4; fam <= 6; fam += 2) {
+        pb_tcp q = seg_default(fam);
+        q.flags = PB_SYN;
+        size_t in = pb_build_tcp(TS_LINKTYPE_RAW, &q, inner, sizeof inner);
+        /* destination unreachable (3) / ICMPv6 (1), quoting the whole segment */
+        memset(icmp, 0, 8);
+        icmp[0] = fam == 4 ? 3 : 1;
+        memcpy(icmp + 8, inner, in);
+        size_t n = pb_build_ip(TS_LINKTYPE_RAW, fam, fam == 4 ? "192.0.2.9" : "2001:db8::9",
+                               fam == 4 ? "10.0.0.1" : "2001:db8::1", fam == 4 ? 1 : 58, icmp,
+                               8 + in, F, sizeof F);
+        memset(&d, 0xaa, sizeof d);
+        ck_assert_int_eq(decode(TS_LINKTYPE_RAW, F, n, &d), TS_DECODE_ICMP_TCP);
+        ck_assert_uint_eq(d.family, fam);
+        ck_assert_uint_eq(d.src_port, q.sport);
+        ck_assert_uint_eq(d.dst_port, q.dport);
+        ck_assert_uint_eq(d.seq, q.seq);
+        ck_assert_uint_eq(d.flags, PB_SYN);
+        ck_assert_uint_eq(d.payload_len, 0);
+        ck_assert_uint_eq(d.payload_wire_len, 0);
+        /* an echo request is not an error: nothing quoted */
+        icmp[0] = fam == 4 ? 8 : 128;
+        n = pb_build_ip(TS_LINKTYPE_RAW, fam, fam == 4 ? "192.0.2.9" : "2001:db8::9",
+                        fam == 4 ? "10.0.0.1" : "2001:db8::1", fam == 4 ? 1 : 58, icmp, 8 + in, F,
+                        sizeof F);
+        ck_assert_int_eq(decode(TS_LINKTYPE_RAW, F, n, &d), TS_DECODE_NOT_TCP);
+        /* a quote too short to hold the ports */
+        icmp[0] = fam == 4 ? 3 : 1;
+        n = pb_build_ip(TS_LINKTYPE_RAW, fam, fam == 4 ? "192.0.2.9" : "2001:db8::9",
+                        fam == 4 ? "10.0.0.1" : "2001:db8::1", fam == 4 ? 1 : 58, icmp,
+                        8 + (fam == 4 ? 20 : 40) + 4, F, sizeof F);
+        ck_assert_int_eq(decode(TS_LINKTYPE_RAW, F, n, &d), TS_DECODE_NOT_TCP);
+    }
+}
+END_TEST
+
 START_TEST(test_ip_in_ip)
 {
     uint8_t inner[2048], mid[2048];
@@ -1195,6 +1235,7 @@ ts_decode_suite(void)
         {"ipv6_ext_limit", test_ipv6_ext_limit},
         {"udp_icmp", test_udp_icmp},
         {"ip_in_ip", test_ip_in_ip},
+        {"icmp_quoting_tcp", test_icmp_quoting_tcp},
         {"checksum", test_checksum},
         {"robustness", test_robustness},
     };
