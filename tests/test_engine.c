@@ -390,17 +390,28 @@ next_at(pb_conn *k, int from, uint32_t rel)
     pb_conn_set_next_seq(k, from, (from == CL ? CISN : SISN) + 1 + rel);
 }
 
-/* Emits from `from` a segment at absolute `seq` with `flags` (0: PSH|ACK)
- * carrying `len` bytes; the conversation's state does not change. */
-static void
-raw(pb_conn *k, int from, uint32_t seq, uint8_t flags, const void *data, size_t len)
+/* A segment from `from` at absolute `seq` with `flags` (0: PSH|ACK; a SYN
+ * without ACK acks 0) carrying text `s` (or nothing), acknowledging the
+ * peer's next seq. Tweak it, then pb_conn_write() it. */
+static pb_tcp
+seg_at(pb_conn *k, int from, uint32_t seq, uint8_t flags, const char *s)
 {
     pb_tcp seg;
     pb_conn_template(k, from, &seg);
     seg.seq = seq;
     seg.flags = flags ? flags : PB_PSH | PB_ACK;
-    seg.payload = data;
-    seg.len = len;
+    if ((flags & (PB_SYN | PB_ACK)) == PB_SYN)
+        seg.ack = 0;
+    seg.payload = s;
+    seg.len = s != NULL ? strlen(s) : 0;
+    return seg;
+}
+
+/* Emits seg_at(); the conversation's sequence numbers do not change. */
+static void
+put(pb_conn *k, int from, uint32_t seq, uint8_t flags, const char *s)
+{
+    pb_tcp seg = seg_at(k, from, seq, flags, s);
     pb_conn_write(k, &seg);
 }
 
@@ -408,34 +419,20 @@ raw(pb_conn *k, int from, uint32_t seq, uint8_t flags, const void *data, size_t 
 static void
 hs(pb_conn *k, int step)
 {
-    pb_tcp seg;
-    pb_conn_template(k, step == 1 ? SV : CL, &seg);
-    if (step < 2) {
-        seg.seq -= 1;
-        seg.flags = step == 0 ? PB_SYN : PB_SYN | PB_ACK;
-        if (step == 0)
-            seg.ack = 0;
-    }
-    pb_conn_write(k, &seg);
+    static const uint8_t flags[3] = {PB_SYN, PB_SYN | PB_ACK, PB_ACK};
+    int from = step == 1 ? SV : CL;
+    put(k, from, pb_conn_next_seq(k, from) - (step < 2), flags[step], NULL);
 }
 
-/* Emits `flags` and `s` from side `from` at its next seq (SYN: at the ISN),
- * with VLAN tags, and advances its seq past data and FIN. */
+/* Emits `flags` (0 stays 0) and `s` from side `from` at its next seq (SYN:
+ * at the ISN), with VLAN tags, and advances its seq past data and FIN. */
 static void
 vsend(pb_conn *k, int from, uint8_t flags, const char *s, int vlan, bool qinq)
 {
-    pb_tcp seg;
-    pb_conn_template(k, from, &seg);
+    pb_tcp seg = seg_at(k, from, pb_conn_next_seq(k, from) - ((flags & PB_SYN) != 0), flags, s);
     seg.flags = flags;
     seg.vlan_tags = vlan;
     seg.vlan_qinq = qinq;
-    if (flags & PB_SYN) {
-        seg.seq -= 1;
-        if (!(flags & PB_ACK))
-            seg.ack = 0;
-    }
-    seg.payload = s;
-    seg.len = s != NULL ? strlen(s) : 0;
     pb_conn_write(k, &seg);
     uint32_t adv = (uint32_t)seg.len + ((flags & PB_FIN) ? 1 : 0);
     pb_conn_set_next_seq(k, from, pb_conn_next_seq(k, from) + adv);
@@ -501,13 +498,7 @@ START_TEST(close_reasons_and_unclosed_data)
     pb_conn_rst(b, SV);
     pb_conn *f = cap_conn(c, 4, "10.0.0.1", 40002, "10.0.0.2", 80, 70, 90);
     pb_conn_handshake(f);
-    pb_tcp seg; /* FIN carrying data */
-    pb_conn_template(f, CL, &seg);
-    seg.flags = PB_FIN | PB_PSH | PB_ACK;
-    seg.payload = "bye";
-    seg.len = 3;
-    pb_conn_write(f, &seg);
-    pb_conn_set_next_seq(f, CL, 70 + 1 + 4);
+    vsend(f, CL, PB_FIN | PB_PSH | PB_ACK, "bye", 0, false); /* FIN carrying data */
     pb_conn_fin(f, SV);
     pb_conn_ack(f, CL);
     run *r = cap_run(c, NULL);
@@ -571,17 +562,13 @@ START_TEST(ethernet_trailer_is_not_payload)
     cap *c = cap_new(PB_LINK_ETHERNET);
     pb_conn *k = cap_std(c);
     pb_conn_handshake(k);
-    for (int from = 0; from < 2; from++) {
-        pb_tcp seg;
-        pb_conn_template(k, from, &seg);
-        seg.flags = PB_PSH | PB_ACK;
-        seg.payload = from == CL ? "ab" : "xyz";
-        seg.len = from == CL ? 2 : 3;
-        seg.eth_trailer = 12;
-        pb_conn_write(k, &seg);
-        pb_conn_set_next_seq(k, from, pb_conn_next_seq(k, from) + (uint32_t)seg.len);
-    }
-    send_s(k, CL, "cd");
+    pb_tcp seg = seg_at(k, CL, CISN + 1, 0, "ab");
+    seg.eth_trailer = 12;
+    pb_conn_write(k, &seg);
+    seg = seg_at(k, SV, SISN + 1, 0, "xyz");
+    seg.eth_trailer = 12;
+    pb_conn_write(k, &seg);
+    at_s(k, CL, 2, "cd");
     run *r = cap_run(c, NULL);
     CK_DATA(R(r, 0), CL, "abcd");
     CK_DATA(R(r, 0), SV, "xyz");
@@ -619,17 +606,11 @@ START_TEST(no_window_mss_or_ack_checks)
     static const uint8_t mss536[4] = {2, 4, 0x02, 0x18};
     cap *c = cap_new(PB_LINK_ETHERNET);
     pb_conn *k = cap_std(c);
-    pb_tcp seg;
-    pb_conn_template(k, CL, &seg);
-    seg.seq = CISN;
-    seg.ack = 0;
-    seg.flags = PB_SYN;
+    pb_tcp seg = seg_at(k, CL, CISN, PB_SYN, NULL);
     seg.tcp_options = mss536;
     seg.tcp_options_len = 4;
     pb_conn_write(k, &seg);
-    pb_conn_template(k, SV, &seg);
-    seg.seq = SISN;
-    seg.flags = PB_SYN | PB_ACK;
+    seg = seg_at(k, SV, SISN, PB_SYN | PB_ACK, NULL);
     seg.window = 8; /* tiny window */
     seg.tcp_options = mss536;
     seg.tcp_options_len = 4;
@@ -638,13 +619,10 @@ START_TEST(no_window_mss_or_ack_checks)
     uint8_t big[4000];
     for (size_t i = 0; i < sizeof big; i++)
         big[i] = (uint8_t)(i * 31 + 7);
-    pb_conn_send(k, CL, big, sizeof big); /* f4: 4000 > MSS 536 and > window 8 */
-    send_s(k, SV, "ok");                  /* f5 */
-    pb_conn_template(k, CL, &seg);        /* f6: stale ACK (acks the server's ISN+1 only) */
+    pb_conn_send(k, CL, big, sizeof big);            /* f4: 4000 > MSS 536 and > window 8 */
+    send_s(k, SV, "ok");                             /* f5 */
+    seg = seg_at(k, CL, CISN + 1 + 4000, 0, "tail"); /* f6: stale ACK (the server's ISN+1) */
     seg.ack = SISN + 1;
-    seg.flags = PB_PSH | PB_ACK;
-    seg.payload = "tail";
-    seg.len = 4;
     pb_conn_write(k, &seg);
     run *r = cap_run(c, NULL);
     const rec *x = R(r, 0);
@@ -745,16 +723,16 @@ START_TEST(midstream_offsets)
     /* stream 1: while nothing confirmed offset 0, an earlier segment moves
      * it back (the server did receive those bytes). */
     pb_conn *b = cap_conn(c, 4, "10.0.0.1", 40001, "10.0.0.2", 80, CISN, SISN);
-    send_s(b, SV, "hello");                    /* f3: acks CISN+1 */
-    send_s(b, CL, "abc");                      /* f4 */
-    raw(b, CL, CISN + 1 - 5, 0, "vwxyzab", 7); /* f5 */
+    send_s(b, SV, "hello");                 /* f3: acks CISN+1 */
+    send_s(b, CL, "abc");                   /* f4 */
+    put(b, CL, CISN + 1 - 5, 0, "vwxyzab"); /* f5 */
     /* stream 2: once the peer acknowledged bytes after offset 0, bytes
      * before it are not delivered. */
     pb_conn *d = cap_conn(c, 4, "10.0.0.1", 40002, "10.0.0.2", 80, CISN, SISN);
-    send_s(d, SV, "hello");                    /* f6: acks CISN+1 */
-    send_s(d, CL, "abc");                      /* f7 */
-    pb_conn_ack(d, SV);                        /* f8: acks offset 3 */
-    raw(d, CL, CISN + 1 - 5, 0, "vwxyzab", 7); /* f9 */
+    send_s(d, SV, "hello");                 /* f6: acks CISN+1 */
+    send_s(d, CL, "abc");                   /* f7 */
+    pb_conn_ack(d, SV);                     /* f8: acks offset 3 */
+    put(d, CL, CISN + 1 - 5, 0, "vwxyzab"); /* f9 */
     run *r = cap_run(c, NULL);
     const rec *x = R(r, 0);
     CK_DATA(x, CL, "xyz");
@@ -853,30 +831,12 @@ START_TEST(syn_and_rst_with_data)
 {
     cap *c = cap_new(PB_LINK_ETHERNET);
     pb_conn *k = cap_std(c);
-    pb_tcp seg;
-    pb_conn_template(k, CL, &seg); /* f1: SYN carrying "hello" */
-    seg.seq = CISN;
-    seg.ack = 0;
-    seg.flags = PB_SYN;
-    seg.payload = "hello";
-    seg.len = 5;
-    pb_conn_write(k, &seg);
-    next_at(k, CL, 5);
-    pb_conn_template(k, SV, &seg); /* f2: SYN-ACK carrying "hi" */
-    seg.seq = SISN;
-    seg.flags = PB_SYN | PB_ACK;
-    seg.payload = "hi";
-    seg.len = 2;
-    pb_conn_write(k, &seg);
-    next_at(k, SV, 2);
-    pb_conn_ack(k, CL);            /* f3 */
-    send_s(k, CL, " world");       /* f4 */
-    send_s(k, SV, "!");            /* f5 */
-    pb_conn_template(k, SV, &seg); /* f6: RST carrying "junk" */
-    seg.flags = PB_RST | PB_ACK;
-    seg.payload = "junk";
-    seg.len = 4;
-    pb_conn_write(k, &seg);
+    vsend(k, CL, PB_SYN, "hello", 0, false);           /* f1 */
+    vsend(k, SV, PB_SYN | PB_ACK, "hi", 0, false);     /* f2 */
+    pb_conn_ack(k, CL);                                /* f3 */
+    send_s(k, CL, " world");                           /* f4 */
+    send_s(k, SV, "!");                                /* f5 */
+    put(k, SV, SISN + 1 + 3, PB_RST | PB_ACK, "junk"); /* f6 */
     run *r = cap_run(c, NULL);
     const rec *x = R(r, 0);
     ck_assert(!x->midstream);
@@ -897,13 +857,9 @@ START_TEST(urgent_data)
     cap *c = cap_new(PB_LINK_ETHERNET);
     pb_conn *k = cap_std(c);
     pb_conn_handshake(k);
-    send_s(k, CL, "hello"); /* f4 */
-    pb_tcp seg;             /* f5 */
-    pb_conn_template(k, CL, &seg);
-    seg.flags = PB_URG | PB_PSH | PB_ACK;
+    send_s(k, CL, "hello");                                                     /* f4 */
+    pb_tcp seg = seg_at(k, CL, CISN + 1 + 5, PB_URG | PB_PSH | PB_ACK, "abc!"); /* f5 */
     seg.urgent = 4;
-    seg.payload = "abc!";
-    seg.len = 4;
     pb_conn_write(k, &seg);
     next_at(k, CL, 9);
     send_s(k, CL, "more"); /* f6 */
@@ -995,12 +951,7 @@ START_TEST(syn_retransmission_same_isn)
     hs(k, 1);
     hs(k, 2);
     send_s(k, CL, "data");
-    pb_tcp seg; /* a very late copy of the SYN */
-    pb_conn_template(k, CL, &seg);
-    seg.seq = CISN;
-    seg.ack = 0;
-    seg.flags = PB_SYN;
-    pb_conn_write(k, &seg);
+    put(k, CL, CISN, PB_SYN, NULL); /* a very late copy of the SYN */
     send_s(k, CL, "more");
     run *r = cap_run(c, NULL);
     ck_assert_uint_eq(r->recs->len, 1);
@@ -1171,17 +1122,14 @@ START_TEST(keepalive_and_window_probe)
     cap *c = cap_new(PB_LINK_ETHERNET);
     pb_conn *k = cap_std(c);
     pb_conn_handshake(k);
-    send_s(k, CL, "hello"); /* f4 */
-    pb_tcp seg;
-    pb_conn_template(k, SV, &seg); /* f5: zero window */
+    send_s(k, CL, "hello");                             /* f4 */
+    pb_tcp seg = seg_at(k, SV, SISN + 1, PB_ACK, NULL); /* f5: zero window */
     seg.window = 0;
     pb_conn_write(k, &seg);
     at_s(k, CL, 5, "x"); /* f6: window probe, new data */
     next_at(k, CL, 6);
-    pb_conn_write(k, &seg);        /* f7: still zero window */
-    pb_conn_template(k, CL, &seg); /* f8: keep-alive without data at next-1 */
-    seg.seq -= 1;
-    pb_conn_write(k, &seg);
+    pb_conn_write(k, &seg);                     /* f7: still zero window */
+    put(k, CL, CISN + 1 + 5, PB_ACK, NULL);     /* f8: keep-alive without data at next-1 */
     at_s(k, CL, 5, "x");                        /* f9: keep-alive, same byte */
     pb_conn_send_at(k, CL, 5, "\0", 1, PB_ACK); /* f10: keep-alive, garbage byte */
     at_s(k, CL, 5, "xyz");                      /* f11 */
@@ -1631,19 +1579,12 @@ bad_checksum_capture(cap *c)
 {
     pb_conn *k = cap_std(c);
     pb_conn_handshake(k);
-    pb_tcp seg;
-    pb_conn_template(k, CL, &seg); /* f4: bad checksum */
-    seg.flags = PB_PSH | PB_ACK;
-    seg.payload = "EVIL";
-    seg.len = 4;
+    pb_tcp seg = seg_at(k, CL, CISN + 1, 0, "EVIL"); /* f4: bad checksum */
     seg.bad_checksum = true;
     pb_conn_write(k, &seg);
     at_s(k, CL, 0, "GOOD"); /* f5 */
     next_at(k, CL, 4);
-    pb_conn_template(k, SV, &seg); /* f6: bad checksum, same bytes */
-    seg.flags = PB_PSH | PB_ACK;
-    seg.payload = "ok";
-    seg.len = 2;
+    seg = seg_at(k, SV, SISN + 1, 0, "ok"); /* f6: bad checksum, same bytes */
     seg.bad_checksum = true;
     pb_conn_write(k, &seg);
     send_s(k, SV, "ok"); /* f7 */
@@ -1687,11 +1628,7 @@ START_TEST(checksum_bad_syn_opens_nothing)
 {
     cap *c = cap_new(PB_LINK_ETHERNET);
     pb_conn *k = cap_conn(c, 6, "2001:db8::1", 40000, "2001:db8::2", 80, CISN, SISN);
-    pb_tcp seg;
-    pb_conn_template(k, CL, &seg);
-    seg.seq = CISN;
-    seg.ack = 0;
-    seg.flags = PB_SYN;
+    pb_tcp seg = seg_at(k, CL, CISN, PB_SYN, NULL);
     seg.bad_checksum = true;
     pb_conn_write(k, &seg); /* f1 */
     pb_conn_handshake(k);   /* f2-4 */
@@ -1769,9 +1706,7 @@ START_TEST(ip_fragments_counted)
     send_s(k, CL, "head"); /* f4 */
     uint8_t big[1400], frame[1600], f0[1600], f1[1600];
     memset(big, 'm', sizeof big);
-    pb_tcp seg;
-    pb_conn_template(k, CL, &seg);
-    seg.flags = PB_PSH | PB_ACK;
+    pb_tcp seg = seg_at(k, CL, CISN + 1 + 4, 0, NULL);
     seg.payload = big;
     seg.len = sizeof big;
     seg.ip_id = 77;
