@@ -319,8 +319,12 @@ static void
 feed(ts_engine *e, int linktype, const uint8_t *data, uint32_t caplen, int64_t ts_ns)
 {
     uint64_t frame = ++e->stats.frames;
-    if (ts_ns > e->now_ns)
+    if (ts_ns > e->now_ns) {
         e->now_ns = ts_ns;
+        /* before this packet is handled: it may be late for a session whose
+           time ran out (each check is a look at a queue head) */
+        expire(e);
+    }
     ts_decoded seg;
     switch (ts_decode_frame(linktype, data, caplen, &seg)) {
     case TS_DECODE_TCP: handle_segment(e, &seg, frame, ts_ns); break;
@@ -332,8 +336,6 @@ feed(ts_engine *e, int linktype, const uint8_t *data, uint32_t caplen, int64_t t
     case TS_DECODE_ICMP_TCP: handle_icmp_quote(e, &seg, frame, ts_ns); break;
     case TS_DECODE_UNSUPPORTED_LINK: e->stats.unsupported_link++; break;
     }
-    if ((frame & 255) == 0 || e->closing.length > 0)
-        expire(e);
 }
 
 void

@@ -3,9 +3,13 @@
  * decides turned into records and callbacks, and the public accessors.
  *
  * Stream offsets: offset 0 of a direction is the byte after its SYN when the
- * SYN (or SYN-ACK) was seen; for a direction picked up mid-stream it is the
- * first byte the other side acknowledged before this side's first packet, or
- * else the first sequence number this side sent. Per packet, the ACK is
+ * SYN (or SYN-ACK) was seen. For a direction picked up mid-stream it starts
+ * as a guess — the first byte the other side acknowledged before this side's
+ * first packet, or else the first sequence number this side sent — and the
+ * direction is "tentative": its data is held (not delivered) and offset 0
+ * moves down when an earlier segment or acknowledgement shows up, until its
+ * SYN re-anchors it, the other side acknowledges held data, or more than
+ * TS_TENTATIVE_HOLD bytes are held; then delivery starts. Per packet, the ACK is
  * applied first (it may release the other direction's data, which the
  * receiver got before it answered), then the payload, then the FIN.
  *
@@ -193,9 +197,13 @@ sink_deliver(void *ctx, uint64_t offset, const uint8_t *data, size_t len, uint64
     } else {
         if (d->ring == NULL)
             d->ring = g_malloc(TS_RING_SIZE);
+        /* the last TS_RING_SIZE bytes, in at most two copies */
         size_t keep = len > TS_RING_SIZE ? TS_RING_SIZE : len;
-        for (size_t i = len - keep; i < len; i++)
-            d->ring[(idx + i) % TS_RING_SIZE] = data[i];
+        const uint8_t *src = data + (len - keep);
+        size_t at = (size_t)((idx + len - keep) % TS_RING_SIZE);
+        size_t first = keep < TS_RING_SIZE - at ? keep : TS_RING_SIZE - at;
+        memcpy(d->ring + at, src, first);
+        memcpy(d->ring, src + first, keep - first);
     }
     d->chunk_break = false;
     d->delivered += len;

@@ -125,9 +125,10 @@ typedef struct {
     uint64_t length;
 } ts_gap;
 
-/** A run of consecutive bytes from one side in the exchange order: the bytes
- *  [offset, offset+length) of direction `from`, which became available to the
- *  application when frame `frame` (time `ts_ns`) arrived. */
+/** A run of consecutive bytes from one side in the exchange order (the order
+ *  in which bytes became available to the receiving application): the bytes
+ *  [offset, offset+length) of direction `from`. `frame` and `ts_ns` are those
+ *  of the packet that carried the run's first byte. A gap ends a run. */
 typedef struct {
     ts_direction from;
     uint64_t offset;
@@ -214,7 +215,7 @@ typedef struct {
     uint64_t offset;     /* stream offset of data[0] */
     const uint8_t *data; /* borrowed for the call */
     size_t length;
-    uint64_t frame; /* frame whose arrival released these bytes */
+    uint64_t frame; /* frame that carried data[0] */
     int64_t ts_ns;
 } ts_delivery;
 
