@@ -474,7 +474,12 @@ ts_session_segment(ts_session *s, ts_direction from, const ts_decoded *seg, uint
             len -= before;
             off += (int64_t)before;
         }
-        if (len > 0) {
+        /* a keep-alive: one byte (often garbage) just below the next
+           expected byte, nothing else; not data, and not a conflict */
+        bool keepalive = len == 1 && seg->payload_wire_len == 1 && off >= 0 &&
+                         (uint64_t)off + 1 == d->reasm.next &&
+                         (f & (TS_TCP_SYN | TS_TCP_FIN | TS_TCP_RST | TS_TCP_URG)) == 0;
+        if (len > 0 && !keepalive) {
             s->cur_dir = from;
             ts_reasm_add(&d->reasm, (uint64_t)off, data, len, frame, ts_ns, &session_sink, s);
             if (d->tentative && d->reasm.buffered > TS_TENTATIVE_HOLD)
