@@ -22,9 +22,12 @@
 
 #include <string.h>
 
-/* Bytes of history kept per direction without keep_payload, to compare
- * retransmissions with what was delivered. */
-#define TS_RING_SIZE 16384u
+/* History kept per direction without keep_payload, to compare
+ * retransmissions with what was delivered: small at first, grown (up to the
+ * maximum) for directions whose retransmissions reach further back, so
+ * connections that never retransmit cost little. */
+#define TS_RING_MIN 2048u
+#define TS_RING_MAX 65536u
 
 /* Acknowledgements further than this beyond anything the peer sent are
  * ignored as implausible (bogus ack fields would invent huge gaps). */
@@ -148,17 +151,52 @@ history(ts_dir *d, uint64_t idx, uint64_t len)
     return NULL;
 }
 
+/* Copies the last bytes of `data` (delivered bytes [idx, idx+len)) into the
+ * ring, in at most two copies. */
+static void
+ring_store(ts_dir *d, uint64_t idx, const uint8_t *data, size_t len)
+{
+    size_t keep = len > d->ring_size ? d->ring_size : len;
+    const uint8_t *src = data + (len - keep);
+    size_t at = (size_t)((idx + len - keep) & (d->ring_size - 1));
+    size_t first = keep < d->ring_size - at ? keep : d->ring_size - at;
+    memcpy(d->ring + at, src, first);
+    memcpy(d->ring, src + first, keep - first);
+    uint64_t end = idx + len; /* the ring now holds at most [end - size, end) */
+    if (end > d->ring_size && end - d->ring_size > d->ring_from)
+        d->ring_from = end - d->ring_size;
+}
+
+/* Grows the ring to `size` bytes, keeping the bytes it holds. */
+static void
+ring_grow(ts_dir *d, uint32_t size)
+{
+    uint32_t old_size = d->ring_size;
+    uint8_t *old = d->ring;
+    d->ring = g_malloc(size);
+    d->ring_size = size;
+    for (uint64_t i = d->ring_from; i < d->delivered; i++)
+        d->ring[i & (size - 1)] = old[i & (old_size - 1)];
+    g_free(old);
+}
+
 /* Compares bytes that arrived again with the delivered copy kept in the ring
- * (no keep_payload). Reports the differing span, if the ring still holds it. */
+ * (no keep_payload). Reports the differing span, if the ring still holds it;
+ * if it reaches back further, the ring grows for next time. */
 static void
 ring_compare(ts_session *s, ts_dir *d, uint64_t off, uint64_t idx, const uint8_t *data,
              uint64_t len)
 {
-    if (d->ring == NULL || idx + len > d->delivered || d->delivered - idx > TS_RING_SIZE)
+    if (d->ring == NULL || idx + len > d->delivered)
         return;
+    if (idx < d->ring_from) {
+        if (d->ring_size < TS_RING_MAX)
+            ring_grow(d, TS_RING_MAX);
+        return;
+    }
     uint64_t lo = UINT64_MAX, hi = 0;
     for (uint64_t i = 0; i < len; i++) {
-        if (d->ring[(idx + i) % TS_RING_SIZE] != data[i]) {
+        if (d->ring[(idx + i) & (d->ring_size - 1)] != data[i]) {
             if (lo == UINT64_MAX)
                 lo = i;
             hi = i + 1;
@@ -195,15 +233,12 @@ sink_deliver(void *ctx, uint64_t offset, const uint8_t *data, size_t len, uint64
             g_array_append_val(s->chunks, c);
         }
     } else {
-        if (d->ring == NULL)
-            d->ring = g_malloc(TS_RING_SIZE);
-        /* the last TS_RING_SIZE bytes, in at most two copies */
-        size_t keep = len > TS_RING_SIZE ? TS_RING_SIZE : len;
-        const uint8_t *src = data + (len - keep);
-        size_t at = (size_t)((idx + len - keep) % TS_RING_SIZE);
-        size_t first = keep < TS_RING_SIZE - at ? keep : TS_RING_SIZE - at;
-        memcpy(d->ring + at, src, first);
-        memcpy(d->ring, src + first, keep - first);
+        if (d->ring == NULL) {
+            d->ring_size = TS_RING_MIN;
+            d->ring = g_malloc(TS_RING_MIN);
+            d->ring_from = idx;
+        }
+        ring_store(d, idx, data, len);
     }
     d->chunk_break = false;
     d->delivered += len;

@@ -46,7 +46,9 @@ typedef struct {
     bool chunk_break;    /* next delivery starts a new chunk */
     GByteArray *payload; /* keep_payload: every delivered byte */
     GArray *gap_index;   /* ts_gap_entry, ascending offsets */
-    uint8_t *ring;       /* !keep_payload: the last delivered bytes */
+    uint8_t *ring;       /* !keep_payload: the last ring_size delivered bytes */
+    uint32_t ring_size;  /* a power of two; grows when retransmissions reach back */
+    uint64_t ring_from;  /* first delivered index the ring still holds */
 } ts_dir;
 
 /* A gap with the number of missing bytes before it, for offset mapping. */

@@ -330,8 +330,12 @@ cap_run(cap *c, const ts_options *o)
     r->elapsed_us = g_get_monotonic_time() - t;
     ck_assert_msg(ok, "ts_engine_run_file: %s", err ? err->message : "?");
     run_end(r, e);
-    g_unlink(c->path);
-    g_rmdir(c->dir);
+    if (g_getenv("TS_KEEP_CAPTURE") == NULL) {
+        g_unlink(c->path);
+        g_rmdir(c->dir);
+    } else {
+        fprintf(stderr, "kept %s\n", c->path);
+    }
     g_ptr_array_free(c->conns, TRUE);
     g_free(c->path);
     g_free(c->dir);
@@ -1815,6 +1819,36 @@ START_TEST(feed_without_keep_payload)
 }
 END_TEST
 
+/* Without keep_payload, retransmissions are compared with a history ring:
+ * small at first (2 KiB), grown once a retransmission reaches further back. */
+START_TEST(streaming_history_ring)
+{
+    cap *c = cap_new(PB_LINK_ETHERNET);
+    pb_conn *k = cap_std(c);
+    pb_conn_handshake(k);
+    char block[1001];
+    memset(block, 'a', 1000);
+    block[1000] = '\0';
+    for (int i = 0; i < 3; i++)
+        send_s(k, CL, block); /* f4-f6: bytes 0..2999 */
+    at_s(k, CL, 2990, "XY");  /* f7: recent, differs: seen at once */
+    at_s(k, CL, 100, "XY");   /* f8: older than the 2 KiB ring: not comparable; it grows */
+    at_s(k, CL, 100, "aXa");  /* f9: still gone */
+    for (int i = 0; i < 3; i++)
+        send_s(k, CL, block);  /* f10-f12: bytes 3000..5999 */
+    at_s(k, CL, 1000, "aXa");  /* f13: 5000 bytes back, held by the grown ring: seen */
+    at_s(k, CL, 4000, "aaaa"); /* f14: same bytes: nothing */
+    ts_options o;
+    ts_options_init(&o);
+    run *r = cap_run(c, &o);
+    const rec *x = R(r, 0);
+    ck_assert(x->no_payload);
+    ck_assert_uint_eq(x->bytes[CL], 6000);
+    ck_assert_str_eq(x->anom_txt->str, "overlap_conflict C2990+2@7, overlap_conflict C1001+1@13");
+    run_free(r);
+}
+END_TEST
+
 START_TEST(feed_free_without_finish)
 {
     mem *m = mem_conversation();
@@ -2043,6 +2077,7 @@ ts_engine_suite(void)
     tc = tcase_create("feed");
     tcase_add_test(tc, feed_callbacks);
     tcase_add_test(tc, feed_without_keep_payload);
+    tcase_add_test(tc, streaming_history_ring);
     tcase_add_test(tc, feed_free_without_finish);
     suite_add_tcase(s, tc);
 
