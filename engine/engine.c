@@ -276,6 +276,19 @@ handle_segment(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_n
     e->stats.tcp_segments++;
     bool was_closed = s->closed;
     ts_session_segment(s, from, seg, frame, ts_ns);
+    if (e->cb.packet != NULL) {
+        ts_packet p = {from,
+                       frame,
+                       ts_ns,
+                       seg->flags,
+                       seg->seq,
+                       seg->ack,
+                       ts_session_offset_of(s, from, seg),
+                       seg->payload,
+                       seg->payload_len,
+                       seg->payload_wire_len};
+        e->cb.packet(e->env.user, s, &p);
+    }
     if (s->queue != QUEUE_NONE) {
         /* keep each queue ordered by last activity: a closed session that
            still carries traffic keeps lingering */

@@ -536,6 +536,15 @@ ts_session_segment(ts_session *s, ts_direction from, const ts_decoded *seg, uint
     }
 }
 
+int64_t
+ts_session_offset_of(const ts_session *s, ts_direction from, const ts_decoded *seg)
+{
+    const ts_dir *d = &s->dir[from];
+    if (!d->base_set)
+        return 0;
+    return stream_offset(d, seg->seq + ((seg->flags & TS_TCP_SYN) ? 1 : 0));
+}
+
 void
 ts_session_finish(ts_session *s, ts_close_reason reason)
 {

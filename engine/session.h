@@ -95,6 +95,10 @@ ts_session *ts_session_new(const ts_session_env *env, const ts_flow_key *key, co
 void ts_session_segment(ts_session *s, ts_direction from, const ts_decoded *seg, uint64_t frame,
                         int64_t ts_ns);
 
+/** Stream offset of the first payload byte of `seg` from side `from` (after
+ *  the SYN's sequence number when it is a SYN). */
+int64_t ts_session_offset_of(const ts_session *s, ts_direction from, const ts_decoded *seg);
+
 /** Records an anomaly (respecting max_anomalies). */
 void ts_session_anomaly(ts_session *s, ts_anomaly_type type, ts_direction from, uint64_t frame,
                         uint64_t offset, uint64_t length);

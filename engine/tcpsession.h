@@ -219,6 +219,21 @@ typedef struct {
     int64_t ts_ns;
 } ts_delivery;
 
+/** One TCP packet as the session saw it, for ts_callbacks.packet. */
+typedef struct {
+    ts_direction from;
+    uint64_t frame;
+    int64_t ts_ns;
+    uint8_t flags;          /* TCP flags byte (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08,
+                               ACK 0x10, URG 0x20, ...) */
+    uint32_t seq, ack;      /* raw sequence and acknowledgement numbers */
+    int64_t offset;         /* stream offset of the first payload byte (may be
+                               negative: before the stream's start) */
+    const uint8_t *payload; /* captured payload, borrowed for the call */
+    uint32_t length;        /* captured payload bytes */
+    uint32_t wire_length;   /* payload bytes on the wire (> length: snap length) */
+} ts_packet;
+
 /** Callbacks; any may be NULL. `user` is the pointer given to ts_engine_new. */
 typedef struct {
     /* A new session was seen (its first packet). */
@@ -230,6 +245,8 @@ typedef struct {
     void (*gap)(void *user, ts_session *s, const ts_gap *gap);
     /* The session is complete; afterwards it is freed. */
     void (*session_done)(void *user, ts_session *s);
+    /* A packet of the session was processed (after its bytes were handled). */
+    void (*packet)(void *user, ts_session *s, const ts_packet *p);
 } ts_callbacks;
 
 /** Counters for one capture. */

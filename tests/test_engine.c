@@ -1849,6 +1849,34 @@ START_TEST(streaming_history_ring)
 }
 END_TEST
 
+static void
+on_packet_text(void *user, ts_session *s, const ts_packet *p)
+{
+    (void)s;
+    g_string_append_printf(user, "%c%" G_GUINT64_FORMAT ":%02x@%" G_GINT64_FORMAT "+%u ",
+                           p->from == TS_FROM_CLIENT ? 'C' : 'S', p->frame, p->flags, p->offset,
+                           p->length);
+}
+
+/* The packet callback sees every packet of a session, in capture order, with
+ * its stream offset. */
+START_TEST(packet_callback)
+{
+    mem *m = mem_conversation();
+    GString *log = g_string_new(NULL);
+    ts_callbacks cb = {.packet = on_packet_text};
+    ts_engine *e = ts_engine_new(NULL, &cb, log);
+    for (guint i = 0; i < m->frames->len; i++)
+        feed_frame(e, PB_LINK_RAW, m->frames->pdata[i]);
+    ts_engine_finish(e);
+    ts_engine_free(e);
+    ck_assert_str_eq(log->str, "C1:02@0+0 S2:12@0+0 C3:10@0+0 C4:18@0+3 C5:18@6+3 S6:10@0+0 "
+                               "S7:18@0+3 C8:18@0+3 C9:11@9+0 S10:11@3+0 C11:10@10+0 ");
+    g_string_free(log, TRUE);
+    mem_free(m);
+}
+END_TEST
+
 START_TEST(feed_free_without_finish)
 {
     mem *m = mem_conversation();
@@ -2078,6 +2106,7 @@ ts_engine_suite(void)
     tcase_add_test(tc, feed_callbacks);
     tcase_add_test(tc, feed_without_keep_payload);
     tcase_add_test(tc, streaming_history_ring);
+    tcase_add_test(tc, packet_callback);
     tcase_add_test(tc, feed_free_without_finish);
     suite_add_tcase(s, tc);
 
