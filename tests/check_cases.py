@@ -1,0 +1,387 @@
+#!/usr/bin/env python3
+"""Key facts of the case captures (data/cases), asserted one by one.
+
+Usage: check_cases.py OUTDIR
+
+OUTDIR holds what tests/e2e_cases.sh extracted: OUTDIR/default/<stem>/
+sessions.jsonl for every capture, and OUTDIR/last, OUTDIR/linux (tcp-a with
+--overlap last / linux) and OUTDIR/verify (tcp-h with --verify-checksums).
+
+The expected .jsonl files of data/cases pin every byte of the output; this
+script states, independently of them, what each case is about (see
+data/README.md), so that a regenerated expected file cannot silently bless a
+wrong answer. Prints `ok - ...` / `FAIL - ...` per case; exit status 0 when
+everything holds, 1 otherwise.
+
+Glue for the tests only.
+"""
+import hashlib
+import json
+import os
+import sys
+
+# tcp-a: client bytes per session under each overlap policy (sessions 0-5:
+# set X in every order, 6-8: set Y, 9-14: set Z; see data/README.md).
+OVERLAP_BYTES = {
+    "first": ["abcdefghijk", "abcdefZhijk", "abcdXfghijk", "abcdXfghijk", "abcdefZhijk",
+              "abcdXfZhijk", "abcdefghi", "abcdefghi", "abcdefghi", "abcdEFgh", "abcdefgh",
+              "abcDEFgh", "abcDEFgh", "abcdefgh", "abcDefgh"],
+    "last": ["abcdXfZhijk", "abcdXfghijk", "abcdefZhijk", "abcdefZhijk", "abcdXfghijk",
+             "abcdefghijk", "abcdefghi", "abcdefghi", "abcdefghi", "abcDefgh", "abcDEFgh",
+             "abcdefgh", "abcdefgh", "abcDEFgh", "abcdEFgh"],
+    "linux": ["abcdefghijk", "abcdefZhijk", "abcdefghijk", "abcdefghijk", "abcdefZhijk",
+              "abcdefghijk", "abcdefghi", "abcdefghi", "abcdefghi", "abcdEFgh", "abcdefgh",
+              "abcDEFgh", "abcDEFgh", "abcdefgh", "abcDEFgh"],
+}
+# tcp-a, first policy: conflicts (offset, length, frame) per session; the
+# same under every policy for these segment sets.
+OVERLAP_CONFLICTS = [
+    [(4, 1, 5), (6, 1, 6)], [(4, 3, 15)], [(4, 1, 23), (6, 1, 24)], [(6, 1, 32), (4, 1, 33)],
+    [(4, 3, 42)], [(6, 1, 50), (4, 1, 51)], [], [], [],
+    [(3, 1, 86), (4, 2, 87)], [(3, 3, 96)], [(3, 1, 104), (4, 2, 105)],
+    [(4, 2, 113), (3, 1, 114)], [(3, 3, 123)], [(4, 2, 131), (3, 1, 132)],
+]
+
+
+class Failed(Exception):
+    pass
+
+
+def expect(cond, what):
+    if not cond:
+        raise Failed(what)
+
+
+def load(path):
+    sessions = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            s = json.loads(line)
+            data = {"client": bytearray(), "server": bytearray()}
+            for m in s["messages"]:
+                data[m["from"]] += bytes.fromhex(m["data"])
+            s["cdata"], s["sdata"] = bytes(data["client"]), bytes(data["server"])
+            sessions.append(s)
+    return sessions
+
+
+def invariants(stem, sessions):
+    """What every session of every case must satisfy."""
+    expect([s["stream"] for s in sessions] == list(range(len(sessions))),
+           "%s: streams not numbered 0..n-1" % stem)
+    for s in sessions:
+        for side, data in (("client", s["cdata"]), ("server", s["sdata"])):
+            expect(s[side + "_bytes"] == len(data),
+                   "%s stream %d: %s_bytes != delivered bytes" % (stem, s["stream"], side))
+            expect(s[side + "_md5"] == hashlib.md5(data).hexdigest(),
+                   "%s stream %d: %s_md5 wrong" % (stem, s["stream"], side))
+            missing = sum(g["length"] for g in s["gaps"] if g["from"] == side)
+            expect(s[side + "_missing_bytes"] == missing,
+                   "%s stream %d: %s_missing_bytes != sum of gaps" % (stem, s["stream"], side))
+
+
+def anoms(s, kind=None):
+    return [(a["type"], a["from"], a["offset"], a["length"], a["frame"])
+            for a in s["anomalies"] if kind is None or a["type"] == kind]
+
+
+def gaps(s):
+    return [(g["from"], g["offset"], g["length"]) for g in s["gaps"]]
+
+
+def endpoint(ep):
+    return "%s:%d" % (ep["ip"], ep["port"])
+
+
+def n_sessions(sessions, n, stem):
+    expect(len(sessions) == n, "%s: %d sessions, want %d" % (stem, len(sessions), n))
+
+
+def case_tcp_a(r):
+    for policy in ("first", "last", "linux"):
+        ss = r["overlap-" + policy]
+        n_sessions(ss, 15, "tcp-a --overlap " + policy)
+        for i, s in enumerate(ss):
+            want = OVERLAP_BYTES[policy][i].encode()
+            expect(s["cdata"] == want, "tcp-a --overlap %s stream %d: client %r, want %r"
+                   % (policy, i, s["cdata"], want))
+            expect(s["sdata"] == b"" and gaps(s) == [], "tcp-a stream %d: gaps or server data" % i)
+            got = [(o, n, f) for (t, side, o, n, f) in anoms(s)
+                   if t == "overlap_conflict" and side == "client"]
+            expect(got == OVERLAP_CONFLICTS[i] and len(anoms(s)) == len(got),
+                   "tcp-a --overlap %s stream %d: anomalies %s, want conflicts %s"
+                   % (policy, i, anoms(s), OVERLAP_CONFLICTS[i]))
+            expect(s["close"] == "fin", "tcp-a stream %d: close %s" % (i, s["close"]))
+
+
+def case_tcp_b(r):
+    ss = r["tcp-b-ahead-of-seq"]
+    n_sessions(ss, 1, "tcp-b")
+    s = ss[0]
+    req = b"GET /ahead HTTP/1.1\r\nHost: www.example.test\r\nAccept: */*\r\n\r\n"
+    body = bytes(ord("a") + i % 26 for i in range(1000)) + b"Z" * 40
+    resp = b"HTTP/1.1 200 OK\r\nContent-Length: 1040\r\n\r\n" + body
+    expect(s["cdata"] == req, "tcp-b: client bytes %r" % s["cdata"][:80])
+    expect(s["sdata"] == resp, "tcp-b: server bytes wrong (%d)" % len(s["sdata"]))
+    expect([(m["from"], m["frame"]) for m in s["messages"]] == [("client", 6), ("server", 9)],
+           "tcp-b: messages not one per direction from frames 6 and 9")
+    expect(gaps(s) == [] and anoms(s) == [], "tcp-b: gaps/anomalies %s %s" % (gaps(s), anoms(s)))
+
+
+def case_tcp_c(r):
+    s = r["tcp-c-partly-outside-window"][0]
+    want = bytes(ord("A") + i % 26 for i in range(320))
+    expect(s["cdata"] == want, "tcp-c: client bytes wrong (%d)" % len(s["cdata"]))
+    expect(s["sdata"] == b"ok", "tcp-c: server bytes %r" % s["sdata"])
+    expect(gaps(s) == [] and anoms(s) == [], "tcp-c: gaps/anomalies %s %s" % (gaps(s), anoms(s)))
+
+
+def case_tcp_d(r):
+    ss = r["tcp-d-invalid-flags"]
+    n_sessions(ss, 4, "tcp-d")
+    for s, frame in zip(ss, (1, 6, 11, 16)):
+        expect(anoms(s, "invalid_flags") == [("invalid_flags", "client", 0, 0, frame)],
+               "tcp-d stream %d: %s" % (s["stream"], anoms(s)))
+    expect(ss[0]["sdata"] == b"banner" and ss[0]["close"] == "fin" and not ss[0]["midstream"],
+           "tcp-d stream 0 (SYN+FIN handshake) wrong")
+    expect(ss[1]["close"] == "rst" and ss[1]["packets"] == 1, "tcp-d stream 1 (SYN+RST) wrong")
+    expect(ss[2]["cdata"] == b"abcdefghi" and ss[2]["close"] == "fin",
+           "tcp-d stream 2 (no flags): client %r" % ss[2]["cdata"])
+    expect(ss[3]["midstream"] and ss[3]["close"] == "rst" and ss[3]["cdata"] == b"",
+           "tcp-d stream 3 (NULL probe) wrong")
+
+
+def case_tcp_e(r):
+    ss = r["tcp-e-syn-after-established"]
+    n_sessions(ss, 2, "tcp-e")
+    a, b = ss
+    expect(a["close"] == "reused" and a["cdata"] == b"abcghi" and a["sdata"] == b"def"
+           and a["packets"] == 7 and anoms(a) == [], "tcp-e stream 0 wrong")
+    expect(b["first_frame"] == 8 and not b["midstream"] and b["close"] == "fin",
+           "tcp-e stream 1 is not a new connection from frame 8")
+    expect(b["cdata"] == b"new" and b["sdata"] == b"datamore",
+           "tcp-e stream 1: %r %r" % (b["cdata"], b["sdata"]))
+    expect(anoms(b) == [("syn_conflict", "server", 0, 0, 13)], "tcp-e stream 1: %s" % anoms(b))
+
+
+def case_tcp_f(r):
+    s = r["tcp-f-urgent"][0]
+    expect(s["cdata"] == b"ls\r\n\xff\xf4\xff\xf2pwd\r\n", "tcp-f: client %r" % s["cdata"])
+    expect(s["sdata"] == b"/home\r\n!", "tcp-f: server %r" % s["sdata"])
+    expect(anoms(s) == [("urgent_data", "client", 7, 1, 5), ("urgent_data", "server", 7, 1, 8)],
+           "tcp-f: anomalies %s" % anoms(s))
+
+
+def case_tcp_g(r):
+    ss = r["tcp-g-rst-then-reuse"]
+    n_sessions(ss, 2, "tcp-g")
+    expect([s["close"] for s in ss] == ["rst", "fin"], "tcp-g: close %s"
+           % [s["close"] for s in ss])
+    expect(ss[0]["cdata"] == b"abc" and ss[0]["sdata"] == b"def" and ss[0]["packets"] == 7,
+           "tcp-g stream 0 wrong")
+    expect(ss[1]["cdata"] == b"xyz" and ss[1]["sdata"] == b"uvw" and ss[1]["first_frame"] == 8
+           and not ss[1]["midstream"], "tcp-g stream 1 wrong")
+    expect(all(anoms(s) == [] and gaps(s) == [] for s in ss), "tcp-g: anomalies or gaps")
+
+
+def case_tcp_h(r):
+    ss = r["tcp-h-bad-checksums"]
+    n_sessions(ss, 2, "tcp-h")
+    s = ss[0]
+    expect(s["cdata"] == b"EVILFAKE" and s["sdata"] == b"ok", "tcp-h unverified: %r %r"
+           % (s["cdata"], s["sdata"]))
+    expect(anoms(s) == [("overlap_conflict", "client", 0, 4, 5),
+                        ("overlap_conflict", "client", 4, 3, 9)], "tcp-h: %s" % anoms(s))
+    expect(ss[1]["first_frame"] == 13 and ss[1]["cdata"] == b"v6", "tcp-h stream 1 unverified")
+    ss = r["verify"]
+    n_sessions(ss, 2, "tcp-h --verify-checksums")
+    s = ss[0]
+    expect(s["sdata"] == b"ok", "tcp-h --verify-checksums: server %r" % s["sdata"])
+    # frame 8 has a wrong IPv4 header checksum: a receiver drops it, so
+    # "FAKE" is never delivered and "MORE" (frame 9) is the real data
+    expect(s["cdata"] == b"GOODMORE", "tcp-h --verify-checksums: client %r, want b'GOODMORE' "
+           "(frame 8 has a bad IPv4 header checksum)" % s["cdata"])
+    expect(anoms(s) == [("bad_checksum", "client", 0, 0, 4), ("bad_checksum", "server", 0, 0, 6),
+                        ("bad_checksum", "client", 0, 0, 8)],
+           "tcp-h --verify-checksums: anomalies %s" % anoms(s))
+    expect(ss[1]["first_frame"] == 14 and ss[1]["cdata"] == b"v6" and not ss[1]["midstream"],
+           "tcp-h --verify-checksums: stream 1 must start at the good SYN (frame 14)")
+
+
+def case_tcp_i(r):
+    s = r["tcp-i-seq-wrap"][0]
+    expect(s["cdata"] == b"0123456789abcdefghijklmnopqrst" and s["sdata"] == b"helloworld",
+           "tcp-i: %r %r" % (s["cdata"], s["sdata"]))
+    expect(gaps(s) == [] and anoms(s) == [] and s["close"] == "fin", "tcp-i: gaps/anomalies")
+
+
+def case_tcp_j(r):
+    ss = r["tcp-j-syn-with-other-flags"]
+    n_sessions(ss, 4, "tcp-j")
+    for s in ss:
+        expect(not s["midstream"] and s["cdata"] == b"req" and s["sdata"] == b"resp"
+               and anoms(s) == [] and s["close"] == "fin", "tcp-j stream %d wrong" % s["stream"])
+        expect(endpoint(s["client"]) == "10.1.0.1:%d" % (40000 + s["stream"]),
+               "tcp-j stream %d: client %s" % (s["stream"], endpoint(s["client"])))
+
+
+def case_tcp_k(r):
+    ss = r["tcp-k-reversed-1-byte"]
+    n_sessions(ss, 1, "tcp-k")
+    s = ss[0]
+    want = bytes((i * 7 + i // 251) & 0xFF for i in range(20000))
+    expect(s["client_bytes"] == 20000 and s["cdata"] == want, "tcp-k: client bytes wrong")
+    expect(gaps(s) == [] and anoms(s) == [], "tcp-k: gaps/anomalies %s %s"
+           % (gaps(s)[:5], anoms(s)[:5]))
+    expect([m["frame"] for m in s["messages"]] == [20003], "tcp-k: not one message from frame "
+           "20003 (the segment carrying byte 0)")
+    expect(s["close"] == "fin" and s["packets"] == 20006, "tcp-k: close/packets")
+
+
+def case_gap(r):
+    s = r["gap-never-filled"][0]
+    expect(s["cdata"] == b"abcdeklmno" and s["sdata"] == b"ok", "gap-never-filled: bytes")
+    expect(gaps(s) == [("client", 5, 5)], "gap-never-filled: gaps %s" % gaps(s))
+    expect([(m["from"], m["frame"]) for m in s["messages"]]
+           == [("client", 4), ("server", 6), ("client", 5)], "gap-never-filled: messages")
+    expect(s["close"] == "rst" and anoms(s) == [], "gap-never-filled: close/anomalies")
+
+
+def case_syn_data(r):
+    s = r["syn-with-data"][0]
+    expect(s["cdata"] == b"hello world" and s["sdata"] == b"hi!", "syn-with-data: bytes")
+    expect(anoms(s) == [("syn_with_data", "client", 0, 5, 1), ("syn_with_data", "server", 0, 2, 2)],
+           "syn-with-data: %s" % anoms(s))
+
+
+def case_rst_data(r):
+    s = r["rst-with-data"][0]
+    expect(s["sdata"] == b"HTTP/1.1 200 OK\r\n", "rst-with-data: server %r" % s["sdata"])
+    expect(anoms(s) == [("rst_with_data", "server", 17, 26, 6)], "rst-with-data: %s" % anoms(s))
+    expect(s["close"] == "rst", "rst-with-data: close")
+
+
+def case_after_fin(r):
+    ss = r["data-after-fin"]
+    n_sessions(ss, 2, "data-after-fin")
+    expect(ss[0]["cdata"] == b"abc" and anoms(ss[0]) == [
+        ("data_after_fin", "client", 3, 3, 6), ("data_after_fin", "client", 3, 2, 7)],
+        "data-after-fin stream 0: %r %s" % (ss[0]["cdata"], anoms(ss[0])))
+    expect(ss[1]["cdata"] == b"abc" and anoms(ss[1]) == [("data_after_fin", "client", 10, 5, 16)],
+           "data-after-fin stream 1: %r %s" % (ss[1]["cdata"], anoms(ss[1])))
+    expect(all(gaps(s) == [] and s["close"] == "fin" for s in ss), "data-after-fin: gaps/close")
+
+
+def case_midstream(r):
+    ss = r["midstream"]
+    n_sessions(ss, 3, "midstream")
+    a, b, c = ss
+    expect(a["midstream"] and endpoint(a["server"]) == "10.1.0.2:80"
+           and anoms(a) == [("roles_inferred", "server", 0, 0, 1)]
+           and a["cdata"] == b"HELO x\r\n" and a["sdata"] == b"220 ready\r\n250 ok\r\n",
+           "midstream stream 0 wrong")
+    expect(b["midstream"] and endpoint(b["client"]) == "10.1.0.2:20"
+           and endpoint(b["server"]) == "10.1.0.1:40001" and anoms(b) == []
+           and b["cdata"] == b"file contents\n", "midstream stream 1 (SYN-ACK first) wrong")
+    expect(c["midstream"] and c["cdata"] == b"xyz" and gaps(c) == [("client", 0, 10)],
+           "midstream stream 2: %r %s" % (c["cdata"], gaps(c)))
+
+
+def case_same_host(r):
+    ss = r["same-host"]
+    n_sessions(ss, 2, "same-host")
+    expect(endpoint(ss[0]["client"]) == "127.0.0.1:40000" and ss[0]["cdata"] == b"ping!"
+           and ss[0]["sdata"] == b"pong", "same-host stream 0 wrong")
+    expect(endpoint(ss[1]["client"]) == "::1:40001" and ss[1]["cdata"] == b"ping6"
+           and ss[1]["sdata"] == b"pong6", "same-host stream 1 wrong")
+
+
+def case_snaplen(r):
+    s = r["snaplen-cut"][0]
+    expect(s["cdata"] == b"0123456789ABCDEFGHIJKLMNOPQRST", "snaplen-cut: %r" % s["cdata"])
+    expect(anoms(s) == [("snaplen_cut", "client", 20, 20, 4)] and gaps(s) == [("client", 20, 20)],
+           "snaplen-cut: %s %s" % (anoms(s), gaps(s)))
+
+
+def simple_sessions(r, stem, pairs):
+    ss = r[stem]
+    n_sessions(ss, len(pairs), stem)
+    for s, (req, resp) in zip(ss, pairs):
+        expect(s["cdata"] == req and s["sdata"] == resp and s["packets"] == 8
+               and s["close"] == "fin" and not s["midstream"] and anoms(s) == [],
+               "%s stream %d: %r %r" % (stem, s["stream"], s["cdata"], s["sdata"]))
+
+
+def case_links(r):
+    simple_sessions(r, "ipv6-ext-headers",
+                    [(b"GET /v6-ext HTTP/1.1\r\n\r\n", b"HTTP/1.1 204 No Content\r\n\r\n")])
+    simple_sessions(r, "vlan-qinq", [(b"qinq request", b"qinq response"),
+                                     (b"vlan request", b"vlan response"),
+                                     (b"tagged request", b"untagged response")])
+    simple_sessions(r, "sll2", [(b"sll2 over IPv4", b"ok v4"), (b"sll2 over IPv6", b"ok v6")])
+    simple_sessions(r, "pcapng-multi-linktype", [(b"on ethernet", b"eth ok"),
+                                                 (b"on linux cooked", b"sll ok"),
+                                                 (b"client on ethernet", b"server on raw ip")])
+
+
+CASES = [
+    ("tcp-a overlapping segments in every order", case_tcp_a),
+    ("tcp-b segments ahead of the expected sequence number", case_tcp_b),
+    ("tcp-c segments partly outside the window", case_tcp_c),
+    ("tcp-d invalid flag combinations", case_tcp_d),
+    ("tcp-e SYN after established", case_tcp_e),
+    ("tcp-f urgent data", case_tcp_f),
+    ("tcp-g RST then reuse", case_tcp_g),
+    ("tcp-h bad checksums", case_tcp_h),
+    ("tcp-i sequence wrap", case_tcp_i),
+    ("tcp-j SYN with other flags", case_tcp_j),
+    ("tcp-k reversed 1-byte segments", case_tcp_k),
+    ("gap never filled", case_gap),
+    ("SYN with data", case_syn_data),
+    ("RST with data", case_rst_data),
+    ("data after FIN", case_after_fin),
+    ("mid-stream pickup", case_midstream),
+    ("same host", case_same_host),
+    ("snap length cut", case_snaplen),
+    ("IPv6 extension headers, VLAN/QinQ, SLL2, pcapng link types", case_links),
+]
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__.strip().splitlines()[2], file=sys.stderr)
+        return 2
+    out = sys.argv[1]
+    results = {}
+    status = 0
+    default = os.path.join(out, "default")
+    extra = {"overlap-first": ("default", "tcp-a-overlap-orders"),
+             "overlap-last": ("last", "tcp-a-overlap-orders"),
+             "overlap-linux": ("linux", "tcp-a-overlap-orders"),
+             "verify": ("verify", "tcp-h-bad-checksums")}
+    try:
+        for stem in sorted(os.listdir(default)):
+            results[stem] = load(os.path.join(default, stem, "sessions.jsonl"))
+        for key, (sub, stem) in extra.items():
+            results[key] = load(os.path.join(out, sub, stem, "sessions.jsonl"))
+        for stem, sessions in results.items():
+            invariants(stem, sessions)
+        print("ok - every session: numbering, byte counts, md5s, missing bytes")
+    except (OSError, ValueError, KeyError, Failed) as e:
+        print("FAIL - reading the extracted sessions: %s" % e)
+        return 1
+    for name, check in CASES:
+        try:
+            check(results)
+            print("ok - %s" % name)
+        except (Failed, IndexError) as e:
+            print("FAIL - %s: %s" % (name, e))
+            status = 1
+        except KeyError as e:
+            print("FAIL - %s: no output for %s" % (name, e))
+            status = 1
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
