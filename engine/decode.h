@@ -73,12 +73,19 @@ typedef struct {
     uint32_t payload_len;      /* payload bytes present in the frame */
     uint32_t payload_wire_len; /* payload length according to the IP header;
                                   > payload_len when the snap length cut it */
+    const uint8_t *ip4_header; /* the IPv4 header nearest the TCP header, or
+                                  NULL when the packet has none (IPv6) */
+    uint32_t ip4_header_len;
 } ts_decoded;
 
 /** Decodes `frame` (`caplen` captured bytes) of link type `linktype` down to
  *  TCP. Fills `out` only when the result is TS_DECODE_TCP. */
 ts_decode_status ts_decode_frame(int linktype, const uint8_t *frame, uint32_t caplen,
                                  ts_decoded *out);
+
+/** True when the IPv4 header checksum of `seg` is right (always true for a
+ *  packet without an IPv4 header). */
+bool ts_ip_checksum_ok(const ts_decoded *seg);
 
 /** True when the TCP checksum of `seg` is right. Needs the whole segment
  *  captured (payload_len == payload_wire_len); returns true otherwise (an

@@ -123,6 +123,18 @@ ts_decode_next(uint8_t proto, const uint8_t *p, uint32_t cap, uint32_t wire, int
     return TS_DECODE_NOT_TCP;
 }
 
+/* Records the IPv4 header `p` (`hl` bytes) on a decoded segment that has
+ * none yet (the innermost IPv4 header wins), for checksum verification. */
+static inline ts_decode_status
+with_ip4_header(ts_decode_status st, const uint8_t *p, uint32_t hl, ts_decoded *out)
+{
+    if (st == TS_DECODE_TCP && out->ip4_header == NULL) {
+        out->ip4_header = p;
+        out->ip4_header_len = hl;
+    }
+    return st;
+}
+
 /* IPv4: version, IHL, total length, fragments, options skipped. */
 static ts_decode_status
 ts_decode_ipv4(const uint8_t *p, uint32_t cap, uint32_t wire, int depth, ts_decoded *out)
@@ -142,8 +154,10 @@ ts_decode_ipv4(const uint8_t *p, uint32_t cap, uint32_t wire, int depth, ts_deco
             return TS_DECODE_TRUNCATED;
         if (ts_rd16(p + 6) & 0x3fff)
             return TS_DECODE_FRAGMENT;
-        return ts_decode_next(p[9], p + hl, cap - hl, wire == TS_WIRE_UNKNOWN ? wire : wire - hl, 4,
-                              p + 12, p + 16, depth, out);
+        return with_ip4_header(ts_decode_next(p[9], p + hl, cap - hl,
+                                              wire == TS_WIRE_UNKNOWN ? wire : wire - hl, 4, p + 12,
+                                              p + 16, depth, out),
+                               p, hl, out);
     }
     if (total < hl || total > wire)
         return TS_DECODE_MALFORMED;
@@ -153,7 +167,9 @@ ts_decode_ipv4(const uint8_t *p, uint32_t cap, uint32_t wire, int depth, ts_deco
         return TS_DECODE_FRAGMENT;
     if (cap > total)
         cap = total; /* drop link padding / trailer */
-    return ts_decode_next(p[9], p + hl, cap - hl, total - hl, 4, p + 12, p + 16, depth, out);
+    return with_ip4_header(
+        ts_decode_next(p[9], p + hl, cap - hl, total - hl, 4, p + 12, p + 16, depth, out), p, hl,
+        out);
 }
 
 /* IPv6 payload length 0 with a hop-by-hop header: finds the Jumbo Payload

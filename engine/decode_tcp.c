@@ -40,6 +40,8 @@ ts_decode_tcp(const uint8_t *p, uint32_t cap, uint32_t wire, int family, const u
         return TS_DECODE_TRUNCATED; /* options cut by the snap length */
 
     out->family = (uint8_t)family;
+    out->ip4_header = NULL; /* set by the IPv4 layer on the way back */
+    out->ip4_header_len = 0;
     if (family == 4) {
         memset(out->src_addr, 0, sizeof out->src_addr);
         memset(out->dst_addr, 0, sizeof out->dst_addr);
@@ -126,6 +128,14 @@ ts_csum_fold(uint64_t s)
 }
 
 /* Verifies the TCP checksum over pseudo-header, header and payload. */
+bool
+ts_ip_checksum_ok(const ts_decoded *seg)
+{
+    if (seg->ip4_header == NULL)
+        return true;
+    return ts_csum_fold(ts_csum_add(0, seg->ip4_header, seg->ip4_header_len)) == 0xffff;
+}
+
 bool
 ts_tcp_checksum_ok(const ts_decoded *seg)
 {

@@ -260,7 +260,9 @@ handle_segment(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_n
             s = NULL;
         }
     }
-    bool checksum_ok = !e->opts.verify_checksums || ts_tcp_checksum_ok(seg);
+    /* as a receiving host would: a bad IPv4 header or TCP checksum drops it */
+    bool checksum_ok =
+        !e->opts.verify_checksums || (ts_ip_checksum_ok(seg) && ts_tcp_checksum_ok(seg));
     if (!checksum_ok)
         e->stats.bad_checksums++;
     if (s == NULL) {

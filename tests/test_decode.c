@@ -1049,6 +1049,18 @@ START_TEST(test_checksum)
                 n = build(lts[lt], &s);
                 ck_assert_int_eq(decode(lts[lt], F, n, &d), TS_DECODE_TCP);
                 ck_assert(ts_tcp_checksum_ok(&d));
+                ck_assert(ts_ip_checksum_ok(&d));
+                if (fam == 4) {
+                    /* a flipped bit in the IPv4 header (TTL): IP checksum bad, TCP fine */
+                    ck_assert_ptr_nonnull(d.ip4_header);
+                    ck_assert_uint_eq(d.ip4_header_len, 20);
+                    F[d.ip4_header - F + 8] ^= 1;
+                    ck_assert_int_eq(decode(lts[lt], F, n, &d), TS_DECODE_TCP);
+                    ck_assert(!ts_ip_checksum_ok(&d));
+                    ck_assert(ts_tcp_checksum_ok(&d));
+                } else {
+                    ck_assert_ptr_null(d.ip4_header);
+                }
                 s.bad_checksum = true;
                 n = build(lts[lt], &s);
                 ck_assert_int_eq(decode(lts[lt], F, n, &d), TS_DECODE_TCP);
