@@ -1,7 +1,8 @@
 /*
  * cli.h — declarations shared by the pieces of the tcpsession command: the
- * subcommands, the output writers (JSON lines, tcpflow-style files) and small
- * helpers for names and paths.
+ * subcommands, the output writers (JSON lines, tcpflow-style files), the
+ * progress line and small helpers for names and paths. The outputs for users
+ * of the original tcpsession are declared in outputs.h.
  */
 #ifndef TS_CLI_H
 #define TS_CLI_H
@@ -31,6 +32,18 @@ int ts_cmd_extract(int argc, char **argv);
 /** Runs `tcpsession ls`; argv[0] is "ls". Returns the exit status. */
 int ts_cmd_ls(int argc, char **argv);
 
+/** Runs `tcpsession follow`; argv[0] is "follow". Returns the exit status. */
+int ts_cmd_follow(int argc, char **argv);
+
+/** Runs the original tcpsessions_from_pcap.py command line (argv[0] is
+ *  "original" or the program name, options follow). Returns the exit status. */
+int ts_cmd_original(int argc, char **argv);
+
+/** True when `arg` is one of the original script's options (-p, -i, -o, -r,
+ *  -c, -t, -n, -w, -k or their long forms), so that `tcpsession ARG ...`
+ *  runs the original's command line. */
+bool ts_is_original_option(const char *arg);
+
 /** Parses the command-line options of one subcommand into `entries`' targets
  *  (`summary` and `description` frame its --help text) and returns true with the positional
  * arguments in *rest (NULL-terminated, free with g_strfreev); returns false with the exit status in
@@ -45,6 +58,23 @@ void ts_cli_print_warnings(const ts_engine *engine);
 /** Name of the output folder of a capture: its file name without a ".gz"
  *  suffix and then without its last extension ("a/b/x.pcap.gz" -> "x"). */
 char *ts_cli_capture_stem(const char *path);
+
+/* ---- progress line (progress.c) --------------------------------------- */
+
+/** The progress line of a run; NULL (all functions accept it) when not shown. */
+typedef struct ts_progress ts_progress;
+
+/** A progress line on stderr, or NULL when `quiet` or stderr is not a terminal. */
+ts_progress *ts_progress_new(bool quiet);
+/** Starts capture `index` of `total` (1-based). */
+void ts_progress_start(ts_progress *p, const char *capture, unsigned index, unsigned total);
+/** Shows how far the current capture is. */
+void ts_progress_update(ts_progress *p, uint64_t bytes, uint64_t frames, uint64_t sessions);
+/** Erases the line (before other output). */
+void ts_progress_clear(ts_progress *p);
+/** Erases the line and frees `p`. */
+void ts_progress_free(ts_progress *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ts_progress, ts_progress_free)
 
 /* ---- JSON lines output (out_jsonl.c) -------------------------------- */
 

@@ -1,9 +1,16 @@
 /*
  * cmd_extract.c — `tcpsession extract`: runs one engine per capture and writes
- * its sessions under OUTDIR/<capture-stem>/ as JSON lines or tcpflow-style
- * files, then prints a one-line summary per capture.
+ * its sessions under OUTDIR/<capture-stem>/ as JSON lines, the original
+ * tcpsession's JSON files, raw per-session folders or tcpflow-style files
+ * (optionally with the original's JavaScript extraction), then prints a
+ * one-line summary per capture. On a terminal a progress line shows how far
+ * the current capture is.
  */
+#include "capture_run.h"
 #include "cli.h"
+#include "outputs.h"
+
+#include "atomic_file.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -39,6 +46,8 @@ skipped_frames(const ts_stats *st)
 }
 typedef enum {
     FORMAT_JSONL,
+    FORMAT_JSON,
+    FORMAT_RAW,
     FORMAT_TCPFLOW,
     FORMAT_NONE,
 } output_format;
@@ -48,17 +57,54 @@ typedef struct {
     output_format format;
     ts_options opts;
     bool quiet;
+    bool js;
+    ts_progress *progress; /* NULL when not shown */
 } extract_config;
 
 /* State of one capture's run, handed to the engine callbacks. */
 typedef struct {
     ts_jsonl_writer *jsonl;
     ts_tcpflow_writer *tcpflow;
+    ts_legacy_writer *legacy;
+    const char *raw_dir; /* --format raw: the capture's folder */
+    GError *raw_error;
     uint64_t sessions;
     uint64_t bytes;
     uint64_t gaps;
     uint64_t anomalies;
+    ts_progress *progress;
 } extract_run;
+
+static void
+on_frame(void *user, const ts_capture_frame *f)
+{
+    extract_run *run = user;
+    if (run->legacy != NULL)
+        ts_legacy_writer_frame(run->legacy, f);
+}
+
+static void
+on_progress(void *user, uint64_t bytes, uint64_t frames)
+{
+    extract_run *run = user;
+    ts_progress_update(run->progress, bytes, frames, run->sessions);
+}
+
+static void
+on_gap(void *user, ts_session *s, const ts_gap *gap)
+{
+    extract_run *run = user;
+    if (run->legacy != NULL)
+        ts_legacy_writer_gap(run->legacy, s, gap);
+}
+
+static void
+on_packet(void *user, ts_session *s, const ts_packet *p)
+{
+    extract_run *run = user;
+    if (run->legacy != NULL)
+        ts_legacy_writer_packet(run->legacy, s, p);
+}
 
 static void
 on_session_open(void *user, ts_session *s)
@@ -74,6 +120,8 @@ on_data(void *user, ts_session *s, const ts_delivery *d)
     extract_run *run = user;
     if (run->tcpflow != NULL)
         ts_tcpflow_writer_data(run->tcpflow, s, d);
+    if (run->legacy != NULL)
+        ts_legacy_writer_data(run->legacy, s, d);
 }
 
 static void
@@ -91,42 +139,69 @@ on_session_done(void *user, ts_session *s)
         ts_jsonl_writer_add(run->jsonl, s);
     if (run->tcpflow != NULL)
         ts_tcpflow_writer_done(run->tcpflow, s);
+    if (run->legacy != NULL)
+        ts_legacy_writer_done(run->legacy, s);
+    if (run->raw_dir != NULL && run->raw_error == NULL)
+        ts_raw_write_session(run->raw_dir, s, &run->raw_error);
 }
 
 /* Processes one capture into `dir`; returns false after printing an error. */
 static bool
-extract_capture(const extract_config *cfg, const char *capture, const char *dir)
+extract_capture(const extract_config *cfg, const char *capture, const char *dir, unsigned index,
+                unsigned total)
 {
-    extract_run run = {0};
+    extract_run run = {.progress = cfg->progress};
     g_autoptr(ts_jsonl_writer) jsonl = NULL;
     g_autoptr(ts_tcpflow_writer) tcpflow = NULL;
+    g_autoptr(ts_legacy_writer) legacy = NULL;
+    g_autofree char *js_dir = cfg->js ? g_build_filename(dir, "js", NULL) : NULL;
     if (cfg->format == FORMAT_JSONL)
         run.jsonl = jsonl = ts_jsonl_writer_new(dir);
     else if (cfg->format == FORMAT_TCPFLOW)
         run.tcpflow = tcpflow = ts_tcpflow_writer_new(dir);
+    else if (cfg->format == FORMAT_RAW)
+        run.raw_dir = dir;
+    /* --js needs the legacy writer's decoded texts; it writes JSON files only
+       with --format json */
+    if (cfg->format == FORMAT_JSON || cfg->js)
+        run.legacy = legacy = ts_legacy_writer_new(cfg->format == FORMAT_JSON ? dir : NULL, js_dir);
 
     ts_options opts = cfg->opts;
-    opts.keep_payload = cfg->format == FORMAT_JSONL;
+    opts.keep_payload = cfg->format == FORMAT_JSONL || cfg->format == FORMAT_RAW || legacy != NULL;
     ts_callbacks cb = {
         .session_open = on_session_open,
-        .data = cfg->format == FORMAT_TCPFLOW ? on_data : NULL,
+        .data = cfg->format == FORMAT_TCPFLOW || legacy != NULL ? on_data : NULL,
+        .gap = legacy != NULL ? on_gap : NULL,
+        .packet = legacy != NULL ? on_packet : NULL,
         .session_done = on_session_done,
+    };
+    ts_run_hooks hooks = {
+        .frame = legacy != NULL ? on_frame : NULL,
+        .progress = run.progress != NULL ? on_progress : NULL,
+        .user = &run,
     };
 
     gint64 started = g_get_monotonic_time();
+    ts_progress_start(run.progress, capture, index, total);
     ts_engine *engine = ts_engine_new(&opts, &cb, &run);
     g_autoptr(GError) error = NULL;
-    bool ok = ts_engine_run_file(engine, capture, &error);
+    bool ok = ts_cli_run_capture(engine, capture, &hooks, NULL, &error);
     ts_cli_print_warnings(engine);
     ts_stats stats = *ts_engine_stats(engine);
+    ts_progress_clear(run.progress);
 
     /* Sessions delivered before a failure are written all the same. */
     g_autoptr(GError) write_error = NULL;
     bool written = true;
+    bool create = ok || run.sessions > 0;
     if (jsonl != NULL)
-        written = ts_jsonl_writer_finish(jsonl, ok || run.sessions > 0, &write_error);
+        written = ts_jsonl_writer_finish(jsonl, create, &write_error);
     else if (tcpflow != NULL)
-        written = ts_tcpflow_writer_finish(tcpflow, ok || run.sessions > 0, &write_error);
+        written = ts_tcpflow_writer_finish(tcpflow, create, &write_error);
+    else if (run.raw_dir != NULL)
+        written = ts_raw_finish(dir, create, &run.raw_error, &write_error);
+    if (legacy != NULL && written)
+        written = ts_legacy_writer_finish(legacy, create, &write_error);
     ts_engine_free(engine);
     double seconds = (double)(g_get_monotonic_time() - started) / 1e6;
 
@@ -142,6 +217,7 @@ extract_capture(const extract_config *cfg, const char *capture, const char *dir)
         fprintf(stderr, "tcpsession: %s\n", error->message);
     if (!written)
         fprintf(stderr, "tcpsession: %s\n", write_error->message);
+    g_clear_error(&run.raw_error);
     return ok && written;
 }
 
@@ -151,7 +227,11 @@ parse_format(const char *text, output_format *format)
     static const struct {
         const char *name;
         output_format format;
-    } names[] = {{"jsonl", FORMAT_JSONL}, {"tcpflow", FORMAT_TCPFLOW}, {"none", FORMAT_NONE}};
+    } names[] = {{"jsonl", FORMAT_JSONL},
+                 {"json", FORMAT_JSON},
+                 {"raw", FORMAT_RAW},
+                 {"tcpflow", FORMAT_TCPFLOW},
+                 {"none", FORMAT_NONE}};
     for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
         if (strcmp(text, names[i].name) == 0) {
             *format = names[i].format;
@@ -220,7 +300,8 @@ usage_error(const char *fmt, const char *value)
 static char *
 capture_dir(const char *outdir, const char *capture, GHashTable *used)
 {
-    g_autofree char *stem = ts_cli_capture_stem(capture);
+    g_autofree char *raw_stem = ts_cli_capture_stem(capture);
+    g_autofree char *stem = ts_path_component(raw_stem); /* never ".." */
     g_autofree char *name = g_strdup(stem);
     for (unsigned i = 2; g_hash_table_contains(used, name); i++) {
         g_free(name);
@@ -241,6 +322,10 @@ static const char extract_description[] =
     "Formats:\n"
     "  jsonl    sessions.jsonl: one JSON object per session, sorted by stream, with\n"
     "           endpoints, times, byte counts, md5s, messages (hex), gaps, anomalies\n"
+    "  json     the original tcpsession's files, one per session:\n"
+    "           {sip}_{sport}-{dip}_{dport}-6-{k}.json (same keys, lists and md5s;\n"
+    "           our \"stream\", \"gaps\" and \"anomalies\" follow)\n"
+    "  raw      one folder per session: client.bin, server.bin, session.json\n"
     "  tcpflow  one file per direction with data, named like tcpflow 1.6.1's\n"
     "           (SRCIP.SPORT-DSTIP.DPORT[cN]); unlike tcpflow, holes are not\n"
     "           zero-filled: a file holds exactly the bytes delivered\n"
@@ -255,12 +340,14 @@ ts_cmd_extract(int argc, char **argv)
     g_autofree char *format_text = NULL;
     g_autofree char *overlap_text = NULL;
     g_autofree char *max_buffer_text = NULL;
-    gboolean verify = FALSE, quiet = FALSE;
+    gboolean verify = FALSE, quiet = FALSE, js = FALSE;
     const GOptionEntry entries[] = {
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &outdir,
          "Write under DIR/<capture-stem>/ (default: tcpsession-out)", "DIR"},
         {"format", 'f', 0, G_OPTION_ARG_STRING, &format_text,
-         "jsonl (sessions.jsonl, default), tcpflow (one file per direction) or none", "FORMAT"},
+         "jsonl (default), json (the original tcpsession's files), raw, tcpflow or none", "FORMAT"},
+        {"js", 0, 0, G_OPTION_ARG_NONE, &js,
+         "Also extract JavaScript as the original tcpsession did (into DIR/<stem>/js/)", NULL},
         {"overlap", 0, 0, G_OPTION_ARG_STRING, &overlap_text,
          "Which copy of overlapping bytes wins: first (default), last or linux", "POLICY"},
         {"verify-checksums", 0, 0, G_OPTION_ARG_NONE, &verify,
@@ -279,7 +366,8 @@ ts_cmd_extract(int argc, char **argv)
 
     extract_config cfg = {.outdir = outdir != NULL ? outdir : "tcpsession-out",
                           .format = FORMAT_JSONL,
-                          .quiet = quiet};
+                          .quiet = quiet,
+                          .js = js};
     ts_options_init(&cfg.opts);
     cfg.opts.verify_checksums = verify;
     if (format_text != NULL && !parse_format(format_text, &cfg.format)) {
@@ -299,10 +387,14 @@ ts_cmd_extract(int argc, char **argv)
         return TS_EXIT_USAGE;
     }
 
+    ts_atomic_install_signal_cleanup();
+    g_autoptr(ts_progress) progress = ts_progress_new(quiet);
+    cfg.progress = progress;
+    unsigned total = g_strv_length(captures), index = 0;
     g_autoptr(GHashTable) used = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     for (char **capture = captures; *capture != NULL; capture++) {
         g_autofree char *dir = capture_dir(cfg.outdir, *capture, used);
-        if (!extract_capture(&cfg, *capture, dir))
+        if (!extract_capture(&cfg, *capture, dir, ++index, total))
             status = TS_EXIT_FAILURE;
     }
     return status;
