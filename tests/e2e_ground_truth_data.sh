@@ -1,0 +1,31 @@
+#!/bin/sh
+# e2e_ground_truth_data.sh — the recorded ground-truth captures in
+# data/ground-truth/ (real kernel TCP through tsbridge, see harness/README.md)
+# checked without root: for every connection of each manifest the engine's
+# session must have exactly the bytes each side sent, in the same
+# request/response order, one session per connection, and stream numbers
+# equal to tshark's tcp.stream. A manifest that declares xfail=BUG must show
+# that known engine bug and nothing else (and fails once the bug is fixed, so
+# the pin is removed). tcpflow's and tshark's disagreements are reported only.
+#
+# Environment (set by `make check`): TS_BIN, TS_SRCDIR, TS_WRAP, TS_TESTDATA.
+# Exit status: 0 all passed, 1 a check failed, 77 prerequisites missing.
+set -u
+
+if [ -z "${TS_BIN:-}" ] || [ ! -x "$TS_BIN" ]; then
+    echo "SKIP: TS_BIN is not an executable"
+    exit 77
+fi
+if ! command -v python3 >/dev/null 2>&1; then
+    echo "SKIP: python3 not installed"
+    exit 77
+fi
+data="${TS_TESTDATA:-${TS_SRCDIR:-.}/data}/ground-truth"
+set -- "$data"/*.manifest.json
+if [ ! -f "$1" ]; then
+    echo "SKIP: no manifests in $data"
+    exit 77
+fi
+bindir="$(cd "$(dirname "$TS_BIN")" && pwd)/harness"
+exec python3 "${TS_SRCDIR:-.}/harness/ground_truth.py" check "$@" --tcpsession "$TS_BIN" \
+    --wrap "${TS_WRAP:-}" --bindir "$bindir"
