@@ -40,6 +40,8 @@ ts_cli_run_capture(ts_engine *engine, const char *path, const ts_run_hooks *hook
             }
         }
     }
+    if (hooks->frame != NULL)
+        hooks->frame(hooks->user, NULL);
     if (bytes_read != NULL)
         *bytes_read = ts_capture_offset(cap);
     if (ts_capture_warning(cap) != NULL)

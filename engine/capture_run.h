@@ -17,7 +17,8 @@ G_BEGIN_DECLS
 
 /** Optional hooks of ts_cli_run_capture(); any may be NULL. */
 typedef struct {
-    /* Called with every frame just before the engine processes it. */
+    /* Called with every frame just before the engine processes it, and with
+       NULL after the last one (before the sessions still open are finished). */
     void (*frame)(void *user, const ts_capture_frame *f);
     /* Called about five times a second with the (uncompressed) bytes read so
        far and the frames read. */

@@ -32,6 +32,10 @@ int ts_cmd_extract(int argc, char **argv);
 /** Runs `tcpsession ls`; argv[0] is "ls". Returns the exit status. */
 int ts_cmd_ls(int argc, char **argv);
 
+/** Runs `tcpsession verify` (verify/cmd_verify.c); argv[0] is "verify".
+ *  Returns the exit status (3: none of the tools is installed). */
+int ts_cmd_verify(int argc, char **argv);
+
 /** Runs `tcpsession follow`; argv[0] is "follow". Returns the exit status. */
 int ts_cmd_follow(int argc, char **argv);
 

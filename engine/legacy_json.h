@@ -15,8 +15,10 @@
 G_BEGIN_DECLS
 
 /** One `[src_ip, N, payload]` entry: bytes [pos, pos+len) of direction
- *  `from`'s delivered payload, carried by the tuple's N-th packet. */
+ *  `from`'s delivered payload, carried by the tuple's N-th packet (capture
+ *  frame `frame`). */
 typedef struct {
+    uint64_t frame;
     uint64_t n;
     uint64_t pos;
     uint64_t len;

@@ -10,7 +10,10 @@
  *  - a packet whose bytes we deliver is listed when they are delivered, with
  *    exactly the bytes it contributed (an out-of-order segment therefore
  *    appears after the segment that filled the hole before it, with its own
- *    N, as in the original);
+ *    N, as in the original); bytes that waited for another reason (the start
+ *    of a direction picked up mid-stream was not sure yet, a hole was
+ *    declared missing, the capture ended) are listed where their packet
+ *    arrived, after the side's earlier bytes;
  *  - a RST is always listed, without its payload (which is not delivered);
  *  - the first SYN is listed, a retransmitted SYN is not; a SYN-ACK is listed
  *    until the client has answered it;
@@ -96,8 +99,9 @@ struct ts_legacy_writer {
     bool js_dir_ready;
     GHashTable *tuples; /* tuple_count* set */
     GQueue live;        /* legacy_session of sessions not done */
-    /* the frame being processed */
+    /* the frame being processed (0 after the last one) */
     uint64_t cur_frame;
+    bool cur_delivered[2]; /* the current frame's own bytes were delivered */
     tuple_count *cur_tuple;
     norm_header cur_hdr;
     uint64_t js_files;
@@ -135,8 +139,13 @@ ts_legacy_writer_new(const char *dir, const char *js_dir)
 void
 ts_legacy_writer_frame(ts_legacy_writer *w, const ts_capture_frame *f)
 {
-    w->cur_frame = f->number;
     w->cur_tuple = NULL;
+    w->cur_delivered[0] = w->cur_delivered[1] = false;
+    if (f == NULL) {
+        w->cur_frame = 0;
+        return;
+    }
+    w->cur_frame = f->number;
     ts_decoded seg;
     if (ts_decode_frame(f->linktype, f->data, f->caplen, &seg) != TS_DECODE_TCP)
         return;
@@ -218,19 +227,49 @@ frame_info(ts_legacy_writer *w, legacy_session *st, uint64_t frame, uint64_t *n,
     return false;
 }
 
+/* Appends an entry, or extends the last one when it is the same packet's. */
 static void
-add_entry(legacy_session *st, ts_direction from, uint64_t n, uint64_t len)
+add_entry(legacy_session *st, ts_direction from, uint64_t frame, uint64_t n, uint64_t len)
 {
     if (st->entries->len > 0) {
         ts_legacy_entry *last = &g_array_index(st->entries, ts_legacy_entry, st->entries->len - 1);
-        if (len > 0 && last->from == from && last->n == n && last->len > 0 &&
+        if (len > 0 && last->from == from && last->frame == frame && last->len > 0 &&
             last->pos + last->len == st->delivered[from]) {
             last->len += len;
             return;
         }
     }
-    ts_legacy_entry e = {n, st->delivered[from], len, from};
+    ts_legacy_entry e = {frame, n, st->delivered[from], len, from};
     g_array_append_val(st->entries, e);
+}
+
+/* Inserts the entry of bytes that waited for something other than the bytes
+ * before them: where their packet arrived, but after the side's earlier
+ * bytes (so each side's entries stay in stream order). */
+static void
+insert_entry(legacy_session *st, ts_direction from, uint64_t frame, uint64_t n, uint64_t len)
+{
+    guint at = st->entries->len;
+    while (at > 0) {
+        const ts_legacy_entry *e = &g_array_index(st->entries, ts_legacy_entry, at - 1);
+        if (e->frame <= frame || (e->from == from && e->len > 0))
+            break;
+        at--;
+    }
+    if (at == st->entries->len) {
+        add_entry(st, from, frame, n, len);
+        return;
+    }
+    if (at > 0) {
+        ts_legacy_entry *prev = &g_array_index(st->entries, ts_legacy_entry, at - 1);
+        if (prev->from == from && prev->frame == frame && prev->len > 0 &&
+            prev->pos + prev->len == st->delivered[from]) {
+            prev->len += len;
+            return;
+        }
+    }
+    ts_legacy_entry e = {frame, n, st->delivered[from], len, from};
+    g_array_insert_val(st->entries, at, e);
 }
 
 void
@@ -243,7 +282,15 @@ ts_legacy_writer_data(ts_legacy_writer *w, ts_session *s, const ts_delivery *d)
         st->prev[d->from] = *hdr;
         st->prev_set[d->from] = true;
     }
-    add_entry(st, d->from, n, d->length);
+    bool own = d->frame == w->cur_frame && w->cur_frame != 0;
+    if (own)
+        w->cur_delivered[d->from] = true;
+    /* bytes released by the packet's own bytes filling a hole come in
+       acceptance order; any other release, where their packet arrived */
+    if (own || w->cur_delivered[d->from])
+        add_entry(st, d->from, d->frame, n, d->length);
+    else
+        insert_entry(st, d->from, d->frame, n, d->length);
     st->delivered[d->from] += d->length;
     st->delivered_end[d->from] = d->offset + d->length;
     st->confirmed[d->from] = true;
@@ -341,7 +388,7 @@ ts_legacy_writer_packet(ts_legacy_writer *w, ts_session *s, const ts_packet *p)
         return;
     }
     if (list_empty_packet(st, p, data_seq, waits, &w->cur_hdr)) {
-        add_entry(st, d, n, 0);
+        add_entry(st, d, p->frame, n, 0);
         st->prev[d] = w->cur_hdr;
         st->prev_set[d] = true;
     }

@@ -28,7 +28,8 @@ typedef struct ts_legacy_writer ts_legacy_writer;
  *  NULL, receives one `.js` per session whose text carries JavaScript (see
  *  ts_js_extract). */
 ts_legacy_writer *ts_legacy_writer_new(const char *dir, const char *js_dir);
-/** Frame hook: counts packets per 4-tuple and keeps the frame's TCP header. */
+/** Frame hook: counts packets per 4-tuple and keeps the frame's TCP header;
+ *  NULL after the last frame. */
 void ts_legacy_writer_frame(ts_legacy_writer *w, const ts_capture_frame *f);
 /** Data callback. */
 void ts_legacy_writer_data(ts_legacy_writer *w, ts_session *s, const ts_delivery *d);

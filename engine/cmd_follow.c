@@ -1,0 +1,294 @@
+/*
+ * cmd_follow.c — `tcpsession follow CAPTURE STREAM [--mode ascii|hex|raw|yaml]`:
+ * one session printed exactly as `tshark -q -z follow,tcp,MODE,STREAM` prints
+ * it, so the two can be diffed.
+ *
+ * Records are our deliveries, one per piece of a packet delivered in order
+ * (tshark's records: consecutive segments of one side are not merged;
+ * an out-of-order segment appears when the hole before it is filled, with its
+ * own frame number and time). A gap becomes tshark's stand-in text
+ * "[N bytes missing in capture file]" plus a NUL byte (time 0), printed
+ * before the data that follows the hole. As in tshark, that data waits for a
+ * packet of the other side acknowledging beyond its start, which numbers the
+ * stand-in; data still waiting when the session ends is printed then (tshark
+ * drops it), and a gap that no data follows is not shown (neither does
+ * tshark). Node 0 is the sender of the session's first packet. The output
+ * streams as the capture is read: records wait only until the packet that
+ * released them has been seen.
+ */
+#include "cli.h"
+#include "follow_text.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+    int dir; /* ts_direction of the sender */
+    bool gap;
+    uint64_t frame; /* 0 for a gap: the packet seen next */
+    int64_t ts_ns;
+    size_t start, len; /* in follow_state.bytes */
+} record;
+
+/* A direction's data held after a gap until the other side acknowledges it. */
+typedef struct {
+    bool active;
+    uint64_t gap_bytes; /* missing bytes not shown yet */
+    bool has_data;
+    uint64_t start; /* stream offset of the first held byte */
+    GArray *queue;  /* record */
+} hold_state;
+
+typedef struct {
+    uint64_t stream;
+    ts_follow_mode mode;
+    ts_session *target;
+    bool found, header_done, done;
+    int node0_dir;      /* direction of the first packet's sender */
+    bool base_set[2];   /* base[] is known */
+    uint32_t base[2];   /* sequence number of stream offset 0, per direction */
+    uint32_t pos[2];    /* hex offsets per node */
+    hold_state hold[2]; /* per direction */
+    GArray *queue;      /* record */
+    GByteArray *bytes;  /* data of the queued and held records */
+    GString *out;
+    FILE *stdout_file;
+    bool write_failed;
+} follow_state;
+
+static void
+emit(follow_state *st)
+{
+    if (st->out->len > 0 && fwrite(st->out->str, 1, st->out->len, st->stdout_file) != st->out->len)
+        st->write_failed = true;
+    g_string_truncate(st->out, 0);
+}
+
+static void
+print_header(follow_state *st, const ts_session *s)
+{
+    const ts_endpoint *node[2] = {NULL, NULL};
+    if (s != NULL) {
+        const ts_endpoint *ep[2] = {ts_session_client(s), ts_session_server(s)};
+        node[0] = ep[st->node0_dir];
+        node[1] = ep[!st->node0_dir];
+    }
+    ts_follow_append_header(st->out, st->mode, st->stream, node);
+    st->header_done = true;
+}
+
+static void
+print_records(follow_state *st, GArray *queue, uint64_t frame)
+{
+    for (guint i = 0; i < queue->len; i++) {
+        const record *r = &g_array_index(queue, record, i);
+        int node = r->dir == st->node0_dir ? 0 : 1;
+        ts_follow_append_record(st->out, st->mode, node, r->gap ? frame : r->frame, r->ts_ns,
+                                st->bytes->data + r->start, r->len, &st->pos[node]);
+    }
+    g_array_set_size(queue, 0);
+}
+
+static void
+queue_record(follow_state *st, GArray *queue, int dir, bool gap, uint64_t frame, int64_t ts_ns,
+             const uint8_t *data, size_t len)
+{
+    record r = {dir, gap, frame, ts_ns, st->bytes->len, len};
+    g_byte_array_append(st->bytes, data, (guint)len);
+    g_array_append_val(queue, r);
+}
+
+/* Prints a direction's held data after tshark's stand-in numbered `frame`. */
+static void
+release_hold(follow_state *st, int dir, uint64_t frame)
+{
+    hold_state *h = &st->hold[dir];
+    if (h->has_data) {
+        char text[64];
+        size_t n = ts_follow_missing_text(h->gap_bytes, text);
+        record r = {dir, true, 0, 0, st->bytes->len, n};
+        g_byte_array_append(st->bytes, (const uint8_t *)text, (guint)n);
+        g_array_prepend_val(h->queue, r);
+        print_records(st, h->queue, frame);
+    }
+    h->active = h->has_data = false;
+    h->gap_bytes = 0;
+}
+
+/* Prints what may be printed after packet `frame` (0: the end). */
+static void
+flush(follow_state *st, uint64_t frame)
+{
+    print_records(st, st->queue, frame);
+    if (!st->hold[0].active && !st->hold[1].active)
+        g_byte_array_set_size(st->bytes, 0);
+    emit(st);
+}
+
+static void
+on_session_open(void *user, ts_session *s)
+{
+    follow_state *st = user;
+    if (ts_session_stream(s) == st->stream && st->target == NULL && !st->done) {
+        st->target = s;
+        st->found = true;
+    }
+}
+
+static void
+on_data(void *user, ts_session *s, const ts_delivery *d)
+{
+    follow_state *st = user;
+    if (s != st->target || d->length == 0)
+        return;
+    hold_state *h = &st->hold[d->from];
+    if (h->active && !h->has_data) {
+        h->has_data = true;
+        h->start = d->offset;
+    }
+    queue_record(st, h->active ? h->queue : st->queue, d->from, false, d->frame, d->ts_ns, d->data,
+                 d->length);
+}
+
+static void
+on_gap(void *user, ts_session *s, const ts_gap *gap)
+{
+    follow_state *st = user;
+    if (s != st->target)
+        return;
+    hold_state *h = &st->hold[gap->from];
+    if (h->has_data) /* another hole before the first was acknowledged */
+        release_hold(st, gap->from, 0);
+    h->active = true;
+    h->gap_bytes += gap->length;
+}
+
+static void
+on_packet(void *user, ts_session *s, const ts_packet *p)
+{
+    follow_state *st = user;
+    if (s != st->target)
+        return;
+    int dir = p->from;
+    if (!st->header_done) {
+        st->node0_dir = dir;
+        print_header(st, s);
+    }
+    st->base[dir] = p->seq + ((p->flags & 0x02) ? 1u : 0u) - (uint32_t)p->offset;
+    st->base_set[dir] = true;
+    /* tshark shows the other side's data after a hole once this side
+       acknowledges beyond its start, before this packet's own data */
+    hold_state *h = &st->hold[!dir];
+    if (h->has_data && (p->flags & 0x10) && st->base_set[!dir] &&
+        (int32_t)(p->ack - (st->base[!dir] + (uint32_t)h->start)) > 0)
+        release_hold(st, !dir, p->frame);
+    flush(st, p->frame);
+}
+
+static void
+on_session_done(void *user, ts_session *s)
+{
+    follow_state *st = user;
+    if (s != st->target)
+        return;
+    if (!st->header_done) /* a session without TCP packet (an ICMP error) */
+        print_header(st, s);
+    print_records(st, st->queue, 0);
+    for (int dir = 0; dir < 2; dir++)
+        release_hold(st, dir, 0);
+    flush(st, 0);
+    ts_follow_append_footer(st->out, st->mode);
+    emit(st);
+    st->target = NULL;
+    st->done = true;
+}
+
+static const char follow_description[] =
+    "Prints the session with stream number STREAM (Wireshark's tcp.stream) as\n"
+    "tshark -q -z follow,tcp,MODE,STREAM prints it, byte for byte where the data\n"
+    "agrees, so the two outputs can be compared with diff. Node 0 is the sender\n"
+    "of the session's first packet. Where we deliver data after a hole, the hole\n"
+    "shows as tshark's \"[N bytes missing in capture file]\" text.\n"
+    "\n"
+    "Modes: ascii (default), hex, raw, yaml.\n"
+    "\n"
+    "Exit status: 0 success, 1 the capture could not be read or has no such\n"
+    "stream (tshark's empty output is printed), 2 usage error.";
+
+int
+ts_cmd_follow(int argc, char **argv)
+{
+    g_autofree char *mode_text = NULL;
+    const GOptionEntry entries[] = {
+        {"mode", 'm', 0, G_OPTION_ARG_STRING, &mode_text, "ascii (default), hex, raw or yaml",
+         "MODE"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    g_auto(GStrv) args = NULL;
+    int status = TS_EXIT_OK;
+    if (!ts_cli_parse("follow", "CAPTURE STREAM",
+                      "Prints one TCP session as tshark's Follow TCP Stream does.",
+                      follow_description, entries, argc, argv, &args, &status))
+        return status;
+    follow_state st = {.mode = TS_FOLLOW_ASCII};
+    if (mode_text != NULL && !ts_follow_mode_parse(mode_text, &st.mode)) {
+        fprintf(stderr, "tcpsession: unknown mode '%s' (expected ascii, hex, raw or yaml)\n",
+                mode_text);
+        return TS_EXIT_USAGE;
+    }
+    char *end = NULL;
+    if (g_strv_length(args) != 2 || !g_ascii_isdigit(args[1][0]) ||
+        (errno = 0, st.stream = g_ascii_strtoull(args[1], &end, 10), errno != 0) || *end != '\0') {
+        fprintf(stderr, "tcpsession: expected CAPTURE and a STREAM number\n"
+                        "Try 'tcpsession follow --help' for more information.\n");
+        return TS_EXIT_USAGE;
+    }
+
+    st.queue = g_array_new(FALSE, FALSE, sizeof(record));
+    st.hold[0].queue = g_array_new(FALSE, FALSE, sizeof(record));
+    st.hold[1].queue = g_array_new(FALSE, FALSE, sizeof(record));
+    st.bytes = g_byte_array_new();
+    st.out = g_string_sized_new(1 << 16);
+    st.stdout_file = stdout;
+    ts_options opts;
+    ts_options_init(&opts);
+    ts_callbacks cb = {
+        .session_open = on_session_open,
+        .data = on_data,
+        .gap = on_gap,
+        .packet = on_packet,
+        .session_done = on_session_done,
+    };
+    ts_engine *engine = ts_engine_new(&opts, &cb, &st);
+    g_autoptr(GError) error = NULL;
+    bool ok = ts_engine_run_file(engine, args[0], &error);
+    ts_cli_print_warnings(engine);
+    ts_engine_free(engine);
+    if (!st.found && ok) {
+        print_header(&st, NULL);
+        ts_follow_append_footer(st.out, st.mode);
+        emit(&st);
+    }
+    if (fflush(stdout) != 0)
+        st.write_failed = true;
+    g_array_unref(st.queue);
+    g_array_unref(st.hold[0].queue);
+    g_array_unref(st.hold[1].queue);
+    g_byte_array_unref(st.bytes);
+    g_string_free(st.out, TRUE);
+    if (!ok) {
+        fprintf(stderr, "tcpsession: %s\n", error->message);
+        return TS_EXIT_FAILURE;
+    }
+    if (st.write_failed) {
+        fprintf(stderr, "tcpsession: writing the output failed\n");
+        return TS_EXIT_FAILURE;
+    }
+    if (!st.found) {
+        fprintf(stderr, "tcpsession: %s has no stream %" PRIu64 "\n", args[0], st.stream);
+        return TS_EXIT_FAILURE;
+    }
+    return TS_EXIT_OK;
+}
