@@ -299,8 +299,10 @@ def record(name, opts, bindir, outdir, tag):
         if bridge.returncode:
             raise RuntimeError("tsbridge failed (exit %d)" % bridge.returncode)
         if client.returncode or server.returncode:
+            err = client_err.strip()
             raise RuntimeError("traffic failed: client exit %s, server exit %s: %s" % (
-                client.returncode, server.returncode, client_err.strip()[-400:]))
+                client.returncode, server.returncode,
+                err if len(err) < 800 else err[:400] + " ... " + err[-400:]))
     finally:
         rec.close()
     with open(stats_path) as f:

@@ -220,6 +220,17 @@ plan_build(plan *pl)
     pl->nchains = p->conns ? pl->conns[p->conns - 1].chain + 1 : 0;
 }
 
+static void
+plan_free(plan *pl)
+{
+    for (unsigned i = 0; i < pl->p.conns; i++) {
+        free(pl->conns[i].size[0]);
+        free(pl->conns[i].size[1]);
+    }
+    free(pl->conns);
+    pl->conns = NULL;
+}
+
 /* ---- content ---------------------------------------------------------- */
 
 /* The bytes one side sends in one message, produced piece by piece. */
@@ -1174,5 +1185,6 @@ main(int argc, char **argv)
     }
     if (log_file && log_file != stdout)
         fclose(log_file);
+    plan_free(&pl);
     return rc;
 }
