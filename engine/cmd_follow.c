@@ -27,18 +27,19 @@
 typedef struct {
     int dir; /* ts_direction of the sender */
     bool gap;
-    uint64_t frame; /* 0 for a gap: the packet seen next */
+    uint64_t frame; /* 0 for a gap: the packet that releases it */
     int64_t ts_ns;
-    size_t start, len; /* in follow_state.bytes */
+    size_t start, len; /* in follow_state.bytes; a held gap: len 0 until released */
+    uint64_t missing;  /* a held gap: bytes missing */
+    uint64_t offset;   /* a held gap: stream offset of the data after it */
+    bool has_data;     /* a held gap: data follows it */
 } record;
 
-/* A direction's data held after a gap until the other side acknowledges it. */
+/* A direction's data held after gaps until the other side acknowledges it:
+ * records [gap, data..., gap, data...]. */
 typedef struct {
     bool active;
-    uint64_t gap_bytes; /* missing bytes not shown yet */
-    bool has_data;
-    uint64_t start; /* stream offset of the first held byte */
-    GArray *queue;  /* record */
+    GArray *queue; /* record */
 } hold_state;
 
 typedef struct {
@@ -95,26 +96,51 @@ static void
 queue_record(follow_state *st, GArray *queue, int dir, bool gap, uint64_t frame, int64_t ts_ns,
              const uint8_t *data, size_t len)
 {
-    record r = {dir, gap, frame, ts_ns, st->bytes->len, len};
+    record r = {.dir = dir,
+                .gap = gap,
+                .frame = frame,
+                .ts_ns = ts_ns,
+                .start = st->bytes->len,
+                .len = len};
     g_byte_array_append(st->bytes, data, (guint)len);
     g_array_append_val(queue, r);
 }
 
-/* Prints a direction's held data after tshark's stand-in numbered `frame`. */
+/* Prints the held gaps of direction `dir` (and the data after each) that the
+ * acknowledgement number `ack` passes (compared as sequence numbers, as
+ * tshark does), numbered `frame`; everything when `all`. */
 static void
-release_hold(follow_state *st, int dir, uint64_t frame)
+release_hold(follow_state *st, int dir, uint32_t ack, uint64_t frame, bool all)
 {
     hold_state *h = &st->hold[dir];
-    if (h->has_data) {
-        char text[64];
-        size_t n = ts_follow_missing_text(h->gap_bytes, text);
-        record r = {dir, true, 0, 0, st->bytes->len, n};
-        g_byte_array_append(st->bytes, (const uint8_t *)text, (guint)n);
-        g_array_prepend_val(h->queue, r);
-        print_records(st, h->queue, frame);
+    guint i = 0;
+    while (i < h->queue->len) {
+        record *gap = &g_array_index(h->queue, record, i);
+        g_assert(gap->gap);
+        if (!all &&
+            (!gap->has_data || (int32_t)(ack - (st->base[dir] + (uint32_t)gap->offset)) <= 0))
+            break;
+        guint end = i + 1;
+        while (end < h->queue->len && !g_array_index(h->queue, record, end).gap)
+            end++;
+        if (gap->has_data) {
+            char text[64];
+            size_t n = ts_follow_missing_text(gap->missing, text);
+            gap->start = st->bytes->len;
+            gap->len = n;
+            g_byte_array_append(st->bytes, (const uint8_t *)text, (guint)n);
+            for (guint k = i; k < end; k++) {
+                const record *r = &g_array_index(h->queue, record, k);
+                int node = r->dir == st->node0_dir ? 0 : 1;
+                ts_follow_append_record(st->out, st->mode, node, r->gap ? frame : r->frame,
+                                        r->ts_ns, st->bytes->data + r->start, r->len,
+                                        &st->pos[node]);
+            }
+        }
+        i = end;
     }
-    h->active = h->has_data = false;
-    h->gap_bytes = 0;
+    g_array_remove_range(h->queue, 0, i);
+    h->active = h->queue->len > 0;
 }
 
 /* Prints what may be printed after packet `frame` (0: the end). */
@@ -144,9 +170,12 @@ on_data(void *user, ts_session *s, const ts_delivery *d)
     if (s != st->target || d->length == 0)
         return;
     hold_state *h = &st->hold[d->from];
-    if (h->active && !h->has_data) {
-        h->has_data = true;
-        h->start = d->offset;
+    if (h->active) {
+        record *gap = &g_array_index(h->queue, record, h->queue->len - 1);
+        if (gap->gap && !gap->has_data) {
+            gap->has_data = true;
+            gap->offset = d->offset;
+        }
     }
     queue_record(st, h->active ? h->queue : st->queue, d->from, false, d->frame, d->ts_ns, d->data,
                  d->length);
@@ -159,10 +188,14 @@ on_gap(void *user, ts_session *s, const ts_gap *gap)
     if (s != st->target)
         return;
     hold_state *h = &st->hold[gap->from];
-    if (h->has_data) /* another hole before the first was acknowledged */
-        release_hold(st, gap->from, 0);
+    record *last = h->active ? &g_array_index(h->queue, record, h->queue->len - 1) : NULL;
+    if (last != NULL && last->gap && !last->has_data) {
+        last->missing += gap->length; /* no data between the two holes */
+        return;
+    }
+    record r = {.dir = gap->from, .gap = true, .missing = gap->length};
+    g_array_append_val(h->queue, r);
     h->active = true;
-    h->gap_bytes += gap->length;
 }
 
 static void
@@ -180,10 +213,8 @@ on_packet(void *user, ts_session *s, const ts_packet *p)
     st->base_set[dir] = true;
     /* tshark shows the other side's data after a hole once this side
        acknowledges beyond its start, before this packet's own data */
-    hold_state *h = &st->hold[!dir];
-    if (h->has_data && (p->flags & 0x10) && st->base_set[!dir] &&
-        (int32_t)(p->ack - (st->base[!dir] + (uint32_t)h->start)) > 0)
-        release_hold(st, !dir, p->frame);
+    if (st->hold[!dir].active && (p->flags & 0x10) && st->base_set[!dir])
+        release_hold(st, !dir, p->ack, p->frame, false);
     flush(st, p->frame);
 }
 
@@ -197,7 +228,7 @@ on_session_done(void *user, ts_session *s)
         print_header(st, s);
     print_records(st, st->queue, 0);
     for (int dir = 0; dir < 2; dir++)
-        release_hold(st, dir, 0);
+        release_hold(st, dir, 0, 0, true);
     flush(st, 0);
     ts_follow_append_footer(st->out, st->mode);
     emit(st);

@@ -6,8 +6,12 @@
  * payload in hex, so they are not kept in memory: each line goes straight to a
  * temporary file and only (stream, offset, length) is remembered. At the end
  * the temporary file is renamed when the lines happen to be in order already,
- * or else mapped and copied line by line in stream order.
+ * or else mapped and copied line by line in stream order into a second
+ * temporary file, itself renamed when complete: sessions.jsonl is never seen
+ * half written. Both temporary files ("sessions.jsonl.tmp.XXXXXX") are
+ * removed on a fatal signal (atomic_file.h).
  */
+#include "atomic_file.h"
 #include "cli.h"
 #include "json_text.h"
 
@@ -17,7 +21,6 @@
 #include <string.h>
 
 #define OUTPUT_NAME "sessions.jsonl"
-#define TEMP_NAME ".sessions.jsonl.part"
 #define STDIO_BUFFER (1u << 20)
 
 typedef struct {
@@ -28,7 +31,7 @@ typedef struct {
 
 struct ts_jsonl_writer {
     char *dir;
-    char *temp_path;
+    ts_temp *temp_file; /* the unsorted lines */
     char *final_path;
     FILE *temp;
     char *temp_buffer; /* stdio buffer of `temp` */
@@ -175,7 +178,6 @@ ts_jsonl_writer_new(const char *dir)
 {
     ts_jsonl_writer *w = g_new0(ts_jsonl_writer, 1);
     w->dir = g_strdup(dir);
-    w->temp_path = g_build_filename(dir, TEMP_NAME, NULL);
     w->final_path = g_build_filename(dir, OUTPUT_NAME, NULL);
     w->lines = g_array_new(FALSE, FALSE, sizeof(line_ref));
     w->sorted = true;
@@ -202,9 +204,12 @@ open_temp(ts_jsonl_writer *w)
         set_errno_error(w, w->dir, errno);
         return false;
     }
-    w->temp = fopen(w->temp_path, "wb");
+    w->temp_file = ts_temp_create(w->final_path, &w->error);
+    if (w->temp_file == NULL)
+        return false;
+    w->temp = fopen(ts_temp_path(w->temp_file), "wb");
     if (w->temp == NULL) {
-        set_errno_error(w, w->temp_path, errno);
+        set_errno_error(w, ts_temp_path(w->temp_file), errno);
         return false;
     }
     w->temp_buffer = g_malloc(STDIO_BUFFER);
@@ -221,7 +226,7 @@ ts_jsonl_writer_add(ts_jsonl_writer *w, const ts_session *s)
     ts_jsonl_format_session(w->line, s);
     g_string_append_c(w->line, '\n');
     if (fwrite(w->line->str, 1, w->line->len, w->temp) != w->line->len) {
-        set_errno_error(w, w->temp_path, errno);
+        set_errno_error(w, ts_temp_path(w->temp_file), errno);
         return;
     }
     line_ref ref = {ts_session_stream(s), w->written, w->line->len};
@@ -251,7 +256,7 @@ static bool
 write_sorted(ts_jsonl_writer *w)
 {
     g_autoptr(GError) map_error = NULL;
-    g_autoptr(GMappedFile) map = g_mapped_file_new(w->temp_path, FALSE, &map_error);
+    g_autoptr(GMappedFile) map = g_mapped_file_new(ts_temp_path(w->temp_file), FALSE, &map_error);
     if (map == NULL) {
         if (w->error == NULL)
             w->error = g_steal_pointer(&map_error);
@@ -259,9 +264,13 @@ write_sorted(ts_jsonl_writer *w)
     }
     const char *data = g_mapped_file_get_contents(map);
     g_array_sort(w->lines, compare_refs);
-    FILE *out = fopen(w->final_path, "wb");
+    ts_temp *sorted = ts_temp_create(w->final_path, &w->error);
+    if (sorted == NULL)
+        return false;
+    FILE *out = fopen(ts_temp_path(sorted), "wb");
     if (out == NULL) {
         set_errno_error(w, w->final_path, errno);
+        ts_temp_discard(sorted);
         return false;
     }
     g_autofree char *buffer = g_malloc(STDIO_BUFFER);
@@ -276,9 +285,12 @@ write_sorted(ts_jsonl_writer *w)
         ok = false;
         err = errno;
     }
-    if (!ok)
+    if (!ok) {
         set_errno_error(w, w->final_path, err);
-    return ok;
+        ts_temp_discard(sorted);
+        return false;
+    }
+    return ts_temp_commit(sorted, w->final_path, w->error == NULL ? &w->error : NULL);
 }
 
 bool
@@ -292,16 +304,15 @@ ts_jsonl_writer_finish(ts_jsonl_writer *w, bool create_empty, GError **error)
         w->temp = NULL;
         g_clear_pointer(&w->temp_buffer, g_free);
         if (rc != 0)
-            set_errno_error(w, w->temp_path, err);
-        if (w->error == NULL) {
-            if (w->sorted) {
-                if (g_rename(w->temp_path, w->final_path) != 0)
-                    set_errno_error(w, w->final_path, errno);
-            } else {
+            set_errno_error(w, ts_temp_path(w->temp_file), err);
+        if (w->error == NULL && w->sorted) {
+            ts_temp_commit(w->temp_file, w->final_path, &w->error);
+        } else {
+            if (w->error == NULL)
                 write_sorted(w);
-            }
+            ts_temp_discard(w->temp_file);
         }
-        g_unlink(w->temp_path);
+        w->temp_file = NULL;
     }
     if (w->error != NULL) {
         g_propagate_error(error, g_steal_pointer(&w->error));
@@ -315,13 +326,11 @@ ts_jsonl_writer_free(ts_jsonl_writer *w)
 {
     if (w == NULL)
         return;
-    if (w->temp != NULL) {
+    if (w->temp != NULL)
         fclose(w->temp);
-        g_unlink(w->temp_path);
-    }
+    ts_temp_discard(w->temp_file);
     g_free(w->temp_buffer);
     g_free(w->dir);
-    g_free(w->temp_path);
     g_free(w->final_path);
     g_array_unref(w->lines);
     g_string_free(w->line, TRUE);

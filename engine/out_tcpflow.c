@@ -14,8 +14,11 @@
  * direction. A buffer is flushed when it passes FLUSH_THRESHOLD, when all
  * buffers together pass TOTAL_BUDGET, and when the session is done. Every
  * flush opens, writes and closes the file, so thousands of concurrent sessions
- * never hold thousands of file descriptors.
+ * never hold thousands of file descriptors. Files are written under a
+ * temporary name ("NAME.tmp.XXXXXX", removed on a fatal signal) and renamed
+ * when their session is done: a file is never seen half written.
  */
+#include "atomic_file.h"
 #include "cli.h"
 
 #include <arpa/inet.h>
@@ -32,7 +35,7 @@
 typedef struct {
     char *path[2];      /* file of each direction (index = ts_direction) */
     GByteArray *buf[2]; /* bytes not yet written; NULL when none */
-    bool created[2];    /* the file was created (truncated) by this run */
+    ts_temp *temp[2];   /* the file being written, NULL before the first byte */
     GList link;         /* in ts_tcpflow_writer.live */
 } flow_state;
 
@@ -111,13 +114,16 @@ write_file(ts_tcpflow_writer *w, flow_state *st, int dir, const uint8_t *data, s
 {
     if (len == 0 || w->error != NULL || !ensure_dir(w))
         return;
-    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (st->created[dir] ? O_APPEND : O_TRUNC);
-    int fd = open(st->path[dir], flags, 0666);
+    if (st->temp[dir] == NULL) {
+        st->temp[dir] = ts_temp_create(st->path[dir], w->error == NULL ? &w->error : NULL);
+        if (st->temp[dir] == NULL)
+            return;
+    }
+    int fd = open(ts_temp_path(st->temp[dir]), O_WRONLY | O_APPEND | O_CLOEXEC);
     if (fd < 0) {
         set_errno_error(w, st->path[dir], errno);
         return;
     }
-    st->created[dir] = true;
     while (len > 0) {
         ssize_t n = write(fd, data, len);
         if (n < 0 && errno == EINTR)
@@ -195,6 +201,7 @@ state_free(ts_tcpflow_writer *w, flow_state *st)
             w->buffered -= st->buf[dir]->len;
             g_byte_array_unref(st->buf[dir]);
         }
+        ts_temp_discard(st->temp[dir]);
         g_free(st->path[dir]);
     }
     g_free(st);
@@ -240,6 +247,11 @@ ts_tcpflow_writer_done(ts_tcpflow_writer *w, ts_session *s)
         return;
     flush_direction(w, st, 0);
     flush_direction(w, st, 1);
+    for (int dir = 0; dir < 2; dir++) {
+        if (st->temp[dir] != NULL)
+            ts_temp_commit(st->temp[dir], st->path[dir], w->error == NULL ? &w->error : NULL);
+        st->temp[dir] = NULL;
+    }
     ts_session_set_user(s, NULL);
     state_free(w, st);
 }

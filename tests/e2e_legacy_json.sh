@@ -1,0 +1,58 @@
+#!/bin/sh
+# End-to-end: `tcpsession extract --format json` writes the original
+# tcpsession's session files.
+#  - On every capture the original handled (../shared/seed-data/original-output),
+#    the same file names, and each file byte for byte the original's up to its
+#    closing brace, followed by our "stream", "gaps" and "anomalies" keys only.
+#  - On every seed capture, each file agrees with the JSON lines output (the
+#    bytes each side delivered, md5s computed as the original did, gaps,
+#    anomalies) and is exactly what Python's json.dump(indent=1) writes.
+#  - On the captures the original got wrong, the files are pinned
+#    (tests/legacy_failed_expected.tsv).
+#  - On a capture this test crafts, every payload decodes and escapes exactly
+#    as Python's decode("utf-8", "backslashreplace") + json.dumps, and --js
+#    writes exactly the .js files the original's extraction makes from our
+#    JSON files.
+# Skips (77) without python3; the seed-data parts skip without ../shared.
+set -u
+command -v python3 >/dev/null 2>&1 || { echo "skip: python3 not installed"; exit 77; }
+check="python3 $TS_SRCDIR/tests/legacy_check.py"
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+status=0
+
+# a capture of our own, always
+$check craft "$out/crafted.pcap" || exit 1
+if $TS_WRAP "$TS_BIN" extract -q -f json --js -o "$out/json" "$out/crafted.pcap" &&
+    $TS_WRAP "$TS_BIN" extract -q -o "$out/jsonl" "$out/crafted.pcap"; then
+    $check decode "$out/json/crafted" || status=1
+    $check js "$out/json/crafted" "$out/json/crafted/js" || status=1
+    $check jsonl "$out/json/crafted" "$out/jsonl/crafted/sessions.jsonl" || status=1
+else
+    echo "FAIL: tcpsession extract on the crafted capture"
+    status=1
+fi
+
+seed="${TS_SHARED:-../shared}/seed-data"
+if [ ! -d "$seed" ]; then
+    echo "skip: $seed not found (seed-data checks)"
+    exit $status
+fi
+n=0
+for cap in "$seed"/*.pcap; do
+    stem=$(basename "$cap" .pcap)
+    if ! $TS_WRAP "$TS_BIN" extract -q -f json -o "$out/json" "$cap" ||
+        ! $TS_WRAP "$TS_BIN" extract -q -o "$out/jsonl" "$cap"; then
+        echo "FAIL: tcpsession extract $cap"
+        status=1
+        continue
+    fi
+    $check jsonl "$out/json/$stem" "$out/jsonl/$stem/sessions.jsonl" || status=1
+    if [ -d "$seed/original-output/$stem" ]; then
+        $check original "$seed/original-output/$stem" "$out/json/$stem" || status=1
+        n=$((n + 1))
+    fi
+done
+[ "$n" -gt 0 ] || { echo "FAIL: no original output in $seed"; status=1; }
+$check pinned "$TS_SRCDIR/tests/legacy_failed_expected.tsv" "$out/json" || status=1
+exit $status
