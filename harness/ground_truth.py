@@ -44,6 +44,7 @@ import hashlib
 import json
 import os
 import re
+import select
 import shlex
 import shutil
 import signal
@@ -66,6 +67,7 @@ DEFAULTS = {
     "sysctl": "", "loss-before": "0", "loss-after": "0", "reorder": "0", "dup": "0",
     "reorder-ms": "1-5", "format": "pcap", "seed": None, "xfail": "", "chunk": "0",
     "nodelay": "0", "rcvbuf": "0", "pause-us": "0", "tfo": "0", "seq-shift": "0",
+    "keepalive": "0", "think-ms": "0",
 }
 RECORD_TIMEOUT = 150  # seconds for one scenario's traffic, at most
 
@@ -163,7 +165,7 @@ def plan_args(opts):
             "--port", str(SERVER_PORT)]
     if int(opts["reuse"]):
         args += ["--reuse", opts["reuse"]]
-    for key in ("mss", "chunk", "rcvbuf", "pause-us", "nodelay", "tfo"):
+    for key in ("mss", "chunk", "rcvbuf", "pause-us", "nodelay", "tfo", "keepalive", "think-ms"):
         if int(opts[key]):
             args += ["--" + key, opts[key]]
     return args
@@ -179,6 +181,7 @@ class Recording:
         self.taps = ["%sa" % tag, "%sb" % tag]
         self.procs = []
         self.made_ns = []
+        self.files = []
 
     def sh(self, *args, ns=None, check=True):
         cmd = (["ip", "netns", "exec", ns] if ns else []) + list(args)
@@ -199,6 +202,8 @@ class Recording:
             self.made_ns.append(ns)
 
     def close(self):
+        for f in self.files:
+            f.close()
         for p in reversed(self.procs):
             if p.poll() is None:
                 p.terminate()
@@ -222,7 +227,6 @@ class Recording:
 def wait_ready(proc, what, timeout=10):
     """Waits for the line 'ready' on proc's stdout."""
     deadline = time.time() + timeout
-    import select
     while time.time() < deadline:
         r, _, _ = select.select([proc.stdout], [], [], 0.2)
         if r:
@@ -236,6 +240,28 @@ def wait_ready(proc, what, timeout=10):
     raise RuntimeError("%s did not become ready" % what)
 
 
+NS_NAME = re.compile(r"tsgt(\d+)[a-z]?[cs]")
+
+
+def remove_stale_namespaces():
+    """Removes namespaces an earlier run of this script left behind when it was
+    killed (SIGKILL): named tsgt<pid>..., whose pid no longer runs."""
+    r = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True)
+    for line in r.stdout.splitlines():
+        name = line.split()[0] if line.split() else ""
+        m = NS_NAME.fullmatch(name)
+        if not m or os.path.exists("/proc/%s" % m.group(1)):
+            continue
+        pids = subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True)
+        for pid in pids.stdout.split():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except (ProcessLookupError, ValueError):
+                pass
+        subprocess.run(["ip", "netns", "del", name], capture_output=True)
+        log("# removed namespace %s left by a killed run" % name)
+
+
 def record(name, opts, bindir, outdir, tag):
     """Records one scenario; returns the manifest path. Raises RuntimeError."""
     bridge_bin = os.path.join(bindir, "tsbridge")
@@ -244,6 +270,7 @@ def record(name, opts, bindir, outdir, tag):
     pcap = os.path.join(outdir, name + ".pcap")
     pcapng = os.path.join(outdir, name + ".pcapng")
     logs = {role: os.path.join(outdir, "%s.%s.log" % (name, role)) for role in ("client", "server")}
+    server_err_path = os.path.join(outdir, name + ".server.err")
     stats_path = os.path.join(outdir, name + ".bridge.json")
     rec = Recording(tag)
     started = time.time()
@@ -276,10 +303,12 @@ def record(name, opts, bindir, outdir, tag):
             rec.sh("ip", "addr", "add", ip4 + "/24", "dev", tap, ns=ns)
             rec.sh("ip", "-6", "addr", "add", ip6 + "/64", "dev", tap, "nodad", ns=ns)
         plan = plan_args(opts)
+        server_err = open(server_err_path, "w")
+        rec.files.append(server_err)
         server = rec.spawn([traffic_bin, "server"] + plan +
                            ["--listen4", SERVER4, "--listen6", SERVER6,
                             "--log", logs["server"], "--deadline", str(RECORD_TIMEOUT)],
-                           ns=rec.ns[1], stdout=subprocess.PIPE, text=True)
+                           ns=rec.ns[1], stdout=subprocess.PIPE, stderr=server_err, text=True)
         wait_ready(server, "tstraffic server")
         client = rec.spawn([traffic_bin, "client"] + plan +
                            ["--server4", SERVER4, "--server6", SERVER6, "--parallel", opts["par"],
@@ -299,10 +328,17 @@ def record(name, opts, bindir, outdir, tag):
         if bridge.returncode:
             raise RuntimeError("tsbridge failed (exit %d)" % bridge.returncode)
         if client.returncode or server.returncode:
-            err = client_err.strip()
+            with open(server_err_path) as f:
+                err = "client: %s; server: %s" % (client_err.strip(), f.read().strip())
+            for role in ("client", "server"):
+                try:
+                    bad = [r for r in read_log(logs[role]) if r["error"]][:3]
+                except (OSError, ValueError):
+                    bad = []
+                err += "".join("; %s %s: %s" % (role, r["id"], r["error"]) for r in bad)
             raise RuntimeError("traffic failed: client exit %s, server exit %s: %s" % (
                 client.returncode, server.returncode,
-                err if len(err) < 800 else err[:400] + " ... " + err[-400:]))
+                err if len(err) < 1000 else err[:500] + " ... " + err[-500:]))
     finally:
         rec.close()
     with open(stats_path) as f:
@@ -314,9 +350,8 @@ def record(name, opts, bindir, outdir, tag):
     with open(path, "w") as f:
         json.dump(manifest, f, indent=1)
         f.write("\n")
-    for p in logs.values():
+    for p in list(logs.values()) + [stats_path, server_err_path]:
         os.unlink(p)
-    os.unlink(stats_path)
     return path
 
 
@@ -794,6 +829,7 @@ def cmd_run(args):
     only = set(args.only.split(",")) if args.only else None
     if only and only - {n for n, _, _ in table}:
         raise SystemExit("unknown scenario(s): %s" % ", ".join(only - {n for n, _, _ in table}))
+    remove_stale_namespaces()
     workdir = args.workdir or tempfile.mkdtemp(prefix="gt-run.")
     os.makedirs(workdir, exist_ok=True)
     results = []
@@ -804,7 +840,7 @@ def cmd_run(args):
                 continue
             t = time.time()
             try:
-                tag = "tsgt%d%s" % (os.getpid() % 1000000, chr(97 + i % 26))
+                tag = "tsgt%d%s" % (os.getpid(), chr(97 + i % 26))
                 try:
                     manifest = record(name, opts, args.bindir, os.path.join(workdir, name), tag)
                 except RuntimeError as e:
@@ -837,8 +873,8 @@ def cmd_record(args):
     table = {n: o for n, o, _ in parse_table(args.scenarios)}
     if args.name not in table:
         raise SystemExit("no scenario %s in %s" % (args.name, args.scenarios))
-    path = record(args.name, table[args.name], args.bindir, args.out,
-                  "tsgt%d" % (os.getpid() % 1000000))
+    remove_stale_namespaces()
+    path = record(args.name, table[args.name], args.bindir, args.out, "tsgt%d" % os.getpid())
     with open(path) as f:
         keep = json.load(f)["capture"]
     for ext in (".pcap", ".pcapng"):

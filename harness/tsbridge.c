@@ -52,6 +52,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
@@ -655,6 +656,8 @@ main(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* Stop with the process that started us (the driver), whatever kills it. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
     int fds[2] = {open_tap(cfg.tap[0]), open_tap(cfg.tap[1])};
     capture cap;
     capture_open(&cap, &cfg);

@@ -12,7 +12,7 @@
  *   PLAN = --seed N --conns N [--exchanges MIN-MAX] [--size MIN-MAX] [--family 4|6|46]
  *          [--closes fin,sfin,half,crst,srst] [--reuse K] [--reuse-port BASE]
  *          [--mss N] [--port P] [--chunk N] [--nodelay 1] [--rcvbuf N] [--pause-us N]
- *          [--tfo 1]
+ *          [--tfo 1] [--keepalive 1] [--think-ms N]
  *
  * Both sides compute the same plan from the same PLAN options: for every
  * connection its family, number of request/response exchanges, every
@@ -39,7 +39,9 @@
  * windows), --pause-us N sleeps after every recv() (a slow reader), --tfo 1
  * uses TCP Fast Open (TCP_FASTOPEN on the listener, TCP_FASTOPEN_CONNECT on
  * the client: data in the SYN once the client has a cookie; needs the
- * net.ipv4.tcp_fastopen sysctl at 3).
+ * net.ipv4.tcp_fastopen sysctl at 3), --keepalive 1 turns on keep-alive
+ * probes after 1 s of idleness, --think-ms N makes the client wait N ms
+ * before every request but the first (idle connections: keep-alives).
  *
  * --reuse K: connections are chained K at a time on one fixed client port
  * (--reuse-port + chain number, SO_REUSEADDR), one after the other, so the
@@ -69,6 +71,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -141,8 +144,8 @@ typedef struct {
     unsigned reuse_port;
     int mss;
     unsigned port;
-    unsigned chunk, rcvbuf, pause_us;
-    bool nodelay, tfo;
+    unsigned chunk, rcvbuf, pause_us, think_ms;
+    bool nodelay, tfo, keepalive;
 } plan_params;
 
 typedef struct {
@@ -540,7 +543,7 @@ usage(void)
     fputs("usage: tstraffic server|client|plan|content --seed N --conns N [--exchanges MIN-MAX]\n"
           "         [--size MIN-MAX] [--family 4|6|46] [--closes LIST] [--reuse K]\n"
           "         [--reuse-port BASE] [--mss N] [--port P] [--chunk N] [--nodelay 1]\n"
-          "         [--rcvbuf N] [--pause-us N] [--tfo 1]\n"
+          "         [--rcvbuf N] [--pause-us N] [--tfo 1] [--keepalive 1] [--think-ms N]\n"
           "  server: [--listen4 IP] [--listen6 IP] [--log FILE] [--deadline S]\n"
           "  client: --server4 IP --server6 IP [--parallel N] [--log FILE] [--deadline S]\n"
           "  content: --conn I --from client|server [--msg J]\n",
@@ -643,6 +646,10 @@ parse_args(int argc, char **argv, options *o)
             p->nodelay = atoi(v) != 0;
         else if (!strcmp(a, "--tfo"))
             p->tfo = atoi(v) != 0;
+        else if (!strcmp(a, "--keepalive"))
+            p->keepalive = atoi(v) != 0;
+        else if (!strcmp(a, "--think-ms"))
+            p->think_ms = (unsigned)strtoul(v, NULL, 0);
         else if (!strcmp(a, "--listen4"))
             o->listen4 = v;
         else if (!strcmp(a, "--listen6"))
@@ -668,7 +675,8 @@ parse_args(int argc, char **argv, options *o)
     }
     if (!have_seed || !have_conns || p->conns == 0 || p->conns > 100000 || !p->closes ||
         p->port == 0 || p->port > 65535 || o->parallel < 1 || o->parallel > 512 ||
-        (p->reuse && p->reuse_port + p->conns / p->reuse + 1 > 65535) || p->pause_us > 999999)
+        (p->reuse && p->reuse_port + p->conns / p->reuse + 1 > 65535) || p->pause_us > 999999 ||
+        p->think_ms > 10000)
         usage();
 }
 
@@ -716,6 +724,13 @@ set_socket_options(int fd, const plan_params *p, bool listener)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     if (p->tfo && listener && setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN, &qlen, sizeof qlen) < 0)
         fprintf(stderr, "tstraffic: TCP_FASTOPEN: %s\n", strerror(errno));
+    if (p->keepalive) {
+        int idle = 1, intvl = 1, cnt = 5;
+        setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+    }
     if (p->tfo && !listener &&
         setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one, sizeof one) < 0)
         fprintf(stderr, "tstraffic: TCP_FASTOPEN_CONNECT: %s\n", strerror(errno));
@@ -791,9 +806,10 @@ serve_connection(const plan *pl, int fd, int family, conn_record *rec, long *id_
         finish(fd, false, rec);
         return strcmp(rec->end, "data") != 0;
     default: /* CLOSE_SRST */
+        /* EOF, or a reset if the client gave up waiting for ours. */
         rec->end = await_end(fd, IO_TIMEOUT_S * 1000, rec);
         finish(fd, true, rec);
-        return !strcmp(rec->end, "eof");
+        return !strcmp(rec->end, "eof") || !strcmp(rec->end, "reset");
     }
 }
 
@@ -1002,6 +1018,10 @@ client_exchange(client_state *st, const conn_plan *c, int fd, conn_record *rec)
 {
     const plan *pl = st->pl;
     for (unsigned e = 0; e < c->exchanges; e++) {
+        if (e > 0 && pl->p.think_ms) {
+            struct timespec ts = {pl->p.think_ms / 1000, (long)(pl->p.think_ms % 1000) * 1000000};
+            nanosleep(&ts, NULL);
+        }
         if (!send_message(fd, pl, c, FROM_CLIENT, e, rec))
             return false;
         if (e + 1 == c->exchanges && c->close == CLOSE_HALF)
@@ -1019,9 +1039,10 @@ client_exchange(client_state *st, const conn_plan *c, int fd, conn_record *rec)
     case CLOSE_CRST: finish(fd, true, rec); return true;
     default: /* CLOSE_SRST */
         shutdown(fd, SHUT_WR);
-        /* The RST may be lost before the capture point: wait a little only,
-         * then abort so a fixed port is free again. */
-        rec->end = await_end(fd, END_TIMEOUT_MS, rec);
+        /* The server resets once our FIN arrives; a lost RST is answered
+         * again when the FIN is retransmitted. Abort after a timeout anyway,
+         * so a fixed port is free again. */
+        rec->end = await_end(fd, IO_TIMEOUT_S * 1000, rec);
         finish(fd, true, rec);
         return strcmp(rec->end, "data") != 0;
     }
@@ -1168,6 +1189,8 @@ main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* Stop with the process that started us (the driver), whatever kills it. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
     const char *cmd = argv[1];
     int rc;
     if (!strcmp(cmd, "server")) {
