@@ -4,8 +4,8 @@
 Usage: follow_modes_compare.py TCPSESSION CAPTURE [--known FILE] [--modes ascii,hex,raw,yaml]
 
 For every tshark stream of CAPTURE and every mode, our output must equal
-tshark's exactly. A stream listed in the --known file (TSV: capture stem,
-stream, reason) must instead differ in raw mode (the data disagrees, for the
+tshark's exactly. A stream listed in the --known file (TSV: capture stem, or
+a path suffix containing "/", stream, reason) must instead differ in raw mode (the data disagrees, for the
 documented reason); a known stream whose raw output turns out equal is a
 stale pin and fails. Prints one line per stream and mode (`same`, `known`
 or `DIFF` with the first differing line). Exit status 0 when everything is
@@ -104,7 +104,7 @@ def main():
                 if line.startswith("#") or not line.strip():
                     continue
                 cols = line.rstrip("\n").split("\t")
-                if cols[0] == stem:
+                if cols[0] == stem or ("/" in cols[0] and capture.endswith("/" + cols[0])):
                     known[int(cols[1])] = cols[2] if len(cols) > 2 else ""
     streams = tshark_streams(capture)
     status = 0

@@ -17,6 +17,9 @@ session files) and of its JavaScript extraction. Glue for tests/e2e_legacy_json.
   legacy_check.py craft OUT.pcap
       Writes a capture (our own bytes) whose payloads exercise the UTF-8
       decoding, JSON escaping and JavaScript extraction.
+  legacy_check.py craft-many OUT.pcap N
+      Writes N small sessions 100 s of capture time apart (each is finished,
+      and written, while the next is read).
   legacy_check.py decode OURS_DIR
       The ASCII fields equal Python's decode("utf-8", "backslashreplace")
       serialised by json.dumps, for every entry.
@@ -262,6 +265,19 @@ def cmd_craft(out):
     return 0
 
 
+def cmd_craft_many(out, n):
+    c, s = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
+    with open(out, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i in range(int(n)):
+            cp = 1024 + i % 60000
+            frames = session_frames(c, s, cp, 80, [b"hello %d" % i], [b"world %d" % i])
+            for j, fr in enumerate(frames):
+                f.write(struct.pack("<IIII", 1700000000 + 100 * i, j, len(fr), len(fr)))
+                f.write(fr)
+    return 0
+
+
 def cmd_decode(ours_dir):
     status = 0
     n = 0
@@ -324,6 +340,7 @@ def cmd_js(ours_dir, js_dir):
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     return {"original": cmd_original, "jsonl": cmd_jsonl, "pinned": cmd_pinned, "craft": cmd_craft,
+            "craft-many": cmd_craft_many,
             "decode": cmd_decode, "js": cmd_js}[cmd](*args)
 
 
