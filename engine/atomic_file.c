@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define STDIO_BUFFER (256u * 1024u)
+#define STDIO_BUFFER (64u * 1024u)
 
 /* ---- the registry of temporary files ----------------------------------- */
 

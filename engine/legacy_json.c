@@ -136,6 +136,20 @@ append_extras(GString *b, const ts_session *s)
     }
 }
 
+void
+ts_legacy_decode_texts(const ts_session *s, const ts_legacy_entry *entries, size_t n,
+                       GString *text[2])
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t len = 0;
+        const uint8_t *pay = ts_session_payload(s, entries[i].from, &len);
+        if (pay == NULL || entries[i].pos > len)
+            continue;
+        size_t take = (size_t)MIN(entries[i].len, (uint64_t)len - entries[i].pos);
+        ts_py_decode_append(text[entries[i].from], pay + entries[i].pos, take);
+    }
+}
+
 bool
 ts_legacy_write_file(const char *path, const ts_session *s, const ts_legacy_entry *entries,
                      size_t n, GString *text[2], GError **error)

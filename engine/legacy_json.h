@@ -33,6 +33,12 @@ typedef struct {
 bool ts_legacy_write_file(const char *path, const ts_session *s, const ts_legacy_entry *entries,
                           size_t n, GString *text[2], GError **error);
 
+/** Appends the decoded client and server texts (the combined_*_payload
+ *  strings before JSON escaping) of `s` to text[0] and text[1], without
+ *  writing a file. */
+void ts_legacy_decode_texts(const ts_session *s, const ts_legacy_entry *entries, size_t n,
+                            GString *text[2]);
+
 G_END_DECLS
 
 #endif /* TS_LEGACY_JSON_H */

@@ -445,27 +445,35 @@ ts_legacy_writer_done(ts_legacy_writer *w, ts_session *s)
     if (st == NULL)
         return;
     ts_session_set_user(s, NULL);
-    if (st->named && w->error == NULL && ensure_dir(w, w->dir, &w->dir_ready)) {
-        g_autofree char *name =
-            ts_legacy_file_name(ts_session_client(s), ts_session_server(s), st->k);
-        g_autofree char *path = g_build_filename(w->dir, name, NULL);
-        GString *text[2] = {NULL, NULL};
-        if (w->js_dir != NULL) {
-            text[0] = g_string_new(NULL);
-            text[1] = g_string_new(NULL);
-        }
+    if (!st->named || w->error != NULL) {
+        state_free(w, st);
+        return;
+    }
+    const ts_legacy_entry *entries = (const ts_legacy_entry *)(void *)st->entries->data;
+    g_autofree char *name = ts_legacy_file_name(ts_session_client(s), ts_session_server(s), st->k);
+    GString *text[2] = {NULL, NULL};
+    if (w->js_dir != NULL) {
+        text[0] = g_string_new(NULL);
+        text[1] = g_string_new(NULL);
+    }
+    bool ok = true;
+    if (w->dir != NULL) {
+        /* the JSON file (its writer decodes the texts on the way) */
         g_autoptr(GError) error = NULL;
-        if (!ts_legacy_write_file(path, s, (const ts_legacy_entry *)(void *)st->entries->data,
-                                  st->entries->len, w->js_dir != NULL ? text : NULL, &error)) {
-            if (w->error == NULL)
-                w->error = g_steal_pointer(&error);
-        } else if (w->js_dir != NULL) {
-            write_js(w, name, text);
-        }
-        if (text[0] != NULL) {
-            g_string_free(text[0], TRUE);
-            g_string_free(text[1], TRUE);
-        }
+        g_autofree char *path = g_build_filename(w->dir, name, NULL);
+        ok = ensure_dir(w, w->dir, &w->dir_ready) &&
+             ts_legacy_write_file(path, s, entries, st->entries->len,
+                                  w->js_dir != NULL ? text : NULL, &error);
+        if (error != NULL && w->error == NULL)
+            w->error = g_steal_pointer(&error);
+    } else if (w->js_dir != NULL) {
+        ts_legacy_decode_texts(s, entries, st->entries->len, text);
+    }
+    if (ok && w->js_dir != NULL)
+        write_js(w, name, text);
+    if (text[0] != NULL) {
+        g_string_free(text[0], TRUE);
+        g_string_free(text[1], TRUE);
     }
     state_free(w, st);
 }
@@ -474,7 +482,8 @@ bool
 ts_legacy_writer_finish(ts_legacy_writer *w, bool create_dirs, GError **error)
 {
     if (create_dirs) {
-        ensure_dir(w, w->dir, &w->dir_ready);
+        if (w->dir != NULL)
+            ensure_dir(w, w->dir, &w->dir_ready);
         if (w->js_dir != NULL)
             ensure_dir(w, w->js_dir, &w->js_dir_ready);
     }

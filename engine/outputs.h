@@ -24,9 +24,9 @@ G_BEGIN_DECLS
  *  hook), and the data, gap, packet and session_done callbacks. */
 typedef struct ts_legacy_writer ts_legacy_writer;
 
-/** Creates a writer for `dir` (created on first use). `js_dir`, when not
- *  NULL, receives one `.js` per session whose text carries JavaScript (see
- *  ts_js_extract). */
+/** Creates a writer for `dir` (created on first use; NULL: no JSON files).
+ *  `js_dir`, when not NULL, receives one `.js` per session whose text
+ *  carries JavaScript (see ts_js_extract). */
 ts_legacy_writer *ts_legacy_writer_new(const char *dir, const char *js_dir);
 /** Frame hook: counts packets per 4-tuple and keeps the frame's TCP header;
  *  NULL after the last frame. */

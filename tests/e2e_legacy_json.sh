@@ -12,7 +12,7 @@
 #  - On a capture this test crafts, every payload decodes and escapes exactly
 #    as Python's decode("utf-8", "backslashreplace") + json.dumps, and --js
 #    writes exactly the .js files the original's extraction makes from our
-#    JSON files.
+#    JSON files (with any --format).
 # Skips (77) without python3; the seed-data parts skip without ../shared.
 set -u
 command -v python3 >/dev/null 2>&1 || { echo "skip: python3 not installed"; exit 77; }
@@ -28,6 +28,10 @@ if $TS_WRAP "$TS_BIN" extract -q -f json --js -o "$out/json" "$out/crafted.pcap"
     $check decode "$out/json/crafted" || status=1
     $check js "$out/json/crafted" "$out/json/crafted/js" || status=1
     $check jsonl "$out/json/crafted" "$out/jsonl/crafted/sessions.jsonl" || status=1
+    # --js with another format writes the same .js files
+    $TS_WRAP "$TS_BIN" extract -q -f raw --js -o "$out/rawjs" "$out/crafted.pcap" &&
+        diff -r "$out/json/crafted/js" "$out/rawjs/crafted/js" >/dev/null ||
+        { echo "FAIL: extract -f raw --js"; status=1; }
 else
     echo "FAIL: tcpsession extract on the crafted capture"
     status=1
