@@ -1,0 +1,67 @@
+#!/bin/sh
+# End-to-end: `tcpsession extract --format tcpflow` writes the same files as
+# tcpflow 1.6.1 itself (names and contents, byte for byte) on captures where
+# tcpflow is right: a capture this test crafts and public corpus captures
+# (many sessions, IPv6 names, raw IP links, reordered handshakes, missing
+# SYNs, TCP fast open, urgent data, a large gap). Where tcpflow is wrong
+# (Ethernet trailers counted as payload, zero-filled holes, merged reused
+# ports) the verifier classifies the differences (tcpsession verify).
+# Skips (77) without tcpflow or python3; the corpus part skips without
+# ../shared.
+set -u
+command -v tcpflow >/dev/null 2>&1 || { echo "skip: tcpflow not installed"; exit 77; }
+command -v python3 >/dev/null 2>&1 || { echo "skip: python3 not installed"; exit 77; }
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+status=0
+n=0
+compare() {
+    cap=$1
+    n=$((n + 1))
+    stem=$(basename "$cap")
+    stem=${stem%.gz}
+    stem=${stem%.*}
+    mkdir -p "$out/theirs/$n"
+    (cd "$out/theirs/$n" && tcpflow -r "$cap" -o . >/dev/null 2>&1 && rm -f report.xml) ||
+        { echo "FAIL: tcpflow -r $cap"; status=1; return; }
+    $TS_WRAP "$TS_BIN" extract -q -f tcpflow -o "$out/ours/$n" "$cap" ||
+        { echo "FAIL: tcpsession extract -f tcpflow $cap"; status=1; return; }
+    if diff -r "$out/theirs/$n" "$out/ours/$n/$stem" >"$out/diff"; then
+        echo "ok: $stem: $(ls "$out/theirs/$n" | wc -l) files equal tcpflow's"
+    else
+        echo "FAIL: $cap"
+        head -5 "$out/diff"
+        status=1
+    fi
+}
+
+python3 "$TS_SRCDIR/tests/legacy_check.py" craft "$out/crafted.pcap" || exit 1
+compare "$out/crafted.pcap"
+
+corpus="${TS_SHARED:-../shared}/corpus"
+if [ ! -d "$corpus" ]; then
+    echo "skip: $corpus not found (corpus captures)"
+    exit $status
+fi
+for cap in ndpi/tests/cfgs/default/pcap/WebattackRCE.pcap \
+    suricata-verify/tests/http-range-multiflows/input.pcap \
+    zeek/testing/btest/Traces/wikipedia.pcap \
+    zeek/testing/btest/Traces/ftp/ipv6.pcap \
+    zeek/testing/btest/Traces/tcp/handshake-reorder.pcap \
+    zeek/testing/btest/Traces/tcp/missing-syn.pcap \
+    zeek/testing/btest/Traces/tcp/tcp-fast-open.pcap \
+    zeek/testing/btest/Traces/http/http-large-gap.pcap \
+    tcpreplay/test/test.pcap \
+    pcapplusplus/Tests/Pcap++Test/PcapExamples/raw_ip.pcap \
+    pcapplusplus/Tests/Pcap++Test/PcapExamples/four_ipv6_http_streams.pcap \
+    suricata-verify/tests/tcp-urgp-01-oob/tcp-urgent1.pcap \
+    tcpflow/tests/test1.pcap \
+    dpkt/examples/data/http.pcap; do
+    if [ -f "$corpus/$cap" ]; then
+        compare "$corpus/$cap"
+    else
+        echo "FAIL: corpus capture missing: $cap"
+        status=1
+    fi
+done
+exit $status
