@@ -149,8 +149,13 @@ ts_follow_append_record(GString *out, ts_follow_mode mode, int node, uint64_t fr
                                frame, node, seconds);
         for (size_t i = 0; i < len; i += 57) {
             size_t n = MIN((size_t)57, len - i);
-            g_autofree char *b64 = g_base64_encode(data + i, n);
-            g_string_append_printf(out, "      %s\n", b64);
+            char b64[96]; /* 76 characters for 57 bytes */
+            gint state = 0, save = 0;
+            gsize k = g_base64_encode_step(data + i, n, FALSE, b64, &state, &save);
+            k += g_base64_encode_close(FALSE, b64 + k, &state, &save);
+            g_string_append(out, "      ");
+            g_string_append_len(out, b64, (gssize)k);
+            g_string_append_c(out, '\n');
         }
         break;
     }
