@@ -355,7 +355,9 @@ ts_reasm_rebase(ts_reasm *r, int64_t delta, void (*before)(void *ctx, uint64_t l
     g_assert(r->hold && r->next == 0);
     if (r->end != UINT64_MAX)
         r->end = (int64_t)r->end + delta >= 0 ? (uint64_t)((int64_t)r->end + delta) : UINT64_MAX;
-    r->acked = (int64_t)r->acked + delta > 0 ? (uint64_t)((int64_t)r->acked + delta) : 0;
+    /* 0 means nothing acknowledged yet: it stays 0 (it is not a position) */
+    if (r->acked > 0)
+        r->acked = (int64_t)r->acked + delta > 0 ? (uint64_t)((int64_t)r->acked + delta) : 0;
     if (r->store == NULL)
         return;
     /* every key moves by the same amount, so the tree stays ordered */

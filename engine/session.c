@@ -29,6 +29,12 @@
 #define TS_RING_MIN 2048u
 #define TS_RING_MAX 65536u
 
+/* A segment whose acknowledgement lies before the peer's first byte, or
+ * more than this beyond anything the peer was seen sending, when the peer's
+ * start is known from its SYN, belongs to another connection on the same
+ * 4-tuple (reordered across a port reuse): a receiver drops it (RFC 5961). */
+#define TS_STALE_ACK_SLACK ((uint64_t)16 << 20)
+
 /* Acknowledgements further than this beyond anything the peer sent are
  * ignored as implausible (bogus ack fields would invent huge gaps). */
 #define TS_ACK_SLACK ((uint64_t)1 << 30)
@@ -454,6 +460,19 @@ apply_ack(ts_session *s, ts_direction from, const ts_decoded *seg)
     ts_reasm_ack(&peer->reasm, (uint64_t)off, &session_sink, s);
 }
 
+/* Does the segment acknowledge something the peer never sent in this
+ * connection? Only judged when the peer's start is known from its SYN. */
+static bool
+stale_ack(const ts_session *s, ts_direction from, const ts_decoded *seg)
+{
+    const ts_dir *peer = &s->dir[!from];
+    if (!(seg->flags & TS_TCP_ACK) || !peer->syn_seen || peer->tentative)
+        return false;
+    int64_t off = stream_offset(peer, seg->ack);
+    int64_t sent = (int64_t)(peer->ref_abs - peer->base_abs);
+    return off < 0 || (uint64_t)off > (uint64_t)(sent > 0 ? sent : 0) + 1 + TS_STALE_ACK_SLACK;
+}
+
 void
 ts_session_segment(ts_session *s, ts_direction from, const ts_decoded *seg, uint64_t frame,
                    int64_t ts_ns)
@@ -468,6 +487,10 @@ ts_session_segment(ts_session *s, ts_direction from, const ts_decoded *seg, uint
         s->end_ns = ts_ns;
     if (invalid_flags(f))
         ts_session_anomaly(s, TS_ANOMALY_INVALID_FLAGS, from, frame, 0, 0);
+    if (stale_ack(s, from, seg)) {
+        ts_session_anomaly(s, TS_ANOMALY_STALE_SEGMENT, from, frame, 0, seg->payload_wire_len);
+        return;
+    }
     learn_bases(s, from, seg);
     if (f & TS_TCP_ACK)
         apply_ack(s, from, seg);

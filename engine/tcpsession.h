@@ -102,6 +102,10 @@ typedef enum {
                                         no flags at all, ...) */
     TS_ANOMALY_ROLES_INFERRED,       /* no SYN seen: client and server were guessed */
     TS_ANOMALY_ICMP_ERROR,           /* an ICMP error quoted a segment of the session */
+    TS_ANOMALY_STALE_SEGMENT,        /* a segment acknowledging what the peer never sent in
+                                        this connection (before its SYN, or far beyond): left
+                                        over from an earlier connection on the 4-tuple, not
+                                        processed */
     TS_ANOMALY_COUNT_
 } ts_anomaly_type;
 

@@ -1146,6 +1146,58 @@ START_TEST(keepalive_and_window_probe)
 }
 END_TEST
 
+/* The server's data arrives before its SYN-ACK and its first segment was
+ * lost before the capture point (TCP Fast Open, reordered): the late SYN-ACK
+ * re-anchors the direction, and nothing acknowledged is invented, so the
+ * retransmission of the start still fills the hole (ground truth:
+ * data/ground-truth/tfo-late-synack.pcap). */
+START_TEST(late_synack_reanchors_without_inventing_acks)
+{
+    cap *c = cap_new(PB_LINK_ETHERNET);
+    pb_conn *k = cap_std(c);
+    hs(k, 0);                                          /* f1 SYN */
+    put(k, SV, SISN + 1 + 4, PB_ACK | PB_PSH, "efgh"); /* f2: server data at 4 */
+    hs(k, 1);                                          /* f3 SYN-ACK, late */
+    hs(k, 2);                                          /* f4 ACK of offset 0 */
+    put(k, SV, SISN + 1, PB_ACK | PB_PSH, "abcd");     /* f5: the lost start, again */
+    run *r = cap_run(c, NULL);
+    const rec *x = R(r, 0);
+    CK_DATA(x, SV, "abcdefgh");
+    ck_assert_str_eq(x->gap_txt->str, "");
+    ck_assert_str_eq(x->anom_txt->str, "");
+    run_free(r);
+}
+END_TEST
+
+/* Segments of an earlier connection on the same 4-tuple, reordered past the
+ * new SYN, acknowledge sequence numbers the new peer never sent: they are
+ * stale, not data of the new connection (ground truth:
+ * data/ground-truth/reuse-stale-v6.pcap). */
+START_TEST(stale_segments_after_port_reuse)
+{
+    cap *c = cap_new(PB_LINK_ETHERNET);
+    pb_conn *k = cap_std(c);
+    pb_conn_handshake(k);      /* f1-3 */
+    send_s(k, CL, "old1");     /* f4 */
+    send_s(k, SV, "OLDREPLY"); /* f5 */
+    pb_conn *k2 = cap_conn(c, 4, "10.0.0.1", 40000, "10.0.0.2", 80, 900000, 700000);
+    pb_conn_handshake(k2);   /* f6-8: new ISNs: stream 1 */
+    send_s(k, SV, "STALE");  /* f9: the old server, late */
+    send_s(k, CL, "stale");  /* f10: the old client, late */
+    send_s(k2, CL, "new");   /* f11 */
+    send_s(k2, SV, "fresh"); /* f12 */
+    close_both(k2);          /* f13-15 */
+    run *r = cap_run(c, NULL);
+    ck_assert_uint_eq(r->recs->len, 2);
+    const rec *x = R(r, 1);
+    CK_DATA(x, CL, "new");
+    CK_DATA(x, SV, "fresh");
+    ck_assert_str_eq(x->gap_txt->str, "");
+    ck_assert_str_eq(x->anom_txt->str, "stale_segment S0+5@9, stale_segment C0+5@10");
+    run_free(r);
+}
+END_TEST
+
 /* libnids TCP i: sequence numbers wrap inside both streams. */
 START_TEST(sequence_wrap)
 {
@@ -2071,6 +2123,8 @@ ts_engine_suite(void)
     tcase_add_test(tc, ahead_and_partly_outside_window);
     tcase_add_test(tc, keepalive_and_window_probe);
     tcase_add_test(tc, sequence_wrap);
+    tcase_add_test(tc, late_synack_reanchors_without_inventing_acks);
+    tcase_add_test(tc, stale_segments_after_port_reuse);
     tcase_add_test(tc, reversed_one_byte_segments);
     tcase_add_test(tc, reversed_segments_buffer_limit);
     suite_add_tcase(s, tc);
