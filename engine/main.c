@@ -14,6 +14,7 @@ print_usage(FILE *out)
     fputs("Usage:\n"
           "  tcpsession extract [OPTION...] CAPTURE...   write every TCP session's bytes\n"
           "  tcpsession ls [--json] CAPTURE              list the TCP sessions of a capture\n"
+          "  tcpsession verify [OPTION...] CAPTURE...    check sessions against tshark, tcpflow\n"
           "  tcpsession follow CAPTURE STREAM [--mode M] print a session as tshark's follow\n"
           "  tcpsession [original] -p PCAP|-i DIR [-o OUT] ...\n"
           "                                              the original tcpsessions_from_pcap.py\n"
@@ -121,6 +122,8 @@ main(int argc, char **argv)
         return ts_cmd_extract(argc - 1, argv + 1);
     if (strcmp(command, "ls") == 0)
         return ts_cmd_ls(argc - 1, argv + 1);
+    if (strcmp(command, "verify") == 0)
+        return ts_cmd_verify(argc - 1, argv + 1);
     if (strcmp(command, "follow") == 0)
         return ts_cmd_follow(argc - 1, argv + 1);
     if (strcmp(command, "original") == 0 || ts_is_original_option(command))
