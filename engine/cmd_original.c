@@ -13,10 +13,12 @@
  *   OUTDIR/js_extraction/RELDIR/STEM/NAME.js   JavaScript (unless -n)
  *   OUTDIR/tcpflow/RELDIR/STEM/...             tcpflow's files (verification)
  *
- * Every session is verified against tcpflow's files (or, with -w, against
- * tshark's Follow TCP Stream) by the verifier, one line per session and
- * direction in ./tcpsessions_from_pcap.log; -k N times N runs of ours,
- * tshark's and tcpflow's and logs the ratios. -c archives the JSON (and JS)
+ * After the last capture, every session is verified against tcpflow's files
+ * (or, with -w, against tshark's Follow TCP Stream) by one run of the
+ * verifier (`tcpsession verify`): its lines ("same ..." per session, "wrong
+ * ... explained: ..." per differing direction) and summary table go to
+ * ./tcpsessions_from_pcap.log after the per-capture lines. -k N times N runs
+ * of ours and of both verifications and logs the ratios. -c archives the JSON (and JS)
  * folders as the original did: one tar per capture next to its folder, then
  * OUTDIR/PREFIX-session-JSON.tar.gz (and PREFIX-JS.tar.gz) holding them.
  *
@@ -56,11 +58,12 @@ typedef struct {
     char *prefix;
     bool wireshark;
     int perf_runs;
+    bool tcpflow_available;
     FILE *log;
     ts_progress *progress;
     /* totals */
     uint64_t captures, failed, sessions, bytes, anomalies, js_files;
-    uint64_t same, wrong, unverified;
+    ts_original_verdicts verdicts;
     GPtrArray *json_tars, *js_tars; /* paths of the per-capture archives */
 } original_run;
 
@@ -355,16 +358,10 @@ process_capture(original_run *run, const capture_item *c, unsigned index, unsign
     ts_original_log(run->log, "Going to work on pcap: %s", c->path);
     bool ok = original_extract(run, c, json_dir, js_dir, index, total);
 
-    ts_original_verdicts v = {0};
-    if (run->wireshark) {
-        ts_original_verify(c->path, TS_VERIFY_TSHARK, NULL, run->log, &v);
-    } else {
+    if (!run->wireshark && run->tcpflow_available) {
         g_autofree char *flow_dir = out_path(run, "tcpflow", c, true);
-        ts_original_verify(c->path, TS_VERIFY_TCPFLOW, flow_dir, run->log, &v);
+        ts_original_tcpflow_files(c->path, flow_dir, run->log);
     }
-    run->same += v.same;
-    run->wrong += v.wrong;
-    run->unverified += v.unverified;
     ts_original_log(run->log, "Done with pcap: %s", c->path);
 
     if (run->tar && !run->wireshark) {
@@ -532,23 +529,32 @@ ts_cmd_original(int argc, char **argv)
                      ? TS_EXIT_OK
                      : TS_EXIT_FAILURE;
     } else {
+        run.tcpflow_available = !run.wireshark && ts_original_tool_available(TS_VERIFY_TCPFLOW);
+        g_autoptr(GPtrArray) done = g_ptr_array_new();
         for (guint i = 0; i < items->len; i++) {
+            capture_item *c = items->pdata[i];
             run.captures++;
-            if (!process_capture(&run, items->pdata[i], i + 1, items->len)) {
+            if (!process_capture(&run, c, i + 1, items->len)) {
                 run.failed++;
                 status = TS_EXIT_FAILURE;
             }
+            g_ptr_array_add(done, c->path);
         }
+        /* every session verified by one run of the verifier */
+        ts_original_verify((const char *const *)done->pdata, done->len,
+                           run.wireshark ? TS_VERIFY_TSHARK : TS_VERIFY_TCPFLOW, run.log,
+                           &run.verdicts);
         if (run.tar && !run.wireshark && !final_tars(&run))
             status = TS_EXIT_FAILURE;
         double secs = (double)(g_get_monotonic_time() - started) / 1e6;
         g_autofree char *summary = g_strdup_printf(
             "%" PRIu64 " captures (%" PRIu64 " failed), %" PRIu64 " sessions, %" PRIu64
             " bytes delivered, %" PRIu64 " anomalies, %" PRIu64 " JavaScript files; "
-            "verification against %s: %" PRIu64 " same, %" PRIu64 " wrong, %" PRIu64
-            " not verified; %.3fs",
+            "against %s: %" PRIu64 " sessions same, %" PRIu64 " differences explained, %" PRIu64
+            " unexplained, %" PRIu64 " captures not verified; %.3fs",
             run.captures, run.failed, run.sessions, run.bytes, run.anomalies, run.js_files,
-            run.wireshark ? "tshark" : "tcpflow", run.same, run.wrong, run.unverified, secs);
+            run.wireshark ? "tshark" : "tcpflow", run.verdicts.same, run.verdicts.explained,
+            run.verdicts.unexplained, run.verdicts.unverified, secs);
         ts_original_log(run.log, "Summary: %s", summary);
         if (!quiet)
             fprintf(stderr, "tcpsession: %s (log: %s)\n", summary, LOG_NAME);

@@ -18,27 +18,39 @@ typedef enum {
     TS_VERIFY_TSHARK,
 } ts_verify_tool;
 
-/** Counts of one capture's verification (session directions). */
+/** Counts of the verifier's log lines. */
 typedef struct {
-    uint64_t same;
-    uint64_t wrong;
-    uint64_t unverified; /* the tool is missing or failed */
+    uint64_t same;        /* "same" lines: sessions equal in both directions */
+    uint64_t explained;   /* "wrong" lines whose difference is explained */
+    uint64_t unexplained; /* "wrong" lines left unexplained */
+    uint64_t unverified;  /* captures not verified (the tool is missing or failed) */
 } ts_original_verdicts;
 
 /** Appends "YYYY-MM-DD HH:MM:SS INFO     MESSAGE\n" to `log` (may be NULL). */
 void ts_original_log(FILE *log, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
-/** Verifies every session of `capture` against `tool` with the verifier and
- *  logs one line per session and direction to `log`. With tcpflow, tcpflow's
- *  files are left in `flow_dir`. Adds to *v. */
-void ts_original_verify(const char *capture, ts_verify_tool tool, const char *flow_dir, FILE *log,
+/** True when the tool can be run (the verifier's probe). */
+bool ts_original_tool_available(ts_verify_tool tool);
+
+/** Writes tcpflow's own files for `capture` into `dir` (the original's
+ *  OUTDIR/tcpflow layout), with the verifier's tool runner; false (logged)
+ *  when tcpflow is missing or fails. */
+bool ts_original_tcpflow_files(const char *capture, const char *dir, FILE *log);
+
+/** Verifies every session of the captures against `tool` with one run of
+ *  the verifier (`tcpsession verify --against TOOL`): its lines ("same ..."
+ *  or "wrong ...", one per session and direction) and its summary table go
+ *  to `log`; the counts are added to *v (all captures unverified when the
+ *  tool is missing). */
+void ts_original_verify(const char *const *captures, size_t n, ts_verify_tool tool, FILE *log,
                         ts_original_verdicts *v);
 
 /** Runs our extraction of one capture (for timing); false on failure. */
 typedef bool (*ts_original_run_fn)(const char *capture, void *user);
 
-/** -k N: times `runs` runs of ours (`ours`), tshark's follow of every stream
- *  and tcpflow over each capture, and logs each total and the ratios. */
+/** -k N: times `runs` runs of ours (`ours`) and of the verification against
+ *  tshark and against tcpflow (as the original timed its two verifications)
+ *  over the captures, and logs each total and the ratios. */
 bool ts_original_performance(const char *const *captures, size_t n, int runs,
                              ts_original_run_fn ours, void *user, FILE *log, bool quiet);
 

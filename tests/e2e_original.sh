@@ -6,7 +6,10 @@
 #    byte for byte `extract --format json` (itself checked against the
 #    original's output by e2e_legacy_json.sh), OUT/js_extraction/... the
 #    `--js` files, the per-capture and final archives hold exactly those files
-#    (tests/original_check.py), the log is written in the current folder;
+#    (tests/original_check.py), the log is written in the current folder and
+#    holds the verifier's line for every session (same / wrong, explained),
+#    OUT/tcpflow/RELDIR/STEM holds tcpflow's own files; -w verifies against
+#    tshark instead;
 #  - `tcpsession original ...` is the same command; -p PCAP without -o writes
 #    into the current folder; -n writes no JavaScript; without -r the
 #    subfolders are ignored;
@@ -53,6 +56,32 @@ grep -q '^tcpsession: .* captures (0 failed), .* sessions, .* bytes delivered, .
     fail "no summary on stderr: $(cat "$out/full.stderr")"
 if grep -q "$(printf '\r')" "$out/full.stderr"; then fail "progress line written to a non-terminal"; fi
 [ ! -s "$out/full.stdout" ] || fail "unexpected standard output"
+# verification against tcpflow (the verifier), tcpflow's own files kept
+if command -v tcpflow >/dev/null 2>&1; then
+    log="$out/run/tcpsessions_from_pcap.log"
+    for cp in 40000 40001 40002 40003; do
+        grep -q "^same tcpflow $out/in/crafted.cap stream [0-9] 10.0.0.1:$cp-10.0.0.2:80\$" "$log" ||
+            fail "no 'same' line for crafted session $cp"
+    done
+    ! grep -q '^wrong .* unexplained' "$log" || fail "unexplained differences: $(grep '^wrong .* unexplained' "$log")"
+    if [ -d "$seed" ]; then
+        grep -q "^wrong tcpflow .*simple_test.pcap .* explained: tcpflow-trailer-bytes" "$log" ||
+            fail "simple_test's trailer bytes not reported"
+    fi
+    grep -q 'against tcpflow: [1-9][0-9]* sessions same, [0-9]* differences explained, 0 unexplained, 0 captures not verified' \
+        "$out/full.stderr" || fail "summary lacks the verification: $(cat "$out/full.stderr")"
+    "$TS_BIN" extract -q -f tcpflow -o "$out/flowref" "$out/in/crafted.cap" &&
+        diff -r "$out/flowref/crafted" "$out/full/tcpflow/crafted" >/dev/null ||
+        fail "OUT/tcpflow/crafted does not hold tcpflow's files"
+    [ -n "$(ls "$out/full/tcpflow/sub/zipped" 2>/dev/null)" ] || fail "no tcpflow files for the .gz capture"
+fi
+# -w: verification against tshark instead
+if command -v tshark >/dev/null 2>&1; then
+    (cd "$out/run" && $bin -p "$out/in/crafted.cap" -o "$out/w" -w -q) || fail "-w"
+    [ "$(grep -c "^same tshark $out/in/crafted.cap stream" "$out/run/tcpsessions_from_pcap.log")" -eq 4 ] ||
+        fail "-w: $(grep -v INFO "$out/run/tcpsessions_from_pcap.log")"
+    [ ! -e "$out/w/tcpflow" ] && [ ! -e "$out/w/js_extraction" ] || fail "-w wrote tcpflow or JavaScript output"
+fi
 
 # `original` subcommand, -p without -o (current folder), -n, no -r
 mkdir -p "$out/cwd"
@@ -93,4 +122,8 @@ expect_status 1 -i "$out/bad" -o "$out/badout" -q
 (cd "$out/run" && $bin -p "$out/in/crafted.cap" -o "$out/k" -k 1 -q) || fail "-k 1"
 grep -q 'Total time taken by tcpsession for 1 iterations' "$out/run/tcpsessions_from_pcap.log" ||
     fail "-k 1 did not log its timing"
+if command -v tshark >/dev/null 2>&1 && command -v tcpflow >/dev/null 2>&1; then
+    grep -q 'Time taken by verification against tshark is [0-9.]* times of verification against tcpflow' \
+        "$out/run/tcpsessions_from_pcap.log" || fail "-k 1 did not log the ratio"
+fi
 exit $status
