@@ -157,6 +157,7 @@ anomaly_category(ts_anomaly_type type)
     case TS_ANOMALY_DATA_AFTER_FIN: return VF_CAT_DATA_AFTER_FIN;
     case TS_ANOMALY_LATE_DATA: return VF_CAT_LATE_DATA;
     case TS_ANOMALY_DATA_BEFORE_START: return VF_CAT_DATA_BEFORE_START;
+    case TS_ANOMALY_STALE_SEGMENT: return VF_CAT_STALE_SEGMENT;
     default: return -1;
     }
 }
@@ -213,10 +214,9 @@ vf_segments(const vf_case *c, const vf_session *s, bool late, uint32_t base, GAr
         gsize flen = 0;
         const uint8_t *fdata = g_bytes_get_data(bytes, &flen);
         int64_t fo = seq_diff(data_seq(f), base);
-        int64_t start = cat == VF_CAT_RST_WITH_DATA || cat == VF_CAT_DATA_BEFORE_START
-                            ? fo
-                            : (int64_t)a->offset;
-        uint64_t len = cat == VF_CAT_RST_WITH_DATA ? flen : a->length;
+        bool whole = cat == VF_CAT_RST_WITH_DATA || cat == VF_CAT_STALE_SEGMENT;
+        int64_t start = whole || cat == VF_CAT_DATA_BEFORE_START ? fo : (int64_t)a->offset;
+        uint64_t len = whole ? flen : a->length;
         if (start < fo || (uint64_t)(start - fo) + len > flen) {
             g_string_append_printf(why, "%s of frame %" G_GUINT64_FORMAT " outside its payload; ",
                                    ts_anomaly_type_name(a->type), a->frame);

@@ -228,8 +228,10 @@ vf_compare_tshark(const vf_capture *cap, GPtrArray *out)
         if (t < 0) {
             vf_result *r = vf_result_new(VF_TOOL_TSHARK, (int64_t)s->stream, -1, s->ep);
             r->direction = "session";
-            vf_result_set_sides(r, NULL, 0, NULL, -1);
-            r->ours_len = (int64_t)(s->dir[0].payload->len + s->dir[1].payload->len);
+            g_autoptr(GByteArray) both = g_byte_array_new(); /* client's bytes first */
+            g_byte_array_append(both, s->dir[0].payload->data, s->dir[0].payload->len);
+            g_byte_array_append(both, s->dir[1].payload->data, s->dir[1].payload->len);
+            vf_result_set_sides(r, both->data, both->len, NULL, -1);
             uint32_t cats = 0;
             char *detail = NULL;
             bool ok = vf_classify_presence(cap, VF_TOOL_TSHARK, s, NULL, &cats, &detail);
@@ -255,10 +257,21 @@ vf_compare_tshark(const vf_capture *cap, GPtrArray *out)
             int64_t b = unpaired_below(cap->ts_of, n_ours, s->stream, cap->ours);
             if (t - (int64_t)s->stream == a - b)
                 pair_cats = 1u << VF_CAT_TSHARK_STREAM_NUMBERING;
+            /* tshark numbers no packet carries (a dissector such as SOCKS
+               allocated them) are part of the shift */
+            g_autoptr(GString) no_packet = g_string_new(NULL);
+            for (int64_t u = 0; u < t; u++) {
+                if (vf_frames_stream(cap->frames, (uint64_t)u) == NULL)
+                    g_string_append_printf(no_packet, "%s%" G_GINT64_FORMAT,
+                                           no_packet->len ? "," : "", u);
+            }
             pair_detail = g_strdup_printf(
                 "tshark numbers it %" G_GINT64_FORMAT " (same endpoints%s): %" G_GINT64_FORMAT
-                " tshark streams and %" G_GINT64_FORMAT " of ours before it have no counterpart",
-                t, ts->first_frame == s->first_frame ? " and first frame" : "", a, b);
+                " tshark stream numbers%s%s%s and %" G_GINT64_FORMAT
+                " of our sessions before it have no counterpart",
+                t, ts->first_frame == s->first_frame ? " and first frame" : "", a,
+                no_packet->len ? " (no packet carries " : "", no_packet->str,
+                no_packet->len ? ")" : "", b);
         }
         const vf_session *s_linux =
             cap->ours_linux != NULL ? vf_ours_find(cap->ours_linux, s->stream) : NULL;
@@ -286,9 +299,13 @@ vf_compare_tshark(const vf_capture *cap, GPtrArray *out)
         const vf_follow *f = g_hash_table_lookup(cap->follow, &key);
         vf_result *r = vf_result_new(VF_TOOL_TSHARK, -1, t, ts->node);
         r->direction = "session";
-        int64_t len = f != NULL ? (int64_t)(f->data[0]->len + f->data[1]->len) : 0;
-        vf_result_set_sides(r, NULL, -1, NULL, 0);
-        r->other_len = len;
+        /* a session line: both directions, node 0's bytes first */
+        g_autoptr(GByteArray) both = g_byte_array_new();
+        if (f != NULL) {
+            g_byte_array_append(both, f->data[0]->data, f->data[0]->len);
+            g_byte_array_append(both, f->data[1]->data, f->data[1]->len);
+        }
+        vf_result_set_sides(r, NULL, -1, both->data, both->len);
         uint32_t cats = 0;
         char *detail = NULL;
         bool ok = vf_classify_presence(cap, VF_TOOL_TSHARK, NULL, ts, &cats, &detail);
@@ -303,7 +320,8 @@ static bool
 is_extra(ts_anomaly_type type)
 {
     return type == TS_ANOMALY_RST_WITH_DATA || type == TS_ANOMALY_DATA_AFTER_FIN ||
-           type == TS_ANOMALY_LATE_DATA || type == TS_ANOMALY_DATA_BEFORE_START;
+           type == TS_ANOMALY_LATE_DATA || type == TS_ANOMALY_DATA_BEFORE_START ||
+           type == TS_ANOMALY_STALE_SEGMENT;
 }
 
 static int

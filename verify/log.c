@@ -35,6 +35,7 @@ static const char *const category_names[VF_CAT_COUNT_] = {
     [VF_CAT_DATA_AFTER_FIN] = "data-after-fin",
     [VF_CAT_LATE_DATA] = "late-data",
     [VF_CAT_DATA_BEFORE_START] = "data-before-start",
+    [VF_CAT_STALE_SEGMENT] = "stale-segment",
     [VF_CAT_IP_FRAGMENTS] = "ip-fragments-not-reassembled",
     [VF_CAT_UNSUPPORTED_ENCAP] = "unsupported-encapsulation",
 };

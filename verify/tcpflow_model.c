@@ -46,9 +46,10 @@ typedef struct {
     GByteArray *data;
     GByteArray *kind;
     uint32_t cats;
-    GArray *owners;   /* guint indexes of our sessions whose frames it got */
-    int64_t tstream;  /* a tshark stream of its frames */
-    GString *unknown; /* why the model is unknown, or empty */
+    GArray *owners;     /* guint indexes of our sessions whose frames it got */
+    int64_t tstream;    /* a tshark stream of its frames */
+    const char *opened; /* why tcpflow opened it */
+    GString *unknown;   /* why the model is unknown, or empty */
     /* tcpflow's state */
     uint32_t isn, nsn;
     int64_t pos;
@@ -71,7 +72,8 @@ typedef struct {
     bool ready, ok;
     uint32_t base;
     GArray *segs;
-    bool last; /* from --overlap last, which differs */
+    bool last;   /* from --overlap last, which differs */
+    int64_t ref; /* stream offset of the last bytes looked up (to unwrap) */
     GString *why;
 } ours_bytes;
 
@@ -160,6 +162,32 @@ fetched_bytes(const model *m, const vf_frame *fr, uint64_t pl)
     return data != NULL && len >= pl ? data : NULL;
 }
 
+/* Stream offset of raw sequence number `seq`: the one nearest to the last
+ * looked up (streams can pass 2^31 bytes, sequence numbers wrap). */
+static int64_t
+stream_offset(ours_bytes *b, uint32_t seq)
+{
+    int64_t off = b->ref + (int32_t)(seq - (b->base + (uint32_t)b->ref));
+    b->ref = off;
+    return off;
+}
+
+/* Index of the first segment that ends after stream offset `off`. */
+static guint
+first_seg(const GArray *segs, int64_t off)
+{
+    guint lo = 0, hi = segs->len;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        const vf_seg *g = &g_array_index(segs, vf_seg, mid);
+        if (g->off + (int64_t)g->len <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* Grows the flow's file to hold [at, at + n). */
 static void
 grow(tflow *f, int64_t end)
@@ -176,12 +204,12 @@ grow(tflow *f, int64_t end)
 /* Copies our bytes of raw sequence numbers [seq, seq + n) to file position
  * `at`; false (reason in f->unknown) when some are unknown. */
 static bool
-write_ours(tflow *f, int64_t at, const ours_bytes *b, uint32_t seq, uint64_t n, uint32_t frame)
+write_ours(tflow *f, int64_t at, ours_bytes *b, uint32_t seq, uint64_t n, uint32_t frame)
 {
-    int64_t off = (int32_t)(seq - b->base);
+    int64_t off = stream_offset(b, seq);
     int64_t end = off + (int64_t)n;
     int64_t cur = off;
-    for (guint i = 0; i < b->segs->len && cur < end; i++) {
+    for (guint i = first_seg(b->segs, off); i < b->segs->len && cur < end; i++) {
         const vf_seg *g = &g_array_index(b->segs, vf_seg, i);
         int64_t g_end = g->off + (int64_t)g->len;
         if (g_end <= cur)
@@ -357,7 +385,8 @@ close_flow(tdir *d)
 }
 
 static tflow *
-new_flow(model *m, tdir *d, const vf_tstream *ts, const vf_frame *fr, uint32_t isn)
+new_flow(model *m, tdir *d, const vf_tstream *ts, const vf_frame *fr, uint32_t isn,
+         const char *opened)
 {
     tflow *f = g_new0(tflow, 1);
     f->src = ts->node[fr->from_node1];
@@ -368,6 +397,7 @@ new_flow(model *m, tdir *d, const vf_tstream *ts, const vf_frame *fr, uint32_t i
     f->owners = g_array_new(FALSE, FALSE, sizeof(guint));
     f->tstream = fr->stream;
     f->unknown = g_string_new(NULL);
+    f->opened = opened;
     f->isn = isn;
     f->nsn = isn + 1;
     f->seen = g_array_new(FALSE, FALSE, sizeof(vf_range));
@@ -381,10 +411,10 @@ new_flow(model *m, tdir *d, const vf_tstream *ts, const vf_frame *fr, uint32_t i
 /* Our bytes of raw sequence numbers [seq, seq + n) into `out`; false when
  * some are unknown. */
 static bool
-copy_ours(const ours_bytes *b, uint32_t seq, uint64_t n, uint8_t *out)
+copy_ours(ours_bytes *b, uint32_t seq, uint64_t n, uint8_t *out)
 {
-    int64_t off = (int32_t)(seq - b->base), end = off + (int64_t)n, cur = off;
-    for (guint i = 0; i < b->segs->len && cur < end; i++) {
+    int64_t off = stream_offset(b, seq), end = off + (int64_t)n, cur = off;
+    for (guint i = first_seg(b->segs, off); i < b->segs->len && cur < end; i++) {
         const vf_seg *g = &g_array_index(b->segs, vf_seg, i);
         int64_t g_end = g->off + (int64_t)g->len;
         if (g_end <= cur)
@@ -479,18 +509,23 @@ replay(model *m)
         if (f != NULL && syn && f->syn_count > 0 && f->pos > 0)
             continue; /* "SYN TO IGNORE" */
         int32_t delta = 0;
+        const char *opened = d->closed == NULL ? "first flow of the direction"
+                             : d->closed->fin_count > 0
+                                 ? "after tcpflow closed the previous flow on its FIN"
+                                 : "after tcpflow closed the previous flow on a RST";
         if (f != NULL) {
             delta = (int32_t)(fr->seq - f->nsn);
             if (delta > MAX_SEEK || delta < -MAX_SEEK) {
                 close_flow(d);
                 f = NULL;
                 delta = 0;
+                opened = "for a segment more than 16 MiB from the previous flow's position";
             }
         }
         if (f == NULL) {
             if (!syn && datalen == 0)
                 continue;
-            f = new_flow(m, d, ts, fr, syn ? fr->seq : fr->seq - 1);
+            f = new_flow(m, d, ts, fr, syn ? fr->seq : fr->seq - 1, opened);
         }
         if (owner >= 0) {
             add_owner(f, (guint)owner);
@@ -593,6 +628,47 @@ finish_detail(GString *why, char **detail)
     if (why->len >= 2 && why->str[why->len - 2] == ';')
         g_string_truncate(why, why->len - 2);
     *detail = g_strdup(why->str);
+}
+
+/* A file of a direction none of tshark's streams has: tcpflow keeps the
+ * first IP fragment of a datagram and writes its TCP bytes even when no tool
+ * could reassemble the datagram. True when those first fragments (fetched
+ * without reassembly), written as tcpflow would, account for the file. */
+static bool
+orphan_fragments(const vf_capture *cap, const vf_flowfile *ff, size_t len, GString *why)
+{
+    if (cap->ours->stats.ip_fragments == 0) {
+        g_string_append(why, "the model has no such flow; ");
+        return false;
+    }
+    g_autoptr(GArray) frags = g_array_new(FALSE, FALSE, sizeof(vf_frame));
+    g_autoptr(GError) error = NULL;
+    if (!vf_first_fragments(cap->path, &ff->src, &ff->dst, frags, &error) || frags->len == 0) {
+        g_string_append_printf(why, "the model has no such flow%s%s; ", error ? ": " : "",
+                               error ? error->message : "");
+        return false;
+    }
+    const vf_frame *first = &g_array_index(frags, vf_frame, 0);
+    uint32_t isn = (first->flags & VF_TCP_SYN) ? first->seq : first->seq - 1;
+    int64_t end = 0;
+    g_autoptr(GArray) numbers = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    for (guint i = 0; i < frags->len; i++) {
+        const vf_frame *f = &g_array_index(frags, vf_frame, i);
+        int64_t at = (int32_t)(f->seq - isn - 1) + ((f->flags & VF_TCP_SYN) ? 1 : 0);
+        end = MAX(end, at + (int64_t)f->len);
+        g_array_append_val(numbers, f->frame);
+    }
+    if (len == 0 || (int64_t)len > end) {
+        g_string_append_printf(
+            why, "tcpflow's file has %zu bytes, the first fragments %" G_GINT64_FORMAT "; ", len,
+            end);
+        return false;
+    }
+    g_string_append_printf(why, "the first IP fragment%s (frame", frags->len > 1 ? "s" : "");
+    for (guint i = 0; i < numbers->len && i < 6; i++)
+        g_string_append_printf(why, "%s%u", i ? "," : " ", g_array_index(numbers, uint32_t, i));
+    g_string_append(why, ") of datagrams no tool reassembled, written by tcpflow; ");
+    return true;
 }
 
 void
@@ -712,16 +788,18 @@ vf_compare_tcpflow(const vf_capture *cap, GPtrArray *out)
         char *detail = NULL;
         bool ok = false;
         if (f == NULL) {
-            g_string_append(why, "the model has no such flow; ");
+            ok = orphan_fragments(cap, ff, len, why);
+            if (ok)
+                cats = 1u << VF_CAT_IP_FRAGMENTS;
         } else if (f->owners->len > 0) {
             /* a later piece of sessions whose main file is another */
+            const vf_session *s =
+                g_ptr_array_index(cap->ours->sessions, g_array_index(f->owners, guint, 0));
+            r->stream = (int64_t)s->stream;
             if (model_matches(f, data, len, why)) {
                 ok = true;
                 cats = flow_categories(f) | 1u << VF_CAT_TCPFLOW_SPLIT;
-                g_string_append_printf(why,
-                                       "frames of stream %" G_GINT64_FORMAT
-                                       " after tcpflow closed its first flow; ",
-                                       f->tstream);
+                g_string_append_printf(why, "tcpflow opened this file %s; ", f->opened);
             }
         } else {
             const vf_tstream *ts = vf_frames_stream(cap->frames, (uint64_t)f->tstream);

@@ -283,9 +283,9 @@ vf_capture_snaplen(const char *path)
     if (n < 24)
         return 0;
     uint32_t be = get32(h, true);
-    if (be == 0xa1b2c3d4u || be == 0xa1b23c4du)
+    if (be == 0xa1b2c3d4u || be == 0xa1b23c4du || be == 0xa1b2cd34u)
         return get32(h + 16, true);
-    if (be == 0xd4c3b2a1u || be == 0x4d3cb2a1u)
+    if (be == 0xd4c3b2a1u || be == 0x4d3cb2a1u || be == 0x34cdb2a1u)
         return get32(h + 16, false);
     if (be != 0x0a0d0d0au || n < 12)
         return 0;
@@ -311,5 +311,5 @@ vf_looks_like_capture(const char *path)
         return false;
     uint32_t be = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
     return be == 0xa1b2c3d4u || be == 0xd4c3b2a1u || be == 0xa1b23c4du || be == 0x4d3cb2a1u ||
-           be == 0x0a0d0d0au;
+           be == 0xa1b2cd34u || be == 0x34cdb2a1u || be == 0x0a0d0d0au;
 }

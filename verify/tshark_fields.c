@@ -402,6 +402,78 @@ vf_check_ip_lengths(const char *capture, vf_frames *frames, GError **error)
     return ok;
 }
 
+/* ---- first fragments of datagrams nobody reassembled ---------------- */
+
+static void
+fragment_line(void *user, const char *line, size_t len)
+{
+    GArray *out = user;
+    (void)len;
+    /* frame, seq, flags, TCP header length, IPv4 length and header length or
+       IPv6 payload length (with its 8-byte fragment header) */
+    g_auto(GStrv) col = g_strsplit(line, "\t", 8);
+    uint64_t frame = 0, seq = 0, flags = 0, thl = 0, iplen = 0, iphl = 0, plen = 0;
+    if (g_strv_length(col) < 7 || !parse_u64(col[0], 10, &frame) || !parse_u64(col[1], 10, &seq) ||
+        !parse_u64(col[3], 10, &thl))
+        return;
+    parse_u64(col[2], 16, &flags);
+    uint64_t tlen = 0;
+    if (parse_u64(col[4], 10, &iplen) && parse_u64(col[5], 10, &iphl))
+        tlen = iplen > iphl + thl ? iplen - iphl - thl : 0;
+    else if (parse_u64(col[6], 10, &plen))
+        tlen = plen > 8 + thl ? plen - 8 - thl : 0;
+    vf_frame f = {.frame = (uint32_t)frame,
+                  .seq = (uint32_t)seq,
+                  .len = (uint32_t)tlen,
+                  .flags = (uint8_t)flags,
+                  .fragmented = 1};
+    g_array_append_val(out, f);
+}
+
+bool
+vf_first_fragments(const char *capture, const ts_endpoint *src, const ts_endpoint *dst, GArray *out,
+                   GError **error)
+{
+    char a[TS_ADDRSTRLEN], b[TS_ADDRSTRLEN];
+    const char *ip = src->family == 6 ? "ipv6" : "ip";
+    g_autofree char *filter =
+        g_strdup_printf("%s.src==%s && %s.dst==%s && tcp.srcport==%u && tcp.dstport==%u && %s", ip,
+                        ts_endpoint_address(src, a), ip, ts_endpoint_address(dst, b),
+                        (unsigned)src->port, (unsigned)dst->port,
+                        src->family == 6 ? "ipv6.fragment.offset==0 && ipv6.fragment.more==1"
+                                         : "ip.flags.mf==1 && ip.frag_offset==0");
+    const char *argv[] = {vf_tool_program(VF_TOOL_TSHARK),
+                          "-n",
+                          "-r",
+                          capture,
+                          "-o",
+                          "ip.defragment:FALSE",
+                          "-o",
+                          "ipv6.defragment:FALSE",
+                          "-Y",
+                          filter,
+                          "-T",
+                          "fields",
+                          "-E",
+                          "occurrence=l",
+                          "-e",
+                          "frame.number",
+                          "-e",
+                          "tcp.seq_raw",
+                          "-e",
+                          "tcp.flags",
+                          "-e",
+                          "tcp.hdr_len",
+                          "-e",
+                          "ip.len",
+                          "-e",
+                          "ip.hdr_len",
+                          "-e",
+                          "ipv6.plen",
+                          NULL};
+    return vf_run_lines(argv, fragment_line, out, error);
+}
+
 /* ---- payload of a few frames (-T json -x) --------------------------- */
 
 struct vf_json_payloads {

@@ -232,6 +232,12 @@ bool vf_check_ip_lengths(const char *capture, vf_frames *frames, GError **error)
  *  `trailers` (frame -> GBytes) when not NULL. */
 GHashTable *vf_fetch_payloads(const char *capture, const uint32_t *frames, size_t n,
                               GHashTable *trailers, GError **error);
+/** The first IP fragments (more-fragments set, offset 0) of TCP segments
+ *  from `src` to `dst`, dissected without reassembly: appends vf_frame
+ *  (frame, seq, len, flags) to `out`. */
+bool vf_first_fragments(const char *capture, const ts_endpoint *src, const ts_endpoint *dst,
+                        GArray *out, GError **error);
+
 /** Replaces the bytes after a frame's IP packet. */
 void vf_frames_set_extra(vf_frames *f, uint32_t frame, GBytes *bytes);
 /** Parses tshark's `-T json -x` output lines into `table` (frame -> GBytes);
@@ -319,6 +325,7 @@ typedef enum {
     VF_CAT_DATA_AFTER_FIN,
     VF_CAT_LATE_DATA,
     VF_CAT_DATA_BEFORE_START,
+    VF_CAT_STALE_SEGMENT,
     /* known, documented gaps of the engine */
     VF_CAT_IP_FRAGMENTS,
     VF_CAT_UNSUPPORTED_ENCAP,
