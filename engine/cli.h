@@ -74,6 +74,8 @@ ts_progress *ts_progress_new(bool quiet);
 void ts_progress_start(ts_progress *p, const char *capture, unsigned index, unsigned total);
 /** Shows how far the current capture is. */
 void ts_progress_update(ts_progress *p, uint64_t bytes, uint64_t frames, uint64_t sessions);
+/** Shows `message` (one line, no newline) as the progress line. */
+void ts_progress_message(ts_progress *p, const char *message);
 /** Erases the line (before other output). */
 void ts_progress_clear(ts_progress *p);
 /** Erases the line and frees `p`. */

@@ -541,9 +541,13 @@ ts_cmd_original(int argc, char **argv)
             g_ptr_array_add(done, c->path);
         }
         /* every session verified by one run of the verifier */
+        g_autofree char *what = g_strdup_printf("verifying %u captures against %s...", done->len,
+                                                run.wireshark ? "tshark" : "tcpflow");
+        ts_progress_message(run.progress, what);
         ts_original_verify((const char *const *)done->pdata, done->len,
                            run.wireshark ? TS_VERIFY_TSHARK : TS_VERIFY_TCPFLOW, run.log,
                            &run.verdicts);
+        ts_progress_clear(run.progress);
         if (run.tar && !run.wireshark && !final_tars(&run))
             status = TS_EXIT_FAILURE;
         double secs = (double)(g_get_monotonic_time() - started) / 1e6;

@@ -55,6 +55,7 @@ ts_progress_start(ts_progress *p, const char *capture, unsigned index, unsigned 
     p->total = total;
     p->size = plain_size(capture);
     p->started = g_get_monotonic_time();
+    ts_progress_update(p, 0, 0, 0);
 }
 
 void
@@ -73,6 +74,16 @@ ts_progress_update(ts_progress *p, uint64_t bytes, uint64_t frames, uint64_t ses
         line, "%.1f MB, %" G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT " sessions, %.1f MB/s",
         (double)bytes / 1e6, frames, sessions, secs > 0 ? (double)bytes / 1e6 / secs : 0.0);
     fputs(line->str, stderr);
+    fflush(stderr);
+    p->shown = true;
+}
+
+void
+ts_progress_message(ts_progress *p, const char *message)
+{
+    if (p == NULL)
+        return;
+    fprintf(stderr, "\r\033[K%s", message);
     fflush(stderr);
     p->shown = true;
 }

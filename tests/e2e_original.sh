@@ -14,8 +14,9 @@
 #    into the current folder; -n writes no JavaScript; without -r the
 #    subfolders are ignored;
 #  - bad input: exit status 2 for usage errors, 1 for missing or unreadable
-#    captures (the readable ones are still written); no progress line when
-#    stderr is not a terminal, no summary with --quiet; -k 1 logs its timings.
+#    captures (the readable ones are still written); a progress line on a
+#    terminal (script(1)), none when stderr is not a terminal or with -q, no
+#    summary with -q; -k 1 logs its timings.
 # Skips (77) without python3.
 set -u
 command -v python3 >/dev/null 2>&1 || { echo "skip: python3 not installed"; exit 77; }
@@ -117,6 +118,14 @@ head -c 100 "$out/in/crafted.cap" >"$out/bad/cut.pcap"
 printf 'garbage!garbage!garbage!' >"$out/bad/junk.pcap"
 expect_status 1 -i "$out/bad" -o "$out/badout" -q
 [ -n "$(ls "$out/badout/tcpsession/good" 2>/dev/null)" ] || fail "the readable capture was not written"
+
+# on a terminal: a progress line (rewritten in place, erased at the end)
+if command -v script >/dev/null 2>&1; then
+    (cd "$out/run" && script -qec "$TS_BIN -p $out/in/crafted.cap -o $out/tty -n" "$out/tty.txt" >/dev/null 2>&1)
+    grep -q "$(printf '\r\033\[K')crafted.cap: " "$out/tty.txt" || fail "no progress line on a terminal"
+    (cd "$out/run" && script -qec "$TS_BIN -p $out/in/crafted.cap -o $out/tty -n -q" "$out/ttyq.txt" >/dev/null 2>&1)
+    ! grep -q "crafted.cap: " "$out/ttyq.txt" || fail "progress line shown with -q"
+fi
 
 # -k 1: timings logged
 (cd "$out/run" && $bin -p "$out/in/crafted.cap" -o "$out/k" -k 1 -q) || fail "-k 1"
