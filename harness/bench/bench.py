@@ -1,0 +1,604 @@
+#!/usr/bin/env python3
+"""bench.py — tcpsession's benchmark harness (issue 6); run it via bench.sh.
+
+Generates (or reuses from a cache) benchmark captures with bench-gen, then
+runs, side by side, round after round (tools interleaved within a round so
+machine noise spreads over all of them), and prints a Markdown table of
+median wall time, CPU time (user+sys), peak RSS, throughput and ratios:
+
+  - `tcpsession extract --format tcpflow` vs `tcpflow -r` (files compared:
+    same names, same bytes);
+  - `tcpsession extract --format none` vs nids-reassemble (libnids, built
+    here from nids-reassemble.c when libnids-dev is installed) vs
+    `cat CAPTURE > /dev/null` (the read limit; page cache warm);
+  - `tcpsession extract` (jsonl) vs tshark following every stream
+    (`-q -z follow,tcp,raw,N` for every N, one pass) on a smaller capture
+    (per-stream byte counts compared);
+  - one capture vs the same volume in P captures (P = number of CPUs, at least
+    2): one `tcpsession extract A B ...` invocation, and P `tcpsession`
+    processes started in parallel.
+
+Measurements come from os.wait4 (ru_utime + ru_stime, ru_maxrss); for the
+parallel case CPU is summed and peak RSS summed over the processes. Only the
+command is timed: output directories are removed between runs, untimed.
+Targets (issue 6) are printed with yes/no; they never change the exit status.
+Exit status: 0 when every tool ran (whatever the numbers), 1 when a tool
+failed or the tcpflow-format files differ from tcpflow's, 2 for usage errors.
+"""
+
+import argparse
+import filecmp
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MB = 1e6
+
+
+# ---- helpers ----------------------------------------------------------------
+
+
+def die(msg):
+    print("bench: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def find_tcpsession(given):
+    for cand in (given, os.environ.get("TS_BIN"), os.path.join(HERE, "..", "..", "tcpsession"),
+                 shutil.which("tcpsession")):
+        if cand and os.path.isfile(cand) and os.access(cand, os.X_OK):
+            return os.path.abspath(cand)
+    die("tcpsession not found (build it with make, or pass --tcpsession PATH)")
+
+
+def find_bench_gen(given, tcpsession):
+    for cand in (given, os.environ.get("TS_BENCH_GEN"),
+                 os.path.join(os.path.dirname(tcpsession), "harness", "bench", "bench-gen"),
+                 os.path.join(HERE, "bench-gen")):
+        if cand and os.path.isfile(cand) and os.access(cand, os.X_OK):
+            return os.path.abspath(cand)
+    die("bench-gen not found (make harness/bench/bench-gen, or pass --bench-gen PATH)")
+
+
+def first_line(cmd):
+    try:
+        out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             timeout=30).stdout.decode("utf-8", "replace")
+        return out.strip().splitlines()[0] if out.strip() else "?"
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
+def mem_total_gb():
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) / 1024 / 1024
+    except OSError:
+        pass
+    return 0
+
+
+def loadavg():
+    try:
+        return " ".join("%.2f" % x for x in os.getloadavg())
+    except OSError:
+        return "?"
+
+
+def human_bytes(n):
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return "%.1f %s" % (n / size, unit)
+    return "%d B" % n
+
+
+def parse_kv(line):
+    return {k: int(v) if v.isdigit() else v for k, v in re.findall(r"(\w+)=(\S+)", line)}
+
+
+# ---- running and measuring --------------------------------------------------
+
+
+class Result:
+    def __init__(self, wall, cpu, rss_kb):
+        self.wall, self.cpu, self.rss_kb = wall, cpu, rss_kb
+
+
+# GNU time reports the peak RSS of the command alone. os.wait4 cannot: a
+# child forked from this Python process keeps Python's resident set as its
+# high-water mark across exec.
+GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+
+
+def run_measured(cmds, stdout, errpath, work):
+    """Starts every command of `cmds` at once and waits for all: wall time to
+    the last exit, CPU (user+sys, from os.wait4, which includes the command
+    run by GNU time) summed, peak RSS (from GNU time) summed. Raises on
+    failure."""
+    procs = []
+    rss_files = []
+    t0 = time.perf_counter()
+    with open(errpath, "wb") as err, open(stdout, "wb") as out:
+        for i, cmd in enumerate(cmds):
+            if GNU_TIME:
+                rss_files.append(os.path.join(work, "rss.%d" % i))
+                cmd = [GNU_TIME, "-f", "%M", "-o", rss_files[-1]] + cmd
+            procs.append(subprocess.Popen(cmd, stdout=out, stderr=err))
+        cpu = 0.0
+        failed = []
+        for p in procs:
+            _, status, ru = os.wait4(p.pid, 0)
+            p.returncode = os.waitstatus_to_exitcode(status)
+            cpu += ru.ru_utime + ru.ru_stime
+            if p.returncode != 0:
+                failed.append((p.args, p.returncode))
+    wall = time.perf_counter() - t0
+    if failed:
+        with open(errpath, "rb") as f:
+            tail = f.read()[-2000:].decode("utf-8", "replace")
+        raise RuntimeError("%s exited with %d\n%s" % (" ".join(failed[0][0]), failed[0][1], tail))
+    rss = 0
+    for path in rss_files:
+        with open(path) as f:
+            rss += int(f.read().split()[-1])
+    return Result(wall, cpu, rss if GNU_TIME else float("nan"))
+
+
+class Case:
+    """One command measured every round. `argv` is a list of argv lists (more
+    than one = run in parallel); `outdirs` are removed before each run."""
+
+    def __init__(self, key, label, argv, nbytes, outdirs=(), stdout_name=None):
+        self.key, self.label, self.argv, self.nbytes = key, label, argv, nbytes
+        self.outdirs, self.stdout_name = list(outdirs), stdout_name
+        self.results = []
+
+    def med(self, attr):
+        return statistics.median(getattr(r, attr) for r in self.results)
+
+    def throughput(self):
+        return self.nbytes / self.med("wall")
+
+
+# ---- captures ----------------------------------------------------------------
+
+
+def gen_version(bench_gen):
+    """Identity of the generator for the cache: its source when next to this
+    script, else the binary."""
+    src = os.path.join(HERE, "bench-gen.c")
+    h = hashlib.sha1()
+    with open(src if os.path.isfile(src) else bench_gen, "rb") as f:
+        h.update(f.read())
+    return h.hexdigest()[:12]
+
+
+def make_capture(bench_gen, cache, name, size, conns, seed):
+    """Generates (or reuses) a capture; returns (path, facts)."""
+    tag = "%s-%gMB-%dc-s%d-%s" % (name, size, conns, seed, gen_version(bench_gen))
+    path = os.path.join(cache, tag + ".pcap")
+    facts_path = os.path.join(cache, tag + ".facts")
+    if os.path.isfile(path) and os.path.isfile(facts_path):
+        with open(facts_path) as f:
+            facts = parse_kv(f.read())
+        if facts.get("bytes") == os.path.getsize(path):
+            return path, facts
+    t0 = time.perf_counter()
+    tmp = path + ".tmp"
+    out = subprocess.run([bench_gen, tmp, "--size", "%g" % size, "--connections", str(conns),
+                          "--seed", str(seed)], stdout=subprocess.PIPE, check=True)
+    os.replace(tmp, path)
+    with open(facts_path, "wb") as f:
+        f.write(out.stdout)
+    facts = parse_kv(out.stdout.decode())
+    print("  generated %s (%s) in %.1f s" % (os.path.basename(path), human_bytes(facts["bytes"]),
+                                             time.perf_counter() - t0), file=sys.stderr)
+    return path, facts
+
+
+def build_nids(tmp):
+    """Compiles nids-reassemble.c when libnids is installed; returns the
+    binary or None with a reason."""
+    src = os.path.join(HERE, "nids-reassemble.c")
+    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    if not cc:
+        return None, "no C compiler"
+    if not os.path.isfile(src):
+        return None, "nids-reassemble.c not found"
+    exe = os.path.join(tmp, "nids-reassemble")
+    for libs in (["-lnids", "-lpcap"], ["-lnids", "-lpcap", "-lnet", "-lgthread-2.0",
+                                          "-lglib-2.0"]):
+        r = subprocess.run([cc, "-std=gnu11", "-O2", "-Wall", "-o", exe, src] + libs,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if r.returncode == 0:
+            return exe, ""
+    return None, "libnids not available (apt-get install libnids-dev)"
+
+
+# ---- checks -------------------------------------------------------------------
+
+
+def compare_tcpflow_dirs(theirs, ours):
+    """Compares tcpflow's files with ours; returns (identical, nfiles,
+    description lines)."""
+    t = set(os.listdir(theirs)) - {"report.xml"}
+    o = set(os.listdir(ours)) if os.path.isdir(ours) else set()
+    lines = []
+    for name in sorted(t - o)[:5]:
+        lines.append("only tcpflow wrote %s (%d bytes)" %
+                     (name, os.path.getsize(os.path.join(theirs, name))))
+    for name in sorted(o - t)[:5]:
+        lines.append("only tcpsession wrote %s (%d bytes)" %
+                     (name, os.path.getsize(os.path.join(ours, name))))
+    differ = 0
+    for name in sorted(t & o):
+        a, b = os.path.join(theirs, name), os.path.join(ours, name)
+        if filecmp.cmp(a, b, shallow=False):
+            continue
+        differ += 1
+        if differ > 5:
+            continue
+        with open(a, "rb") as fa, open(b, "rb") as fb:
+            da, db = fa.read(), fb.read()
+        n = min(len(da), len(db))
+        first = next((i for i in range(n) if da[i] != db[i]), n)
+        if first == n and len(da) > len(db):
+            why = "tcpflow has %d more bytes at the end" % (len(da) - len(db))
+            if not da[n:].strip(b"\0"):
+                why += " (zeros: tcpflow fills holes)"
+        elif first == n:
+            why = "tcpsession has %d more bytes at the end" % (len(db) - len(da))
+        else:
+            why = "first difference at byte %d (tcpflow %d bytes, tcpsession %d)" % (
+                first, len(da), len(db))
+        lines.append("%s: %s" % (name, why))
+    if differ > 5:
+        lines.append("... %d files differ in all" % differ)
+    ok = t == o and differ == 0
+    return ok, len(t), lines
+
+
+def follow_bytes(path):
+    """Per-stream byte totals from tshark's `-q -z follow,tcp,raw,N` output."""
+    totals, stream = {}, None
+    with open(path, "rb") as f:
+        for raw in f:
+            line = raw.rstrip(b"\r\n")
+            if line.startswith(b"Filter: tcp.stream eq "):
+                stream = int(line.split()[-1])
+                totals[stream] = 0
+            elif line.startswith(b"====") or line.startswith(b"Follow:") or \
+                    line.startswith(b"Node "):
+                continue
+            elif stream is not None and line:
+                totals[stream] += len(line.strip()) // 2
+    return totals
+
+
+def jsonl_bytes(path):
+    totals = {}
+    with open(path, "rb") as f:
+        for line in f:
+            s = json.loads(line)
+            totals[s["stream"]] = s["client_bytes"] + s["server_bytes"]
+    return totals
+
+
+def ipv4_bytes(tcpsession, capture):
+    """Bytes tcpsession delivers on IPv4 sessions (all libnids can see)."""
+    out = subprocess.run([tcpsession, "ls", "--json", capture], stdout=subprocess.PIPE,
+                         check=True).stdout
+    total = 0
+    for line in out.splitlines():
+        s = json.loads(line)
+        if ":" not in s["client"]["ip"]:
+            total += s["client_bytes"] + s["server_bytes"]
+    return total
+
+
+# ---- main ----------------------------------------------------------------------
+
+
+def main():
+    ap = argparse.ArgumentParser(description="tcpsession benchmark (issue 6)")
+    ap.add_argument("--quick", action="store_true",
+                    help="tiny captures, one round (for CI: checks the script works)")
+    ap.add_argument("--rounds", type=int, help="rounds per tool (default 5, --quick 1)")
+    ap.add_argument("--size", type=float, help="main capture size in MB (default 500)")
+    ap.add_argument("--connections", type=int, help="connections in it (default 5000)")
+    ap.add_argument("--tshark-size", type=float, help="tshark capture size in MB (default 20)")
+    ap.add_argument("--tshark-connections", type=int, help="its connections (default 200)")
+    ap.add_argument("--parts", type=int, help="captures for the multi-file case (default: CPUs)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--cache", help="capture cache directory (default $TS_BENCH_CACHE or "
+                    "~/.cache/tcpsession-bench; --quick: a temporary directory)")
+    ap.add_argument("--workdir", help="where outputs go (default: a temporary directory)")
+    ap.add_argument("--tcpsession", help="tcpsession binary")
+    ap.add_argument("--bench-gen", help="bench-gen binary")
+    args = ap.parse_args()
+
+    quick = args.quick
+    rounds = args.rounds or (1 if quick else 5)
+    size = args.size or (4 if quick else 500)
+    conns = args.connections or (40 if quick else 5000)
+    ts_size = args.tshark_size or (1 if quick else 20)
+    ts_conns = args.tshark_connections or (10 if quick else 200)
+    ncpu = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    parts = args.parts or max(2, min(ncpu or 2, 8))
+    if rounds < 1 or size <= 0 or conns < 1 or parts < 2:
+        print("bench: bad arguments", file=sys.stderr)
+        sys.exit(2)
+
+    tcpsession = find_tcpsession(args.tcpsession)
+    bench_gen = find_bench_gen(args.bench_gen, tcpsession)
+    tcpflow = shutil.which("tcpflow")
+    tshark = shutil.which("tshark")
+
+    work = tempfile.mkdtemp(prefix="tcpsession-bench.", dir=args.workdir)
+    try:
+        status = bench(args, quick, rounds, size, conns, ts_size, ts_conns, parts, ncpu,
+                       tcpsession, bench_gen, tcpflow, tshark, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    sys.exit(status)
+
+
+def bench(args, quick, rounds, size, conns, ts_size, ts_conns, parts, ncpu, tcpsession,
+          bench_gen, tcpflow, tshark, work):
+    if quick and not args.cache:
+        cache = os.path.join(work, "cache")
+    else:
+        cache = args.cache or os.environ.get("TS_BENCH_CACHE") or os.path.join(
+            os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
+            "tcpsession-bench")
+    os.makedirs(cache, exist_ok=True)
+    load_before = loadavg()
+
+    print("preparing captures in %s" % cache, file=sys.stderr)
+    main_cap, main_facts = make_capture(bench_gen, cache, "main", size, conns, args.seed)
+    part_caps = [make_capture(bench_gen, cache, "part%d" % i, size / parts,
+                              max(1, conns // parts), args.seed + 100 + i)
+                 for i in range(parts)]
+    ts_cap, ts_facts = make_capture(bench_gen, cache, "tshark", ts_size, ts_conns, args.seed)
+    nids, nids_why = build_nids(work)
+    main_bytes = main_facts["bytes"]
+    parts_bytes = sum(f["bytes"] for _, f in part_caps)
+    ts_bytes = ts_facts["bytes"]
+    out = os.path.join(work, "out")
+    stem = os.path.splitext(os.path.basename(main_cap))[0]
+    ts_stem = os.path.splitext(os.path.basename(ts_cap))[0]
+
+    cases = [
+        Case("cat", "`cat` > /dev/null", [["cat", main_cap]], main_bytes),
+        Case("none", "`tcpsession extract --format none`",
+             [[tcpsession, "extract", "--format", "none", main_cap]], main_bytes),
+    ]
+    if nids:
+        cases.append(Case("nids", "libnids (nids-reassemble, IPv4 only)",
+                          [[nids, "-n", str(max(65536, 2 * conns)), main_cap]], main_bytes,
+                          stdout_name="nids.out"))
+    cases.append(Case("tf_ours", "`tcpsession extract --format tcpflow`",
+                      [[tcpsession, "extract", "-q", "--format", "tcpflow", "-o",
+                        os.path.join(out, "ours"), main_cap]], main_bytes,
+                      outdirs=[os.path.join(out, "ours")]))
+    if tcpflow:
+        cases.append(Case("tf_theirs", "`tcpflow -r`",
+                          [[tcpflow, "-r", main_cap, "-o", os.path.join(out, "theirs")]],
+                          main_bytes, outdirs=[os.path.join(out, "theirs")]))
+    cases.append(Case("multi_seq", "`tcpsession extract --format none` on %d files, one "
+                      "process" % parts,
+                      [[tcpsession, "extract", "-q", "--format", "none"] +
+                       [c for c, _ in part_caps]], parts_bytes))
+    cases.append(Case("multi_par", "`tcpsession extract --format none`, %d processes in "
+                      "parallel" % parts,
+                      [[tcpsession, "extract", "-q", "--format", "none", c]
+                       for c, _ in part_caps], parts_bytes))
+    cases.append(Case("js_ours", "`tcpsession extract` (jsonl)",
+                      [[tcpsession, "extract", "-q", "-o", os.path.join(out, "jsonl"), ts_cap]],
+                      ts_bytes, outdirs=[os.path.join(out, "jsonl")]))
+    if tshark:
+        follow = []
+        for n in range(ts_facts["connections"]):
+            follow += ["-z", "follow,tcp,raw,%d" % n]
+        cases.append(Case("tshark", "tshark, follow every stream (one pass)",
+                          [[tshark, "-n", "-r", ts_cap, "-q"] + follow], ts_bytes,
+                          stdout_name="tshark.out"))
+    by = {c.key: c for c in cases}
+
+    # warm the page cache: every tool reads the captures from memory
+    for path in [main_cap, ts_cap] + [c for c, _ in part_caps]:
+        subprocess.run(["cat", path], stdout=subprocess.DEVNULL, check=True)
+
+    status = 0
+    checks = {}
+    for r in range(rounds):
+        print("round %d/%d" % (r + 1, rounds), file=sys.stderr)
+        for c in cases:
+            for d in c.outdirs:
+                shutil.rmtree(d, ignore_errors=True)
+                os.makedirs(os.path.dirname(d), exist_ok=True)
+            if c.key == "tf_theirs":
+                os.makedirs(c.outdirs[0], exist_ok=True)
+            stdout = os.path.join(work, c.stdout_name) if c.stdout_name else os.devnull
+            try:
+                res = run_measured(c.argv, stdout, os.path.join(work, c.key + ".err"), work)
+            except RuntimeError as e:
+                print("bench: %s" % e, file=sys.stderr)
+                return 1
+            c.results.append(res)
+            print("  %-10s %7.3f s wall %7.3f s cpu %7.1f MB" %
+                  (c.key, res.wall, res.cpu, res.rss_kb / 1024), file=sys.stderr)
+            if r == 0:
+                first_round_check(c, checks, work, out, stem, ts_stem, tcpsession, main_cap)
+    if "tf_theirs" in by and not checks["tcpflow"][0]:
+        status = 1
+    for d in (os.path.join(out, "ours"), os.path.join(out, "theirs")):
+        shutil.rmtree(d, ignore_errors=True)
+
+    report(args, quick, rounds, parts, ncpu, by, checks, main_cap, main_facts, part_caps,
+           ts_cap, ts_facts, nids_why, tcpflow, tshark, load_before)
+    return status
+
+
+def first_round_check(c, checks, work, out, stem, ts_stem, tcpsession, main_cap):
+    """Checks outputs once, right after the first round's run of `c`."""
+    if c.key == "none":
+        with open(os.path.join(work, "none.err")) as f:  # the summary line
+            m = re.search(r"(\d+) sessions, (\d+) frames, (\d+) bytes delivered", f.read())
+        checks["none"] = tuple(int(x) for x in m.groups()) if m else (0, 0, 0)
+    elif c.key == "nids":
+        with open(os.path.join(work, "nids.out")) as f:
+            nf = parse_kv(f.read())
+        checks["nids"] = (nf.get("streams", 0), nf.get("bytes", 0),
+                          ipv4_bytes(tcpsession, main_cap))
+    elif c.key == "tf_theirs":
+        checks["tcpflow"] = compare_tcpflow_dirs(os.path.join(out, "theirs"),
+                                                 os.path.join(out, "ours", stem))
+    elif c.key == "tshark":
+        theirs = follow_bytes(os.path.join(work, "tshark.out"))
+        ours = jsonl_bytes(os.path.join(out, "jsonl", ts_stem, "sessions.jsonl"))
+        differ = sorted(s for s in set(theirs) | set(ours) if theirs.get(s) != ours.get(s))
+        checks["tshark"] = (not differ, len(ours), differ[:5])
+
+
+def yn(ok):
+    return "yes" if ok else "**no**"
+
+
+def report(args, quick, rounds, parts, ncpu, by, checks, main_cap, main_facts, part_caps, ts_cap,
+           ts_facts, nids_why, tcpflow, tshark, load_before):
+    p = print
+    p("")
+    p("# tcpsession benchmark%s" % (" (--quick: tiny captures, numbers meaningless)"
+                                    if quick else ""))
+    p("")
+    p("- machine: %d CPUs (%s), %.1f GB RAM, Linux %s; load average %s before, %s after" %
+      (ncpu, cpu_model(), mem_total_gb(), platform.release(), load_before, loadavg()))
+    p("- tools: %s; %s; %s; libnids %s" % (
+        first_line([args_tcpsession(by), "--version"]),
+        first_line(["tcpflow", "-V"]) if tcpflow else "tcpflow not installed",
+        first_line(["tshark", "-v"]).split(" (Git")[0] if tshark else "tshark not installed",
+        first_line(["dpkg-query", "-W", "-f", "${Version}", "libnids-dev"])
+        if "nids" in by else "not used (%s)" % nids_why))
+
+    def cap_line(name, path, f):
+        return ("- %s: `%s`, %s, %d packets, %d connections (%d IPv6), up to %d concurrent, "
+                "largest message %s, %d reordered pairs, %d retransmissions" %
+                (name, os.path.basename(path), human_bytes(f["bytes"]), f["packets"],
+                 f["connections"], f["ipv6"], f["max_concurrent"], human_bytes(f["max_message"]),
+                 f["reordered"], f["retransmitted"]))
+
+    p(cap_line("main capture", main_cap, main_facts))
+    if "none" in checks:
+        p("  (tcpsession: %d sessions, %d frames, %s delivered)" %
+          (checks["none"][0], checks["none"][1], human_bytes(checks["none"][2])))
+    p("- multi-file: %d captures of %s each (%s in all)" %
+      (parts, human_bytes(part_caps[0][1]["bytes"]), human_bytes(sum(f["bytes"]
+                                                                     for _, f in part_caps))))
+    p(cap_line("tshark capture", ts_cap, ts_facts))
+    p("- %d round%s, medians; page cache warm; CPU = user+sys; RSS = peak resident set "
+      "(summed over parallel processes%s)" % (rounds, "" if rounds == 1 else "s",
+                                             "" if GNU_TIME else "; n/a: /usr/bin/time missing"))
+    p("")
+    p("| comparison | command | wall | CPU | peak RSS | throughput | ratio | target | met |")
+    p("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |")
+
+    def rate(bps):
+        return "%.2f GB/s" % (bps / 1e9) if bps >= 1e8 else "%.1f MB/s" % (bps / 1e6)
+
+    def row(comp, c, ratio="", target="", met=""):
+        p("| %s | %s | %.3f s | %.3f s | %.1f MB | %s | %s | %s | %s |" %
+          (comp, c.label, c.med("wall"), c.med("cpu"), c.med("rss_kb") / 1024,
+           rate(c.throughput()), ratio, target, met))
+
+    def rx(a, b):
+        """How many times faster a is than b (wall)."""
+        return b.med("wall") / a.med("wall")
+
+    none = by["none"]
+    tf = by["tf_ours"]
+    if "tf_theirs" in by:
+        ratio = rx(tf, by["tf_theirs"])
+        ok, nfiles, _ = checks["tcpflow"]
+        row("tcpflow files", tf, "%.1fx" % ratio, ">= 3x faster than tcpflow, identical files",
+            yn(ratio >= 3 and ok))
+        row("tcpflow files", by["tf_theirs"], "1.0x")
+    else:
+        row("tcpflow files", tf, "", "tcpflow not installed", "n/a")
+    row("raw speed", none, "", ">= 1 GB/s of capture on one core",
+        yn(none.throughput() >= 1e9))
+    if "nids" in by:
+        ratio = rx(none, by["nids"])
+        row("raw speed", by["nids"], "%.2fx" % ratio, "tcpsession at least as fast as libnids",
+            yn(ratio >= 1))
+    row("raw speed", by["cat"], "%.2fx" % (none.med("wall") / by["cat"].med("wall")),
+        "(read limit; ratio = tcpsession wall / cat wall)", "")
+    js = by["js_ours"]
+    if "tshark" in by:
+        ratio = rx(js, by["tshark"])
+        row("follow every stream", js, "%.0fx" % ratio, ">= 100x faster than tshark",
+            yn(ratio >= 100))
+        row("follow every stream", by["tshark"], "1x")
+    else:
+        row("follow every stream", js, "", "tshark not installed", "n/a")
+    seq, par = by["multi_seq"], by["multi_par"]
+    one = none.throughput()
+    row("several files", none, "1.00x", "(one file, one process)", "")
+    row("several files", seq, "%.2fx" % (seq.throughput() / one),
+        ">= 1.8x vs one core (one invocation)", yn(seq.throughput() / one >= 1.8))
+    row("several files", par, "%.2fx" % (par.throughput() / one),
+        ">= 1.8x vs one core (separate processes)", yn(par.throughput() / one >= 1.8))
+    p("")
+    p("Ratios: times faster than the row's competitor (wall time); for several files, "
+      "throughput relative to one file in one process.")
+    p("")
+    p("Checks:")
+    if "tcpflow" in checks:
+        ok, nfiles, lines = checks["tcpflow"]
+        p("- tcpflow-format files identical to tcpflow's: %s (%d files)" % (yn(ok), nfiles))
+        for line in lines:
+            p("  - %s" % line)
+    if "nids" in checks:
+        streams, nbytes, v4 = checks["nids"]
+        p("- libnids reassembled %d streams, %s; tcpsession delivers %s on IPv4 sessions "
+          "(equal: %s); libnids skips the IPv6 part" %
+          (streams, human_bytes(nbytes), human_bytes(v4), yn(nbytes == v4)))
+    if "tshark" in checks:
+        ok, n, differ = checks["tshark"]
+        p("- tshark's per-stream byte counts equal tcpsession's: %s (%d streams)%s" %
+          (yn(ok), n, "" if ok else "; differing streams: %s" % differ))
+    rss = none.med("rss_kb") / 1024
+    p("- peak RSS of `extract --format none` with up to %d concurrent sessions: %.1f MB" %
+      (main_facts["max_concurrent"], rss) + (" (libnids: %.1f MB)" %
+                                               (by["nids"].med("rss_kb") / 1024)
+                                               if "nids" in by else ""))
+
+
+def args_tcpsession(by):
+    return by["none"].argv[0][0]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+#!/bin/sh
+# End-to-end: the benchmark harness keeps working. Runs
+# `harness/bench/bench.sh --quick` (tiny captures from bench-gen, one round)
+# and checks it completes and prints its Markdown table with every
+# comparison, and that the tcpflow-format files equal tcpflow's. The numbers
+# themselves are not checked (a test is no benchmark). Takes a few seconds.
+# Skips (77) without tcpflow, tshark or python3.
+set -u
+for tool in tcpflow tshark python3; do
+    command -v $tool >/dev/null 2>&1 || { echo "skip: $tool not installed"; exit 77; }
+done
+gen="$(dirname "$TS_BIN")/harness/bench/bench-gen"
+[ -x "$gen" ] || { echo "FAIL: $gen not built"; exit 1; }
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+if ! timeout 120 sh "$TS_SRCDIR/harness/bench/bench.sh" --quick --tcpsession "$TS_BIN" \
+    --bench-gen "$gen" --workdir "$out" >"$out/report.md" 2>"$out/log"; then
+    echo "FAIL: bench.sh --quick"
+    cat "$out/log" "$out/report.md"
+    exit 1
+fi
+cat "$out/report.md"
+status=0
+for want in '^| comparison | command | wall | CPU | peak RSS | throughput | ratio | target | met |$' \
+    '^| tcpflow files | `tcpsession extract --format tcpflow` |' '^| tcpflow files | `tcpflow -r` |' \
+    '^| raw speed | `tcpsession extract --format none` |' '^| raw speed | `cat` > /dev/null |' \
+    '^| follow every stream | tshark' '^| several files | .*processes in parallel |' \
+    '^- tcpflow-format files identical to tcpflow.s: yes' \
+    '^- tshark.s per-stream byte counts equal tcpsession.s: yes'; do
+    if ! grep -q -- "$want" "$out/report.md"; then
+        echo "FAIL: no line matching: $want"
+        status=1
+    fi
+done
+[ $status -eq 0 ] && echo "ok: bench.sh --quick printed its table"
+exit $status
