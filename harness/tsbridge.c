@@ -4,7 +4,7 @@
  *
  *   tsbridge --tap A --tap B --pcap FILE [--pcapng FILE] [--seed N]
  *            [--loss-before P] [--loss-after P] [--reorder P]
- *            [--reorder-ms MIN-MAX] [--dup P] [--seq-shift]
+ *            [--reorder-ms MIN-MAX] [--dup P] [--seq-shift] [--vlan ID]
  *            [--max-seconds S] [--max-frames N] [--stats FILE]
  *
  * Opens /dev/net/tun twice (IFF_TAP | IFF_NO_PI, no vnet header, so the
@@ -35,6 +35,8 @@
  * connection), consistently in seq, ack and SACK blocks, checksum
  * recomputed. The frames forwarded are untouched, so the capture is what the
  * wire would show had the kernels picked those initial sequence numbers.
+ * --vlan ID likewise writes every frame with an 802.1Q tag (a trunk port's
+ * view).
  *
  * Gotchas: the decisions are reproducible for a given arrival order only;
  * kernel timing changes that order from run to run. Held frames still queued
@@ -116,6 +118,7 @@ typedef struct {
     double max_seconds;
     uint64_t max_frames;
     bool seq_shift;
+    int vlan; /* -1: none */
 } config;
 
 typedef struct {
@@ -479,11 +482,21 @@ static void
 pass(const config *cfg, rng *r, capture *c, counters *n, int fd, const uint8_t *data, size_t len,
      bool tcp)
 {
-    if (tcp && cfg->seq_shift) {
-        static uint8_t view[MAX_FRAME];
+    if ((tcp && cfg->seq_shift) || cfg->vlan >= 0) {
+        static uint8_t view[MAX_FRAME + 4];
         memcpy(view, data, len);
-        shift_frame(cfg->seed, view, len);
-        capture_write(c, n, view, len);
+        size_t vlen = len;
+        if (tcp && cfg->seq_shift)
+            shift_frame(cfg->seed, view, vlen);
+        if (cfg->vlan >= 0 && vlen >= 14) { /* 802.1Q tag after the MAC addresses */
+            memmove(view + 16, view + 12, vlen - 12);
+            view[12] = 0x81;
+            view[13] = 0x00;
+            view[14] = (uint8_t)(cfg->vlan >> 8);
+            view[15] = (uint8_t)cfg->vlan;
+            vlen += 4;
+        }
+        capture_write(c, n, view, vlen);
     } else {
         capture_write(c, n, data, len);
     }
@@ -564,7 +577,7 @@ usage(void)
     fputs(
         "usage: tsbridge --tap A --tap B --pcap FILE [--pcapng FILE] [--seed N]\n"
         "                [--loss-before P] [--loss-after P] [--reorder P] [--reorder-ms MIN-MAX]\n"
-        "                [--dup P] [--seq-shift] [--max-seconds S] [--max-frames N]\n"
+        "                [--dup P] [--seq-shift] [--vlan ID] [--max-seconds S] [--max-frames N]\n"
         "                [--stats FILE]\n",
         stderr);
     exit(2);
@@ -578,6 +591,7 @@ parse_args(int argc, char **argv, config *cfg)
     cfg->reorder_max_ms = 5;
     cfg->max_seconds = 300;
     cfg->max_frames = 10000000;
+    cfg->vlan = -1;
     int ntap = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -609,6 +623,10 @@ parse_args(int argc, char **argv, config *cfg)
         else if (!strcmp(a, "--reorder-ms")) {
             if (sscanf(v, "%lf-%lf", &cfg->reorder_min_ms, &cfg->reorder_max_ms) != 2 ||
                 cfg->reorder_min_ms < 0 || cfg->reorder_max_ms < cfg->reorder_min_ms)
+                usage();
+        } else if (!strcmp(a, "--vlan")) {
+            cfg->vlan = atoi(v);
+            if (cfg->vlan < 0 || cfg->vlan > 4095)
                 usage();
         } else if (!strcmp(a, "--max-seconds"))
             cfg->max_seconds = strtod(v, NULL);

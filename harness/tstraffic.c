@@ -12,7 +12,7 @@
  *   PLAN = --seed N --conns N [--exchanges MIN-MAX] [--size MIN-MAX] [--family 4|6|46]
  *          [--closes fin,sfin,half,crst,srst] [--reuse K] [--reuse-port BASE]
  *          [--mss N] [--port P] [--chunk N] [--nodelay 1] [--rcvbuf N] [--pause-us N]
- *          [--tfo 1] [--keepalive 1] [--think-ms N]
+ *          [--tfo 1] [--keepalive 1] [--think-ms N] [--duplex 1] [--urgent 1]
  *
  * Both sides compute the same plan from the same PLAN options: for every
  * connection its family, number of request/response exchanges, every
@@ -41,7 +41,14 @@
  * the client: data in the SYN once the client has a cookie; needs the
  * net.ipv4.tcp_fastopen sysctl at 3), --keepalive 1 turns on keep-alive
  * probes after 1 s of idleness, --think-ms N makes the client wait N ms
- * before every request but the first (idle connections: keep-alives).
+ * before every request but the first (idle connections: keep-alives),
+ * --urgent 1 sends the last byte of every message with MSG_OOB (an urgent
+ * pointer on the wire; receivers read it inline, SO_OOBINLINE).
+ *
+ * --duplex 1: both sides send all their messages at once, from a second
+ * thread, while reading the other side's (full duplex, no request/response
+ * order); the close step follows once both are done, and is fin, sfin or
+ * half only (an abort could discard bytes the peer has not read yet).
  *
  * --reuse K: connections are chained K at a time on one fixed client port
  * (--reuse-port + chain number, SO_REUSEADDR), one after the other, so the
@@ -72,6 +79,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -145,7 +154,7 @@ typedef struct {
     int mss;
     unsigned port;
     unsigned chunk, rcvbuf, pause_us, think_ms;
-    bool nodelay, tfo, keepalive;
+    bool nodelay, tfo, keepalive, duplex, urgent;
 } plan_params;
 
 typedef struct {
@@ -208,6 +217,10 @@ plan_build(plan *pl)
         unsigned allowed = p->closes;
         if (p->reuse)
             allowed &= (1u << CLOSE_SFIN) | (1u << CLOSE_CRST) | (1u << CLOSE_SRST);
+        if (p->duplex) /* an abort could discard bytes the peer has not read yet */
+            allowed &= (1u << CLOSE_FIN) | (1u << CLOSE_SFIN) | (1u << CLOSE_HALF);
+        if (!allowed && p->duplex)
+            allowed = 1u << CLOSE_SFIN;
         c->close = pick_close(&r, allowed);
         c->exchanges = p->ex_min + (unsigned)(rng_next(&r) % (p->ex_max - p->ex_min + 1));
         for (int d = 0; d < 2; d++) {
@@ -396,9 +409,17 @@ send_message(int fd, const plan *pl, const conn_plan *c, int from, unsigned msg,
         size_t n = len - done < CHUNK ? (size_t)(len - done) : CHUNK;
         content_fill(&gen, buf, n);
         size_t off = 0;
+        bool last = done + n == len;
         while (off < n) {
             size_t want = n - off < piece ? n - off : piece;
-            ssize_t w = send(fd, buf + off, want, MSG_NOSIGNAL);
+            int flags = MSG_NOSIGNAL;
+            if (pl->p.urgent && last && off + want == n) {
+                if (want > 1)
+                    want--; /* the last byte goes alone, urgent */
+                else
+                    flags |= MSG_OOB;
+            }
+            ssize_t w = send(fd, buf + off, want, flags);
             if (w < 0 && errno == EINTR)
                 continue;
             if (w <= 0) {
@@ -516,15 +537,92 @@ abort_close(int fd)
     close(fd);
 }
 
+/* Waits (bounded) until the peer has acknowledged everything we sent: an
+ * orphaned socket probing a zero window may be given up by the kernel, so a
+ * graceful close waits first. */
+static void
+wait_drained(int fd)
+{
+    for (int i = 0; i < IO_TIMEOUT_S * 200; i++) {
+        struct tcp_info ti;
+        socklen_t len = sizeof ti;
+        int outq = 0;
+        if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+            return;
+        /* only states that still send: a reset or closed socket never drains */
+        if (ti.tcpi_state != TCP_ESTABLISHED && ti.tcpi_state != TCP_CLOSE_WAIT &&
+            ti.tcpi_state != TCP_FIN_WAIT1 && ti.tcpi_state != TCP_CLOSING &&
+            ti.tcpi_state != TCP_LAST_ACK)
+            return;
+        if (ioctl(fd, SIOCOUTQ, &outq) < 0 || outq == 0)
+            return;
+        struct timespec ts = {0, 5000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
 /* The close step: a FIN (close) or a RST (abort). */
 static void
 finish(int fd, bool rst, conn_record *rec)
 {
-    if (rst)
+    if (rst) {
         abort_close(fd);
-    else
+    } else {
+        wait_drained(fd);
         close(fd);
+    }
     rec->closed = true;
+}
+
+/* ---- full duplex ------------------------------------------------------- */
+
+/* Sends every message of one side from a thread of its own. */
+typedef struct {
+    int fd;
+    const plan *pl;
+    const conn_plan *c;
+    int from;
+    bool shut;       /* shutdown(SHUT_WR) after the last message */
+    conn_record rec; /* its own error text; `sent` shares the caller's checksums */
+    bool ok;
+    pthread_t thread;
+} writer;
+
+static void *
+writer_main(void *arg)
+{
+    writer *w = arg;
+    w->ok = true;
+    for (unsigned e = 0; e < w->c->exchanges && w->ok; e++)
+        w->ok = send_message(w->fd, w->pl, w->c, w->from, e, &w->rec);
+    if (w->ok && w->shut)
+        shutdown(w->fd, SHUT_WR);
+    return NULL;
+}
+
+static void
+writer_start(writer *w, int fd, const plan *pl, const conn_plan *c, int from, bool shut,
+             const conn_record *rec)
+{
+    memset(w, 0, sizeof *w);
+    *w = (writer){.fd = fd, .pl = pl, .c = c, .from = from, .shut = shut};
+    w->rec.sent = rec->sent;
+    if (pthread_create(&w->thread, NULL, writer_main, w)) {
+        fprintf(stderr, "tstraffic: pthread_create failed\n");
+        exit(1);
+    }
+}
+
+/* Joins the writer; its byte count and error go back to `rec`. */
+static bool
+writer_join(writer *w, conn_record *rec)
+{
+    pthread_join(w->thread, NULL);
+    rec->sent.bytes = w->rec.sent.bytes;
+    rec->sent.msgs = w->rec.sent.msgs;
+    if (!w->ok && !rec->error[0])
+        memcpy(rec->error, w->rec.error, sizeof rec->error);
+    return w->ok;
 }
 
 /* ---- options ---------------------------------------------------------- */
@@ -544,6 +642,7 @@ usage(void)
           "         [--size MIN-MAX] [--family 4|6|46] [--closes LIST] [--reuse K]\n"
           "         [--reuse-port BASE] [--mss N] [--port P] [--chunk N] [--nodelay 1]\n"
           "         [--rcvbuf N] [--pause-us N] [--tfo 1] [--keepalive 1] [--think-ms N]\n"
+          "         [--duplex 1] [--urgent 1]\n"
           "  server: [--listen4 IP] [--listen6 IP] [--log FILE] [--deadline S]\n"
           "  client: --server4 IP --server6 IP [--parallel N] [--log FILE] [--deadline S]\n"
           "  content: --conn I --from client|server [--msg J]\n",
@@ -648,6 +747,10 @@ parse_args(int argc, char **argv, options *o)
             p->tfo = atoi(v) != 0;
         else if (!strcmp(a, "--keepalive"))
             p->keepalive = atoi(v) != 0;
+        else if (!strcmp(a, "--duplex"))
+            p->duplex = atoi(v) != 0;
+        else if (!strcmp(a, "--urgent"))
+            p->urgent = atoi(v) != 0;
         else if (!strcmp(a, "--think-ms"))
             p->think_ms = (unsigned)strtoul(v, NULL, 0);
         else if (!strcmp(a, "--listen4"))
@@ -724,6 +827,8 @@ set_socket_options(int fd, const plan_params *p, bool listener)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     if (p->tfo && listener && setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN, &qlen, sizeof qlen) < 0)
         fprintf(stderr, "tstraffic: TCP_FASTOPEN: %s\n", strerror(errno));
+    if (p->urgent)
+        setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof one);
     if (p->keepalive) {
         int idle = 1, intvl = 1, cnt = 5;
         setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
@@ -780,18 +885,38 @@ serve_connection(const plan *pl, int fd, int family, conn_record *rec, long *id_
         snprintf(rec->error, sizeof rec->error, "connection %u came over IPv%d", id, family);
         return false;
     }
-    for (unsigned e = 0; e < c->exchanges; e++) {
-        if (!recv_message(fd, pl, c, FROM_CLIENT, e, rec, e == 0 ? 4 : 0, head))
-            return false;
-        if (e + 1 == c->exchanges && c->close == CLOSE_HALF) {
+    if (pl->p.duplex) {
+        writer w;
+        writer_start(&w, fd, pl, c, FROM_SERVER, false, rec);
+        bool ok = true;
+        for (unsigned e = 0; e < c->exchanges && ok; e++)
+            ok = recv_message(fd, pl, c, FROM_CLIENT, e, rec, e == 0 ? 4 : 0, head);
+        if (ok && c->close == CLOSE_HALF) {
             rec->end = await_end(fd, IO_TIMEOUT_S * 1000, rec);
             if (strcmp(rec->end, "eof")) {
                 snprintf(rec->error, sizeof rec->error, "half close: wanted EOF, got %s", rec->end);
-                return false;
+                ok = false;
             }
         }
-        if (!send_message(fd, pl, c, FROM_SERVER, e, rec))
+        if (!ok)
+            shutdown(fd, SHUT_RDWR); /* unblock the writer */
+        if (!writer_join(&w, rec) || !ok)
             return false;
+    } else {
+        for (unsigned e = 0; e < c->exchanges; e++) {
+            if (!recv_message(fd, pl, c, FROM_CLIENT, e, rec, e == 0 ? 4 : 0, head))
+                return false;
+            if (e + 1 == c->exchanges && c->close == CLOSE_HALF) {
+                rec->end = await_end(fd, IO_TIMEOUT_S * 1000, rec);
+                if (strcmp(rec->end, "eof")) {
+                    snprintf(rec->error, sizeof rec->error, "half close: wanted EOF, got %s",
+                             rec->end);
+                    return false;
+                }
+            }
+            if (!send_message(fd, pl, c, FROM_SERVER, e, rec))
+                return false;
+        }
     }
     switch (c->close) {
     case CLOSE_FIN:
@@ -833,6 +958,10 @@ server_thread(void *arg)
     long id = -1;
     int close_mode = -1;
     set_timeouts(job->fd);
+    if (st->pl->p.urgent) {
+        int one = 1;
+        setsockopt(job->fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof one);
+    }
     bool ok = serve_connection(st->pl, job->fd, job->family, &rec, &id, &close_mode);
     if (!rec.closed)
         abort_close(job->fd);
@@ -1017,7 +1146,18 @@ static bool
 client_exchange(client_state *st, const conn_plan *c, int fd, conn_record *rec)
 {
     const plan *pl = st->pl;
-    for (unsigned e = 0; e < c->exchanges; e++) {
+    if (pl->p.duplex) {
+        writer w;
+        writer_start(&w, fd, pl, c, FROM_CLIENT, c->close == CLOSE_HALF, rec);
+        bool ok = true;
+        for (unsigned e = 0; e < c->exchanges && ok; e++)
+            ok = recv_message(fd, pl, c, FROM_SERVER, e, rec, 0, NULL);
+        if (!ok)
+            shutdown(fd, SHUT_RDWR); /* unblock the writer */
+        if (!writer_join(&w, rec) || !ok)
+            return false;
+    }
+    for (unsigned e = 0; e < c->exchanges && !pl->p.duplex; e++) {
         if (e > 0 && pl->p.think_ms) {
             struct timespec ts = {pl->p.think_ms / 1000, (long)(pl->p.think_ms % 1000) * 1000000};
             nanosleep(&ts, NULL);
