@@ -15,6 +15,7 @@
 #include "verify.h"
 
 #include <errno.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -94,75 +95,121 @@ tcpflow_thread(gpointer data)
 
 /* ---- tshark's follow passes ---------------------------------------- */
 
-/* Runs follow over every stream of `frames`, in batches; at most `parallel`
- * runs at a time. Returns stream -> vf_follow*, or NULL after a note. */
-static GHashTable *
-run_follow(verify_item *it, const verify_config *cfg, const vf_frames *frames)
+#define MAX_FOLLOW_RUNS 16
+
+/* Follow runs under way for one capture. */
+typedef struct {
+    guint n;
+    vf_job *jobs[MAX_FOLLOW_RUNS];
+    vf_follow_parser *parsers[MAX_FOLLOW_RUNS];
+} follow_runs;
+
+/* Starts follow runs over `streams[0..n)`: batches of at most cfg->batch
+ * streams (more when there would be over MAX_FOLLOW_RUNS), at least
+ * cfg->follow_parallel runs when there are many streams, all at once. */
+static void
+follow_start(follow_runs *fr, const verify_item *it, const verify_config *cfg,
+             const uint64_t *streams, guint n)
 {
-    g_autoptr(GArray) streams = g_array_new(FALSE, FALSE, sizeof(uint64_t));
-    for (guint t = 0; t < frames->stream->len; t++) {
-        if (g_ptr_array_index(frames->stream, t) != NULL) {
-            uint64_t v = t;
-            g_array_append_val(streams, v);
-        }
-    }
-    GPtrArray *parsed = g_ptr_array_new_with_free_func((GDestroyNotify)g_hash_table_unref);
-    guint n = streams->len;
+    fr->n = 0;
+    if (n == 0)
+        return;
     guint runs = (n + cfg->batch - 1) / cfg->batch;
     if (n >= 64 && runs < cfg->follow_parallel)
         runs = cfg->follow_parallel;
-    guint per = runs > 0 ? (n + runs - 1) / runs : 0;
+    runs = CLAMP(runs, 1u, (guint)MAX_FOLLOW_RUNS);
+    guint per = (n + runs - 1) / runs;
+    for (guint start = 0; start < n; start += per) {
+        guint count = MIN(per, n - start);
+        g_auto(GStrv) argv = vf_follow_argv(it->path, streams + start, count);
+        fr->parsers[fr->n] = vf_follow_parser_new();
+        fr->jobs[fr->n] =
+            vf_job_start((const char *const *)argv, vf_follow_parser_line, fr->parsers[fr->n]);
+        fr->n++;
+    }
+}
+
+/* Waits for the runs and moves what they parsed into `into` (stream ->
+ * vf_follow*, owning). False after a note when a run failed outright. */
+static bool
+follow_finish(follow_runs *fr, verify_item *it, GHashTable *into)
+{
     bool ok = true;
-    for (guint start = 0; start < n && ok;) {
-        /* start up to `parallel` runs, then wait for them */
-        vf_job *jobs[16];
-        vf_follow_parser *parsers[16];
-        guint k = 0;
-        for (; k < MAX(cfg->follow_parallel, 1u) && k < 16 && start < n; k++) {
-            guint count = MIN(per, n - start);
-            g_auto(GStrv) argv =
-                vf_follow_argv(it->path, &g_array_index(streams, uint64_t, start), count);
-            parsers[k] = vf_follow_parser_new();
-            jobs[k] = vf_job_start((const char *const *)argv, vf_follow_parser_line, parsers[k]);
-            start += count;
+    for (guint j = 0; j < fr->n; j++) {
+        g_autoptr(GError) error = NULL;
+        bool done = vf_job_finish(fr->jobs[j], &error);
+        uint64_t bad = 0;
+        GHashTable *table = vf_follow_parser_finish(fr->parsers[j], &bad);
+        if (!done && g_hash_table_size(table) == 0) {
+            note(it, "tshark follow failed: %s", error->message);
+            ok = false;
+        } else if (!done) {
+            note(it, "warning: tshark: %s", error->message);
         }
-        for (guint j = 0; j < k; j++) {
-            g_autoptr(GError) error = NULL;
-            bool done = vf_job_finish(jobs[j], &error);
-            uint64_t bad = 0;
-            GHashTable *table = vf_follow_parser_finish(parsers[j], &bad);
-            g_ptr_array_add(parsed, table);
-            if (!done && g_hash_table_size(table) == 0) {
-                note(it, "tshark follow failed: %s", error->message);
-                ok = false;
-            } else if (!done) {
-                note(it, "warning: tshark: %s", error->message);
-            }
-            if (bad > 0)
-                note(it,
-                     "warning: %" G_GUINT64_FORMAT " lines of tshark's follow output not "
-                     "understood",
-                     bad);
-        }
-    }
-    if (!ok) {
-        g_ptr_array_unref(parsed);
-        return NULL;
-    }
-    /* Merge the runs' tables into one that owns every entry. */
-    GHashTable *merged = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, vf_follow_free);
-    for (guint i = 0; i < parsed->len; i++) {
-        GHashTable *table = g_ptr_array_index(parsed, i);
+        if (bad > 0)
+            note(it,
+                 "warning: %" G_GUINT64_FORMAT " lines of tshark's follow output not understood",
+                 bad);
         GHashTableIter iter;
         gpointer key, value;
         g_hash_table_iter_init(&iter, table);
         while (g_hash_table_iter_next(&iter, &key, &value)) {
             g_hash_table_iter_steal(&iter);
-            g_hash_table_replace(merged, key, value);
+            g_hash_table_replace(into, key, value);
         }
+        g_hash_table_unref(table);
     }
-    g_ptr_array_unref(parsed);
-    return merged;
+    fr->n = 0;
+    return ok;
+}
+
+/* ---- one tshark pass for small captures ---------------------------- */
+
+/* Below this size a capture gets ONE tshark run after our engine: the
+ * fields pass and the follow of the streams we expect, together (tshark's
+ * start-up dominates small captures). Larger ones get the fields pass while
+ * our engine runs, then the follow runs. */
+#define ONE_PASS_LIMIT (64 * 1024 * 1024)
+
+typedef struct {
+    vf_frames *frames;
+    vf_follow_parser *follow;
+    bool in_follow;
+} one_pass;
+
+/* Per-frame lines first, then (from the first "=====" on) the follow blocks. */
+static void
+one_pass_line(void *user, const char *line, size_t len)
+{
+    one_pass *op = user;
+    if (!op->in_follow && g_str_has_prefix(line, "====="))
+        op->in_follow = true;
+    if (op->in_follow)
+        vf_follow_parser_line(op->follow, line, len);
+    else if (len > 0)
+        vf_frames_add_line(op->frames, line, len);
+}
+
+static char **
+one_pass_argv(const char *capture, guint streams)
+{
+    g_auto(GStrv) fields = vf_fields_argv(capture);
+    GPtrArray *argv = g_ptr_array_new();
+    for (char **a = fields; *a != NULL; a++)
+        g_ptr_array_add(argv, g_strdup(*a));
+    for (guint t = 0; t < streams; t++) {
+        g_ptr_array_add(argv, g_strdup("-z"));
+        g_ptr_array_add(argv, g_strdup_printf("follow,tcp,raw,%u", t));
+    }
+    g_ptr_array_add(argv, NULL);
+    return (char **)g_ptr_array_free(argv, FALSE);
+}
+
+static bool
+small_capture(const char *path)
+{
+    GStatBuf st;
+    return g_stat(path, &st) == 0 && st.st_size < ONE_PASS_LIMIT;
 }
 
 /* ---- one capture --------------------------------------------------- */
@@ -181,12 +228,17 @@ verify_capture(verify_item *it, const verify_config *cfg)
     bool tshark = cfg->avail[VF_TOOL_TSHARK];
     bool tcpflow = cfg->want[VF_TOOL_TCPFLOW] && cfg->avail[VF_TOOL_TCPFLOW];
 
-    /* tshark's fields pass and tcpflow run while our engine does. */
+    /* tshark's fields pass (large captures) and tcpflow run while our
+       engine does. */
+    bool follow = tshark && cfg->want[VF_TOOL_TSHARK];
+    bool single = follow && small_capture(it->path);
     vf_job *fields_job = NULL;
     if (tshark) {
         cap.frames = vf_frames_new();
-        g_auto(GStrv) argv = vf_fields_argv(it->path);
-        fields_job = vf_job_start((const char *const *)argv, vf_frames_add_line, cap.frames);
+        if (!single) {
+            g_auto(GStrv) argv = vf_fields_argv(it->path);
+            fields_job = vf_job_start((const char *const *)argv, vf_frames_add_line, cap.frames);
+        }
     }
     tcpflow_run flow = {.capture = it->path, .tmpdir = tmpdir};
     GThread *flow_thread = tcpflow ? g_thread_new("vf-tcpflow", tcpflow_thread, &flow) : NULL;
@@ -203,6 +255,22 @@ verify_capture(verify_item *it, const verify_config *cfg)
             cap.ours_linux = vf_ours_run(it->path, TS_OVERLAP_LINUX);
     }
 
+    /* Follow the streams we expect tshark to have (ours: numbered alike),
+       with the fields pass or while it still runs; the fields pass then names
+       any other. */
+    follow_runs runs = {0};
+    guint guessed = cap.ours->sessions->len;
+    one_pass op = {.frames = cap.frames};
+    if (single) {
+        op.follow = vf_follow_parser_new();
+        g_auto(GStrv) argv = one_pass_argv(it->path, guessed);
+        fields_job = vf_job_start((const char *const *)argv, one_pass_line, &op);
+    } else if (follow) {
+        g_autofree uint64_t *guess = g_new(uint64_t, MAX(guessed, 1));
+        for (guint i = 0; i < guessed; i++)
+            guess[i] = i;
+        follow_start(&runs, it, cfg, guess, guessed);
+    }
     if (fields_job != NULL && !vf_job_finish(fields_job, &error)) {
         if (cap.frames->frames->len == 0) {
             note(it, "tshark failed: %s", error->message);
@@ -254,12 +322,37 @@ verify_capture(verify_item *it, const verify_config *cfg)
     it->results = g_ptr_array_new_with_free_func(vf_result_free);
     if (cap.flowfiles != NULL)
         vf_compare_tcpflow(&cap, it->results);
-    if (tshark && cfg->want[VF_TOOL_TSHARK]) {
-        cap.follow = run_follow(it, cfg, cap.frames);
-        if (cap.follow != NULL)
+    if (follow) {
+        GHashTable *table = NULL;
+        bool ok = true;
+        if (single) {
+            uint64_t bad = 0;
+            table = vf_follow_parser_finish(op.follow, &bad);
+            op.follow = NULL;
+            if (bad > 0)
+                note(it, "warning: %" G_GUINT64_FORMAT " lines of tshark's output not understood",
+                     bad);
+        } else {
+            table = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, vf_follow_free);
+            ok = follow_finish(&runs, it, table);
+        }
+        g_autoptr(GArray) missing = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+        for (guint t = guessed; tshark && t < cap.frames->stream->len; t++) {
+            uint64_t v = t;
+            if (g_ptr_array_index(cap.frames->stream, t) != NULL)
+                g_array_append_val(missing, v);
+        }
+        if (ok && tshark && missing->len > 0) {
+            follow_start(&runs, it, cfg, (const uint64_t *)(void *)missing->data, missing->len);
+            ok = follow_finish(&runs, it, table);
+        }
+        if (ok && tshark) {
+            cap.follow = table;
             vf_compare_tshark(&cap, it->results);
-        else
+        } else {
+            g_hash_table_unref(table);
             it->skipped[VF_TOOL_TSHARK] = true;
+        }
     } else if (cfg->want[VF_TOOL_TSHARK]) {
         it->skipped[VF_TOOL_TSHARK] = true;
     }

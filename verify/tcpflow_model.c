@@ -699,9 +699,17 @@ vf_compare_tcpflow(const vf_capture *cap, GPtrArray *out)
     }
     g_autoptr(GHashTable) used = g_hash_table_new(g_direct_hash, g_direct_equal);
 
+    g_autoptr(GHashTable) rank = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     for (guint i = 0; i < n; i++) {
         const vf_session *s = g_ptr_array_index(cap->ours->sessions, i);
         vf_result *results[2] = {NULL, NULL};
+        /* without tshark's frames, pair by name: the session's rank among
+           those on its endpoints gives the "cN" */
+        g_autofree char *ab = dir_key(&s->ep[0], &s->ep[1]);
+        g_autofree char *ba = dir_key(&s->ep[1], &s->ep[0]);
+        const char *pk = strcmp(ab, ba) <= 0 ? ab : ba;
+        unsigned k = GPOINTER_TO_UINT(g_hash_table_lookup(rank, pk));
+        g_hash_table_replace(rank, g_strdup(pk), GUINT_TO_POINTER(k + 1));
         for (int dir = 0; dir < 2; dir++) {
             const GByteArray *mine = s->dir[dir].payload;
             GPtrArray *list = m.flows_of[i * 2 + (guint)dir];
@@ -712,6 +720,10 @@ vf_compare_tcpflow(const vf_capture *cap, GPtrArray *out)
             if (f != NULL) {
                 g_autofree char *dk = dir_key(&f->src, &f->dst);
                 g_autofree char *key = g_strdup_printf("%s#%u", dk, f->k);
+                ff = g_hash_table_lookup(files, key);
+            } else if (cap->frames == NULL) {
+                g_autofree char *dk = dir_key(&s->ep[dir], &s->ep[1 - dir]);
+                g_autofree char *key = g_strdup_printf("%s#%u", dk, k);
                 ff = g_hash_table_lookup(files, key);
             }
             gsize len = 0;
@@ -736,7 +748,9 @@ vf_compare_tcpflow(const vf_capture *cap, GPtrArray *out)
                 g_string_append_printf(why, "tcpflow does not decode segments %s; ",
                                        skip_reason(skip));
             }
-            if (f == NULL) {
+            if (cap->frames == NULL) {
+                g_string_append(why, "without tshark's frames tcpflow cannot be modelled; ");
+            } else if (f == NULL) {
                 ok = skip != VF_SKIP_NONE && len == 0;
                 if (!ok)
                     g_string_append(why, "the model has no tcpflow flow for it; ");
@@ -787,7 +801,9 @@ vf_compare_tcpflow(const vf_capture *cap, GPtrArray *out)
         uint32_t cats = 0;
         char *detail = NULL;
         bool ok = false;
-        if (f == NULL) {
+        if (cap->frames == NULL) {
+            g_string_append(why, "without tshark's frames tcpflow cannot be modelled; ");
+        } else if (f == NULL) {
             ok = orphan_fragments(cap, ff, len, why);
             if (ok)
                 cats = 1u << VF_CAT_IP_FRAGMENTS;
