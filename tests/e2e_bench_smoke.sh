@@ -21,7 +21,7 @@ if ! timeout 120 sh "$TS_SRCDIR/harness/bench/bench.sh" --quick --tcpsession "$T
 fi
 cat "$out/report.md"
 status=0
-for want in '^| comparison | command | wall (min) | CPU | peak RSS | throughput | ratio | target | met |$' \
+for want in '^| comparison | command | wall (min) | CPU | peak RSS | throughput | ratio (CPU) | target | met |$' \
     '^| tcpflow files | `tcpsession extract --format tcpflow` |' '^| tcpflow files | `tcpflow -r` |' \
     '^| raw speed | `tcpsession extract --format none` |' '^| raw speed | `cat` > /dev/null |' \
     '^| follow every stream | tshark' '^| several files | .*processes in parallel |' \

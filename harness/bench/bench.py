@@ -8,9 +8,10 @@ median wall time, CPU time (user+sys), peak RSS, throughput and ratios:
 
   - `tcpsession extract --format tcpflow` vs `tcpflow -r` (files compared:
     same names, same bytes);
-  - `tcpsession extract --format none` vs nids-reassemble (libnids, built
-    here from nids-reassemble.c when libnids-dev is installed) vs
-    `cat CAPTURE > /dev/null` (the read limit; page cache warm);
+  - `tcpsession extract --format none` vs `cat CAPTURE > /dev/null` (the
+    read limit; page cache warm), and vs nids-reassemble (libnids, built here
+    from nids-reassemble.c when libnids-dev is installed) on an IPv4-only
+    capture of the same shape (libnids does not see IPv6);
   - `tcpsession extract` (jsonl) vs tshark following every stream
     (`-q -z follow,tcp,raw,N` for every N, one pass) on a smaller capture
     (per-stream byte counts compared);
@@ -198,9 +199,9 @@ def gen_version(bench_gen):
     return h.hexdigest()[:12]
 
 
-def make_capture(bench_gen, cache, name, size, conns, seed):
+def make_capture(bench_gen, cache, name, size, conns, seed, ipv6=30):
     """Generates (or reuses) a capture; returns (path, facts)."""
-    tag = "%s-%gMB-%dc-s%d-%s" % (name, size, conns, seed, gen_version(bench_gen))
+    tag = "%s-%gMB-%dc-s%d-v6_%d-%s" % (name, size, conns, seed, ipv6, gen_version(bench_gen))
     path = os.path.join(cache, tag + ".pcap")
     facts_path = os.path.join(cache, tag + ".facts")
     if os.path.isfile(path) and os.path.isfile(facts_path):
@@ -211,7 +212,8 @@ def make_capture(bench_gen, cache, name, size, conns, seed):
     t0 = time.perf_counter()
     tmp = path + ".tmp"
     out = subprocess.run([bench_gen, tmp, "--size", "%g" % size, "--connections", str(conns),
-                          "--seed", str(seed)], stdout=subprocess.PIPE, check=True)
+                          "--seed", str(seed), "--ipv6", str(ipv6)], stdout=subprocess.PIPE,
+                         check=True)
     os.replace(tmp, path)
     with open(facts_path, "wb") as f:
         f.write(out.stdout)
@@ -309,18 +311,6 @@ def jsonl_bytes(path):
     return totals
 
 
-def ipv4_bytes(tcpsession, capture):
-    """Bytes tcpsession delivers on IPv4 sessions (all libnids can see)."""
-    out = subprocess.run([tcpsession, "ls", "--json", capture], stdout=subprocess.PIPE,
-                         check=True).stdout
-    total = 0
-    for line in out.splitlines():
-        s = json.loads(line)
-        if ":" not in s["client"]["ip"]:
-            total += s["client_bytes"] + s["server_bytes"]
-    return total
-
-
 # ---- main ----------------------------------------------------------------------
 
 
@@ -386,6 +376,10 @@ def bench(args, quick, rounds, size, conns, ts_size, ts_conns, parts, ncpu, tcps
                  for i in range(parts)]
     ts_cap, ts_facts = make_capture(bench_gen, cache, "tshark", ts_size, ts_conns, args.seed)
     nids, nids_why = build_nids(work)
+    if nids:  # libnids only sees IPv4: compare on a capture it can fully process
+        v4_cap, v4_facts = make_capture(bench_gen, cache, "ipv4", size, conns, args.seed, ipv6=0)
+    else:
+        v4_cap, v4_facts = None, None
     main_bytes = main_facts["bytes"]
     parts_bytes = sum(f["bytes"] for _, f in part_caps)
     ts_bytes = ts_facts["bytes"]
@@ -399,8 +393,11 @@ def bench(args, quick, rounds, size, conns, ts_size, ts_conns, parts, ncpu, tcps
              [[tcpsession, "extract", "--format", "none", main_cap]], main_bytes),
     ]
     if nids:
-        cases.append(Case("nids", "libnids (nids-reassemble, IPv4 only)",
-                          [[nids, "-n", str(max(65536, 2 * conns)), main_cap]], main_bytes,
+        cases.append(Case("none_v4", "`tcpsession extract --format none`",
+                          [[tcpsession, "extract", "--format", "none", v4_cap]],
+                          v4_facts["bytes"]))
+        cases.append(Case("nids", "libnids (nids-reassemble)",
+                          [[nids, "-n", str(max(65536, 2 * conns)), v4_cap]], v4_facts["bytes"],
                           stdout_name="nids.out"))
     cases.append(Case("tf_ours", "`tcpsession extract --format tcpflow`",
                       [[tcpsession, "extract", "-q", "--format", "tcpflow", "-o",
@@ -456,28 +453,27 @@ def bench(args, quick, rounds, size, conns, ts_size, ts_conns, parts, ncpu, tcps
             print("  %-10s %7.3f s wall %7.3f s cpu %7.1f MB" %
                   (c.key, res.wall, res.cpu, res.rss_kb / 1024), file=sys.stderr)
             if r == 0:
-                first_round_check(c, checks, work, out, stem, ts_stem, tcpsession, main_cap)
+                first_round_check(c, checks, work, out, stem, ts_stem)
     if "tf_theirs" in by and not checks["tcpflow"][0]:
         status = 1
     for d in (os.path.join(out, "ours"), os.path.join(out, "theirs")):
         shutil.rmtree(d, ignore_errors=True)
 
-    report(args, quick, rounds, parts, ncpu, by, checks, main_cap, main_facts, part_caps,
-           ts_cap, ts_facts, nids_why, tcpflow, tshark, load_before)
+    report(args, quick, rounds, parts, ncpu, by, checks, (main_cap, main_facts), part_caps,
+           (ts_cap, ts_facts), (v4_cap, v4_facts), nids_why, tcpflow, tshark, load_before)
     return status
 
 
-def first_round_check(c, checks, work, out, stem, ts_stem, tcpsession, main_cap):
+def first_round_check(c, checks, work, out, stem, ts_stem):
     """Checks outputs once, right after the first round's run of `c`."""
-    if c.key == "none":
-        with open(os.path.join(work, "none.err")) as f:  # the summary line
+    if c.key in ("none", "none_v4"):
+        with open(os.path.join(work, c.key + ".err")) as f:  # the summary line
             m = re.search(r"(\d+) sessions, (\d+) frames, (\d+) bytes delivered", f.read())
-        checks["none"] = tuple(int(x) for x in m.groups()) if m else (0, 0, 0)
+        checks[c.key] = tuple(int(x) for x in m.groups()) if m else (0, 0, 0)
     elif c.key == "nids":
         with open(os.path.join(work, "nids.out")) as f:
             nf = parse_kv(f.read())
-        checks["nids"] = (nf.get("streams", 0), nf.get("bytes", 0),
-                          ipv4_bytes(tcpsession, main_cap))
+        checks["nids"] = (nf.get("streams", 0), nf.get("bytes", 0))
     elif c.key == "tf_theirs":
         checks["tcpflow"] = compare_tcpflow_dirs(os.path.join(out, "theirs"),
                                                  os.path.join(out, "ours", stem))
@@ -492,9 +488,10 @@ def yn(ok):
     return "yes" if ok else "**no**"
 
 
-def report(args, quick, rounds, parts, ncpu, by, checks, main_cap, main_facts, part_caps, ts_cap,
-           ts_facts, nids_why, tcpflow, tshark, load_before):
+def report(args, quick, rounds, parts, ncpu, by, checks, main, part_caps, ts, v4, nids_why,
+           tcpflow, tshark, load_before):
     p = print
+    main_cap, main_facts = main
     p("")
     p("# tcpsession benchmark%s" % (" (--quick: tiny captures, numbers meaningless)"
                                     if quick else ""))
@@ -522,13 +519,16 @@ def report(args, quick, rounds, parts, ncpu, by, checks, main_cap, main_facts, p
     p("- multi-file: %d captures of %s each (%s in all)" %
       (parts, human_bytes(part_caps[0][1]["bytes"]), human_bytes(sum(f["bytes"]
                                                                      for _, f in part_caps))))
-    p(cap_line("tshark capture", ts_cap, ts_facts))
+    if v4[0]:
+        p(cap_line("IPv4-only capture (for libnids)", *v4))
+    p(cap_line("tshark capture", *ts))
     p("- %d round%s, tools interleaved in each round; medians (wall: median and minimum); "
       "page cache warm; CPU = user+sys; RSS = peak resident set (summed over parallel "
       "processes%s)" % (rounds, "" if rounds == 1 else "s",
                         "" if GNU_TIME else "; n/a: /usr/bin/time missing"))
     p("")
-    p("| comparison | command | wall (min) | CPU | peak RSS | throughput | ratio | target | met |")
+    p("| comparison | command | wall (min) | CPU | peak RSS | throughput | ratio (CPU) | target "
+      "| met |")
     p("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |")
 
     def rate(bps):
@@ -543,30 +543,38 @@ def report(args, quick, rounds, parts, ncpu, by, checks, main_cap, main_facts, p
         """How many times faster a is than b (wall)."""
         return b.med("wall") / a.med("wall")
 
+    def rxs(a, b, fmt="%.1fx"):
+        """rx(a, b) as text, followed by the same ratio on CPU time."""
+        return (fmt + " (" + fmt + ")") % (rx(a, b), b.med("cpu") / a.med("cpu"))
+
     none = by["none"]
     tf = by["tf_ours"]
     if "tf_theirs" in by:
         ratio = rx(tf, by["tf_theirs"])
         ok, nfiles, _ = checks["tcpflow"]
-        row("tcpflow files", tf, "%.1fx" % ratio, ">= 3x faster than tcpflow, identical files",
+        row("tcpflow files", tf, rxs(tf, by["tf_theirs"]),
+            ">= 3x faster than tcpflow, identical files",
             yn(ratio >= 3 and ok))
         row("tcpflow files", by["tf_theirs"], "1.0x")
     else:
         row("tcpflow files", tf, "", "tcpflow not installed", "n/a")
     row("raw speed", none, "", ">= 1 GB/s of capture on one core",
         yn(none.throughput() >= 1e9))
-    if "nids" in by:
-        ratio = rx(none, by["nids"])
-        row("raw speed", by["nids"], "%.2fx" % ratio, "tcpsession at least as fast as libnids",
-            yn(ratio >= 1))
     row("raw speed", by["cat"], "%.2fx" % (none.med("wall") / by["cat"].med("wall")),
         "(read limit; ratio = tcpsession wall / cat wall)", "")
+    if "nids" in by:
+        ours, nids = by["none_v4"], by["nids"]
+        ratio = rx(ours, nids)
+        row("vs libnids (IPv4 only)", ours, rxs(ours, nids, "%.2fx"),
+            "at least as fast as libnids", yn(ratio >= 1))
+        row("vs libnids (IPv4 only)", nids, "1.00x")
     js = by["js_ours"]
     if "tshark" in by:
         ratio = rx(js, by["tshark"])
-        row("follow every stream", js, "%.0fx" % ratio, ">= 100x faster than tshark",
+        row("follow every stream", js, rxs(js, by["tshark"], "%.0fx"),
+            ">= 100x faster than tshark",
             yn(ratio >= 100))
-        row("follow every stream", by["js_none"], "%.0fx" % rx(by["js_none"], by["tshark"]),
+        row("follow every stream", by["js_none"], rxs(by["js_none"], by["tshark"], "%.0fx"),
             "(engine alone, nothing written)", "")
         row("follow every stream", by["tshark"], "1x")
     else:
@@ -579,8 +587,9 @@ def report(args, quick, rounds, parts, ncpu, by, checks, main_cap, main_facts, p
     row("several files", par, "%.2fx" % (par.throughput() / one),
         ">= 1.8x vs one core (separate processes)", yn(par.throughput() / one >= 1.8))
     p("")
-    p("Ratios: times faster than the row's competitor (wall time); for several files, "
-      "throughput relative to one file in one process.")
+    p("Ratios: times faster than the row's competitor by median wall time (in parentheses: "
+      "by CPU time, steadier on a busy machine); targets are judged on wall time; for several "
+      "files, throughput relative to one file in one process.")
     p("")
     p("Checks:")
     if "tcpflow" in checks:
@@ -588,18 +597,22 @@ def report(args, quick, rounds, parts, ncpu, by, checks, main_cap, main_facts, p
         p("- tcpflow-format files identical to tcpflow's: %s (%d files)" % (yn(ok), nfiles))
         for line in lines:
             p("  - %s" % line)
-    if "nids" in checks:
-        streams, nbytes, v4 = checks["nids"]
-        p("- libnids reassembled %d streams, %s; tcpsession delivers %s on IPv4 sessions "
-          "(equal: %s); libnids skips the IPv6 part" %
-          (streams, human_bytes(nbytes), human_bytes(v4), yn(nbytes == v4)))
+    if "nids" in checks and "none_v4" in checks:
+        streams, nbytes = checks["nids"]
+        ours = checks["none_v4"]
+        p("- IPv4-only capture: libnids reassembled %d streams, %d bytes; tcpsession %d "
+          "sessions, %d bytes (equal: %s)" % (streams, nbytes, ours[0], ours[2],
+                                              yn(streams == ours[0] and nbytes == ours[2])))
     if "tshark" in checks:
         ok, n, differ = checks["tshark"]
         p("- tshark's per-stream byte counts equal tcpsession's: %s (%d streams)%s" %
           (yn(ok), n, "" if ok else "; differing streams: %s" % differ))
+    p("- %d processes in parallel kept %.2f CPUs busy on average (CPU time / wall time; "
+      "ideal: %d; see the load average above for what other work took)" %
+      (parts, par.med("cpu") / par.med("wall"), min(parts, ncpu or parts)))
     rss = none.med("rss_kb") / 1024
     p("- peak RSS of `extract --format none` with up to %d concurrent sessions: %.1f MB" %
-      (main_facts["max_concurrent"], rss) + (" (libnids: %.1f MB)" %
+      (main_facts["max_concurrent"], rss) + (" (libnids on the IPv4-only capture: %.1f MB)" %
                                                (by["nids"].med("rss_kb") / 1024)
                                                if "nids" in by else ""))
 
