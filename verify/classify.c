@@ -459,9 +459,8 @@ vf_classify_tshark(const vf_case *c, uint32_t *categories, char **detail)
             int late = (v >> 1) & 1, st = v >> 2;
             if (src == NULL || (st == 1 && (!rebased || starts[1] == starts[0])) ||
                 (src == c->s_linux &&
-                 (src->dir[c->dir].payload->len == c->s->dir[c->dir].payload->len &&
-                  memcmp(src->dir[c->dir].payload->data, c->s->dir[c->dir].payload->data,
-                         src->dir[c->dir].payload->len) == 0)))
+                 vf_bytes_equal(src->dir[c->dir].payload->data, src->dir[c->dir].payload->len,
+                                c->s->dir[c->dir].payload->data, c->s->dir[c->dir].payload->len)))
                 continue;
             g_autoptr(GArray) segs = g_array_new(FALSE, FALSE, sizeof(vf_seg));
             g_string_truncate(why, 0);

@@ -168,7 +168,7 @@ compare_pair(vf_tool tool, const vf_case *tmpl, const uint8_t *other[2], const s
     bool any = false;
     for (int dir = 0; dir < 2; dir++) {
         const GByteArray *p = s->dir[dir].payload;
-        if (p->len == other_len[dir] && (p->len == 0 || memcmp(p->data, other[dir], p->len) == 0))
+        if (vf_bytes_equal(p->data, p->len, other[dir], other_len[dir]))
             continue;
         any = true;
         vf_result *r = vf_result_new(tool, (int64_t)s->stream, other_stream, s->ep);

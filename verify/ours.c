@@ -62,6 +62,12 @@ vf_endpoint_append(GString *out, const ts_endpoint *ep)
         g_string_append_printf(out, "%s:%u", buf, (unsigned)ep->port);
 }
 
+bool
+vf_bytes_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
+}
+
 void
 vf_md5(const uint8_t *data, size_t len, char out[33])
 {

@@ -140,7 +140,7 @@ get_bytes(model *m, guint index, int dir, const vf_tstream *ts, int node)
         m->cap->ours_last != NULL ? vf_ours_find(m->cap->ours_last, s->stream) : NULL;
     if (last != NULL) {
         const GByteArray *a = s->dir[dir].payload, *l = last->dir[dir].payload;
-        if (a->len != l->len || memcmp(a->data, l->data, a->len) != 0) {
+        if (!vf_bytes_equal(a->data, a->len, l->data, l->len)) {
             src = last;
             b->last = true;
         }
@@ -450,7 +450,8 @@ matches_closed(model *m, const tflow *old, const vf_frame *fr, uint64_t pl, uint
         if (!b->ok || !copy_ours(b, seq, pl, bytes))
             return false;
     }
-    memcpy(bytes + pl, m->cap->frames->extra->data + fr->extra_off, ex);
+    if (ex > 0)
+        memcpy(bytes + pl, m->cap->frames->extra->data + fr->extra_off, ex);
     return memcmp(old->data->data + at, bytes, pl + ex) == 0;
 }
 
@@ -732,7 +733,7 @@ vf_compare_tcpflow(const vf_capture *cap, GPtrArray *out)
                 data = empty;
             if (ff != NULL)
                 g_hash_table_add(used, (gpointer)ff);
-            if (len == mine->len && memcmp(data, mine->data, len) == 0)
+            if (vf_bytes_equal(data, len, mine->data, mine->len))
                 continue;
             vf_result *r = vf_result_new(VF_TOOL_TCPFLOW, (int64_t)s->stream, -1, s->ep);
             r->direction = dir_names[dir];

@@ -42,6 +42,9 @@ bool vf_endpoint_parse(const char *text, ts_endpoint *ep);
 /** Appends "1.2.3.4:80" or "[2001:db8::1]:80" to `out`. */
 void vf_endpoint_append(GString *out, const ts_endpoint *ep);
 
+/** True when the two runs of bytes are equal (either may be NULL when empty). */
+bool vf_bytes_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+
 /** The md5 of `len` bytes as 32 lowercase hex digits in `out`. */
 void vf_md5(const uint8_t *data, size_t len, char out[33]);
 
