@@ -14,7 +14,8 @@ jsonl` and the session compared byte for byte:
   order the bytes were delivered, each gap shown as "[N bytes missing]" where
   the data after it comes;
 - Zeek contents_*_{orig,resp}.dat: one direction each, after the BTest header
-  line;
+  line; Zeek large-file-reassembly: the file chunks at their offsets across
+  gaps and 32-bit wraparound, and conn.log's byte count and missed bytes;
 - Suricata lua-output-streaming: the server-to-client stream;
 - Suricata eve-payload stream payloads (flow timeout): one direction with each
   gap shown as "[N bytes missing]".
@@ -201,6 +202,41 @@ class Checker:
                                   "2001:470:4867:99::21.21")
             self.expect("Zeek contents %s.dat" % name, expected, direction(s, side) if s else b"")
 
+    def zeek_large_file(self):
+        """file_chunk offsets and data across gaps and 32-bit wraparound, and
+        conn.log's byte count and missed bytes, of an FTP transfer of 5 GB
+        of which 23,822 bytes were captured."""
+        base = "zeek/testing/btest/Baseline/core.tcp.large-file-reassembly/"
+        out, conn = self.oracle(base + "out"), self.oracle(base + "conn.log")
+        capture = "zeek/testing/btest/Traces/ftp/bigtransfer.pcap"
+        if out is None or not os.path.exists(os.path.join(self.corpus, capture)):
+            return
+        s = self.by_endpoints(capture, "192.168.56.1.59764", "192.168.56.101.37150")
+        if s is None:
+            self.expect("Zeek large-file-reassembly session", b"x", b"")
+            return
+        data = direction(s, "server")
+        gaps = sorted((g["offset"], g["length"]) for g in s["gaps"] if g["from"] == "server")
+
+        def position(offset):  # stream offset -> position in the delivered bytes
+            return offset - sum(min(length, max(0, offset - start)) for start, length in gaps)
+
+        chunks = re.findall(rb"^file_chunk, (\d+), (\d+), (.*)$", out, re.M)
+        for length, offset, text in chunks[1:]:  # the first chunk is the FTP listing
+            length, offset = int(length), int(offset)
+            expected = re.sub(rb"\\x([0-9a-f]{2})", lambda m: bytes([int(m.group(1), 16)]), text)
+            at = position(offset)
+            self.expect("Zeek file_chunk at offset %d" % offset, expected[:length],
+                        data[at:at + min(length, len(expected))])
+        if conn is not None:
+            for line in conn.decode().splitlines():
+                f = line.split("\t")
+                if len(f) > 14 and f[3] == "59764" and f[5] == "37150":
+                    missing = sum(length for _, length in gaps)
+                    self.expect("Zeek conn.log resp_bytes and missed_bytes",
+                                ("%s %s" % (f[10], f[14])).encode(),
+                                ("%d %d" % (len(data) + missing, missing)).encode())
+
     def suricata_streaming(self):
         expected = self.oracle(
             "suricata-verify/tests/lua-output-streaming/expected/6-172.16.1.68-162.209.114.75-58384-80")
@@ -247,6 +283,7 @@ def main():
         c.pcapplusplus_sides()
         c.pcapplusplus_interleaved()
         c.zeek_contents()
+        c.zeek_large_file()
         c.suricata_streaming()
         c.suricata_eve_payloads()
     print("%d oracles checked, %d failed" % (c.checked, c.failed))
