@@ -1,16 +1,18 @@
 /*
- * classify.c — why the other tool's bytes differ from ours, proved from the
- * data. For one direction of one session, the known behaviour of the tool is
- * applied to OUR bytes to build what the tool must have produced if that
- * behaviour were the only reason; the difference is explained exactly when
- * the result equals the tool's bytes, and the behaviours that changed
- * something name the categories.
+ * classify.c — why tshark's bytes differ from ours, proved from the data,
+ * and the sessions only one side has. For one direction of one session,
+ * tshark's known behaviour is applied to OUR bytes to build what tshark must
+ * have produced if that behaviour were the only reason; the difference is
+ * explained exactly when the result equals tshark's bytes, and the behaviours
+ * that changed something name the categories. (tcpflow: tcpflow_model.c.)
  *
- * Our stream is a list of segments at stream offsets: the delivered bytes
- * split at their holes, plus the bytes we deliberately do not deliver (RST
- * payload, bytes beyond the FIN, late bytes for a declared gap, bytes before
- * the start of a mid-stream direction), placed where the frame that carried
- * them puts them, and fetched from the capture by tshark.
+ * Our stream is a list of segments at stream offsets (vf_segments, shared
+ * with the tcpflow model): the delivered bytes split at their holes, plus the
+ * bytes we deliberately do not deliver (RST payload, bytes beyond the FIN,
+ * late bytes for a declared gap, bytes before the start of a mid-stream
+ * direction, stale segments), placed where the frame that carried them puts
+ * them, fetched from the capture by tshark; and wildcards for bytes of IP
+ * fragments.
  *
  * tshark (Follow TCP Stream, packet-tcp.c of 4.0):
  *   - starts each direction at the sequence number of its first packet and
@@ -21,16 +23,12 @@
  *     hole; when no such acknowledgement comes, everything from the hole on
  *     is dropped (tshark-drops-unacked, proved by replaying the receiver's
  *     acknowledgements against the buffered segments);
+ *   - advances silently past bytes the snap length cut (tshark-skips-cut-bytes);
+ *   - keeps in-sequence bytes over buffered ones where copies differ
+ *     (tshark-in-sequence-wins, proved by our own "--overlap linux");
+ *   - re-bases its relative sequence numbers when a SYN comes late
+ *     (tshark-rebased-sequence);
  *   - includes RST payload and bytes beyond the FIN.
- * tcpflow 1.6.1:
- *   - writes each segment at its offset in a file, so holes read as zeros
- *     (tcpflow-zero-filled-holes) and the last copy of overlapping bytes
- *     wins (tcpflow-last-write-wins, proved by our own "--overlap last");
- *   - counts everything after the TCP header up to the end of the frame as
- *     payload, so Ethernet padding, trailers and FCS land after a segment's
- *     data unless a later segment overwrites them (tcpflow-trailer-bytes,
- *     proved by replaying those writes in capture order);
- *   - includes RST payload, bytes beyond the FIN and late bytes.
  */
 #include "verify.h"
 

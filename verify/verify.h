@@ -2,9 +2,10 @@
  * verify.h — internal interfaces of `tcpsession verify`: our own sessions
  * (ours.c), spawning tshark and tcpflow (tools.c), tshark's per-frame fields
  * (tshark_fields.c) and Follow TCP Stream output (tshark_follow.c), tcpflow's
- * output folder (tcpflow_files.c), pairing and byte comparison (compare.c),
- * the classification of differences (classify.c), the log and summary
- * (log.c) and the command itself (cmd_verify.c).
+ * output folder (tcpflow_files.c), pairing and byte comparison with tshark
+ * (compare.c), the classification of tshark's differences (classify.c), the
+ * model of what tcpflow writes and the comparison with it (tcpflow_model.c),
+ * the log and summary (log.c) and the command itself (cmd_verify.c).
  *
  * Conventions: a direction index is a ts_direction (0 client, 1 server) on
  * our side and a node index (0 = sender of the stream's first packet) on
@@ -416,7 +417,6 @@ typedef struct {
     const vf_capture *cap;
     const vf_session *s;       /* our session */
     int dir;                   /* ts_direction */
-    const vf_session *s_last;  /* same session with overlap "last" (tcpflow), or NULL */
     const vf_session *s_linux; /* same session with overlap "linux" (tshark), or NULL */
     const vf_tstream *ts;      /* tshark's stream of this session, or NULL */
     int node;                  /* tshark node index of direction `dir` */
