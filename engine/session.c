@@ -423,6 +423,10 @@ learn_bases(ts_session *s, ts_direction from, const ts_decoded *seg)
             }
         } else if (seg->seq != d->isn) {
             ts_session_anomaly(s, TS_ANOMALY_SYN_CONFLICT, from, s->cur_frame, 0, 0);
+            if (d->delivered == 0 && d->reasm.store == NULL && !d->fin_seen) {
+                d->alt_isn_set = true;
+                d->alt_isn = seg->seq;
+            }
         }
     }
     if (!d->base_set) {
@@ -463,14 +467,27 @@ apply_ack(ts_session *s, ts_direction from, const ts_decoded *seg)
 /* Does the segment acknowledge something the peer never sent in this
  * connection? Only judged when the peer's start is known from its SYN. */
 static bool
-stale_ack(const ts_session *s, ts_direction from, const ts_decoded *seg)
+stale_ack(ts_session *s, ts_direction from, const ts_decoded *seg)
 {
-    const ts_dir *peer = &s->dir[!from];
+    ts_dir *peer = &s->dir[!from];
     if (!(seg->flags & TS_TCP_ACK) || !peer->syn_seen || peer->tentative)
         return false;
     int64_t off = stream_offset(peer, seg->ack);
     int64_t sent = (int64_t)(peer->ref_abs - peer->base_abs);
-    return off < 0 || (uint64_t)off > (uint64_t)(sent > 0 ? sent : 0) + 1 + TS_STALE_ACK_SLACK;
+    if (off >= 0 && (uint64_t)off <= (uint64_t)(sent > 0 ? sent : 0) + 1 + TS_STALE_ACK_SLACK)
+        return false;
+    /* the peer answered a SYN twice with different ISNs and this side
+       acknowledges the other one: that one starts the peer's stream */
+    if (peer->alt_isn_set && peer->delivered == 0 && peer->reasm.store == NULL &&
+        ts_seq_diff(seg->ack, peer->alt_isn + 1) >= 0 &&
+        (uint32_t)ts_seq_diff(seg->ack, peer->alt_isn + 1) <= 1 + TS_STALE_ACK_SLACK) {
+        peer->isn = peer->alt_isn;
+        peer->alt_isn_set = false;
+        peer->ws_base = peer->alt_isn;
+        set_base(peer, peer->alt_isn + 1);
+        return false;
+    }
+    return true;
 }
 
 void

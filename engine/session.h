@@ -38,6 +38,10 @@ typedef struct {
     uint32_t ws_base;
     uint32_t peer_ack; /* first acknowledgement seen for this side */
     uint32_t isn;
+    bool alt_isn_set; /* another SYN(-ACK) of this side came with a
+                         different ISN before any of its data: the one
+                         the peer acknowledges wins */
+    uint32_t alt_isn;
     uint64_t base_abs;  /* absolute sequence number of stream offset 0 */
     uint64_t ref_abs;   /* reference for unwrapping sequence numbers */
     uint64_t delivered; /* bytes delivered (gaps not counted) */

@@ -1198,6 +1198,29 @@ START_TEST(stale_segments_after_port_reuse)
 }
 END_TEST
 
+/* The server answers the SYN twice with different ISNs; the client
+ * acknowledges the second one, so the server's stream starts there
+ * (suricata-verify tcp-fastopen-10-syn-data-ignore). */
+START_TEST(second_synack_acknowledged_wins)
+{
+    cap *c = cap_new(PB_LINK_ETHERNET);
+    pb_conn *k = cap_std(c);
+    hs(k, 0);                                  /* f1 SYN */
+    put(k, SV, 777000, PB_SYN | PB_ACK, NULL); /* f2 SYN-ACK, ISN 777000 */
+    put(k, SV, SISN, PB_SYN | PB_ACK, NULL);   /* f3 SYN-ACK, ISN SISN */
+    hs(k, 2);                                  /* f4 ACK of SISN+1 */
+    send_s(k, SV, "hello");                    /* f5 */
+    send_s(k, CL, "hi");                       /* f6 */
+    run *r = cap_run(c, NULL);
+    const rec *x = R(r, 0);
+    CK_DATA(x, SV, "hello");
+    CK_DATA(x, CL, "hi");
+    ck_assert_str_eq(x->gap_txt->str, "");
+    ck_assert_str_eq(x->anom_txt->str, "syn_conflict S0+0@3");
+    run_free(r);
+}
+END_TEST
+
 /* libnids TCP i: sequence numbers wrap inside both streams. */
 START_TEST(sequence_wrap)
 {
@@ -2125,6 +2148,7 @@ ts_engine_suite(void)
     tcase_add_test(tc, sequence_wrap);
     tcase_add_test(tc, late_synack_reanchors_without_inventing_acks);
     tcase_add_test(tc, stale_segments_after_port_reuse);
+    tcase_add_test(tc, second_synack_acknowledged_wins);
     tcase_add_test(tc, reversed_one_byte_segments);
     tcase_add_test(tc, reversed_segments_buffer_limit);
     suite_add_tcase(s, tc);
