@@ -84,7 +84,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ts_progress, ts_progress_free)
 
 /* ---- JSON lines output (out_jsonl.c) -------------------------------- */
 
-/** Appends one session as a compact JSON object (no newline) to `out`. */
+/** Appends one session as a compact JSON object (no newline) to `out`: the
+ *  jsonl keys, with each message's bytes in hex when `hex_messages`, else
+ *  as "offset" and "length" into that side's delivered bytes. */
+void ts_json_format_session(GString *out, const ts_session *s, bool hex_messages);
+
+/** ts_json_format_session() with hex messages: one sessions.jsonl line. */
 void ts_jsonl_format_session(GString *out, const ts_session *s);
 
 /** Writer of `DIR/sessions.jsonl`, lines sorted by stream number. */

@@ -53,8 +53,10 @@ direction_md5(const ts_session *s, ts_direction from, char md5[33])
     return md5;
 }
 
+/* The exchange: each chunk's bytes in hex (`hex`), or their offset and
+ * length in the side's delivered bytes (the raw format's .bin files). */
 static void
-append_messages(GString *out, const ts_session *s)
+append_messages(GString *out, const ts_session *s, bool hex)
 {
     size_t payload_len[2] = {0, 0};
     const uint8_t *payload[2] = {
@@ -78,10 +80,18 @@ append_messages(GString *out, const ts_session *s)
         ts_json_append_uint(out, c->frame);
         g_string_append(out, ",\"ts\":");
         ts_json_append_seconds(out, c->ts_ns);
-        g_string_append(out, ",\"data\":\"");
-        if (payload[dir] != NULL)
-            ts_json_append_hex(out, payload[dir] + start, (size_t)length);
-        g_string_append(out, "\"}");
+        if (hex) {
+            g_string_append(out, ",\"data\":\"");
+            if (payload[dir] != NULL)
+                ts_json_append_hex(out, payload[dir] + start, (size_t)length);
+            g_string_append(out, "\"}");
+        } else {
+            g_string_append(out, ",\"offset\":");
+            ts_json_append_uint(out, c->offset);
+            g_string_append(out, ",\"length\":");
+            ts_json_append_uint(out, c->length);
+            g_string_append_c(out, '}');
+        }
     }
     g_string_append_c(out, ']');
 }
@@ -132,7 +142,7 @@ append_anomalies(GString *out, const ts_session *s)
 }
 
 void
-ts_jsonl_format_session(GString *out, const ts_session *s)
+ts_json_format_session(GString *out, const ts_session *s, bool hex_messages)
 {
     char md5[33];
     g_string_append(out, "{\"stream\":");
@@ -157,7 +167,7 @@ ts_jsonl_format_session(GString *out, const ts_session *s)
     g_string_append(out, "\",\"server_md5\":\"");
     g_string_append(out, direction_md5(s, TS_FROM_SERVER, md5));
     g_string_append_c(out, '"');
-    append_messages(out, s);
+    append_messages(out, s, hex_messages);
     append_gaps(out, s);
     append_anomalies(out, s);
     g_string_append(out, ",\"close\":");
@@ -171,6 +181,12 @@ ts_jsonl_format_session(GString *out, const ts_session *s)
     g_string_append(out, ",\"anomalies_dropped\":");
     ts_json_append_uint(out, ts_session_anomalies_dropped(s));
     g_string_append_c(out, '}');
+}
+
+void
+ts_jsonl_format_session(GString *out, const ts_session *s)
+{
+    ts_json_format_session(out, s, true);
 }
 
 ts_jsonl_writer *
