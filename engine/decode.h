@@ -73,6 +73,9 @@ typedef struct {
     uint32_t payload_len;      /* payload bytes present in the frame */
     uint32_t payload_wire_len; /* payload length according to the IP header;
                                   > payload_len when the snap length cut it */
+    bool frame_cut;            /* set by the engine, not the decoder: the capture
+                                  kept fewer bytes than were on the wire (snap
+                                  length), so missing payload is a capture cut */
     const uint8_t *ip4_header; /* the IPv4 header nearest the TCP header, or
                                   NULL when the packet has none (IPv6) */
     uint32_t ip4_header_len;

@@ -331,7 +331,8 @@ handle_icmp_quote(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t t
 }
 
 static void
-feed(ts_engine *e, int linktype, const uint8_t *data, uint32_t caplen, int64_t ts_ns)
+feed(ts_engine *e, int linktype, const uint8_t *data, uint32_t caplen, uint32_t origlen,
+     int64_t ts_ns)
 {
     uint64_t frame = ++e->stats.frames;
     if (ts_ns > e->now_ns) {
@@ -342,7 +343,10 @@ feed(ts_engine *e, int linktype, const uint8_t *data, uint32_t caplen, int64_t t
     }
     ts_decoded seg;
     switch (ts_decode_frame(linktype, data, caplen, &seg)) {
-    case TS_DECODE_TCP: handle_segment(e, &seg, frame, ts_ns); break;
+    case TS_DECODE_TCP:
+        seg.frame_cut = caplen < origlen;
+        handle_segment(e, &seg, frame, ts_ns);
+        break;
     case TS_DECODE_NOT_IP: e->stats.not_ip++; break;
     case TS_DECODE_NOT_TCP: e->stats.not_tcp++; break;
     case TS_DECODE_FRAGMENT: e->stats.ip_fragments++; break;
@@ -356,7 +360,7 @@ feed(ts_engine *e, int linktype, const uint8_t *data, uint32_t caplen, int64_t t
 void
 ts_engine_feed(ts_engine *e, const ts_frame *frame)
 {
-    feed(e, frame->linktype, frame->data, frame->caplen, frame->ts_ns);
+    feed(e, frame->linktype, frame->data, frame->caplen, frame->origlen, frame->ts_ns);
 }
 
 static void
@@ -395,7 +399,7 @@ ts_engine_run_file(ts_engine *e, const char *path, GError **error)
     ts_capture_frame f;
     int rc;
     while ((rc = ts_capture_next(cap, &f, error)) == 1)
-        feed(e, f.linktype, f.data, f.caplen, f.ts_ns);
+        feed(e, f.linktype, f.data, f.caplen, f.origlen, f.ts_ns);
     e->stats.bytes_read = ts_capture_offset(cap);
     if (ts_capture_warning(cap) != NULL)
         add_warning(e, ts_capture_warning(cap));

@@ -533,8 +533,8 @@ ts_session_segment(ts_session *s, ts_direction from, const ts_decoded *seg, uint
             ts_session_anomaly(s, TS_ANOMALY_URGENT_DATA, from, frame,
                                (uint64_t)(off + seg->urgent - 1), 1);
         if (seg->payload_len < seg->payload_wire_len)
-            ts_session_anomaly(s, TS_ANOMALY_SNAPLEN_CUT, from, frame,
-                               off + seg->payload_len > 0 ? off + seg->payload_len : 0,
+            ts_session_anomaly(s, seg->frame_cut ? TS_ANOMALY_SNAPLEN_CUT : TS_ANOMALY_SHORT_FRAME,
+                               from, frame, off + seg->payload_len > 0 ? off + seg->payload_len : 0,
                                seg->payload_wire_len - seg->payload_len);
         const uint8_t *data = seg->payload;
         uint64_t len = seg->payload_len;

@@ -106,6 +106,8 @@ typedef enum {
                                         this connection (before its SYN, or far beyond): left
                                         over from an earlier connection on the 4-tuple, not
                                         processed */
+    TS_ANOMALY_SHORT_FRAME,          /* the frame ends before the length its IP header
+                                        states, though the capture did not cut it */
     TS_ANOMALY_COUNT_
 } ts_anomaly_type;
 

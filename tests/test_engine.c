@@ -1648,6 +1648,29 @@ START_TEST(snaplen_cut_segment)
 }
 END_TEST
 
+/* A frame that ends before its IP length although the capture kept all of
+ * it (caplen == origlen): the header lies, the snap length did not cut it. */
+START_TEST(short_frame_is_not_a_snaplen_cut)
+{
+    cap *c = cap_new(PB_LINK_ETHERNET);
+    pb_conn *k = cap_std(c);
+    pb_conn_handshake(k); /* f1-3 */
+    pb_tcp seg = seg_at(k, CL, CISN + 1, 0, "0123456789");
+    static uint8_t frame[PB_MAX_FRAME];
+    size_t n = pb_build_tcp(PB_LINK_ETHERNET, &seg, frame, sizeof frame);
+    /* f4: the last 4 payload bytes are missing from the frame itself */
+    pb_pcap_write_raw(c->w, pb_conn_time(k), frame, (uint32_t)n - 4, (uint32_t)n - 4);
+    next_at(k, CL, 10);
+    pb_conn_ack(k, SV); /* f5: acks all 10 */
+    run *r = cap_run(c, NULL);
+    const rec *x = R(r, 0);
+    CK_DATA(x, CL, "012345");
+    ck_assert_str_eq(x->anom_txt->str, "short_frame C6+4@4");
+    ck_assert_str_eq(x->gap_txt->str, "C6+4");
+    run_free(r);
+}
+END_TEST
+
 /* ======================================================================== */
 /* checksums (libnids TCP h)                                                */
 /* ======================================================================== */
@@ -2167,6 +2190,7 @@ ts_engine_suite(void)
     tcase_add_test(tc, gap_buffer_limit);
     tcase_add_test(tc, gaps_both_directions);
     tcase_add_test(tc, snaplen_cut_segment);
+    tcase_add_test(tc, short_frame_is_not_a_snaplen_cut);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("checksums");
