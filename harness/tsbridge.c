@@ -59,48 +59,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rng.h"
+
 #define MAX_FRAME 65600
 #define MAX_HELD 4096
 #define MAX_FLOWS 65536
-
-typedef struct {
-    uint64_t s[4];
-} rng;
-
-static uint64_t
-splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static uint64_t
-rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t
-rng_next(rng *r)
-{
-    uint64_t result = rotl(r->s[1] * 5, 7) * 9, t = r->s[1] << 17;
-    r->s[2] ^= r->s[0];
-    r->s[3] ^= r->s[1];
-    r->s[1] ^= r->s[2];
-    r->s[0] ^= r->s[3];
-    r->s[2] ^= t;
-    r->s[3] = rotl(r->s[3], 45);
-    return result;
-}
-
-/* Uniform double in [0, 1). */
-static double
-rng_unit(rng *r)
-{
-    return (double)(rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
-}
 
 typedef struct {
     uint8_t *data;

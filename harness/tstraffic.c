@@ -85,6 +85,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rng.h"
+
 enum { FROM_CLIENT = 0, FROM_SERVER = 1 };
 enum { CLOSE_FIN, CLOSE_SFIN, CLOSE_HALF, CLOSE_CRST, CLOSE_SRST, CLOSE_COUNT_ };
 static const char *const close_names[CLOSE_COUNT_] = {"fin", "sfin", "half", "crst", "srst"};
@@ -95,50 +97,12 @@ static const char *const close_names[CLOSE_COUNT_] = {"fin", "sfin", "half", "cr
 
 /* ---- PRNG ------------------------------------------------------------- */
 
-typedef struct {
-    uint64_t s[4];
-} rng;
-
-static uint64_t
-splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static uint64_t
-rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t
-rng_next(rng *r)
-{
-    uint64_t result = rotl(r->s[1] * 5, 7) * 9, t = r->s[1] << 17;
-    r->s[2] ^= r->s[0];
-    r->s[3] ^= r->s[1];
-    r->s[1] ^= r->s[2];
-    r->s[0] ^= r->s[3];
-    r->s[2] ^= t;
-    r->s[3] = rotl(r->s[3], 45);
-    return result;
-}
-
 static void
 rng_seed(rng *r, uint64_t a, uint64_t b, uint64_t c, uint64_t d)
 {
     uint64_t x = a ^ splitmix64(&b) ^ (c * 0xD1B54A32D192ED03ull) ^ (d << 48);
     for (int i = 0; i < 4; i++)
         r->s[i] = splitmix64(&x);
-}
-
-static double
-rng_unit(rng *r)
-{
-    return (double)(rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
 }
 
 /* ---- the plan --------------------------------------------------------- */
