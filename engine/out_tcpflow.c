@@ -29,8 +29,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define FLUSH_THRESHOLD (256u * 1024u)
-#define TOTAL_BUDGET (64u * 1024u * 1024u)
+#define FLUSH_THRESHOLD (64u * 1024u)
+#define TOTAL_BUDGET (16u * 1024u * 1024u)
 
 typedef struct {
     char *path[2];      /* file of each direction (index = ts_direction) */
