@@ -6,7 +6,10 @@
  * The registry is a doubly linked list of nodes holding a path. The signal
  * handler only walks it and calls unlink() (async-signal-safe); the list is
  * changed with the cleanup signals blocked so the handler never sees it half
- * updated.
+ * updated by its own thread, and under a mutex because writer threads (the
+ * tcpflow format, captures extracted in parallel) add and remove files too.
+ * Threads that write files are started with the cleanup signals blocked, so
+ * the handler runs on the main thread.
  */
 #include "atomic_file.h"
 
@@ -28,6 +31,7 @@ struct ts_temp {
 typedef struct ts_temp temp_node;
 
 static temp_node *volatile registry_head;
+static GMutex registry_lock;
 static const int cleanup_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
 
 static void
@@ -53,10 +57,12 @@ registry_add(const char *path)
     node->path = g_strdup(path);
     sigset_t old;
     block_signals(&old);
+    g_mutex_lock(&registry_lock);
     node->next = registry_head;
     if (registry_head != NULL)
         registry_head->prev = node;
     registry_head = node;
+    g_mutex_unlock(&registry_lock);
     restore_signals(&old);
     return node;
 }
@@ -66,12 +72,14 @@ registry_remove(temp_node *node)
 {
     sigset_t old;
     block_signals(&old);
+    g_mutex_lock(&registry_lock);
     if (node->prev != NULL)
         node->prev->next = node->next;
     else
         registry_head = node->next;
     if (node->next != NULL)
         node->next->prev = node->prev;
+    g_mutex_unlock(&registry_lock);
     restore_signals(&old);
     g_free(node->path);
     g_free(node);
@@ -254,14 +262,29 @@ ts_atomic_write(const char *path, const void *data, size_t len, GError **error)
 ts_temp *
 ts_temp_create(const char *path, GError **error)
 {
+    int fd = -1;
+    ts_temp *t = ts_temp_create_open(path, &fd, error);
+    if (t != NULL)
+        close(fd);
+    return t;
+}
+
+ts_temp *
+ts_temp_create_open(const char *path, int *fd, GError **error)
+{
     char *temp = NULL;
-    int fd = make_temp(path, &temp, error);
-    if (fd < 0)
+    *fd = make_temp(path, &temp, error);
+    if (*fd < 0)
         return NULL;
-    close(fd);
     ts_temp *t = registry_add(temp);
     g_free(temp);
     return t;
+}
+
+void
+ts_atomic_block_cleanup_signals(sigset_t *old)
+{
+    block_signals(old);
 }
 
 const char *

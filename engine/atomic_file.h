@@ -16,6 +16,7 @@
 #define TS_ATOMIC_FILE_H
 
 #include <glib.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -58,6 +59,11 @@ typedef struct ts_temp ts_temp;
  *  or returns NULL with `error`. */
 ts_temp *ts_temp_create(const char *path, GError **error);
 
+/** Like ts_temp_create(), but leaves the new file open for writing: its
+ *  descriptor is stored in *fd and belongs to the caller (close it before
+ *  ts_temp_commit()). Thread-safe, as are commit and discard. */
+ts_temp *ts_temp_create_open(const char *path, int *fd, GError **error);
+
 /** Name of the temporary file (owned by `t`). */
 const char *ts_temp_path(const ts_temp *t);
 
@@ -66,6 +72,11 @@ bool ts_temp_commit(ts_temp *t, const char *path, GError **error);
 
 /** Removes the temporary file and forgets it; frees `t`. NULL is allowed. */
 void ts_temp_discard(ts_temp *t);
+
+/** Blocks the cleanup signals in the calling thread (the previous mask goes
+ *  to *old). A thread started meanwhile inherits the mask, so the handler
+ *  never interrupts a thread that is changing the registry. */
+void ts_atomic_block_cleanup_signals(sigset_t *old);
 
 /** Makes SIGINT, SIGTERM, SIGHUP and SIGPIPE remove every registered
  *  temporary file, then end the process as the signal would have. */
