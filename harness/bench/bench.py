@@ -12,12 +12,19 @@ median wall time, CPU time (user+sys), peak RSS, throughput and ratios:
     read limit; page cache warm), and vs nids-reassemble (libnids, built here
     from nids-reassemble.c when libnids-dev is installed) on an IPv4-only
     capture of the same shape (libnids does not see IPv6);
-  - `tcpsession extract` (jsonl) vs tshark following every stream
-    (`-q -z follow,tcp,raw,N` for every N, one pass) on a smaller capture
-    (per-stream byte counts compared);
+  - `tcpsession extract` (jsonl) vs tshark following every stream on a
+    smaller capture (per-stream byte counts compared), two ways: one tshark
+    pass with a `-q -z follow,tcp,raw,N` tap for every N (the fastest way to
+    drive tshark, what `tcpsession verify` does), and one tshark run per
+    stream, as a user following streams one by one does (measured once, in
+    the first round: it takes minutes);
   - one capture vs the same volume in P captures (P = number of CPUs, at least
     2): one `tcpsession extract A B ...` invocation, and P `tcpsession`
     processes started in parallel.
+
+Outputs are written under --outdir (default: the work directory); the
+report names its file system, since creating thousands of files costs the
+tools more on a journalled disk than on tmpfs.
 
 Measurements come from os.wait4 (ru_utime + ru_stime, ru_maxrss); for the
 parallel case CPU is summed and peak RSS summed over the processes. Only the
@@ -171,9 +178,10 @@ class Case:
     """One command measured every round. `argv` is a list of argv lists (more
     than one = run in parallel); `outdirs` are removed before each run."""
 
-    def __init__(self, key, label, argv, nbytes, outdirs=(), stdout_name=None):
+    def __init__(self, key, label, argv, nbytes, outdirs=(), stdout_name=None, once=False):
         self.key, self.label, self.argv, self.nbytes = key, label, argv, nbytes
         self.outdirs, self.stdout_name = list(outdirs), stdout_name
+        self.once = once  # measured in the first round only
         self.results = []
 
     def med(self, attr):
@@ -328,6 +336,10 @@ def main():
     ap.add_argument("--cache", help="capture cache directory (default $TS_BENCH_CACHE or "
                     "~/.cache/tcpsession-bench; --quick: a temporary directory)")
     ap.add_argument("--workdir", help="where outputs go (default: a temporary directory)")
+    ap.add_argument("--outdir", help="where the tools write their files (default: inside "
+                    "--workdir); e.g. /dev/shm to measure the tools rather than the disk")
+    ap.add_argument("--no-tshark-loop", action="store_true",
+                    help="skip the one-tshark-per-stream run (minutes)")
     ap.add_argument("--tcpsession", help="tcpsession binary")
     ap.add_argument("--bench-gen", help="bench-gen binary")
     args = ap.parse_args()
@@ -384,6 +396,8 @@ def bench(args, quick, rounds, size, conns, ts_size, ts_conns, parts, ncpu, tcps
     parts_bytes = sum(f["bytes"] for _, f in part_caps)
     ts_bytes = ts_facts["bytes"]
     out = os.path.join(work, "out")
+    if args.outdir:
+        out = tempfile.mkdtemp(prefix="tcpsession-bench-out.", dir=args.outdir)
     stem = os.path.splitext(os.path.basename(main_cap))[0]
     ts_stem = os.path.splitext(os.path.basename(ts_cap))[0]
 
@@ -424,9 +438,15 @@ def bench(args, quick, rounds, size, conns, ts_size, ts_conns, parts, ncpu, tcps
         follow = []
         for n in range(ts_facts["connections"]):
             follow += ["-z", "follow,tcp,raw,%d" % n]
-        cases.append(Case("tshark", "tshark, follow every stream (one pass)",
+        cases.append(Case("tshark", "tshark, follow every stream (one pass, a tap per stream)",
                           [[tshark, "-n", "-r", ts_cap, "-q"] + follow], ts_bytes,
                           stdout_name="tshark.out"))
+        if not args.no_tshark_loop:
+            loop = ('for n in $(seq 0 %d); do "$0" -n -r "$1" -q -z follow,tcp,raw,$n || exit 1; '
+                    'done' % (ts_facts["connections"] - 1))
+            cases.append(Case("tshark_loop", "tshark, one run per stream",
+                              [["sh", "-c", loop, tshark, ts_cap]], ts_bytes,
+                              stdout_name="tshark_loop.out", once=True))
     by = {c.key: c for c in cases}
 
     # warm the page cache: every tool reads the captures from memory
@@ -438,6 +458,8 @@ def bench(args, quick, rounds, size, conns, ts_size, ts_conns, parts, ncpu, tcps
     for r in range(rounds):
         print("round %d/%d" % (r + 1, rounds), file=sys.stderr)
         for c in cases:
+            if c.once and r > 0:
+                continue
             for d in c.outdirs:
                 shutil.rmtree(d, ignore_errors=True)
                 os.makedirs(os.path.dirname(d), exist_ok=True)
@@ -458,9 +480,13 @@ def bench(args, quick, rounds, size, conns, ts_size, ts_conns, parts, ncpu, tcps
         status = 1
     for d in (os.path.join(out, "ours"), os.path.join(out, "theirs")):
         shutil.rmtree(d, ignore_errors=True)
+    out_fs = first_line(["stat", "-f", "-c", "%T", out])
+    if args.outdir:
+        shutil.rmtree(out, ignore_errors=True)
 
     report(args, quick, rounds, parts, ncpu, by, checks, (main_cap, main_facts), part_caps,
-           (ts_cap, ts_facts), (v4_cap, v4_facts), nids_why, tcpflow, tshark, load_before)
+           (ts_cap, ts_facts), (v4_cap, v4_facts), nids_why, tcpflow, tshark, load_before,
+           out_fs)
     return status
 
 
@@ -477,11 +503,11 @@ def first_round_check(c, checks, work, out, stem, ts_stem):
     elif c.key == "tf_theirs":
         checks["tcpflow"] = compare_tcpflow_dirs(os.path.join(out, "theirs"),
                                                  os.path.join(out, "ours", stem))
-    elif c.key == "tshark":
-        theirs = follow_bytes(os.path.join(work, "tshark.out"))
+    elif c.key in ("tshark", "tshark_loop"):
+        theirs = follow_bytes(os.path.join(work, c.stdout_name))
         ours = jsonl_bytes(os.path.join(out, "jsonl", ts_stem, "sessions.jsonl"))
         differ = sorted(s for s in set(theirs) | set(ours) if theirs.get(s) != ours.get(s))
-        checks["tshark"] = (not differ, len(ours), differ[:5])
+        checks[c.key] = (not differ, len(ours), differ[:5])
 
 
 def yn(ok):
@@ -489,7 +515,7 @@ def yn(ok):
 
 
 def report(args, quick, rounds, parts, ncpu, by, checks, main, part_caps, ts, v4, nids_why,
-           tcpflow, tshark, load_before):
+           tcpflow, tshark, load_before, out_fs):
     p = print
     main_cap, main_facts = main
     p("")
@@ -524,8 +550,9 @@ def report(args, quick, rounds, parts, ncpu, by, checks, main, part_caps, ts, v4
     p(cap_line("tshark capture", *ts))
     p("- %d round%s, tools interleaved in each round; medians (wall: median and minimum); "
       "page cache warm; CPU = user+sys; RSS = peak resident set (summed over parallel "
-      "processes%s)" % (rounds, "" if rounds == 1 else "s",
-                        "" if GNU_TIME else "; n/a: /usr/bin/time missing"))
+      "processes%s); outputs written to a %s file system" %
+      (rounds, "" if rounds == 1 else "s", "" if GNU_TIME else "; n/a: /usr/bin/time missing",
+       out_fs))
     p("")
     p("| comparison | command | wall (min) | CPU | peak RSS | throughput | ratio (CPU) | target "
       "| met |")
@@ -577,6 +604,11 @@ def report(args, quick, rounds, parts, ncpu, by, checks, main, part_caps, ts, v4
         row("follow every stream", by["js_none"], rxs(by["js_none"], by["tshark"], "%.0fx"),
             "(engine alone, nothing written)", "")
         row("follow every stream", by["tshark"], "1x")
+        if "tshark_loop" in by:
+            loop = by["tshark_loop"]
+            ratio = rx(js, loop)
+            row("follow every stream", loop, "%.0fx (jsonl vs this)" % ratio,
+                ">= 100x faster than tshark (one run per stream)", yn(ratio >= 100))
     else:
         row("follow every stream", js, "", "tshark not installed", "n/a")
     seq, par = by["multi_seq"], by["multi_par"]
@@ -603,10 +635,11 @@ def report(args, quick, rounds, parts, ncpu, by, checks, main, part_caps, ts, v4
         p("- IPv4-only capture: libnids reassembled %d streams, %d bytes; tcpsession %d "
           "sessions, %d bytes (equal: %s)" % (streams, nbytes, ours[0], ours[2],
                                               yn(streams == ours[0] and nbytes == ours[2])))
-    if "tshark" in checks:
-        ok, n, differ = checks["tshark"]
-        p("- tshark's per-stream byte counts equal tcpsession's: %s (%d streams)%s" %
-          (yn(ok), n, "" if ok else "; differing streams: %s" % differ))
+    for key, how in (("tshark", "one pass"), ("tshark_loop", "one run per stream")):
+        if key in checks:
+            ok, n, differ = checks[key]
+            p("- tshark's per-stream byte counts (%s) equal tcpsession's: %s (%d streams)%s" %
+              (how, yn(ok), n, "" if ok else "; differing streams: %s" % differ))
     p("- %d processes in parallel kept %.2f CPUs busy on average (CPU time / wall time; "
       "ideal: %d; see the load average above for what other work took)" %
       (parts, par.med("cpu") / par.med("wall"), min(parts, ncpu or parts)))
