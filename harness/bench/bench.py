@@ -421,6 +421,10 @@ def bench(args, quick, rounds, size, conns, ts_size, ts_conns, parts, ncpu, tcps
         cases.append(Case("tf_theirs", "`tcpflow -r`",
                           [[tcpflow, "-r", main_cap, "-o", os.path.join(out, "theirs")]],
                           main_bytes, outdirs=[os.path.join(out, "theirs")]))
+    cases.append(Case("rss_jsonl", "`tcpsession extract` (jsonl)",
+                      [[tcpsession, "extract", "-q", "-o", os.path.join(out, "rss_jsonl"),
+                        main_cap]], main_bytes, outdirs=[os.path.join(out, "rss_jsonl")],
+                      once=True))
     cases.append(Case("multi_seq", "`tcpsession extract --format none` on %d files, one "
                       "process" % parts,
                       [[tcpsession, "extract", "-q", "--format", "none"] +
@@ -643,11 +647,15 @@ def report(args, quick, rounds, parts, ncpu, by, checks, main, part_caps, ts, v4
     p("- %d processes in parallel kept %.2f CPUs busy on average (CPU time / wall time; "
       "ideal: %d; see the load average above for what other work took)" %
       (parts, par.med("cpu") / par.med("wall"), min(parts, ncpu or parts)))
-    rss = none.med("rss_kb") / 1024
-    p("- peak RSS of `extract --format none` with up to %d concurrent sessions: %.1f MB" %
-      (main_facts["max_concurrent"], rss) + (" (libnids on the IPv4-only capture: %.1f MB)" %
-                                               (by["nids"].med("rss_kb") / 1024)
-                                               if "nids" in by else ""))
+    rss = {k: by[k].med("rss_kb") / 1024 for k in ("none", "tf_ours", "rss_jsonl")}
+    p("- peak RSS on the main capture (up to %d concurrent sessions, largest message %s): "
+      "`--format none` %.1f MB, `--format tcpflow` %.1f MB, jsonl %.1f MB%s; target: under "
+      "~64 MB plus the out-of-order data held: %s" %
+      (main_facts["max_concurrent"], human_bytes(main_facts["max_message"]), rss["none"],
+       rss["tf_ours"], rss["rss_jsonl"],
+       " (libnids on the IPv4-only capture: %.1f MB)" % (by["nids"].med("rss_kb") / 1024)
+       if "nids" in by else "",
+       yn(max(rss.values()) < 64 + 2 * main_facts["max_message"] / 2**20)))
 
 
 def args_tcpsession(by):
