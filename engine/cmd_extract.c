@@ -345,22 +345,36 @@ typedef struct {
     extract_job *jobs;
     unsigned total;
     GMutex lock;
+    unsigned next;  /* first job no worker has taken, under lock */
     GCond finished; /* signalled when a job is done */
 } extract_pool;
 
-/* Runs one job (the GThreadPool function): `data` is the job, `user` the
- * pool; both stay owned by ts_cmd_extract(). */
+/* Runs one job of `pool`; both stay owned by ts_cmd_extract(). */
 static void
-run_job(gpointer data, gpointer user)
+run_job(extract_job *job, extract_pool *pool)
 {
-    extract_job *job = data;
-    extract_pool *pool = user;
     job->ok =
         extract_capture(pool->cfg, job->capture, job->dir, job->index, pool->total, job->msgs);
     g_mutex_lock(&pool->lock);
     job->done = true;
     g_cond_broadcast(&pool->finished);
     g_mutex_unlock(&pool->lock);
+}
+
+/* A worker thread: takes the next job in capture order until none is left.
+ * `data` is the pool (owned by ts_cmd_extract()). */
+static gpointer
+worker_main(gpointer data)
+{
+    extract_pool *pool = data;
+    for (;;) {
+        g_mutex_lock(&pool->lock);
+        unsigned i = pool->next++;
+        g_mutex_unlock(&pool->lock);
+        if (i >= pool->total)
+            return NULL;
+        run_job(&pool->jobs[i], pool);
+    }
 }
 
 /* Extracts every job with `workers` threads (in the calling thread when 1),
@@ -370,19 +384,22 @@ static bool
 run_jobs(extract_pool *pool, unsigned workers)
 {
     bool ok = true;
-    GThreadPool *threads = NULL;
+    g_autofree GThread **threads = g_new0(GThread *, workers);
+    unsigned started = 0;
     if (workers > 1) {
         /* workers inherit blocked cleanup signals: the handler runs here */
         sigset_t old;
         ts_atomic_block_cleanup_signals(&old);
-        threads = g_thread_pool_new(run_job, pool, (gint)workers, TRUE, NULL);
+        for (; started < workers; started++) {
+            threads[started] = g_thread_try_new("extract", worker_main, pool, NULL);
+            if (threads[started] == NULL)
+                break; /* the ones started do all the jobs */
+        }
         pthread_sigmask(SIG_SETMASK, &old, NULL);
-        for (unsigned i = 0; threads != NULL && i < pool->total; i++)
-            g_thread_pool_push(threads, &pool->jobs[i], NULL);
     }
     for (unsigned i = 0; i < pool->total; i++) {
         extract_job *job = &pool->jobs[i];
-        if (threads == NULL) {
+        if (started == 0) {
             run_job(job, pool);
         } else {
             g_mutex_lock(&pool->lock);
@@ -393,8 +410,8 @@ run_jobs(extract_pool *pool, unsigned workers)
         ts_progress_print(pool->cfg->progress, job->msgs->str);
         ok = ok && job->ok;
     }
-    if (threads != NULL)
-        g_thread_pool_free(threads, FALSE, TRUE);
+    for (unsigned i = 0; i < started; i++)
+        g_thread_join(threads[i]);
     return ok;
 }
 
