@@ -10,6 +10,14 @@
  * tcpflow format, captures extracted in parallel) add and remove files too.
  * Threads that write files are started with the cleanup signals blocked, so
  * the handler runs on the main thread.
+ *
+ * Creating a temporary file and registering it, and renaming or removing it
+ * and forgetting it, are "sections": the calling thread blocks the cleanup
+ * signals and counts itself in `busy`. The handler sets `dying`, waits for
+ * the other threads' sections to end (a thread entering one after that
+ * waits for the end of the process), then removes the files. So a file
+ * created by another thread at the time of the signal is not left behind,
+ * and the handler never walks a node being freed.
  */
 #include "atomic_file.h"
 
@@ -18,6 +26,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define STDIO_BUFFER (64u * 1024u)
@@ -32,6 +41,8 @@ typedef struct ts_temp temp_node;
 
 static temp_node *volatile registry_head;
 static GMutex registry_lock;
+static gint dying; /* set by the handler */
+static gint busy;  /* threads inside a section */
 static const int cleanup_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
 
 static void
@@ -55,23 +66,18 @@ registry_add(const char *path)
 {
     temp_node *node = g_new0(temp_node, 1);
     node->path = g_strdup(path);
-    sigset_t old;
-    block_signals(&old);
     g_mutex_lock(&registry_lock);
     node->next = registry_head;
     if (registry_head != NULL)
         registry_head->prev = node;
     registry_head = node;
     g_mutex_unlock(&registry_lock);
-    restore_signals(&old);
     return node;
 }
 
 static void
 registry_remove(temp_node *node)
 {
-    sigset_t old;
-    block_signals(&old);
     g_mutex_lock(&registry_lock);
     if (node->prev != NULL)
         node->prev->next = node->next;
@@ -80,14 +86,43 @@ registry_remove(temp_node *node)
     if (node->next != NULL)
         node->next->prev = node->prev;
     g_mutex_unlock(&registry_lock);
-    restore_signals(&old);
     g_free(node->path);
     g_free(node);
 }
 
+/* Starts a section (see the top of the file): blocks the cleanup signals in
+ * this thread (previous mask to *old). When the handler is already running
+ * on another thread, never returns: that thread ends the process. */
+static void
+section_enter(sigset_t *old)
+{
+    block_signals(old);
+    g_atomic_int_inc(&busy);
+    if (g_atomic_int_get(&dying)) {
+        g_atomic_int_add(&busy, -1);
+        for (;;)
+            pause();
+    }
+}
+
+/* Ends a section started by section_enter(). */
+static void
+section_leave(const sigset_t *old)
+{
+    g_atomic_int_add(&busy, -1);
+    restore_signals(old);
+}
+
+/* Removes every registered temporary file and dies of `sig`. */
 static void
 on_fatal_signal(int sig)
 {
+    g_atomic_int_set(&dying, 1);
+    /* other threads' sections end quickly; give up after about a second */
+    for (int i = 0; i < 1000 && g_atomic_int_get(&busy) > 0; i++) {
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
     for (temp_node *n = registry_head; n != NULL; n = n->next)
         unlink(n->path);
     signal(sig, SIG_DFL);
@@ -145,8 +180,7 @@ ts_path_join_inside(const char *dir, const char *relative, GError **error)
 
 struct ts_atomic_file {
     char *path;
-    char *temp;
-    temp_node *node;
+    temp_node *node; /* NULL once the file is committed or removed */
     FILE *stream;
     char *buffer;
 };
@@ -157,30 +191,52 @@ set_errno_error(GError **error, const char *path, int err)
     g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err), "%s: %s", path, g_strerror(err));
 }
 
-/* Creates the temporary file of `path`; returns its fd (name in *temp). */
+/* Creates and registers the temporary file of `path` in one section;
+ * returns its fd (the caller's) and its node in *node (the registry's), or -1
+ * with `error`. */
 static int
-make_temp(const char *path, char **temp, GError **error)
+make_temp(const char *path, temp_node **node, GError **error)
 {
-    *temp = g_strconcat(path, ".tmp.XXXXXX", NULL);
-    int fd = g_mkstemp_full(*temp, O_RDWR | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        set_errno_error(error, path, errno);
-        g_clear_pointer(temp, g_free);
-    }
+    g_autofree char *temp = g_strconcat(path, ".tmp.XXXXXX", NULL);
+    sigset_t old;
+    section_enter(&old);
+    int fd = g_mkstemp_full(temp, O_RDWR | O_CLOEXEC, 0666);
+    int err = errno;
+    *node = fd >= 0 ? registry_add(temp) : NULL;
+    section_leave(&old);
+    if (fd < 0)
+        set_errno_error(error, path, err);
     return fd;
+}
+
+/* Renames the registered file of `node` to `path` (removes it when `path`
+ * is NULL or the rename fails), then forgets and frees `node`, in one
+ * section. Returns 0 or the rename's errno. */
+static int
+end_temp(temp_node *node, const char *path)
+{
+    sigset_t old;
+    section_enter(&old);
+    int err = 0;
+    if (path != NULL && g_rename(node->path, path) != 0)
+        err = errno;
+    if (path == NULL || err != 0)
+        g_unlink(node->path);
+    registry_remove(node);
+    section_leave(&old);
+    return err;
 }
 
 ts_atomic_file *
 ts_atomic_file_new(const char *path, GError **error)
 {
-    char *temp = NULL;
-    int fd = make_temp(path, &temp, error);
+    temp_node *node = NULL;
+    int fd = make_temp(path, &node, error);
     if (fd < 0)
         return NULL;
     ts_atomic_file *f = g_new0(ts_atomic_file, 1);
     f->path = g_strdup(path);
-    f->temp = temp;
-    f->node = registry_add(temp);
+    f->node = node;
     f->stream = fdopen(fd, "wb");
     if (f->stream == NULL) {
         set_errno_error(error, path, errno);
@@ -199,14 +255,14 @@ ts_atomic_file_stream(ts_atomic_file *f)
     return f->stream;
 }
 
+/* Removes the temporary file if still there; frees `f`. */
 static void
 atomic_free(ts_atomic_file *f)
 {
     if (f->node != NULL)
-        registry_remove(f->node);
+        end_temp(f->node, NULL);
     g_free(f->buffer);
     g_free(f->path);
-    g_free(f->temp);
     g_free(f);
 }
 
@@ -220,14 +276,13 @@ ts_atomic_file_commit(ts_atomic_file *f, GError **error)
         err = errno;
     }
     f->stream = NULL;
-    if (ok && g_rename(f->temp, f->path) != 0) {
-        ok = false;
-        err = errno;
+    if (ok) {
+        err = end_temp(f->node, f->path);
+        f->node = NULL;
+        ok = err == 0;
     }
-    if (!ok) {
+    if (!ok)
         set_errno_error(error, f->path, err);
-        g_unlink(f->temp);
-    }
     atomic_free(f);
     return ok;
 }
@@ -239,7 +294,6 @@ ts_atomic_file_abort(ts_atomic_file *f)
         return;
     if (f->stream != NULL)
         fclose(f->stream);
-    g_unlink(f->temp);
     atomic_free(f);
 }
 
@@ -272,12 +326,8 @@ ts_temp_create(const char *path, GError **error)
 ts_temp *
 ts_temp_create_open(const char *path, int *fd, GError **error)
 {
-    char *temp = NULL;
-    *fd = make_temp(path, &temp, error);
-    if (*fd < 0)
-        return NULL;
-    ts_temp *t = registry_add(temp);
-    g_free(temp);
+    ts_temp *t = NULL;
+    *fd = make_temp(path, &t, error);
     return t;
 }
 
@@ -296,14 +346,10 @@ ts_temp_path(const ts_temp *t)
 bool
 ts_temp_commit(ts_temp *t, const char *path, GError **error)
 {
-    bool ok = true;
-    if (g_rename(t->path, path) != 0) {
-        set_errno_error(error, path, errno);
-        g_unlink(t->path);
-        ok = false;
-    }
-    registry_remove(t);
-    return ok;
+    int err = end_temp(t, path);
+    if (err != 0)
+        set_errno_error(error, path, err);
+    return err == 0;
 }
 
 void
@@ -311,6 +357,5 @@ ts_temp_discard(ts_temp *t)
 {
     if (t == NULL)
         return;
-    g_unlink(t->path);
-    registry_remove(t);
+    end_temp(t, NULL);
 }

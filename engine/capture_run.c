@@ -9,6 +9,8 @@
 
 #define PROGRESS_US 200000
 
+/* Feeds the capture at `path` to `engine` (both owned by the caller) and
+ * finishes it; see capture_run.h. */
 bool
 ts_cli_run_capture(ts_engine *engine, const char *path, const ts_run_hooks *hooks,
                    uint64_t *bytes_read, GError **error)
@@ -44,8 +46,12 @@ ts_cli_run_capture(ts_engine *engine, const char *path, const ts_run_hooks *hook
         hooks->frame(hooks->user, NULL);
     if (bytes_read != NULL)
         *bytes_read = ts_capture_offset(cap);
-    if (ts_capture_warning(cap) != NULL)
-        fprintf(stderr, "warning: %s\n", ts_capture_warning(cap));
+    if (ts_capture_warning(cap) != NULL) {
+        if (hooks->messages != NULL)
+            g_string_append_printf(hooks->messages, "warning: %s\n", ts_capture_warning(cap));
+        else
+            fprintf(stderr, "warning: %s\n", ts_capture_warning(cap));
+    }
     ts_capture_close(cap);
     ts_engine_finish(engine);
     return rc == 0;

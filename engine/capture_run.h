@@ -24,11 +24,15 @@ typedef struct {
        far and the frames read. */
     void (*progress)(void *user, uint64_t bytes, uint64_t frames);
     void *user;
+    /* When not NULL, the warning about how the file ended is appended here
+       (caller-owned) instead of being printed to stderr. */
+    GString *messages;
 } ts_run_hooks;
 
 /** Reads the capture at `path` into `engine` frame by frame (the same
  *  processing as ts_engine_run_file()), then finishes every session. A
- *  warning about how the file ended is printed to stderr. Returns false with
+ *  warning about how the file ended is printed to stderr (or appended to
+ *  hooks->messages). Returns false with
  *  `error` when the capture cannot be opened or is damaged (sessions read up
  *  to the damage are still delivered). *bytes_read (may be NULL) gets the
  *  bytes of uncompressed capture consumed. */

@@ -59,6 +59,10 @@ bool ts_cli_parse(const char *command, const char *parameter, const char *summar
 /** Prints the engine's warnings to stderr, each prefixed with "warning: ". */
 void ts_cli_print_warnings(const ts_engine *engine);
 
+/** Appends the same lines as ts_cli_print_warnings() to `out` (for runs that
+ *  collect a capture's messages and print them later). */
+void ts_cli_format_warnings(GString *out, const ts_engine *engine);
+
 /** Name of the output folder of a capture: its file name without a ".gz"
  *  suffix and then without its last extension ("a/b/x.pcap.gz" -> "x"). */
 char *ts_cli_capture_stem(const char *path);
@@ -70,14 +74,23 @@ typedef struct ts_progress ts_progress;
 
 /** A progress line on stderr, or NULL when `quiet` or stderr is not a terminal. */
 ts_progress *ts_progress_new(bool quiet);
-/** Starts capture `index` of `total` (1-based). */
+/** Starts capture `index` of `total` (1-based). The functions below are
+ *  thread-safe: captures read in parallel share the line, which shows the
+ *  one that reported last. */
 void ts_progress_start(ts_progress *p, const char *capture, unsigned index, unsigned total);
-/** Shows how far the current capture is. */
+/** Shows how far the capture started last is. */
 void ts_progress_update(ts_progress *p, uint64_t bytes, uint64_t frames, uint64_t sessions);
+/** Shows how far capture `index` is. */
+void ts_progress_update_capture(ts_progress *p, unsigned index, uint64_t bytes, uint64_t frames,
+                                uint64_t sessions);
+/** Ends capture `index` and erases the line. */
+void ts_progress_end(ts_progress *p, unsigned index);
 /** Shows `message` (one line, no newline) as the progress line. */
 void ts_progress_message(ts_progress *p, const char *message);
 /** Erases the line (before other output). */
 void ts_progress_clear(ts_progress *p);
+/** Erases the line and writes `text` to stderr (p may be NULL). */
+void ts_progress_print(ts_progress *p, const char *text);
 /** Erases the line and frees `p`. */
 void ts_progress_free(ts_progress *p);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ts_progress, ts_progress_free)

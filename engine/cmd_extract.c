@@ -5,6 +5,12 @@
  * (optionally with the original's JavaScript extraction), then prints a
  * one-line summary per capture. On a terminal a progress line shows how far
  * the current capture is.
+ *
+ * Several captures are extracted in parallel by a pool of worker threads
+ * (-j). Each capture has its own engine, writer and output folder; its
+ * messages (warnings, summary, errors) are collected in a buffer and printed
+ * in capture order once every earlier capture is done, so the output is the
+ * same as a sequential run's.
  */
 #include "capture_run.h"
 #include "cli.h"
@@ -14,6 +20,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -73,6 +80,7 @@ typedef struct {
     uint64_t gaps;
     uint64_t anomalies;
     ts_progress *progress;
+    unsigned index; /* of the capture, for the progress line */
 } extract_run;
 
 static void
@@ -87,7 +95,7 @@ static void
 on_progress(void *user, uint64_t bytes, uint64_t frames)
 {
     extract_run *run = user;
-    ts_progress_update(run->progress, bytes, frames, run->sessions);
+    ts_progress_update_capture(run->progress, run->index, bytes, frames, run->sessions);
 }
 
 static void
@@ -145,12 +153,14 @@ on_session_done(void *user, ts_session *s)
         ts_raw_write_session(run->raw_dir, s, &run->raw_error);
 }
 
-/* Processes one capture into `dir`; returns false after printing an error. */
+/* Processes one capture into `dir`; its warnings, summary and errors are
+ * appended to `msgs` (owned by the caller). Returns false after a failure.
+ * Safe to run for several captures at once in different threads. */
 static bool
 extract_capture(const extract_config *cfg, const char *capture, const char *dir, unsigned index,
-                unsigned total)
+                unsigned total, GString *msgs)
 {
-    extract_run run = {.progress = cfg->progress};
+    extract_run run = {.progress = cfg->progress, .index = index};
     g_autoptr(ts_jsonl_writer) jsonl = NULL;
     g_autoptr(ts_tcpflow_writer) tcpflow = NULL;
     g_autoptr(ts_legacy_writer) legacy = NULL;
@@ -179,6 +189,7 @@ extract_capture(const extract_config *cfg, const char *capture, const char *dir,
         .frame = legacy != NULL ? on_frame : NULL,
         .progress = run.progress != NULL ? on_progress : NULL,
         .user = &run,
+        .messages = msgs,
     };
 
     gint64 started = g_get_monotonic_time();
@@ -186,9 +197,9 @@ extract_capture(const extract_config *cfg, const char *capture, const char *dir,
     ts_engine *engine = ts_engine_new(&opts, &cb, &run);
     g_autoptr(GError) error = NULL;
     bool ok = ts_cli_run_capture(engine, capture, &hooks, NULL, &error);
-    ts_cli_print_warnings(engine);
+    ts_cli_format_warnings(msgs, engine);
     ts_stats stats = *ts_engine_stats(engine);
-    ts_progress_clear(run.progress);
+    ts_progress_end(run.progress, index);
 
     /* Sessions delivered before a failure are written all the same. */
     g_autoptr(GError) write_error = NULL;
@@ -207,16 +218,17 @@ extract_capture(const extract_config *cfg, const char *capture, const char *dir,
 
     if (!cfg->quiet && (ok || run.sessions > 0)) {
         g_autofree char *skipped = skipped_frames(&stats);
-        fprintf(stderr,
-                "%s: %" PRIu64 " sessions, %" PRIu64 " frames%s, %" PRIu64 " bytes delivered, "
-                "%" PRIu64 " gaps, %" PRIu64 " anomalies, %.3fs\n",
-                capture, run.sessions, stats.frames, skipped, run.bytes, run.gaps, run.anomalies,
-                seconds);
+        g_string_append_printf(msgs,
+                               "%s: %" PRIu64 " sessions, %" PRIu64 " frames%s, %" PRIu64
+                               " bytes delivered, "
+                               "%" PRIu64 " gaps, %" PRIu64 " anomalies, %.3fs\n",
+                               capture, run.sessions, stats.frames, skipped, run.bytes, run.gaps,
+                               run.anomalies, seconds);
     }
     if (!ok)
-        fprintf(stderr, "tcpsession: %s\n", error->message);
+        g_string_append_printf(msgs, "tcpsession: %s\n", error->message);
     if (!written)
-        fprintf(stderr, "tcpsession: %s\n", write_error->message);
+        g_string_append_printf(msgs, "tcpsession: %s\n", write_error->message);
     g_clear_error(&run.raw_error);
     return ok && written;
 }
@@ -296,9 +308,10 @@ usage_error(const char *fmt, const char *value)
     fputs("\nTry 'tcpsession extract --help' for more information.\n", stderr);
 }
 
-/* Output folder of a capture; a stem already used gets "-2", "-3"... */
+/* Output folder of a capture (caller frees); a stem already used gets "-2",
+ * "-3"... with a warning appended to `msgs`. `used` holds the names taken. */
 static char *
-capture_dir(const char *outdir, const char *capture, GHashTable *used)
+capture_dir(const char *outdir, const char *capture, GHashTable *used, GString *msgs)
 {
     g_autofree char *raw_stem = ts_cli_capture_stem(capture);
     g_autofree char *stem = ts_path_component(raw_stem); /* never ".." */
@@ -308,10 +321,109 @@ capture_dir(const char *outdir, const char *capture, GHashTable *used)
         name = g_strdup_printf("%s-%u", stem, i);
     }
     if (strcmp(name, stem) != 0)
-        fprintf(stderr, "warning: %s: output folder name '%s' already used, writing to '%s'\n",
-                capture, stem, name);
+        g_string_append_printf(msgs,
+                               "warning: %s: output folder name '%s' already used, writing to "
+                               "'%s'\n",
+                               capture, stem, name);
     g_hash_table_add(used, g_strdup(name));
     return g_build_filename(outdir, name, NULL);
+}
+
+/* One capture of the run: filled in by the main thread, run by a worker. */
+typedef struct {
+    const char *capture; /* borrowed from argv */
+    char *dir;           /* owned */
+    unsigned index;      /* 1-based */
+    GString *msgs;       /* owned: everything to print for this capture */
+    bool ok;
+    bool done; /* under extract_pool.lock */
+} extract_job;
+
+/* What the workers share with the main thread. */
+typedef struct {
+    const extract_config *cfg;
+    extract_job *jobs;
+    unsigned total;
+    GMutex lock;
+    unsigned next;  /* first job no worker has taken, under lock */
+    GCond finished; /* signalled when a job is done */
+} extract_pool;
+
+/* Runs one job of `pool`; both stay owned by ts_cmd_extract(). */
+static void
+run_job(extract_job *job, extract_pool *pool)
+{
+    job->ok =
+        extract_capture(pool->cfg, job->capture, job->dir, job->index, pool->total, job->msgs);
+    g_mutex_lock(&pool->lock);
+    job->done = true;
+    g_cond_broadcast(&pool->finished);
+    g_mutex_unlock(&pool->lock);
+}
+
+/* A worker thread: takes the next job in capture order until none is left.
+ * `data` is the pool (owned by ts_cmd_extract()). */
+static gpointer
+worker_main(gpointer data)
+{
+    extract_pool *pool = data;
+    for (;;) {
+        g_mutex_lock(&pool->lock);
+        unsigned i = pool->next++;
+        g_mutex_unlock(&pool->lock);
+        if (i >= pool->total)
+            return NULL;
+        run_job(&pool->jobs[i], pool);
+    }
+}
+
+/* Extracts every job with `workers` threads (in the calling thread when 1),
+ * printing each job's messages in order as soon as it and all earlier ones
+ * are done. Returns false when a capture failed. */
+static bool
+run_jobs(extract_pool *pool, unsigned workers)
+{
+    bool ok = true;
+    g_autofree GThread **threads = g_new0(GThread *, workers);
+    unsigned started = 0;
+    if (workers > 1) {
+        /* workers inherit blocked cleanup signals: the handler runs here */
+        sigset_t old;
+        ts_atomic_block_cleanup_signals(&old);
+        for (; started < workers; started++) {
+            threads[started] = g_thread_try_new("extract", worker_main, pool, NULL);
+            if (threads[started] == NULL)
+                break; /* the ones started do all the jobs */
+        }
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
+    for (unsigned i = 0; i < pool->total; i++) {
+        extract_job *job = &pool->jobs[i];
+        if (started == 0) {
+            run_job(job, pool);
+        } else {
+            g_mutex_lock(&pool->lock);
+            while (!job->done)
+                g_cond_wait(&pool->finished, &pool->lock);
+            g_mutex_unlock(&pool->lock);
+        }
+        ts_progress_print(pool->cfg->progress, job->msgs->str);
+        ok = ok && job->ok;
+    }
+    for (unsigned i = 0; i < started; i++)
+        g_thread_join(threads[i]);
+    return ok;
+}
+
+/* Worker threads for `captures` captures: `jobs` when given (0: as many as
+ * CPUs usable), never more than the captures. */
+static unsigned
+worker_count(int jobs, unsigned captures)
+{
+    unsigned n = jobs > 0 ? (unsigned)jobs : g_get_num_processors();
+    if (n > captures)
+        n = captures;
+    return n > 0 ? n : 1;
 }
 
 static const char extract_description[] =
@@ -331,6 +443,11 @@ static const char extract_description[] =
     "           zero-filled: a file holds exactly the bytes delivered\n"
     "  none     nothing written, summary only\n"
     "\n"
+    "With several captures, -j N extracts N of them at a time (default: as many\n"
+    "as CPUs usable; 1: one after another). Each capture is read by one thread;\n"
+    "outputs and messages are the same as one after another, printed in the\n"
+    "order of the captures.\n"
+    "\n"
     "Exit status: 0 success, 1 a capture could not be read or written, 2 usage error.";
 
 int
@@ -341,6 +458,7 @@ ts_cmd_extract(int argc, char **argv)
     g_autofree char *overlap_text = NULL;
     g_autofree char *max_buffer_text = NULL;
     gboolean verify = FALSE, quiet = FALSE, js = FALSE;
+    gint jobs = 0;
     const GOptionEntry entries[] = {
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &outdir,
          "Write under DIR/<capture-stem>/ (default: tcpsession-out)", "DIR"},
@@ -354,6 +472,8 @@ ts_cmd_extract(int argc, char **argv)
          "Drop segments whose TCP checksum is wrong", NULL},
         {"max-buffer", 0, 0, G_OPTION_ARG_STRING, &max_buffer_text,
          "Out-of-order bytes buffered per direction (suffix K, M, G; default 64M)", "BYTES"},
+        {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
+         "Extract N captures in parallel (default: CPUs usable; 1: one at a time)", "N"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Do not print the per-capture summary", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
@@ -382,6 +502,11 @@ ts_cmd_extract(int argc, char **argv)
         usage_error("invalid byte count '%s' for --max-buffer", max_buffer_text);
         return TS_EXIT_USAGE;
     }
+    if (jobs < 0) {
+        g_autofree char *text = g_strdup_printf("%d", jobs);
+        usage_error("invalid number of jobs '%s' for --jobs", text);
+        return TS_EXIT_USAGE;
+    }
     if (captures[0] == NULL) {
         usage_error("%s", "no capture given");
         return TS_EXIT_USAGE;
@@ -390,12 +515,27 @@ ts_cmd_extract(int argc, char **argv)
     ts_atomic_install_signal_cleanup();
     g_autoptr(ts_progress) progress = ts_progress_new(quiet);
     cfg.progress = progress;
-    unsigned total = g_strv_length(captures), index = 0;
+    unsigned total = g_strv_length(captures);
+    /* folders are named up front, in order, so names do not depend on timing */
     g_autoptr(GHashTable) used = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    for (char **capture = captures; *capture != NULL; capture++) {
-        g_autofree char *dir = capture_dir(cfg.outdir, *capture, used);
-        if (!extract_capture(&cfg, *capture, dir, ++index, total))
-            status = TS_EXIT_FAILURE;
+    extract_pool pool = {.cfg = &cfg, .jobs = g_new0(extract_job, total), .total = total};
+    g_mutex_init(&pool.lock);
+    g_cond_init(&pool.finished);
+    for (unsigned i = 0; i < total; i++) {
+        extract_job *job = &pool.jobs[i];
+        job->capture = captures[i];
+        job->index = i + 1;
+        job->msgs = g_string_new(NULL);
+        job->dir = capture_dir(cfg.outdir, captures[i], used, job->msgs);
     }
+    if (!run_jobs(&pool, worker_count(jobs, total)))
+        status = TS_EXIT_FAILURE;
+    for (unsigned i = 0; i < total; i++) {
+        g_free(pool.jobs[i].dir);
+        g_string_free(pool.jobs[i].msgs, TRUE);
+    }
+    g_free(pool.jobs);
+    g_cond_clear(&pool.finished);
+    g_mutex_clear(&pool.lock);
     return status;
 }

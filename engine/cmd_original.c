@@ -261,12 +261,12 @@ original_extract(original_run *run, const capture_item *c, const char *json_dir,
     opts.keep_payload = true;
     ts_callbacks cb = {
         .data = cb_data, .gap = cb_gap, .packet = cb_packet, .session_done = cb_done};
-    ts_run_hooks hooks = {cb_frame, run->progress != NULL ? cb_progress : NULL, &st};
+    ts_run_hooks hooks = {cb_frame, run->progress != NULL ? cb_progress : NULL, &st, NULL};
     ts_progress_start(run->progress, c->path, index, total);
     ts_engine *engine = ts_engine_new(&opts, &cb, &st);
     g_autoptr(GError) error = NULL;
     bool ok = ts_cli_run_capture(engine, c->path, &hooks, NULL, &error);
-    ts_progress_clear(run->progress);
+    ts_progress_end(run->progress, index);
     ts_cli_print_warnings(engine);
     ts_engine_free(engine);
     g_autoptr(GError) write_error = NULL;

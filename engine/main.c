@@ -83,13 +83,24 @@ ts_cli_parse(const char *command, const char *parameter, const char *summary,
     return true;
 }
 
+/* Appends the engine's warnings to `out` (owned by the caller), one
+ * "warning: ..." line each. */
 void
-ts_cli_print_warnings(const ts_engine *engine)
+ts_cli_format_warnings(GString *out, const ts_engine *engine)
 {
     size_t n = 0;
     const char *const *warnings = ts_engine_warnings(engine, &n);
     for (size_t i = 0; warnings != NULL && i < n; i++)
-        fprintf(stderr, "warning: %s\n", warnings[i]);
+        g_string_append_printf(out, "warning: %s\n", warnings[i]);
+}
+
+/* Prints the engine's warnings to stderr. */
+void
+ts_cli_print_warnings(const ts_engine *engine)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+    ts_cli_format_warnings(out, engine);
+    fputs(out->str, stderr);
 }
 
 char *

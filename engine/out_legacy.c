@@ -73,7 +73,7 @@ typedef struct {
     norm_header hdr;
 } pending_packet;
 
-/* Per-session state, attached with ts_session_set_user(). */
+/* Per-session state, in ts_legacy_writer.states. */
 typedef struct {
     GList link; /* in ts_legacy_writer.live */
     unsigned k;
@@ -99,6 +99,9 @@ struct ts_legacy_writer {
     bool js_dir_ready;
     GHashTable *tuples; /* tuple_count* set */
     GQueue live;        /* legacy_session of sessions not done */
+    /* ts_session * -> its legacy_session (not ts_session_set_user(): the
+       tcpflow writer uses it with --format tcpflow --js) */
+    GHashTable *states;
     /* the frame being processed (0 after the last one) */
     uint64_t cur_frame;
     bool cur_delivered[2]; /* the current frame's own bytes were delivered */
@@ -133,6 +136,7 @@ ts_legacy_writer_new(const char *dir, const char *js_dir)
     w->js_dir = g_strdup(js_dir);
     w->tuples = g_hash_table_new_full(tuple_hash, tuple_equal, g_free, NULL);
     g_queue_init(&w->live);
+    w->states = g_hash_table_new(g_direct_hash, g_direct_equal);
     return w;
 }
 
@@ -176,7 +180,7 @@ ts_legacy_writer_frame(ts_legacy_writer *w, const ts_capture_frame *f)
 static legacy_session *
 state_of(ts_legacy_writer *w, ts_session *s)
 {
-    legacy_session *st = ts_session_get_user(s);
+    legacy_session *st = g_hash_table_lookup(w->states, s);
     if (st != NULL)
         return st;
     st = g_new0(legacy_session, 1);
@@ -184,7 +188,7 @@ state_of(ts_legacy_writer *w, ts_session *s)
     st->pending = g_array_new(FALSE, FALSE, sizeof(pending_packet));
     st->link.data = st;
     g_queue_push_tail_link(&w->live, &st->link);
-    ts_session_set_user(s, st);
+    g_hash_table_insert(w->states, s, st);
     return st;
 }
 
@@ -441,10 +445,10 @@ write_js(ts_legacy_writer *w, const char *json_name, GString *text[2])
 void
 ts_legacy_writer_done(ts_legacy_writer *w, ts_session *s)
 {
-    legacy_session *st = ts_session_get_user(s);
+    legacy_session *st = g_hash_table_lookup(w->states, s);
     if (st == NULL)
         return;
-    ts_session_set_user(s, NULL);
+    g_hash_table_remove(w->states, s);
     if (!st->named || w->error != NULL) {
         state_free(w, st);
         return;
@@ -507,6 +511,7 @@ ts_legacy_writer_free(ts_legacy_writer *w)
         return;
     while (w->live.head != NULL)
         state_free(w, w->live.head->data);
+    g_hash_table_destroy(w->states);
     g_hash_table_unref(w->tuples);
     g_clear_error(&w->error);
     g_free(w->dir);
