@@ -457,6 +457,7 @@ ts_cmd_extract(int argc, char **argv)
     g_autofree char *format_text = NULL;
     g_autofree char *overlap_text = NULL;
     g_autofree char *max_buffer_text = NULL;
+    g_autofree char *max_memory_text = NULL;
     gboolean verify = FALSE, quiet = FALSE, js = FALSE;
     gint jobs = 0;
     const GOptionEntry entries[] = {
@@ -472,6 +473,10 @@ ts_cmd_extract(int argc, char **argv)
          "Drop segments whose TCP checksum is wrong", NULL},
         {"max-buffer", 0, 0, G_OPTION_ARG_STRING, &max_buffer_text,
          "Out-of-order bytes buffered per direction (suffix K, M, G; default 64M)", "BYTES"},
+        {"max-memory", 0, 0, G_OPTION_ARG_STRING, &max_memory_text,
+         "Memory for the bytes of sessions still open; beyond it they go to a temporary file "
+         "in $TMPDIR (suffix K, M, G; 0 = no limit; default 32M)",
+         "BYTES"},
         {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
          "Extract N captures in parallel (default: CPUs usable; 1: one at a time)", "N"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Do not print the per-capture summary", NULL},
@@ -500,6 +505,10 @@ ts_cmd_extract(int argc, char **argv)
     }
     if (max_buffer_text != NULL && !parse_size(max_buffer_text, &cfg.opts.max_buffered_bytes)) {
         usage_error("invalid byte count '%s' for --max-buffer", max_buffer_text);
+        return TS_EXIT_USAGE;
+    }
+    if (max_memory_text != NULL && !parse_size(max_memory_text, &cfg.opts.max_payload_memory)) {
+        usage_error("invalid byte count '%s' for --max-memory", max_memory_text);
         return TS_EXIT_USAGE;
     }
     if (jobs < 0) {

@@ -13,6 +13,10 @@
  * that keeps counting late packets (without creating a new stream, as Wireshark would not) for
  * TS_TOMBSTONE_SECONDS. With idle_timeout > 0, open sessions idle that long are finished too. "Now"
  * is the largest timestamp seen so far.
+ *
+ * With keep_payload and a max_payload_memory budget, the engine owns a payload
+ * spool (spool.h): its sessions move kept bytes there when the budget is
+ * passed, and the file goes away with the engine.
  */
 #include "capture.h"
 #include "decode.h"
@@ -49,6 +53,8 @@ struct ts_engine {
     bool finished;
     ts_stats stats;
     GPtrArray *warnings; /* char*, NULL-terminated view built on demand */
+    char *spool_dir;     /* copy of opts.spool_dir */
+    ts_spool *spool;     /* keep_payload with max_payload_memory; else NULL */
 };
 
 void
@@ -60,7 +66,11 @@ ts_options_init(ts_options *opts)
     opts->max_anomalies = 1000;
     opts->idle_timeout = 0;
     opts->close_linger = 60;
+    opts->max_payload_memory = (size_t)32 << 20;
+    opts->spool_dir = NULL;
 }
+
+static void spool_warning(void *ctx, const char *msg);
 
 ts_engine *
 ts_engine_new(const ts_options *opts, const ts_callbacks *cb, void *user)
@@ -85,6 +95,12 @@ ts_engine_new(const ts_options *opts, const ts_callbacks *cb, void *user)
     g_queue_init(&e->tomb_fifo);
     e->warnings = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(e->warnings, NULL);
+    e->spool_dir = g_strdup(e->opts.spool_dir);
+    e->opts.spool_dir = e->spool_dir;
+    if (e->opts.keep_payload && e->opts.max_payload_memory > 0) {
+        e->spool = ts_spool_new(e->spool_dir, e->opts.max_payload_memory, spool_warning, e);
+        e->env.spool = e->spool;
+    }
     return e;
 }
 
@@ -94,6 +110,12 @@ add_warning(ts_engine *e, const char *msg)
     /* keep the array NULL-terminated */
     e->warnings->pdata[e->warnings->len - 1] = g_strdup(msg);
     g_ptr_array_add(e->warnings, NULL);
+}
+
+static void
+spool_warning(void *ctx, const char *msg)
+{
+    add_warning(ctx, msg);
 }
 
 const char *const *
@@ -426,6 +448,8 @@ ts_engine_free(ts_engine *e)
     while ((l = g_queue_pop_head_link(&e->tomb_fifo)) != NULL)
         g_free(l->data);
     ts_flow_table_free(e->tombs);
+    ts_spool_free(e->spool); /* after the sessions, which release their extents */
+    g_free(e->spool_dir);
     g_ptr_array_free(e->warnings, TRUE);
     g_free(e);
 }

@@ -4,7 +4,8 @@
  *
  * Sessions finish in no particular order, and their lines carry the whole
  * payload in hex, so they are not kept in memory: each line goes straight to a
- * temporary file and only (stream, offset, length) is remembered. At the end
+ * temporary file, in pieces of about 1 MiB while it is formatted (a session
+ * of 8 MB is 16 MB of hex), and only (stream, offset, length) is remembered. At the end
  * the temporary file is renamed when the lines happen to be in order already,
  * or else mapped and copied line by line in stream order into a second
  * temporary file, itself renamed when complete: sessions.jsonl is never seen
@@ -34,12 +35,14 @@ struct ts_jsonl_writer {
     ts_temp *temp_file; /* the unsorted lines */
     char *final_path;
     FILE *temp;
-    char *temp_buffer; /* stdio buffer of `temp` */
-    uint64_t written;  /* bytes in the temporary file */
-    GArray *lines;     /* line_ref, in the order written */
-    bool sorted;       /* lines are in stream order so far */
-    GString *line;     /* reused for formatting */
-    GError *error;     /* first failure; later output is skipped */
+    char *temp_buffer;     /* stdio buffer of `temp` */
+    uint64_t written;      /* bytes in the temporary file */
+    GArray *lines;         /* line_ref, in the order written */
+    bool sorted;           /* lines are in stream order so far */
+    GString *line;         /* reused for formatting (drained to `temp` as it grows) */
+    uint64_t line_written; /* bytes of the current line written so far */
+    bool line_failed;      /* writing failed: no more output */
+    GError *error;         /* first failure; later output is skipped */
 };
 
 static const char *
@@ -53,10 +56,22 @@ direction_md5(const ts_session *s, ts_direction from, char md5[33])
     return md5;
 }
 
+/* Where a line being formatted may go before it is complete, so that a big
+ * session's hex never sits in memory whole: `fn` takes out->str and empties
+ * `out`. */
+typedef struct {
+    void (*fn)(void *ctx, GString *out);
+    void *ctx;
+} drain;
+
+/* A line is drained once it holds this much (and hex is made in pieces of
+ * half as many bytes). */
+#define DRAIN_AT ((size_t)1 << 20)
+
 /* The exchange: each chunk's bytes in hex (`hex`), or their offset and
  * length in the side's delivered bytes (the raw format's .bin files). */
 static void
-append_messages(GString *out, const ts_session *s, bool hex)
+append_messages(GString *out, const ts_session *s, bool hex, const drain *dr)
 {
     size_t payload_len[2] = {0, 0};
     const uint8_t *payload[2] = {
@@ -82,8 +97,13 @@ append_messages(GString *out, const ts_session *s, bool hex)
         ts_json_append_seconds(out, c->ts_ns);
         if (hex) {
             g_string_append(out, ",\"data\":\"");
-            if (payload[dir] != NULL)
-                ts_json_append_hex(out, payload[dir] + start, (size_t)length);
+            for (uint64_t at = 0; payload[dir] != NULL && at < length;) {
+                size_t piece = (size_t)MIN(length - at, (uint64_t)DRAIN_AT / 2);
+                ts_json_append_hex(out, payload[dir] + start + at, piece);
+                at += piece;
+                if (dr != NULL && out->len >= DRAIN_AT)
+                    dr->fn(dr->ctx, out);
+            }
             g_string_append(out, "\"}");
         } else {
             g_string_append(out, ",\"offset\":");
@@ -141,8 +161,8 @@ append_anomalies(GString *out, const ts_session *s)
     g_string_append_c(out, ']');
 }
 
-void
-ts_json_format_session(GString *out, const ts_session *s, bool hex_messages)
+static void
+format_session(GString *out, const ts_session *s, bool hex_messages, const drain *dr)
 {
     char md5[33];
     g_string_append(out, "{\"stream\":");
@@ -167,7 +187,7 @@ ts_json_format_session(GString *out, const ts_session *s, bool hex_messages)
     g_string_append(out, "\",\"server_md5\":\"");
     g_string_append(out, direction_md5(s, TS_FROM_SERVER, md5));
     g_string_append_c(out, '"');
-    append_messages(out, s, hex_messages);
+    append_messages(out, s, hex_messages, dr);
     append_gaps(out, s);
     append_anomalies(out, s);
     g_string_append(out, ",\"close\":");
@@ -181,6 +201,12 @@ ts_json_format_session(GString *out, const ts_session *s, bool hex_messages)
     g_string_append(out, ",\"anomalies_dropped\":");
     ts_json_append_uint(out, ts_session_anomalies_dropped(s));
     g_string_append_c(out, '}');
+}
+
+void
+ts_json_format_session(GString *out, const ts_session *s, bool hex_messages)
+{
+    format_session(out, s, hex_messages, NULL);
 }
 
 void
@@ -233,24 +259,38 @@ open_temp(ts_jsonl_writer *w)
     return true;
 }
 
+/* Writes the formatted part of the current line (drain callback). */
+static void
+drain_line(void *ctx, GString *out)
+{
+    ts_jsonl_writer *w = ctx;
+    if (!w->line_failed && fwrite(out->str, 1, out->len, w->temp) != out->len) {
+        set_errno_error(w, ts_temp_path(w->temp_file), errno);
+        w->line_failed = true;
+    }
+    w->line_written += out->len;
+    g_string_truncate(out, 0);
+}
+
 void
 ts_jsonl_writer_add(ts_jsonl_writer *w, const ts_session *s)
 {
-    if (!open_temp(w))
+    if (w->line_failed || !open_temp(w))
         return;
     g_string_truncate(w->line, 0);
-    ts_jsonl_format_session(w->line, s);
+    w->line_written = 0;
+    drain dr = {drain_line, w};
+    format_session(w->line, s, true, &dr);
     g_string_append_c(w->line, '\n');
-    if (fwrite(w->line->str, 1, w->line->len, w->temp) != w->line->len) {
-        set_errno_error(w, ts_temp_path(w->temp_file), errno);
+    drain_line(w, w->line);
+    if (w->line_failed)
         return;
-    }
-    line_ref ref = {ts_session_stream(s), w->written, w->line->len};
+    line_ref ref = {ts_session_stream(s), w->written, w->line_written};
     if (w->lines->len > 0 &&
         g_array_index(w->lines, line_ref, w->lines->len - 1).stream > ref.stream)
         w->sorted = false;
     g_array_append_val(w->lines, ref);
-    w->written += w->line->len;
+    w->written += w->line_written;
     /* Keep the reusable buffer from holding on to one huge session. */
     if (w->line->allocated_len > (1u << 24)) {
         g_string_free(w->line, TRUE);

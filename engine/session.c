@@ -15,6 +15,10 @@
  *
  * Gotchas: chunk offsets and ts_session_payload() index delivered bytes with
  * gaps left out; stream offsets include gaps. gap_index maps one to the other.
+ * With keep_payload and a memory budget, a direction's older delivered bytes
+ * may be in the engine's spool file (spool.h) rather than in memory: history
+ * comparisons read them back, the "last" overlap policy rewrites them there,
+ * and ts_session_payload() brings them back into memory.
  */
 #include "session.h"
 
@@ -65,6 +69,196 @@ ts_session_new(const ts_session_env *env, const ts_flow_key *key, const ts_decod
     return s;
 }
 
+/* ---- kept payload and the spool -------------------------------------- */
+
+/* Smallest buffer allocated for a direction's kept bytes. */
+#define TS_KEPT_MIN 256u
+
+/* The spool's list of directions holding kept bytes in memory. */
+static void
+dirty_add(ts_spool *sp, ts_dir *d)
+{
+    if (d->dirty_pos != 0)
+        return;
+    g_ptr_array_add(sp->dirty, d);
+    d->dirty_pos = sp->dirty->len;
+}
+
+static void
+dirty_remove(ts_spool *sp, ts_dir *d)
+{
+    if (d->dirty_pos == 0)
+        return;
+    ts_dir *last = g_ptr_array_index(sp->dirty, sp->dirty->len - 1);
+    sp->dirty->pdata[d->dirty_pos - 1] = last;
+    last->dirty_pos = d->dirty_pos;
+    g_ptr_array_set_size(sp->dirty, sp->dirty->len - 1);
+    d->dirty_pos = 0;
+}
+
+/* Drops a direction's in-memory kept bytes. */
+static void
+kept_drop(ts_spool *sp, ts_dir *d)
+{
+    if (sp != NULL) {
+        dirty_remove(sp, d);
+        ts_spool_forget(sp, d->kept_cap);
+    }
+    g_free(d->kept);
+    d->kept = NULL;
+    d->kept_len = d->kept_cap = 0;
+}
+
+/* Releases a direction's kept payload: memory and spool extents. */
+static void
+kept_free(ts_session *s, ts_dir *d)
+{
+    ts_spool *sp = s->env->spool;
+    if (d->extents != NULL) {
+        const ts_extent *x = (const ts_extent *)d->extents->data;
+        for (guint i = 0; i < d->extents->len; i++)
+            ts_spool_release(sp, x[i].offset, x[i].len);
+        g_array_free(d->extents, TRUE);
+        d->extents = NULL;
+    }
+    d->spilled = 0;
+    kept_drop(sp, d);
+}
+
+/* A queued spill reached the spool: the bytes leave memory. */
+static void
+spill_done(ts_spool *sp, void *owner, uint64_t offset, size_t len)
+{
+    ts_dir *d = owner;
+    if (d->extents == NULL)
+        d->extents = g_array_new(FALSE, FALSE, sizeof(ts_extent));
+    ts_extent *last =
+        d->extents->len ? &g_array_index(d->extents, ts_extent, d->extents->len - 1) : NULL;
+    if (last != NULL && last->offset + last->len == offset) {
+        last->len += len;
+    } else {
+        ts_extent x = {d->spilled, offset, len};
+        g_array_append_val(d->extents, x);
+    }
+    d->spilled += len;
+    kept_drop(sp, d);
+}
+
+/* Kept payload passed the memory budget: spill the directions holding the
+ * most, then smaller ones, until memory is down to half the budget, so that
+ * the next sweep is at least half a budget of deliveries away. Bytes that
+ * cannot be spilled (pinned by ts_session_payload()) move the next sweep
+ * further. The walk goes backwards: a flush removes spilled directions from
+ * the dirty list, moving only directions already visited. */
+static void
+sweep(ts_spool *sp)
+{
+    static const size_t min_bytes[] = {4096, 256, 1};
+    for (size_t pass = 0; pass < G_N_ELEMENTS(min_bytes); pass++) {
+        if (sp->held <= sp->budget / 2 || !ts_spool_usable(sp))
+            break;
+        for (guint i = sp->dirty->len; i-- > 0;) {
+            ts_dir *d = g_ptr_array_index(sp->dirty, i);
+            if (!d->pinned && d->kept_len >= min_bytes[pass] && d->kept_len > 0)
+                ts_spool_queue(sp, d->kept, d->kept_len, d, spill_done);
+        }
+        ts_spool_flush(sp, spill_done);
+    }
+    if (ts_spool_usable(sp))
+        sp->trigger = MAX(sp->budget, sp->held + sp->budget / 2);
+}
+
+/* Appends delivered bytes to a direction's kept payload; past the memory
+ * budget, the kept bytes of live sessions are spilled to the spool. */
+static void
+kept_append(ts_session *s, ts_dir *d, const uint8_t *data, size_t len)
+{
+    ts_spool *sp = s->env->spool;
+    if (len == 0)
+        return;
+    if (len > d->kept_cap - d->kept_len) {
+        size_t cap = MAX(MAX(d->kept_cap * 2, d->kept_len + len), TS_KEPT_MIN);
+        if (sp != NULL) {
+            sp->held += cap - d->kept_cap;
+            dirty_add(sp, d);
+        }
+        d->kept = g_realloc(d->kept, cap);
+        d->kept_cap = cap;
+    }
+    memcpy(d->kept + d->kept_len, data, len);
+    d->kept_len += len;
+    d->pinned = false;
+    if (sp != NULL && sp->held > sp->trigger)
+        sweep(sp);
+}
+
+/* Copies delivered bytes [idx, idx+n) of a direction into `buf`, or with
+ * `store`, from `buf` into the kept payload (spool or memory). Returns false
+ * when the spool failed (those bytes of `buf` are then zeros, or not stored). */
+static bool
+kept_copy(ts_session *s, ts_dir *d, uint64_t idx, uint8_t *buf, size_t n, bool store)
+{
+    bool ok = true;
+    if (idx < d->spilled) {
+        const ts_extent *x = (const ts_extent *)d->extents->data;
+        size_t lo = 0, hi = d->extents->len; /* last extent starting at or before idx */
+        while (hi - lo > 1) {
+            size_t mid = (lo + hi) / 2;
+            if (x[mid].start <= idx)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        for (size_t i = lo; n > 0 && i < d->extents->len; i++) {
+            uint64_t in = idx - x[i].start;
+            size_t k = (size_t)MIN((uint64_t)n, x[i].len - in);
+            if (store) {
+                ok &= ts_spool_rewrite(s->env->spool, x[i].offset + in, buf, k);
+            } else if (!ts_spool_read(s->env->spool, x[i].offset + in, buf, k)) {
+                memset(buf, 0, k);
+                ok = false;
+            }
+            buf += k;
+            idx += k;
+            n -= k;
+        }
+    }
+    if (n > 0) {
+        uint8_t *mem = d->kept + (idx - d->spilled);
+        if (store)
+            memcpy(mem, buf, n);
+        else
+            memcpy(buf, mem, n);
+    }
+    return ok;
+}
+
+/* Brings a spilled direction's bytes back into memory, in one buffer (for
+ * ts_session_payload), and gives its spool space back. */
+static void
+kept_materialise(ts_session *s, ts_direction from)
+{
+    ts_dir *d = &s->dir[from];
+    ts_spool *sp = s->env->spool;
+    size_t total = (size_t)d->spilled + d->kept_len;
+    uint8_t *buf = g_malloc(MAX(total, 1));
+    if (!kept_copy(s, d, 0, buf, (size_t)d->spilled, false)) {
+        g_autofree char *msg = g_strdup_printf(
+            "stream %" G_GUINT64_FORMAT ": payload from the %s could not be read back from the "
+            "spool: bytes replaced by zeros",
+            s->stream, from == TS_FROM_CLIENT ? "client" : "server");
+        sp->warn(sp->warn_ctx, msg);
+    }
+    if (d->kept_len > 0)
+        memcpy(buf + d->spilled, d->kept, d->kept_len);
+    kept_free(s, d);
+    sp->held += MAX(total, 1);
+    dirty_add(sp, d);
+    d->kept = buf;
+    d->kept_len = total;
+    d->kept_cap = MAX(total, 1);
+}
+
 void
 ts_session_free(ts_session *s)
 {
@@ -72,8 +266,7 @@ ts_session_free(ts_session *s)
         return;
     for (int d = 0; d < 2; d++) {
         ts_reasm_clear(&s->dir[d].reasm);
-        if (s->dir[d].payload != NULL)
-            g_byte_array_free(s->dir[d].payload, TRUE);
+        kept_free(s, &s->dir[d]);
         if (s->dir[d].gap_index != NULL)
             g_array_free(s->dir[d].gap_index, TRUE);
         g_free(s->dir[d].ring);
@@ -148,12 +341,12 @@ in_gap(const ts_dir *d, uint64_t off, uint64_t limit, uint64_t *until)
     return false;
 }
 
-/* Pointer to delivered bytes [idx, idx+len) if still held, else NULL. */
+/* Pointer to delivered bytes [idx, idx+len) if held in memory, else NULL. */
 static uint8_t *
 history(ts_dir *d, uint64_t idx, uint64_t len)
 {
-    if (d->payload != NULL)
-        return idx + len <= d->payload->len ? d->payload->data + idx : NULL;
+    if (d->kept != NULL && idx >= d->spilled && idx + len <= d->spilled + d->kept_len)
+        return d->kept + (idx - d->spilled);
     return NULL;
 }
 
@@ -224,9 +417,7 @@ sink_deliver(void *ctx, uint64_t offset, const uint8_t *data, size_t len, uint64
     const ts_options *o = s->env->opts;
     uint64_t idx = d->delivered;
     if (o->keep_payload) {
-        if (d->payload == NULL)
-            d->payload = g_byte_array_new();
-        g_byte_array_append(d->payload, data, (guint)len);
+        kept_append(s, d, data, len);
         if (s->chunks == NULL)
             s->chunks = g_array_new(FALSE, FALSE, sizeof(ts_chunk));
         ts_chunk *last =
@@ -293,6 +484,12 @@ sink_old(void *ctx, uint64_t offset, const uint8_t *data, size_t len)
         } else {
             uint64_t idx = delivered_index(d, offset), n = run_end - offset;
             uint8_t *old = history(d, idx, n);
+            g_autofree uint8_t *copy = NULL; /* spilled bytes read back */
+            if (old == NULL && idx < d->spilled) {
+                copy = g_malloc(n);
+                if (kept_copy(s, d, idx, copy, n, false))
+                    old = copy;
+            }
             if (old != NULL) {
                 if (memcmp(old, data, n) != 0) {
                     uint64_t lo = 0, hi = n;
@@ -302,8 +499,11 @@ sink_old(void *ctx, uint64_t offset, const uint8_t *data, size_t len)
                         hi--;
                     ts_session_anomaly(s, TS_ANOMALY_OVERLAP_CONFLICT, s->cur_dir, s->cur_frame,
                                        offset + lo, hi - lo);
-                    if (s->env->opts->overlap == TS_OVERLAP_LAST)
+                    if (s->env->opts->overlap == TS_OVERLAP_LAST) {
                         memcpy(old + lo, data + lo, hi - lo);
+                        if (old == copy)
+                            kept_copy(s, d, idx + lo, old + lo, hi - lo, true);
+                    }
                 }
             } else {
                 ring_compare(s, d, offset, idx, data, n);
@@ -672,13 +872,16 @@ ts_session_missing_bytes(const ts_session *s, ts_direction from)
 const uint8_t *
 ts_session_payload(const ts_session *s, ts_direction from, size_t *len)
 {
-    const GByteArray *p = s->dir[from].payload;
-    if (p == NULL) {
+    ts_dir *d = (ts_dir *)&s->dir[from]; /* materialising is not a visible change */
+    if (d->extents != NULL)
+        kept_materialise((ts_session *)s, from);
+    if (d->kept == NULL) {
         *len = 0;
         return s->env->opts->keep_payload ? (const uint8_t *)"" : NULL;
     }
-    *len = p->len;
-    return p->data;
+    d->pinned = true;
+    *len = d->kept_len;
+    return d->kept;
 }
 
 const ts_chunk *

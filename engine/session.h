@@ -14,6 +14,7 @@
 #include "decode.h"
 #include "flow_table.h"
 #include "reasm.h"
+#include "spool.h"
 #include "tcpsession.h"
 
 /* What the engine shares with its sessions. */
@@ -21,7 +22,15 @@ typedef struct {
     const ts_options *opts;
     const ts_callbacks *cb;
     void *user;
+    ts_spool *spool; /* keep_payload with a memory budget; NULL otherwise */
 } ts_session_env;
+
+/* Delivered bytes [start, start+len) of a direction, at `offset` in the spool. */
+typedef struct {
+    uint64_t start;
+    uint64_t offset;
+    uint64_t len;
+} ts_extent;
 
 /* One direction of a session (data sent by one side). */
 typedef struct {
@@ -47,12 +56,20 @@ typedef struct {
     uint64_t delivered; /* bytes delivered (gaps not counted) */
     uint64_t missing;   /* bytes declared missing */
     uint64_t packets;
-    bool chunk_break;    /* next delivery starts a new chunk */
-    GByteArray *payload; /* keep_payload: every delivered byte */
-    GArray *gap_index;   /* ts_gap_entry, ascending offsets */
-    uint8_t *ring;       /* !keep_payload: the last ring_size delivered bytes */
-    uint32_t ring_size;  /* a power of two; grows when retransmissions reach back */
-    uint64_t ring_from;  /* first delivered index the ring still holds */
+    bool chunk_break; /* next delivery starts a new chunk */
+    /* keep_payload: delivered bytes [0, spilled) are in the spool (extents, in
+       order), bytes [spilled, delivered) in memory (kept) */
+    uint8_t *kept;
+    size_t kept_len, kept_cap;
+    GArray *extents; /* ts_extent; NULL while nothing was spilled */
+    uint64_t spilled;
+    bool pinned;        /* ts_session_payload() handed out `kept`: it stays in
+                           memory until the direction delivers more */
+    guint dirty_pos;    /* 1 + index in the spool's dirty list; 0: not in it */
+    GArray *gap_index;  /* ts_gap_entry, ascending offsets */
+    uint8_t *ring;      /* !keep_payload: the last ring_size delivered bytes */
+    uint32_t ring_size; /* a power of two; grows when retransmissions reach back */
+    uint64_t ring_from; /* first delivered index the ring still holds */
 } ts_dir;
 
 /* A gap with the number of missing bytes before it, for offset mapping. */

@@ -174,7 +174,11 @@ uint64_t ts_session_missing_bytes(const ts_session *s, ts_direction from);
 
 /** The delivered bytes of one direction, gaps left out, in stream order.
  *  Only with ts_options.keep_payload; NULL (and *len = 0) otherwise.
- *  Owned by the session. */
+ *  Owned by the session; valid until the direction delivers more bytes or
+ *  the session is freed. Bytes the engine moved to its spool file (see
+ *  ts_options.max_payload_memory) are read back into one buffer on the first
+ *  call (later calls return it again), so the first call may take time and
+ *  memory proportional to the direction's bytes. */
 const uint8_t *ts_session_payload(const ts_session *s, ts_direction from, size_t *len);
 
 /** The exchange in delivery order; chunk offsets index the direction's
@@ -210,6 +214,16 @@ typedef struct {
                                   an open session is finished; <= 0: never (default 0) */
     double close_linger;       /* seconds of capture time a closed (FIN/RST) session
                                   keeps absorbing late packets (default 60) */
+    size_t max_payload_memory; /* keep_payload: memory the kept bytes of all live sessions
+                                  may take (default 32 MiB; 0 = no limit, all in memory).
+                                  Past it, the engine moves directions' bytes to its spool
+                                  file and reads them back for ts_session_payload(). */
+    const char *spool_dir;     /* folder of that spool file (default NULL: g_get_tmp_dir(),
+                                  i.e. $TMPDIR or /tmp). The string is copied by
+                                  ts_engine_new(). The file is created on the first spill
+                                  and deleted at once (it has no name; nothing is left
+                                  behind); if it cannot be created or written, the bytes
+                                  stay in memory and ts_engine_warnings() says why. */
 } ts_options;
 
 /** Fills `opts` with the defaults described above. */
