@@ -63,6 +63,7 @@ ts_pcap_next(ts_capture *cap, ts_capture_frame *frame, GError **error)
         return -1;
     if ((size_t)have < need)
         return ts_cap_truncated(cap, offset, (size_t)have, need);
+    ts_cap_prefetch(cap, need);
 
     /* Both fit in int64: 2^32 * 10^9 + 2^32 * 10^3 < 2^63. */
     frame->ts_ns = (int64_t)sec * 1000000000 + (int64_t)frac * (cap->nanosec ? 1 : 1000);
