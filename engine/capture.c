@@ -6,6 +6,16 @@
  * - The file is read in big chunks into one buffer; frames point into it.
  *   The buffer only moves (compaction, growth) inside ts_cap_ensure(), which
  *   is called by the next ts_capture_next(), never while a frame is in use.
+ * - A plain regular file is mapped instead, TS_CAP_MAP_WINDOW bytes at a
+ *   time (a window starts at the page of the next unread byte, so a record
+ *   straddling two windows is whole in the second; the previous window is
+ *   unmapped first, so the resident size stays that of one window). Each
+ *   window is sized from a fresh fstat() and faulted in at once with
+ *   MADV_POPULATE_READ, which reports a missing or unreadable page as an
+ *   error: then (and whenever mapping fails) reading goes on with read()
+ *   from the same offset, which sees what the file really holds. Remaining
+ *   risk: a file truncated by another process after its window was faulted
+ *   in, while we still read that window, raises SIGBUS.
  * - The buffer grows only while the file keeps delivering bytes, so a record
  *   header lying about its length cannot make us allocate more than the file
  *   holds (and never more than TS_CAP_MAX_RECORD plus a header).
@@ -22,6 +32,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Reads as many bytes as fit after buf + len. Returns bytes read, 0 at end
@@ -55,10 +68,71 @@ source_read(ts_capture *cap, GError **error)
     }
 }
 
+/* Leaves the mapping for the read buffer, reading on from the next unread
+ * byte (mapping unsupported or failed, or the file shrank). */
+static bool
+unmap_to_buffer(ts_capture *cap, GError **error)
+{
+    uint64_t here = ts_cap_here(cap);
+    if (cap->buf != NULL)
+        munmap(cap->buf, cap->size);
+    cap->mapped = false;
+    cap->size = TS_CAP_BUFSIZE;
+    cap->buf = g_malloc(cap->size);
+    cap->buf_offset = here;
+    cap->pos = cap->len = 0;
+    if (lseek(cap->fd, (off_t)here, SEEK_SET) < 0) {
+        g_set_error(error, TS_ERROR, TS_ERROR_IO, "%s: %s", cap->path, g_strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+#ifdef MADV_POPULATE_READ
+/* Maps the window holding the next `need` unread bytes (or the rest of the
+ * file). Returns false when it cannot: the caller reads instead. */
+static bool
+map_window(ts_capture *cap, size_t need)
+{
+    struct stat st;
+    uint64_t here = ts_cap_here(cap);
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+    if (fstat(cap->fd, &st) != 0 || (uint64_t)st.st_size <= cap->buf_offset + cap->len)
+        return false; /* nothing new: let read() say why */
+    uint64_t start = here - here % page;
+    uint64_t end = MIN((uint64_t)st.st_size, here + MAX(need, TS_CAP_MAP_WINDOW));
+    if (end - start > SIZE_MAX || start > (uint64_t)G_MAXINT64)
+        return false;
+    if (cap->buf != NULL)
+        munmap(cap->buf, cap->size);
+    cap->buf = NULL;
+    cap->size = 0;
+    void *m = mmap(NULL, (size_t)(end - start), PROT_READ, MAP_PRIVATE, cap->fd, (off_t)start);
+    if (m == MAP_FAILED)
+        return false;
+    cap->buf = m;
+    cap->size = cap->len = (size_t)(end - start);
+    cap->pos = (size_t)(here - start);
+    cap->prefetched = cap->pos;
+    cap->buf_offset = start;
+    /* Fault the window in now: a page the file no longer has (truncated
+       meanwhile) or cannot read is an error here, not a SIGBUS later. */
+    if (madvise(m, cap->size, MADV_POPULATE_READ) != 0)
+        return false;
+    cap->eof = end == (uint64_t)st.st_size;
+    return true;
+}
+#endif
+
 /* Makes `need` unread bytes available if the file has them (see capture_internal.h). */
 gssize
-ts_cap_ensure(ts_capture *cap, size_t need, GError **error)
+ts_cap_fill(ts_capture *cap, size_t need, GError **error)
 {
+#ifdef MADV_POPULATE_READ
+    if (cap->mapped && cap->len - cap->pos < need && !cap->eof && !map_window(cap, need) &&
+        !unmap_to_buffer(cap, error))
+        return -1;
+#endif
     while (cap->len - cap->pos < need && !cap->eof) {
         if (cap->pos + need > cap->size && cap->pos > 0) {
             /* Slide the unread bytes to the front. */
@@ -114,6 +188,12 @@ ts_cap_truncated(ts_capture *cap, uint64_t offset, size_t have, size_t need)
 static bool
 start_gzip(ts_capture *cap, GError **error)
 {
+    if (cap->mapped) {
+        cap->pos = 0;
+        cap->buf_offset = 0;
+        if (!unmap_to_buffer(cap, error))
+            return false;
+    }
     if (lseek(cap->fd, 0, SEEK_SET) != 0) {
         g_set_error(error, TS_ERROR, TS_ERROR_IO, "%s: gzip file cannot be rewound: %s", cap->path,
                     g_strerror(errno));
@@ -180,8 +260,16 @@ ts_capture_open(const char *path, GError **error)
     ts_capture *cap = g_new0(ts_capture, 1);
     cap->path = g_strdup(path);
     cap->fd = fd;
-    cap->size = TS_CAP_BUFSIZE;
-    cap->buf = g_malloc(cap->size);
+    struct stat st;
+    cap->mapped = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+#ifndef MADV_POPULATE_READ
+    cap->mapped = false;
+#endif
+    if (!cap->mapped) {
+        cap->size = TS_CAP_BUFSIZE;
+        cap->buf = g_malloc(cap->size);
+    }
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 
     gssize have = ts_cap_ensure(cap, 4, error);
     bool gzip = have >= 2 && cap->buf[0] == 0x1f && cap->buf[1] == 0x8b;
@@ -266,7 +354,12 @@ ts_capture_close(ts_capture *cap)
     g_free(cap->warning);
     g_free(cap->format);
     g_free(cap->ifaces);
-    g_free(cap->buf);
+    if (cap->mapped) {
+        if (cap->buf != NULL)
+            munmap(cap->buf, cap->size);
+    } else {
+        g_free(cap->buf);
+    }
     g_free(cap->path);
     g_free(cap);
 }

@@ -12,6 +12,7 @@
 
 #include "capture.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -19,6 +20,8 @@
 #define TS_CAP_MAX_RECORD (256u * 1024u * 1024u)
 /* Initial buffer size; grown (only while data keeps coming) for big records. */
 #define TS_CAP_BUFSIZE (1u << 20)
+/* Plain files are mapped in windows of this size (more for bigger records). */
+#define TS_CAP_MAP_WINDOW (2u << 20)
 
 typedef enum {
     TS_CAP_PCAP,
@@ -39,12 +42,14 @@ struct ts_capture {
     gzFile gz; /* NULL unless gzip-compressed */
     char *format;
 
-    uint8_t *buf;
-    size_t size;         /* allocated bytes of buf */
+    uint8_t *buf;        /* read buffer, or the mapped window when `mapped` */
+    size_t size;         /* allocated (or mapped) bytes of buf */
     size_t pos;          /* first unread byte */
     size_t len;          /* bytes of buf holding data */
     uint64_t buf_offset; /* stream offset of buf[0] */
     bool eof;            /* the source returned end of file */
+    bool mapped;         /* buf is a window of the plain file mapped at buf_offset */
+    size_t prefetched;   /* bytes of buf below this were prefetched (mapped) */
 
     bool done;       /* the end was reached (or a failure reported) */
     GError *failure; /* the failure already reported, repeated on next calls */
@@ -62,10 +67,19 @@ struct ts_capture {
     size_t n_ifaces, ifaces_alloc;
 };
 
+/* ts_cap_ensure()'s slow path: reads (or maps) more of the file. */
+gssize ts_cap_fill(ts_capture *cap, size_t need, GError **error);
+
 /* Makes at least `need` unread bytes available at buf + pos if the file has
  * them. Returns the number of unread bytes available (less than `need` only
  * at the end of the file), or -1 with `error` set when reading fails. */
-gssize ts_cap_ensure(ts_capture *cap, size_t need, GError **error);
+static inline gssize
+ts_cap_ensure(ts_capture *cap, size_t need, GError **error)
+{
+    if (G_LIKELY(cap->len - cap->pos >= need))
+        return (gssize)(cap->len - cap->pos);
+    return ts_cap_fill(cap, need, error);
+}
 
 /* Stream offset of the next unread byte. */
 static inline uint64_t
@@ -82,6 +96,28 @@ int ts_cap_corrupt(ts_capture *cap, uint64_t offset, GError **error, const char 
 /* Ends the file at a record starting at `offset` that has only `have` of its
  * `need` bytes: records the warning. Returns 0. */
 int ts_cap_truncated(ts_capture *cap, uint64_t offset, size_t have, size_t need);
+
+/* Bytes of a mapped window prefetched ahead of the record being read: the
+ * hardware prefetchers stop at each page of the mapping. */
+#define TS_CAP_PREFETCH (8u << 10)
+
+/* Prefetches the mapped bytes up to TS_CAP_PREFETCH bytes past buf + pos +
+ * need, 256 bytes a step (addresses as integers: a prefetch never faults,
+ * the last step may reach a little past the window). */
+static inline void
+ts_cap_prefetch(ts_capture *cap, size_t need)
+{
+    if (!cap->mapped)
+        return;
+    size_t until = MIN(cap->len, cap->pos + need + TS_CAP_PREFETCH);
+    uintptr_t base = (uintptr_t)cap->buf;
+    for (; cap->prefetched < until; cap->prefetched += 256) {
+        __builtin_prefetch((const void *)(base + cap->prefetched));
+        __builtin_prefetch((const void *)(base + cap->prefetched + 64));
+        __builtin_prefetch((const void *)(base + cap->prefetched + 128));
+        __builtin_prefetch((const void *)(base + cap->prefetched + 192));
+    }
+}
 
 /* Reads the 24-byte pcap file header (magic already recognised). Returns 1,
  * 0 when the file ends inside it (warning set), -1 on failure. */

@@ -15,9 +15,13 @@
  */
 #include "capture_internal.h"
 
+#include <stddef.h>
+
 #define PCAP_FILE_HEADER 24
 #define PCAP_RECORD_HEADER 16
 #define PCAP_MODIFIED_RECORD_HEADER 24
+
+G_STATIC_ASSERT(offsetof(ts_capture_frame, origlen) == offsetof(ts_capture_frame, caplen) + 4);
 
 /* Reads the file header: link type and nothing else matters. */
 int
@@ -63,13 +67,17 @@ ts_pcap_next(ts_capture *cap, ts_capture_frame *frame, GError **error)
         return -1;
     if ((size_t)have < need)
         return ts_cap_truncated(cap, offset, (size_t)have, need);
+    ts_cap_prefetch(cap, need);
 
     /* Both fit in int64: 2^32 * 10^9 + 2^32 * 10^3 < 2^63. */
     frame->ts_ns = (int64_t)sec * 1000000000 + (int64_t)frac * (cap->nanosec ? 1 : 1000);
     frame->file_offset = offset;
     frame->linktype = cap->pcap_linktype;
-    frame->caplen = caplen;
-    frame->origlen = origlen;
+    /* caplen and origlen in one 8-byte store: callers copy the pair as one
+       word, and a load spanning two smaller stores cannot be forwarded
+       (it would wait for the store buffer to drain) */
+    uint32_t lens[2] = {caplen, origlen};
+    memcpy(&frame->caplen, lens, sizeof lens);
     frame->data = cap->buf + cap->pos + hdr;
     cap->pos += need;
     return 1;

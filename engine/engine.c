@@ -50,6 +50,7 @@ struct ts_engine {
     GQueue tomb_fifo;
     uint64_t next_stream;
     int64_t now_ns;
+    int64_t linger_ns, idle_ns, tomb_ns; /* the time limits, in nanoseconds */
     bool finished;
     ts_stats stats;
     GPtrArray *warnings; /* char*, NULL-terminated view built on demand */
@@ -84,6 +85,10 @@ ts_engine_new(const ts_options *opts, const ts_callbacks *cb, void *user)
         e->opts.max_buffered_bytes = (size_t)64 << 20;
     if (cb != NULL)
         e->cb = *cb;
+    e->linger_ns = (int64_t)(e->opts.close_linger * NS_PER_S);
+    if (e->opts.idle_timeout > 0)
+        e->idle_ns = (int64_t)(e->opts.idle_timeout * NS_PER_S);
+    e->tomb_ns = (int64_t)(TS_TOMBSTONE_SECONDS * NS_PER_S);
     e->env.opts = &e->opts;
     e->env.cb = &e->cb;
     e->env.user = user;
@@ -178,31 +183,29 @@ retire(ts_engine *e, ts_session *s, ts_close_reason reason, bool leave_tombstone
     ts_session_free(s);
 }
 
-/* Finishes sessions whose time is up (capture time). */
-static void
+/* Finishes sessions whose time is up (capture time). Called per packet:
+ * each check is a look at a queue head. */
+static inline void
 expire(ts_engine *e)
 {
-    int64_t linger_ns = (int64_t)(e->opts.close_linger * NS_PER_S);
     GList *l;
-    while ((l = g_queue_peek_head_link(&e->closing)) != NULL) {
+    while ((l = e->closing.head) != NULL) {
         ts_session *s = l->data;
-        if (e->now_ns - s->closed_ns < linger_ns)
+        if (e->now_ns - s->closed_ns < e->linger_ns)
             break;
         retire(e, s, s->close_reason, true);
     }
     if (e->opts.idle_timeout > 0) {
-        int64_t idle_ns = (int64_t)(e->opts.idle_timeout * NS_PER_S);
-        while ((l = g_queue_peek_head_link(&e->open)) != NULL) {
+        while ((l = e->open.head) != NULL) {
             ts_session *s = l->data;
-            if (e->now_ns - s->end_ns < idle_ns)
+            if (e->now_ns - s->end_ns < e->idle_ns)
                 break;
             retire(e, s, TS_CLOSE_IDLE, true);
         }
     }
-    int64_t tomb_ns = (int64_t)(TS_TOMBSTONE_SECONDS * NS_PER_S);
-    while ((l = g_queue_peek_head_link(&e->tomb_fifo)) != NULL) {
+    while ((l = e->tomb_fifo.head) != NULL) {
         tombstone *t = l->data;
-        if (e->now_ns - t->finished_ns < tomb_ns)
+        if (e->now_ns - t->finished_ns < e->tomb_ns)
             break;
         tombstone_drop(e, t);
     }

@@ -24,17 +24,57 @@ struct ts_flow_table {
     uint64_t seed;
 };
 
+/* Big-endian loads: comparing them orders addresses as memcmp() does. */
+static inline uint32_t
+load_be32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return GUINT32_FROM_BE(v);
+}
+
+static inline uint64_t
+load_be64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return GUINT64_FROM_BE(v);
+}
+
+/* Like memcmp(a, b, 16) < 0, == 0 (sets *equal). */
+static inline bool
+addr6_less(const uint8_t *a, const uint8_t *b, bool *equal)
+{
+    uint64_t a0 = load_be64(a), b0 = load_be64(b);
+    uint64_t a1 = load_be64(a + 8), b1 = load_be64(b + 8);
+    *equal = a0 == b0 && a1 == b1;
+    return a0 != b0 ? a0 < b0 : a1 < b1;
+}
+
 void
 ts_flow_key_make(ts_flow_key *key, uint8_t family, const uint8_t *src_addr, uint16_t src_port,
                  const uint8_t *dst_addr, uint16_t dst_port, bool *src_is_a)
 {
-    size_t alen = family == 6 ? 16 : 4;
-    int c = memcmp(src_addr, dst_addr, alen);
-    bool a_is_src = c < 0 || (c == 0 && src_port <= dst_port);
+    bool less, equal;
     memset(key, 0, sizeof *key);
     key->family = family;
-    memcpy(key->addr_a, a_is_src ? src_addr : dst_addr, alen);
-    memcpy(key->addr_b, a_is_src ? dst_addr : src_addr, alen);
+    if (family == 6) {
+        less = addr6_less(src_addr, dst_addr, &equal);
+    } else {
+        uint32_t s = load_be32(src_addr), d = load_be32(dst_addr);
+        less = s < d;
+        equal = s == d;
+    }
+    bool a_is_src = less || (equal && src_port <= dst_port);
+    const uint8_t *a = a_is_src ? src_addr : dst_addr, *b = a_is_src ? dst_addr : src_addr;
+    /* constant sizes: the copies stay inline */
+    if (family == 6) {
+        memcpy(key->addr_a, a, 16);
+        memcpy(key->addr_b, b, 16);
+    } else {
+        memcpy(key->addr_a, a, 4);
+        memcpy(key->addr_b, b, 4);
+    }
     key->port_a = a_is_src ? src_port : dst_port;
     key->port_b = a_is_src ? dst_port : src_port;
     *src_is_a = a_is_src;
@@ -48,18 +88,17 @@ mix(uint64_t h, uint64_t v)
     return h ^ (h >> 29);
 }
 
-static uint64_t
+static inline uint64_t
 key_hash(const ts_flow_table *t, const ts_flow_key *key)
 {
-    uint64_t words[sizeof(ts_flow_key) / 8];
-    memcpy(words, key, sizeof words);
-    uint64_t h = t->seed;
-    for (size_t i = 0; i < G_N_ELEMENTS(words); i++)
-        h = mix(h, words[i]);
+    uint64_t w[5];
+    memcpy(w, key, sizeof w);
+    /* unrolled: the same value as mixing the words in a loop */
+    uint64_t h = mix(mix(mix(mix(mix(t->seed, w[0]), w[1]), w[2]), w[3]), w[4]);
     return mix(h, h >> 32) | 1; /* never 0 */
 }
 
-G_STATIC_ASSERT(sizeof(ts_flow_key) % 8 == 0);
+G_STATIC_ASSERT(sizeof(ts_flow_key) == 40);
 
 ts_flow_table *
 ts_flow_table_new(uint64_t seed)

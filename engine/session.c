@@ -360,7 +360,8 @@ ring_store(ts_dir *d, uint64_t idx, const uint8_t *data, size_t len)
     size_t at = (size_t)((idx + len - keep) & (d->ring_size - 1));
     size_t first = keep < d->ring_size - at ? keep : d->ring_size - at;
     memcpy(d->ring + at, src, first);
-    memcpy(d->ring, src + first, keep - first);
+    if (keep > first)
+        memcpy(d->ring, src + first, keep - first);
     uint64_t end = idx + len; /* the ring now holds at most [end - size, end) */
     if (end > d->ring_size && end - d->ring_size > d->ring_from)
         d->ring_from = end - d->ring_size;
@@ -374,8 +375,12 @@ ring_grow(ts_dir *d, uint32_t size)
     uint8_t *old = d->ring;
     d->ring = g_malloc(size);
     d->ring_size = size;
-    for (uint64_t i = d->ring_from; i < d->delivered; i++)
-        d->ring[i & (size - 1)] = old[i & (old_size - 1)];
+    for (uint64_t i = d->ring_from; i < d->delivered;) { /* at most three runs */
+        size_t from = (size_t)(i & (old_size - 1)), to = (size_t)(i & (size - 1));
+        uint64_t n = MIN(d->delivered - i, MIN(old_size - from, size - to));
+        memcpy(d->ring + to, old + from, (size_t)n);
+        i += n;
+    }
     g_free(old);
 }
 
@@ -393,6 +398,12 @@ ring_compare(ts_session *s, ts_dir *d, uint64_t off, uint64_t idx, const uint8_t
             ring_grow(d, TS_RING_MAX);
         return;
     }
+    /* the usual case, an identical copy: at most two memcmp() runs */
+    size_t at = (size_t)(idx & (d->ring_size - 1));
+    size_t first = (size_t)MIN(len, d->ring_size - at);
+    if (memcmp(d->ring + at, data, first) == 0 &&
+        memcmp(d->ring, data + first, (size_t)len - first) == 0)
+        return;
     uint64_t lo = UINT64_MAX, hi = 0;
     for (uint64_t i = 0; i < len; i++) {
         if (d->ring[(idx + i) & (d->ring_size - 1)] != data[i]) {
