@@ -13,9 +13,14 @@
  *   window is sized from a fresh fstat() and faulted in at once with
  *   MADV_POPULATE_READ, which reports a missing or unreadable page as an
  *   error: then (and whenever mapping fails) reading goes on with read()
- *   from the same offset, which sees what the file really holds. Remaining
- *   risk: a file truncated by another process after its window was faulted
- *   in, while we still read that window, raises SIGBUS.
+ *   from the same offset, which sees what the file really holds.
+ * - A file truncated by another process while we read its window (tcpdump -C
+ *   -W reusing it, say) would raise SIGBUS. A SIGBUS handler (installed once,
+ *   chaining to the previous one for faults that are not ours) maps zero
+ *   pages over the rest of the window of the thread that faulted and marks
+ *   it; ts_capture_next() then reports "the file shrank while being read"
+ *   instead of the record, and nothing read from the zeros is returned. The
+ *   window is per thread: a capture must be read by one thread at a time.
  * - The buffer grows only while the file keeps delivering bytes, so a record
  *   header lying about its length cannot make us allocate more than the file
  *   holds (and never more than TS_CAP_MAX_RECORD plus a header).
@@ -31,6 +36,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -68,6 +74,58 @@ source_read(ts_capture *cap, GError **error)
     }
 }
 
+/* ---- SIGBUS guard of the mapped window ------------------------------------ */
+
+static __thread uint8_t *guard_start; /* this thread's mapped window, or NULL */
+static __thread size_t guard_len;
+static __thread volatile sig_atomic_t guard_hit;
+static struct sigaction previous_sigbus;
+static uintptr_t guard_page_size;
+
+static void
+on_sigbus(int sig, siginfo_t *info, void *context)
+{
+    uint8_t *addr = info->si_addr;
+    if (guard_start != NULL && addr >= guard_start && addr < guard_start + guard_len) {
+        uintptr_t page = (uintptr_t)addr & ~(guard_page_size - 1);
+        size_t rest = (size_t)((uintptr_t)(guard_start + guard_len) - page);
+        if (mmap((void *)page, rest, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+            MAP_FAILED) {
+            guard_hit = 1;
+            return; /* the read is retried and sees zeros */
+        }
+    }
+    /* Not ours: the previous disposition handles the fault when it recurs. */
+    if (previous_sigbus.sa_flags & SA_SIGINFO) {
+        previous_sigbus.sa_sigaction(sig, info, context);
+        return;
+    }
+    sigaction(SIGBUS, &previous_sigbus, NULL);
+}
+
+static void
+install_sigbus_guard(void)
+{
+    static gsize installed = 0;
+    if (g_once_init_enter(&installed)) {
+        guard_page_size = (uintptr_t)sysconf(_SC_PAGESIZE);
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = on_sigbus;
+        sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGBUS, &sa, &previous_sigbus);
+        g_once_init_leave(&installed, 1);
+    }
+}
+
+static void
+guard_window(ts_capture *cap)
+{
+    guard_start = cap->mapped ? cap->buf : NULL;
+    guard_len = cap->mapped ? cap->size : 0;
+}
+
 /* Leaves the mapping for the read buffer, reading on from the next unread
  * byte (mapping unsupported or failed, or the file shrank). */
 static bool
@@ -77,6 +135,7 @@ unmap_to_buffer(ts_capture *cap, GError **error)
     if (cap->buf != NULL)
         munmap(cap->buf, cap->size);
     cap->mapped = false;
+    guard_window(cap);
     cap->size = TS_CAP_BUFSIZE;
     cap->buf = g_malloc(cap->size);
     cap->buf_offset = here;
@@ -107,11 +166,14 @@ map_window(ts_capture *cap, size_t need)
         munmap(cap->buf, cap->size);
     cap->buf = NULL;
     cap->size = 0;
+    guard_start = NULL;
+    install_sigbus_guard();
     void *m = mmap(NULL, (size_t)(end - start), PROT_READ, MAP_PRIVATE, cap->fd, (off_t)start);
     if (m == MAP_FAILED)
         return false;
     cap->buf = m;
     cap->size = cap->len = (size_t)(end - start);
+    guard_window(cap);
     cap->pos = (size_t)(here - start);
     cap->prefetched = cap->pos;
     cap->buf_offset = start;
@@ -303,8 +365,29 @@ ts_capture_next(ts_capture *cap, ts_capture_frame *frame, GError **error)
     if (cap->done)
         return 0;
     GError *local = NULL;
+    uint64_t start = ts_cap_here(cap);
+    if (cap->mapped)
+        guard_window(cap); /* this thread reads it now */
     int rc = cap->kind == TS_CAP_PCAP ? ts_pcap_next(cap, frame, &local)
                                       : ts_pcapng_next(cap, frame, &local);
+    if (rc == 1 && cap->mapped && frame->caplen > 0) {
+        /* Touch each page of the frame here, so that a page the file lost
+           faults now rather than in the caller. */
+        volatile uint8_t sink = frame->data[frame->caplen - 1];
+        for (size_t off = 0; off < frame->caplen; off += 4096) /* pages are at least 4 KiB */
+            sink = (uint8_t)(sink ^ frame->data[off]);
+        (void)sink;
+    }
+    if (G_UNLIKELY(guard_hit) && cap->mapped) {
+        /* The file shrank under the window: what was read is zeros. */
+        guard_hit = 0;
+        g_clear_error(&local);
+        struct stat st;
+        long long now = fstat(cap->fd, &st) == 0 ? (long long)st.st_size : -1;
+        ts_cap_corrupt(cap, start, &local,
+                       "the file shrank while being read (it now has %lld bytes)", now);
+        rc = -1;
+    }
     if (rc == 1) {
         frame->number = ++cap->frames;
         return 1;
@@ -357,6 +440,8 @@ ts_capture_close(ts_capture *cap)
     if (cap->mapped) {
         if (cap->buf != NULL)
             munmap(cap->buf, cap->size);
+        if (guard_start == cap->buf)
+            guard_start = NULL;
     } else {
         g_free(cap->buf);
     }

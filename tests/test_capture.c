@@ -13,6 +13,7 @@
 #include "capture.h"
 
 #include <check.h>
+#include <unistd.h>
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <zlib.h>
@@ -971,6 +972,45 @@ START_TEST(test_fuzz)
 }
 END_TEST
 
+/* A file truncated by someone else while we read its mapped window: the
+ * frame whose bytes are gone is not returned; the error names the record and
+ * the file's new size; nothing crashes (SIGBUS is handled). */
+START_TEST(test_shrinks_while_read)
+{
+    Buf b = buf_new(false);
+    pcap_header(&b, 0xa1b2c3d4, 65535, 1);
+    size_t starts[4000];
+    for (unsigned i = 0; i < 4000; i++) /* 6 MB: more than one window */
+        starts[i] = pcap_record(&b, 1700000000 + i, 0, 1500, 1500, (uint8_t)i);
+    char *path = write_buf("shrinks.pcap", &b);
+    ts_capture *cap = open_ok(path);
+    ts_capture_frame f;
+    for (unsigned i = 0; i < 10; i++)
+        next_ok(cap, &f);
+    ck_assert_int_eq(truncate(path, 204800), 0); /* 50 pages of 4 KiB */
+    /* records 10..134 are whole below 204800; record 135 crosses it */
+    unsigned i = 10;
+    GError *error = NULL;
+    int rc;
+    while ((rc = ts_capture_next(cap, &f, &error)) == 1) {
+        ck_assert_uint_eq(f.file_offset, starts[i]);
+        uint8_t *want = payload((uint8_t)i, 1500);
+        ck_assert_mem_eq(f.data, want, 1500);
+        g_free(want);
+        i++;
+    }
+    ck_assert_int_eq(rc, -1);
+    ck_assert_uint_eq(i, 135);
+    char *msg = g_strdup_printf(DAMAGE, path, (guint64)starts[135],
+                                "the file shrank while being read (it now has 204800 bytes)");
+    ck_assert_str_eq(error->message, msg);
+    g_free(msg);
+    g_error_free(error);
+    ts_capture_close(cap);
+    g_free(path);
+}
+END_TEST
+
 /* ---- suite ------------------------------------------------------------ */
 
 static void
@@ -998,6 +1038,7 @@ ts_capture_suite(void)
     add(s, "gzip", test_gzip, 30);
     add(s, "truncated", test_truncated, 0);
     add(s, "damaged", test_damaged, 0);
+    add(s, "shrinks_while_read", test_shrinks_while_read, 30);
     add(s, "not_capture", test_not_capture, 0);
     add(s, "empty", test_empty, 0);
     add(s, "fuzz", test_fuzz, 600);
