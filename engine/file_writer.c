@@ -29,13 +29,13 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#define FLUSH_THRESHOLD (64u * 1024u)
-#define BUFFER_BUDGET (6u * 1024u * 1024u)
-#define IN_FLIGHT_LIMIT (4u * 1024u * 1024u)
+#define FLUSH_THRESHOLD ((size_t)64 * 1024)
+#define BUFFER_BUDGET ((size_t)6 * 1024 * 1024)
+#define IN_FLIGHT_LIMIT ((size_t)4 * 1024 * 1024)
 #define MAX_WRITERS 2u
 #define MAX_OPEN_PER_WRITER 4096u
 #define BATCH_JOBS 64u
-#define BATCH_BYTES (512u * 1024u)
+#define BATCH_BYTES ((size_t)512 * 1024)
 /* Chunk capacities (with their header: 4 KiB for a file's first chunk, most
  * files being small, then 16 KiB). */
 #define FIRST_CHUNK_SIZE (4u * 1024u - 32u)
