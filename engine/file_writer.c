@@ -334,7 +334,7 @@ open_files_share(unsigned n_writers)
 }
 
 ts_file_writer *
-ts_file_writer_new(const char *dir)
+ts_file_writer_new(const char *dir, unsigned max_open)
 {
     ts_file_writer *fw = g_new0(ts_file_writer, 1);
     fw->dir = g_strdup(dir);
@@ -342,7 +342,8 @@ ts_file_writer_new(const char *dir)
     g_mutex_init(&fw->lock);
     g_cond_init(&fw->drained);
     fw->n_writers = CLAMP(g_get_num_processors(), 1u, MAX_WRITERS);
-    unsigned max_open = open_files_share(fw->n_writers);
+    if (max_open == 0)
+        max_open = open_files_share(fw->n_writers);
     sigset_t old;
     ts_atomic_block_cleanup_signals(&old); /* inherited by the threads */
     for (unsigned i = 0; i < fw->n_writers; i++) {

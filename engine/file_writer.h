@@ -31,9 +31,11 @@ typedef struct ts_file_writer ts_file_writer;
 typedef struct ts_out_file ts_out_file;
 
 /** Starts a writer (and its threads: one per CPU, at most two). `dir` is
- *  created (with its parents) before the first file is. Free with
+ *  created (with its parents) before the first file is. Each thread keeps at
+ *  most `max_open` files open (0: a share of the process's descriptor limit,
+ *  whose soft value is raised to the hard one). Free with
  *  ts_file_writer_free(). */
-ts_file_writer *ts_file_writer_new(const char *dir);
+ts_file_writer *ts_file_writer_new(const char *dir, unsigned max_open);
 
 /** A new file that will be named `path` (copied) once committed. Nothing is
  *  created on disk before its first byte. */

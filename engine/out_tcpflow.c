@@ -66,7 +66,7 @@ ts_tcpflow_writer *
 ts_tcpflow_writer_new(const char *dir)
 {
     ts_tcpflow_writer *w = g_new0(ts_tcpflow_writer, 1);
-    w->files = ts_file_writer_new(dir);
+    w->files = ts_file_writer_new(dir, 0);
     w->dir = g_strdup(dir);
     w->pair_counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     g_queue_init(&w->live);
