@@ -393,7 +393,7 @@ flush_file(ts_file_writer *fw, ts_out_file *f)
     if (f->buf.len == 0)
         return;
     fw->buffered -= f->buf.len;
-    if (has_failed(fw) || !ts_file_writer_ensure_dir(fw)) {
+    if (fw->stopped || has_failed(fw) || !ts_file_writer_ensure_dir(fw)) {
         chain_free(&f->buf);
         return;
     }
