@@ -54,6 +54,9 @@ import tempfile
 import time
 import zlib
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tshark_follow  # noqa: E402 (shared with tests/ and the benchmark)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_TABLE = os.path.join(HERE, "scenarios.conf")
 
@@ -424,33 +427,6 @@ def tshark_fields(tshark, capture):
     return frame_stream, first
 
 
-def tshark_follow(tshark, capture, streams):
-    """{stream: {"nodes": [n0, n1], "data": [bytes0, bytes1]}} from follow,tcp,raw."""
-    result = {}
-    for i in range(0, len(streams), 100):
-        args = [tshark, "-r", capture, "-q"]
-        for s in streams[i:i + 100]:
-            args += ["-z", "follow,tcp,raw,%d" % s]
-        out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
-        for block in out.split("=" * 67):
-            m = re.search(r"Filter: tcp\.stream eq (\d+)", block)
-            if not m:
-                continue
-            nodes = re.findall(r"Node (\d): (\S+)", block)
-            data = [bytearray(), bytearray()]
-            for line in block.splitlines():
-                if not line.strip() or line.startswith(("Follow:", "Filter:", "Node ")):
-                    continue
-                side = 1 if line.startswith("\t") else 0
-                text = line.strip()
-                if re.fullmatch(r"[0-9a-fA-F]*", text):
-                    data[side] += bytes.fromhex(text)
-                else:
-                    data[side] += text.encode()
-            result[int(m.group(1))] = {"nodes": [n for _, n in nodes], "data": data}
-    return result
-
-
 def node_text(ep):
     return ("[%s]:%d" % (ep["ip"], ep["port"])) if ":" in ep["ip"] else \
         ("%s:%d" % (ep["ip"], ep["port"]))
@@ -632,17 +608,18 @@ def _check(manifest, capture, conns, res, tcpsession, wrap, traffic_bin, workdir
             streams.append({"stream": st, "client": src, "server": dst})
         tpairs, tlost, _ = match_connections(conns, streams,
                                              lambda x: tuple_key(x["client"], x["server"]))
-        follow = tshark_follow(tshark, capture, [x["stream"] for _, x in tpairs])
+        follow = tshark_follow.run(tshark, capture, [x["stream"] for _, x in tpairs])
         exact, diffs = 0, []
         for c, x in tpairs:
             fl = follow.get(x["stream"])
             if not fl:
                 diffs.append("stream %d: no follow output" % x["stream"])
                 continue
-            client_node = 0 if not fl["nodes"] or fl["nodes"][0] == node_text(c["client"]) else 1
+            nodes, data = fl
+            client_node = 0 if not nodes or nodes[0] == node_text(c["client"]) else 1
             for side, idx in (("client", client_node), ("server", 1 - client_node)):
                 d = direction_report("tshark stream %d %s" % (x["stream"], side),
-                                     bytes(fl["data"][idx]), c[side + "_bytes"],
+                                     data[idx], c[side + "_bytes"],
                                      c[side + "_md5"])
                 if d:
                     diffs.append(d)

@@ -16,10 +16,12 @@ Glue for the tests only; the real verifier lives in verify/.
 import hashlib
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
+import tshark_follow as tshark_follow_lib  # noqa: E402
 
 BATCH = 200
 
@@ -31,32 +33,11 @@ def tshark_streams(tshark, capture):
 
 
 def tshark_follow(tshark, capture, streams):
-    """Returns {stream: (node0 'ip:port', node1, bytes0, bytes1)}."""
+    """{stream: (node 0, node 1, bytes of node 0, bytes of node 1)}."""
     result = {}
-    for i in range(0, len(streams), BATCH):
-        args = [tshark, "-r", capture, "-q"]
-        for s in streams[i:i + BATCH]:
-            args += ["-z", "follow,tcp,raw,%d" % s]
-        out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
-        for block in out.split("=" * 67):
-            m = re.search(r"Filter: tcp\.stream eq (\d+)", block)
-            if not m:
-                continue
-            stream = int(m.group(1))
-            nodes = re.findall(r"Node (\d): (\S+)", block)
-            data = [bytearray(), bytearray()]
-            for line in block.splitlines():
-                if not line.strip() or line.startswith(("Follow:", "Filter:", "Node ")):
-                    continue
-                side = 1 if line.startswith("\t") else 0
-                text = line.strip()
-                if re.fullmatch(r"[0-9a-fA-F]*", text):
-                    data[side] += bytes.fromhex(text)
-                else:  # e.g. "[N bytes missing in capture file]"
-                    data[side] += text.encode()
-            n0 = nodes[0][1] if nodes else ""
-            n1 = nodes[1][1] if len(nodes) > 1 else ""
-            result[stream] = (n0, n1, bytes(data[0]), bytes(data[1]))
+    for stream, (nodes, data) in tshark_follow_lib.run(tshark, capture, streams, BATCH).items():
+        nodes = nodes + ["", ""]
+        result[stream] = (nodes[0], nodes[1], data[0], data[1])
     return result
 
 

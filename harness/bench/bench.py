@@ -48,6 +48,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import tshark_follow  # noqa: E402 (harness/tshark_follow.py)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 MB = 1e6
 
@@ -295,19 +298,9 @@ def compare_tcpflow_dirs(theirs, ours):
 
 def follow_bytes(path):
     """Per-stream byte totals from tshark's `-q -z follow,tcp,raw,N` output."""
-    totals, stream = {}, None
-    with open(path, "rb") as f:
-        for raw in f:
-            line = raw.rstrip(b"\r\n")
-            if line.startswith(b"Filter: tcp.stream eq "):
-                stream = int(line.split()[-1])
-                totals[stream] = 0
-            elif line.startswith(b"====") or line.startswith(b"Follow:") or \
-                    line.startswith(b"Node "):
-                continue
-            elif stream is not None and line:
-                totals[stream] += len(line.strip()) // 2
-    return totals
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return {stream: len(data[0]) + len(data[1])
+                for stream, (_, data) in tshark_follow.parse(f.read()).items()}
 
 
 def jsonl_bytes(path):
