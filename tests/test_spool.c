@@ -305,16 +305,6 @@ run_free(run *r)
     g_free(r);
 }
 
-static void
-opts_budget(ts_options *o, size_t budget, const char *dir, ts_overlap_policy policy)
-{
-    ts_options_init(o);
-    o->keep_payload = true;
-    o->max_payload_memory = budget;
-    o->spool_dir = dir;
-    o->overlap = policy;
-}
-
 /* Is a file of folder `dir` open (the spool: unlinked, so "(deleted)")? */
 static bool
 spool_open_in(const char *dir)
@@ -401,10 +391,16 @@ spool_dir_free(char *dir)
 
 /* ---- tests ------------------------------------------------------------ */
 
+/* Fills `o` for keep_payload with a payload budget, spool folder and
+ * overlap policy; returns `o`. */
 static const ts_options *
 budget_opts(ts_options *o, size_t budget, const char *dir, int policy)
 {
-    opts_budget(o, budget, dir, (ts_overlap_policy)policy);
+    ts_options_init(o);
+    o->keep_payload = true;
+    o->max_payload_memory = budget;
+    o->spool_dir = dir;
+    o->overlap = (ts_overlap_policy)policy;
     return o;
 }
 
