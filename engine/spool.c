@@ -55,14 +55,24 @@ ts_spool_free(ts_spool *sp)
     g_free(sp);
 }
 
+/* Warns "payload spool in DIR: WHAT: ERROR" followed by `then`. */
 static void
-warn(ts_spool *sp, const char *what, int err)
+warn(ts_spool *sp, const char *what, int err, const char *then)
 {
     g_autofree char *msg =
-        g_strdup_printf("payload spool in %s: %s: %s; kept payload stays in memory", sp->dir, what,
-                        g_strerror(err));
+        g_strdup_printf("payload spool in %s: %s: %s%s", sp->dir, what, g_strerror(err), then);
     if (sp->warn != NULL)
         sp->warn(sp->warn_ctx, msg);
+}
+
+/* Warns about a failed read or rewrite, the first time only. */
+static void
+warn_io_once(ts_spool *sp, const char *what, int err)
+{
+    if (sp->read_warned)
+        return;
+    sp->read_warned = true;
+    warn(sp, what, err, "");
 }
 
 /* Turns the spool off after a failure (warned about once). */
@@ -73,7 +83,7 @@ disable(ts_spool *sp, const char *what, int err)
         return;
     sp->disabled = true;
     sp->trigger = SIZE_MAX;
-    warn(sp, what, err);
+    warn(sp, what, err, "; kept payload stays in memory");
 }
 
 /* Creates the file, unlinked: O_TMPFILE where the filesystem has it, else
@@ -219,15 +229,7 @@ ts_spool_read(ts_spool *sp, uint64_t offset, void *out, size_t len)
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0) {
-            int err = r < 0 ? errno : EIO;
-            if (!sp->read_warned) {
-                sp->read_warned = true;
-                g_autofree char *msg =
-                    g_strdup_printf("payload spool in %s: cannot read the spool file: %s", sp->dir,
-                                    g_strerror(err));
-                if (sp->warn != NULL)
-                    sp->warn(sp->warn_ctx, msg);
-            }
+            warn_io_once(sp, "cannot read the spool file", r < 0 ? errno : EIO);
             return false;
         }
         p += r;
@@ -243,10 +245,7 @@ ts_spool_rewrite(ts_spool *sp, uint64_t offset, const void *data, size_t len)
     struct iovec iov = {(void *)data, len};
     if (pwritev_all(sp->fd, &iov, 1, offset))
         return true;
-    if (!sp->read_warned) {
-        sp->read_warned = true;
-        warn(sp, "cannot rewrite bytes in the spool file", errno);
-    }
+    warn_io_once(sp, "cannot rewrite bytes in the spool file", errno);
     return false;
 }
 

@@ -47,9 +47,9 @@ struct ts_spool {
     GPtrArray *dirty; /* session.c's ts_dir* holding kept bytes in memory */
     /* the rest is spool.c's */
     char *dir;
-    int fd;        /* -1 until the first write */
-    bool disabled; /* creation or a write failed: no more spilling */
-    bool read_warned;
+    int fd;              /* -1 until the first write */
+    bool disabled;       /* creation or a write failed: no more spilling */
+    bool read_warned;    /* a failed read or rewrite was reported */
     uint64_t end;        /* next write offset */
     GHashTable *shared;  /* block index -> extents partly in it (boundary blocks) */
     GArray *queue;       /* queued writes (spool.c's entries) */
