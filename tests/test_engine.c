@@ -1,7 +1,7 @@
 /*
  * test_engine.c — the whole engine through its public API (tcpsession.h).
  *
- * Each test builds a capture with tests/pktbuild (a pcap in a fresh g_mkdtemp
+ * Each test builds a capture with harness/pktbuild (a pcap in a fresh g_mkdtemp
  * directory, or frames handed to ts_engine_feed), runs the engine with
  * keep_payload, and copies every finished session into a `rec` that the test
  * compares EXACTLY with the contract: bytes, stream numbers, roles, close

@@ -1,6 +1,6 @@
 /*
  * test_file_writer.c — unit tests of the threaded output files
- * (engine/file_writer.c): randomized appends to many files at once compared
+ * (engine/formats/file_writer.c): randomized appends to many files at once compared
  * with a model, the descriptor limit forcing files to be closed and reopened,
  * files without bytes never created, uncommitted files removed, and the first
  * failure reported with its path.

@@ -1,6 +1,6 @@
 /*
  * test_flow_table.c — unit tests of the connection table
- * (engine/flow_table.c), including a randomized comparison with GHashTable.
+ * (engine/lib/flow_table.c), including a randomized comparison with GHashTable.
  */
 #include "flow_table.h"
 

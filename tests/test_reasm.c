@@ -1,5 +1,5 @@
 /*
- * test_reasm.c — unit tests of one-direction reassembly (engine/reasm.c):
+ * test_reasm.c — unit tests of one-direction reassembly (engine/lib/reasm.c):
  * exact deliveries, gaps and conflicts for hand-written cases, and a
  * randomized comparison against a byte-map model for each overlap policy.
  */

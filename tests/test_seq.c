@@ -1,5 +1,5 @@
 /*
- * test_seq.c — unit tests of TCP sequence arithmetic (engine/seq.h).
+ * test_seq.c — unit tests of TCP sequence arithmetic (engine/lib/seq.h).
  */
 #include "seq.h"
 

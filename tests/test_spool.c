@@ -3,7 +3,7 @@
  * with a tiny ts_options.max_payload_memory every session's kept bytes go to
  * the spool file, and what the caller sees must not change.
  *
- * Each test builds its traffic in memory with tests/pktbuild (frames handed
+ * Each test builds its traffic in memory with harness/pktbuild (frames handed
  * to ts_engine_feed, restamped 1 ms apart in feeding order) and runs it
  * through engines that differ only in the budget. Every finished session is
  * recorded as its two payloads, their MD5s and a text of everything else the

@@ -10,7 +10,7 @@
  * ones that need a look), the summary table per group of captures and tool
  * with the explained differences by category, and the same as JSON.
  */
-#include "json_text.h"
+#include "util/json_text.h"
 #include "verify.h"
 
 #include <string.h>

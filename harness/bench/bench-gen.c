@@ -6,7 +6,7 @@
  *               [--max-message BYTES] [--mbps RATE]
  *
  * Writes a classic Ethernet pcap of about MB megabytes (10^6 bytes) holding
- * N TCP connections built with tests/pktbuild (pb_conn): handshake,
+ * N TCP connections built with harness/pktbuild (pb_conn): handshake,
  * request/response exchanges, FIN both ways. Connections are interleaved in
  * time: a scheduler keeps up to C connections open (default N/2) and emits
  * one step of a randomly chosen one at a time, so thousands are concurrent.

@@ -15,7 +15,7 @@
  * engine. A file is committed (renamed from its temporary name) when its
  * session is done, so it is never seen half written.
  */
-#include "cli.h"
+#include "formats.h"
 #include "file_writer.h"
 
 #include <arpa/inet.h>

@@ -19,7 +19,7 @@
  */
 #include "file_writer.h"
 
-#include "atomic_file.h"
+#include "util/atomic_file.h"
 
 #include <errno.h>
 #include <fcntl.h>

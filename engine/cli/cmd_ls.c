@@ -4,7 +4,7 @@
  * engine without keeping payload: only counters are needed.
  */
 #include "cli.h"
-#include "json_text.h"
+#include "util/json_text.h"
 
 #include <inttypes.h>
 #include <stdio.h>

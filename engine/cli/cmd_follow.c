@@ -17,7 +17,7 @@
  * released them has been seen.
  */
 #include "cli.h"
-#include "follow_text.h"
+#include "formats/follow_text.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -12,7 +12,7 @@
  * then compares. Log lines come out in the order the captures were given.
  */
 #include "cli.h"
-#include "verify.h"
+#include "verify/verify.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>

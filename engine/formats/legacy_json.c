@@ -10,9 +10,9 @@
  */
 #include "legacy_json.h"
 
-#include "atomic_file.h"
-#include "json_text.h"
-#include "py_json.h"
+#include "util/atomic_file.h"
+#include "util/json_text.h"
+#include "util/py_json.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -8,8 +8,8 @@
  */
 #include "original_verify.h"
 
-#include "../verify/verify.h"
-#include "cli.h"
+#include "verify/verify.h"
+#include "cli/cli.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>

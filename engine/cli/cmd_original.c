@@ -32,11 +32,11 @@
  */
 #include "capture_run.h"
 #include "cli.h"
-#include "original_verify.h"
-#include "outputs.h"
+#include "original/original_verify.h"
+#include "formats/formats.h"
 
-#include "atomic_file.h"
-#include "tar_gz.h"
+#include "util/atomic_file.h"
+#include "util/tar_gz.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>

@@ -12,9 +12,9 @@
  * half written. Both temporary files ("sessions.jsonl.tmp.XXXXXX") are
  * removed on a fatal signal (atomic_file.h).
  */
-#include "atomic_file.h"
-#include "cli.h"
-#include "json_text.h"
+#include "util/atomic_file.h"
+#include "formats.h"
+#include "util/json_text.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>

@@ -14,9 +14,9 @@
  */
 #include "capture_run.h"
 #include "cli.h"
-#include "outputs.h"
+#include "formats/formats.h"
 
-#include "atomic_file.h"
+#include "util/atomic_file.h"
 
 #include <errno.h>
 #include <inttypes.h>

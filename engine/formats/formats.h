@@ -1,11 +1,11 @@
 /*
- * outputs.h — the outputs for users of the original pure-Python tcpsession
- * (its per-session JSON files, its JavaScript extraction) and the raw
- * per-session folders: the writers `extract --format json|raw` and the
- * original's command line use.
+ * formats.h — the output formats: JSON lines, tcpflow-style files, the
+ * raw per-session folders, and the outputs for users of the original
+ * pure-Python tcpsession (its per-session JSON files, its JavaScript
+ * extraction) that `extract --format` and the original's command line use.
  */
-#ifndef TS_OUTPUTS_H
-#define TS_OUTPUTS_H
+#ifndef TS_FORMATS_H
+#define TS_FORMATS_H
 
 #include "capture.h"
 #include "tcpsession.h"
@@ -77,6 +77,58 @@ bool ts_raw_finish(const char *dir, bool create, GError **raw_error, GError **er
 /** The session.json object of `s` (one line, no newline). */
 void ts_raw_format_session(GString *out, const ts_session *s);
 
+/* ---- JSON lines output (out_jsonl.c) -------------------------------- */
+
+/** Appends one session as a compact JSON object (no newline) to `out`: the
+ *  jsonl keys, with each message's bytes in hex when `hex_messages`, else
+ *  as "offset" and "length" into that side's delivered bytes. */
+void ts_json_format_session(GString *out, const ts_session *s, bool hex_messages);
+
+/** ts_json_format_session() with hex messages: one sessions.jsonl line. */
+void ts_jsonl_format_session(GString *out, const ts_session *s);
+
+/** Writer of `DIR/sessions.jsonl`, lines sorted by stream number. */
+typedef struct ts_jsonl_writer ts_jsonl_writer;
+
+/** Creates a writer for `dir` (created on first use). */
+ts_jsonl_writer *ts_jsonl_writer_new(const char *dir);
+/** Formats and stores one finished session (call from session_done). */
+void ts_jsonl_writer_add(ts_jsonl_writer *w, const ts_session *s);
+/** Writes sessions.jsonl (also when empty if `create_empty`); false with
+ *  `error` set when any write failed. */
+bool ts_jsonl_writer_finish(ts_jsonl_writer *w, bool create_empty, GError **error);
+/** Frees the writer, removing any temporary file left behind. */
+void ts_jsonl_writer_free(ts_jsonl_writer *w);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ts_jsonl_writer, ts_jsonl_writer_free)
+
+/* ---- tcpflow-style output (out_tcpflow.c) ---------------------------- */
+
+/** Longest tcpflow file name, NUL included (two IPv6 endpoints + "c" + k). */
+#define TS_TCPFLOW_NAME_MAX 160
+
+/** Writes the tcpflow 1.6.1 file name of the direction `src` -> `dst` of the
+ *  k-th session (0-based) on that pair of endpoints into `buf`; returns buf. */
+char *ts_tcpflow_file_name(const ts_endpoint *src, const ts_endpoint *dst, unsigned k,
+                           char buf[TS_TCPFLOW_NAME_MAX]);
+
+/** Writer of one file per session direction, named like tcpflow's. */
+typedef struct ts_tcpflow_writer ts_tcpflow_writer;
+
+/** Creates a writer for `dir` (created on first write). */
+ts_tcpflow_writer *ts_tcpflow_writer_new(const char *dir);
+/** Registers a new session (call from session_open, in stream order). */
+void ts_tcpflow_writer_open(ts_tcpflow_writer *w, ts_session *s);
+/** Buffers delivered bytes (call from the data callback). */
+void ts_tcpflow_writer_data(ts_tcpflow_writer *w, ts_session *s, const ts_delivery *d);
+/** Flushes and releases the session's state (call from session_done). */
+void ts_tcpflow_writer_done(ts_tcpflow_writer *w, ts_session *s);
+/** Flushes everything; creates `dir` if `create_dir`; false with `error` set
+ *  when any write failed. */
+bool ts_tcpflow_writer_finish(ts_tcpflow_writer *w, bool create_dir, GError **error);
+/** Frees the writer and any session state still attached. */
+void ts_tcpflow_writer_free(ts_tcpflow_writer *w);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ts_tcpflow_writer, ts_tcpflow_writer_free)
+
 G_END_DECLS
 
-#endif /* TS_OUTPUTS_H */
+#endif /* TS_FORMATS_H */

@@ -13,11 +13,10 @@
  * client_missing_bytes, server_missing_bytes, anomalies_dropped. Each file is
  * written atomically.
  */
-#include "outputs.h"
+#include "formats.h"
 
-#include "atomic_file.h"
-#include "cli.h"
-#include "json_text.h"
+#include "util/atomic_file.h"
+#include "util/json_text.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>

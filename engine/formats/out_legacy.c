@@ -34,10 +34,9 @@
  * packet callback does not carry: the frame hook decodes each frame itself
  * just before the engine sees it.
  */
-#include "cli.h"
-#include "outputs.h"
+#include "formats.h"
 
-#include "atomic_file.h"
+#include "util/atomic_file.h"
 #include "decode.h"
 #include "legacy_json.h"
 

@@ -7,7 +7,7 @@
  * (dot-all, lazy, "$" also before a final newline); the search loop below
  * gives findall()'s handling of empty matches.
  */
-#include "outputs.h"
+#include "formats.h"
 
 #include <string.h>
 
