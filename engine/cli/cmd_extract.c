@@ -17,10 +17,10 @@
 #include "formats/formats.h"
 
 #include "util/atomic_file.h"
+#include "util/parallel.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -329,101 +329,38 @@ capture_dir(const char *outdir, const char *capture, GHashTable *used, GString *
     return g_build_filename(outdir, name, NULL);
 }
 
-/* One capture of the run: filled in by the main thread, run by a worker. */
+/* One capture of the run, named by the main thread before any runs. */
 typedef struct {
     const char *capture; /* borrowed from argv */
     char *dir;           /* owned */
-    unsigned index;      /* 1-based */
-    GString *msgs;       /* owned: everything to print for this capture */
-    bool ok;
-    bool done; /* under extract_pool.lock */
+    GString *pre;        /* owned: messages from naming its folder */
 } extract_job;
 
-/* What the workers share with the main thread. */
+/* The run: what every job needs (borrowed by the worker threads). */
 typedef struct {
     const extract_config *cfg;
     extract_job *jobs;
     unsigned total;
-    GMutex lock;
-    unsigned next;  /* first job no worker has taken, under lock */
-    GCond finished; /* signalled when a job is done */
-} extract_pool;
+} extract_batch;
 
-/* Runs one job of `pool`; both stay owned by ts_cmd_extract(). */
-static void
-run_job(extract_job *job, extract_pool *pool)
-{
-    job->ok =
-        extract_capture(pool->cfg, job->capture, job->dir, job->index, pool->total, job->msgs);
-    g_mutex_lock(&pool->lock);
-    job->done = true;
-    g_cond_broadcast(&pool->finished);
-    g_mutex_unlock(&pool->lock);
-}
-
-/* A worker thread: takes the next job in capture order until none is left.
- * `data` is the pool (owned by ts_cmd_extract()). */
-static gpointer
-worker_main(gpointer data)
-{
-    extract_pool *pool = data;
-    for (;;) {
-        g_mutex_lock(&pool->lock);
-        unsigned i = pool->next++;
-        g_mutex_unlock(&pool->lock);
-        if (i >= pool->total)
-            return NULL;
-        run_job(&pool->jobs[i], pool);
-    }
-}
-
-/* Extracts every job with `workers` threads (in the calling thread when 1),
- * printing each job's messages in order as soon as it and all earlier ones
- * are done. Returns false when a capture failed. */
+/* ts_job_run_fn: extracts capture `i` of the run `ctx`. */
 static bool
-run_jobs(extract_pool *pool, unsigned workers)
+run_job(void *ctx, unsigned i, GString *msgs)
 {
-    bool ok = true;
-    g_autofree GThread **threads = g_new0(GThread *, workers);
-    unsigned started = 0;
-    if (workers > 1) {
-        /* workers inherit blocked cleanup signals: the handler runs here */
-        sigset_t old;
-        ts_atomic_block_cleanup_signals(&old);
-        for (; started < workers; started++) {
-            threads[started] = g_thread_try_new("extract", worker_main, pool, NULL);
-            if (threads[started] == NULL)
-                break; /* the ones started do all the jobs */
-        }
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-    }
-    for (unsigned i = 0; i < pool->total; i++) {
-        extract_job *job = &pool->jobs[i];
-        if (started == 0) {
-            run_job(job, pool);
-        } else {
-            g_mutex_lock(&pool->lock);
-            while (!job->done)
-                g_cond_wait(&pool->finished, &pool->lock);
-            g_mutex_unlock(&pool->lock);
-        }
-        ts_progress_print(pool->cfg->progress, job->msgs->str);
-        ok = ok && job->ok;
-    }
-    for (unsigned i = 0; i < started; i++)
-        g_thread_join(threads[i]);
-    return ok;
+    const extract_batch *run = ctx;
+    const extract_job *job = &run->jobs[i];
+    g_string_append(msgs, job->pre->str);
+    return extract_capture(run->cfg, job->capture, job->dir, i + 1, run->total, msgs);
 }
 
-/* Worker threads for `captures` captures: `jobs` when given (0: as many as
- * CPUs usable), never more than the captures. */
-static unsigned
-worker_count(int jobs, unsigned captures)
+/* ts_job_done_fn: prints a capture's messages under the progress line. */
+static void
+job_done(void *ctx, unsigned i, const char *msgs, bool ok)
 {
-    unsigned n = jobs > 0 ? (unsigned)jobs : g_get_num_processors();
-    if (n > captures)
-        n = captures;
-    return n > 0 ? n : 1;
+    (void)i;
+    (void)ok;
+    const extract_batch *run = ctx;
+    ts_progress_print(run->cfg->progress, msgs);
 }
 
 static const char extract_description[] =
@@ -527,24 +464,18 @@ ts_cmd_extract(int argc, char **argv)
     unsigned total = g_strv_length(captures);
     /* folders are named up front, in order, so names do not depend on timing */
     g_autoptr(GHashTable) used = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    extract_pool pool = {.cfg = &cfg, .jobs = g_new0(extract_job, total), .total = total};
-    g_mutex_init(&pool.lock);
-    g_cond_init(&pool.finished);
+    extract_batch run = {.cfg = &cfg, .jobs = g_new0(extract_job, total), .total = total};
     for (unsigned i = 0; i < total; i++) {
-        extract_job *job = &pool.jobs[i];
-        job->capture = captures[i];
-        job->index = i + 1;
-        job->msgs = g_string_new(NULL);
-        job->dir = capture_dir(cfg.outdir, captures[i], used, job->msgs);
+        run.jobs[i].capture = captures[i];
+        run.jobs[i].pre = g_string_new(NULL);
+        run.jobs[i].dir = capture_dir(cfg.outdir, captures[i], used, run.jobs[i].pre);
     }
-    if (!run_jobs(&pool, worker_count(jobs, total)))
+    if (!ts_run_ordered(total, ts_worker_count(jobs, total), run_job, job_done, &run))
         status = TS_EXIT_FAILURE;
     for (unsigned i = 0; i < total; i++) {
-        g_free(pool.jobs[i].dir);
-        g_string_free(pool.jobs[i].msgs, TRUE);
+        g_free(run.jobs[i].dir);
+        g_string_free(run.jobs[i].pre, TRUE);
     }
-    g_free(pool.jobs);
-    g_cond_clear(&pool.finished);
-    g_mutex_clear(&pool.lock);
+    g_free(run.jobs);
     return status;
 }
