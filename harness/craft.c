@@ -7,7 +7,7 @@
  * data/sample.expected.jsonl is what `tcpsession extract --format jsonl`
  * prints for the file. Everything is fixed (addresses, ports, ISNs,
  * timestamps, bytes): running the command twice gives identical files, which
- * tests/e2e_data.sh checks.
+ * tests/e2e/data.sh checks.
  *
  * Gotchas: each session gets its own pb_conn whose clock starts at the
  * session's own second; pb_conn_send_at() does not advance sequence

@@ -1,5 +1,5 @@
 #!/bin/sh
-# e2e_spool.sh — `tcpsession extract --max-memory`: with a budget so small
+# spool.sh — `tcpsession extract --max-memory`: with a budget so small
 # that every session's bytes go to the payload spool (1K), the output is
 # byte for byte the one of the default budget and of no budget at all (0),
 # for the jsonl, raw and json formats and the first and last overlap
@@ -12,37 +12,27 @@
 # Environment (set by `make check`): TS_BIN, TS_SRCDIR, TS_WRAP, TS_TESTDATA.
 # Exit status: 0 all passed, 1 a check failed, 77 prerequisites missing.
 set -u
-
-if [ -z "${TS_BIN:-}" ] || [ ! -x "$TS_BIN" ]; then
-    echo "SKIP: TS_BIN is not an executable"
-    exit 77
-fi
-data="${TS_TESTDATA:-${TS_SRCDIR:-.}/data}"
+. "$(dirname "$0")/../lib.sh"
+need_bin
+data=$TS_TESTDATA
 set -- "$data"/ground-truth/*.pcap* "$data"/cases/*.pcap* "$data"/sample.pcap
-if [ ! -f "$1" ]; then
-    echo "SKIP: no captures in $data"
-    exit 77
-fi
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-status=0
+[ -f "$1" ] || skip "no captures in $data"
+make_tmp
+out=$tmp
 
 # same A B WHAT: outputs and exit statuses of runs A and B are identical, and
 # neither status is above 1 (2 usage error, 99 valgrind error).
 same() {
     if [ "$(cat "$out/$1.rc")" -gt 1 ] || [ "$(cat "$out/$2.rc")" -gt 1 ]; then
-        echo "FAIL: $3: exit status $(cat "$out/$1.rc") and $(cat "$out/$2.rc")"
+        fail "$3: exit status $(cat "$out/$1.rc") and $(cat "$out/$2.rc")"
         cat "$out/$1.err" "$out/$2.err"
-        status=1
     elif ! cmp -s "$out/$1.rc" "$out/$2.rc"; then
-        echo "FAIL: $3: exit status $(cat "$out/$1.rc") vs $(cat "$out/$2.rc")"
-        status=1
+        fail "$3: exit status $(cat "$out/$1.rc") vs $(cat "$out/$2.rc")"
     elif ! diff -r "$out/$1" "$out/$2" >"$out/diff.log" 2>&1; then
-        echo "FAIL: $3: outputs differ"
+        fail "$3: outputs differ"
         head -20 "$out/diff.log"
-        status=1
     else
-        echo "ok: $3"
+        ok "$3"
     fi
 }
 
@@ -65,15 +55,14 @@ for format in jsonl raw json; do
         same "$run-default" "$run-1K" "$run: --max-memory 1K = default"
         same "$run-default" "$run-0" "$run: --max-memory 0 = default"
         if grep -q 'payload spool' "$out/$run-1K.err"; then
-            echo "FAIL: $run: --max-memory 1K warned about the spool:"
+            fail "$run: --max-memory 1K warned about the spool:"
             cat "$out/$run-1K.err"
-            status=1
         fi
     done
 done
 
 # An unusable spool folder: one warning per capture at most, same output.
-# Not under $TS_WRAP: valgrind needs a usable TMPDIR itself (tests/test_spool
+# Not under $TS_WRAP: valgrind needs a usable TMPDIR itself (tests/unit/test_spool
 # covers this case under valgrind).
 TMPDIR="$out/missing" "$TS_BIN" extract -q -o "$out/nospool" --max-memory 1K "$@" \
     >/dev/null 2>"$out/nospool.err"
@@ -81,22 +70,19 @@ echo $? >"$out/nospool.rc"
 same "jsonl-first-default" "nospool" "jsonl: unusable spool folder = default"
 warnings=$(grep -c "payload spool in $out/missing: cannot create the spool file" "$out/nospool.err")
 if [ "$warnings" -eq 0 ] || [ "$warnings" -gt "$#" ]; then
-    echo "FAIL: unusable spool folder: $warnings warnings for $# captures:"
+    fail "unusable spool folder: $warnings warnings for $# captures:"
     cat "$out/nospool.err"
-    status=1
 else
-    echo "ok: unusable spool folder: $warnings warnings for $# captures"
+    ok "unusable spool folder: $warnings warnings for $# captures"
 fi
 
 # The option is checked.
 if "$TS_BIN" extract -q -o "$out/bad" --max-memory 12X "$1" 2>"$out/bad.err"; then
-    echo "FAIL: --max-memory 12X accepted"
-    status=1
+    fail "--max-memory 12X accepted"
 elif ! grep -q "invalid byte count '12X' for --max-memory" "$out/bad.err"; then
-    echo "FAIL: --max-memory 12X: unexpected message:"
+    fail "--max-memory 12X: unexpected message:"
     cat "$out/bad.err"
-    status=1
 else
-    echo "ok: --max-memory 12X refused"
+    ok "--max-memory 12X refused"
 fi
-exit $status
+finish

@@ -9,11 +9,10 @@
 # Skips (77) without tcpflow or python3; the corpus part skips without
 # ../shared.
 set -u
-command -v tcpflow >/dev/null 2>&1 || { echo "skip: tcpflow not installed"; exit 77; }
-command -v python3 >/dev/null 2>&1 || { echo "skip: python3 not installed"; exit 77; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-status=0
+. "$(dirname "$0")/../lib.sh"
+need_tool tcpflow python3
+make_tmp
+out=$tmp
 n=0
 compare() {
     cap=$1
@@ -23,25 +22,24 @@ compare() {
     stem=${stem%.*}
     mkdir -p "$out/theirs/$n"
     (cd "$out/theirs/$n" && tcpflow -r "$cap" -o . >/dev/null 2>&1 && rm -f report.xml) ||
-        { echo "FAIL: tcpflow -r $cap"; status=1; return; }
-    $TS_WRAP "$TS_BIN" extract -q -f tcpflow -o "$out/ours/$n" "$cap" ||
-        { echo "FAIL: tcpsession extract -f tcpflow $cap"; status=1; return; }
+        { fail "tcpflow -r $cap"; return; }
+    ts extract -q -f tcpflow -o "$out/ours/$n" "$cap" ||
+        { fail "tcpsession extract -f tcpflow $cap"; return; }
     if diff -r "$out/theirs/$n" "$out/ours/$n/$stem" >"$out/diff"; then
-        echo "ok: $stem: $(ls "$out/theirs/$n" | wc -l) files equal tcpflow's"
+        ok "$stem: $(ls "$out/theirs/$n" | wc -l) files equal tcpflow's"
     else
-        echo "FAIL: $cap"
+        fail "$cap"
         head -5 "$out/diff"
-        status=1
     fi
 }
 
-python3 "$TS_SRCDIR/tests/legacy_check.py" craft "$out/crafted.pcap" || exit 1
+checker legacy_check.py craft "$out/crafted.pcap" || exit 1
 compare "$out/crafted.pcap"
 
-corpus="${TS_SHARED:-../shared}/corpus"
-if [ ! -d "$corpus" ]; then
-    echo "skip: $corpus not found (corpus captures)"
-    exit $status
+corpus="$TS_SHARED/corpus"
+if ! have_shared corpus; then
+    echo "SKIP: $corpus not found (corpus captures)"
+    finish
 fi
 for cap in ndpi/tests/cfgs/default/pcap/WebattackRCE.pcap \
     suricata-verify/tests/http-range-multiflows/input.pcap \
@@ -60,8 +58,7 @@ for cap in ndpi/tests/cfgs/default/pcap/WebattackRCE.pcap \
     if [ -f "$corpus/$cap" ]; then
         compare "$corpus/$cap"
     else
-        echo "FAIL: corpus capture missing: $cap"
-        status=1
+        fail "corpus capture missing: $cap"
     fi
 done
-exit $status
+finish

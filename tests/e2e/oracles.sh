@@ -5,8 +5,9 @@
 # files, Zeek contents files, Suricata's streamed bytes and stream payloads.
 # Skips (77) when the oracles or python3 are absent.
 set -u
-corpus="${TS_SHARED:-../shared}/corpus"
-[ -d "$corpus/oracles" ] || { echo "skip: $corpus/oracles not found"; exit 77; }
-command -v python3 >/dev/null 2>&1 || { echo "skip: python3 not installed"; exit 77; }
+. "$(dirname "$0")/../lib.sh"
+corpus="$TS_SHARED/corpus"
+need_shared corpus/oracles
+need_python
 # shellcheck disable=SC2086
-exec python3 "$TS_SRCDIR/tests/oracles_check.py" "$corpus" $TS_WRAP "$TS_BIN"
+exec python3 "$CHECKERS/oracles_check.py" "$corpus" $TS_WRAP "$TS_BIN"

@@ -2,32 +2,30 @@
 # End-to-end: `tcpsession follow CAPTURE STREAM --mode ascii|hex|raw|yaml`
 # prints exactly what `tshark -q -z follow,tcp,MODE,STREAM` prints, byte for
 # byte, for every stream of every capture below in every mode
-# (tests/follow_modes_compare.py): a capture the test crafts, the seed
+# (tests/checkers/follow_modes_compare.py): a capture the test crafts, the seed
 # captures and a set of public corpus captures (sequence wrap-around, IPv6,
 # raw IP and SLL2 links, multi-interface pcapng, nanosecond timestamps, gaps
 # shown as tshark's "[N bytes missing in capture file]", overlaps, huge
 # holes). Streams whose data differs on purpose are pinned in
-# tests/follow_differences.tsv (and must still differ). Also: a stream that
+# tests/expected/follow_differences.tsv (and must still differ). Also: a stream that
 # does not exist prints tshark's empty output with exit status 1.
 # Skips (77) without tshark or python3; shared captures skip without ../shared.
 set -u
-command -v tshark >/dev/null 2>&1 || { echo "skip: tshark not installed"; exit 77; }
-command -v python3 >/dev/null 2>&1 || { echo "skip: python3 not installed"; exit 77; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-status=0
+. "$(dirname "$0")/../lib.sh"
+need_tool tshark python3
+make_tmp
+out=$tmp
 compare() {
-    if python3 "$TS_SRCDIR/tests/follow_modes_compare.py" "$TS_BIN" "$1" \
-        --known "$TS_SRCDIR/tests/follow_differences.tsv" >"$out/log"; then
-        echo "ok: $(basename "$1"): $(grep -c '^same' "$out/log") same, $(grep -c '^known' "$out/log") known"
+    if checker follow_modes_compare.py "$TS_BIN" "$1" \
+        --known "$EXPECTED/follow_differences.tsv" >"$out/log"; then
+        ok "$(basename "$1"): $(grep -c '^same' "$out/log") same, $(grep -c '^known' "$out/log") known"
     else
-        echo "FAIL: $1"
+        fail "$1"
         grep -v -e '^same' -e '^known' "$out/log"
-        status=1
     fi
 }
 
-python3 "$TS_SRCDIR/tests/legacy_check.py" craft "$out/crafted.pcap" || exit 1
+checker legacy_check.py craft "$out/crafted.pcap" || exit 1
 compare "$out/crafted.pcap"
 
 # a stream that does not exist: tshark's output for it, and exit status 1
@@ -35,18 +33,18 @@ for mode in ascii yaml; do
     tshark -r "$out/crafted.pcap" -q -z "follow,tcp,$mode,99" 2>/dev/null >"$out/t"
     "$TS_BIN" follow "$out/crafted.pcap" 99 --mode "$mode" >"$out/o" 2>/dev/null
     rc=$?
-    [ $rc -eq 1 ] || { echo "FAIL: follow of a missing stream: exit status $rc"; status=1; }
-    cmp -s "$out/t" "$out/o" || { echo "FAIL: follow of a missing stream ($mode) differs"; status=1; }
+    [ $rc -eq 1 ] || fail "follow of a missing stream: exit status $rc"
+    cmp -s "$out/t" "$out/o" || fail "follow of a missing stream ($mode) differs"
 done
 "$TS_BIN" follow "$out/crafted.pcap" 0 --mode utf8 >/dev/null 2>&1
-[ $? -eq 2 ] || { echo "FAIL: unknown mode accepted"; status=1; }
+[ $? -eq 2 ] || fail "unknown mode accepted"
 "$TS_BIN" follow "$out/crafted.pcap" >/dev/null 2>&1
-[ $? -eq 2 ] || { echo "FAIL: missing STREAM accepted"; status=1; }
+[ $? -eq 2 ] || fail "missing STREAM accepted"
 
-shared="${TS_SHARED:-../shared}"
-if [ ! -d "$shared/seed-data" ]; then
-    echo "skip: $shared not found (seed and corpus captures)"
-    exit $status
+shared=$TS_SHARED
+if ! have_shared seed-data; then
+    echo "SKIP: $shared not found (seed and corpus captures)"
+    finish
 fi
 for cap in "$shared"/seed-data/*.pcap; do
     compare "$cap"
@@ -65,8 +63,7 @@ for cap in "$pp/one_tcp_stream.pcap" "$pp/one_tcp_stream_max_seq.pcap" "$pp/thre
     if [ -f "$cap" ]; then
         compare "$cap"
     else
-        echo "FAIL: corpus capture missing: $cap"
-        status=1
+        fail "corpus capture missing: $cap"
     fi
 done
-exit $status
+finish

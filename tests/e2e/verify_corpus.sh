@@ -6,24 +6,23 @@
 # lines. Skips (77) when ../shared or the tools are absent.
 # About a minute on 2 cores (three under valgrind).
 set -u
-shared="${TS_SHARED:-../shared}"
+. "$(dirname "$0")/../lib.sh"
+shared=$TS_SHARED
 dirs=""
-for d in "$shared/corpus" "$shared/seed-data"; do
-    [ -d "$d" ] && dirs="$dirs $d"
+for d in corpus seed-data; do
+    have_shared "$d" && dirs="$dirs $shared/$d"
 done
-[ -n "$dirs" ] || { echo "skip: neither $shared/corpus nor $shared/seed-data"; exit 77; }
-for tool in tshark tcpflow; do
-    command -v "$tool" >/dev/null 2>&1 || { echo "skip: $tool not installed"; exit 77; }
-done
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+[ -n "$dirs" ] || skip "neither $shared/corpus nor $shared/seed-data"
+need_tool tshark tcpflow
+make_tmp
+out=$tmp
 
 # shellcheck disable=SC2086
 set -- -r $dirs
 
 start=$(date +%s)
-$TS_WRAP "$TS_BIN" verify --against tshark,tcpflow --log "$out/verify.log" "$@" >"$out/summary" 2>"$out/stderr"
-status=$?
+ts verify --against tshark,tcpflow --log "$out/verify.log" "$@" >"$out/summary" 2>"$out/stderr"
+rc=$?
 end=$(date +%s)
 cat "$out/summary"
 # tcpflow's unreadable link types are in the table; valgrind's notes on
@@ -31,11 +30,11 @@ cat "$out/summary"
 grep -v -e 'skipped by tcpflow' -e '^--[0-9]*--' "$out/stderr"
 echo "verify took $((end - start)) s"
 unexplained=$(grep -c ' unexplained' "$out/verify.log")
-if [ "$status" -ne 0 ] || [ "$unexplained" -ne 0 ]; then
-    echo "FAIL: tcpsession verify exited $status with $unexplained unexplained differences:"
+if [ "$rc" -ne 0 ] || [ "$unexplained" -ne 0 ]; then
+    echo "FAIL: tcpsession verify exited $rc with $unexplained unexplained differences:"
     grep ' unexplained' "$out/verify.log" | head -50
     exit 1
 fi
 grep -q '^wrong\|^same' "$out/verify.log" || { echo "FAIL: empty log"; exit 1; }
-echo "ok: $(grep -c '^same' "$out/verify.log") same, $(grep -c '^wrong' "$out/verify.log") explained differences"
+ok "$(grep -c '^same' "$out/verify.log") same, $(grep -c '^wrong' "$out/verify.log") explained differences"
 exit 0

@@ -3,9 +3,10 @@
 
 Usage: check_cases.py OUTDIR
 
-OUTDIR holds what tests/e2e_cases.sh extracted: OUTDIR/default/<stem>/
-sessions.jsonl for every capture, and OUTDIR/last, OUTDIR/linux (tcp-a with
---overlap last / linux) and OUTDIR/verify (tcp-h with --verify-checksums).
+OUTDIR holds what tests/e2e/cases.sh extracted: OUTDIR/NAME/sessions.jsonl
+for every row NAME of tests/expected/cases.tsv (the capture's stem, or
+stem.variant for a run with options, such as
+tcp-a-overlap-orders.overlap-last).
 
 The expected .jsonl files of data/cases pin every byte of the output; this
 script states, independently of them, what each case is about (see
@@ -33,6 +34,9 @@ OVERLAP_BYTES = {
               "abcdefghijk", "abcdefghi", "abcdefghi", "abcdefghi", "abcdEFgh", "abcdefgh",
               "abcDEFgh", "abcDEFgh", "abcdefgh", "abcDEFgh"],
 }
+# tcp-a: the case names (rows of tests/expected/cases.tsv) of each policy's run
+OVERLAP_RUNS = {"first": "tcp-a-overlap-orders", "last": "tcp-a-overlap-orders.overlap-last",
+                "linux": "tcp-a-overlap-orders.overlap-linux"}
 # tcp-a, first policy: conflicts (offset, length, frame) per session; the
 # same under every policy for these segment sets.
 OVERLAP_CONFLICTS = [
@@ -99,7 +103,7 @@ def n_sessions(sessions, n, stem):
 
 def case_tcp_a(r):
     for policy in ("first", "last", "linux"):
-        ss = r["overlap-" + policy]
+        ss = r[OVERLAP_RUNS[policy]]
         n_sessions(ss, 15, "tcp-a --overlap " + policy)
         for i, s in enumerate(ss):
             want = OVERLAP_BYTES[policy][i].encode()
@@ -193,7 +197,7 @@ def case_tcp_h(r):
     expect(anoms(s) == [("overlap_conflict", "client", 0, 4, 5),
                         ("overlap_conflict", "client", 4, 3, 9)], "tcp-h: %s" % anoms(s))
     expect(ss[1]["first_frame"] == 13 and ss[1]["cdata"] == b"v6", "tcp-h stream 1 unverified")
-    ss = r["verify"]
+    ss = r["tcp-h-bad-checksums.verify-checksums"]
     n_sessions(ss, 2, "tcp-h --verify-checksums")
     s = ss[0]
     expect(s["sdata"] == b"ok", "tcp-h --verify-checksums: server %r" % s["sdata"])
@@ -354,16 +358,9 @@ def main():
     out = sys.argv[1]
     results = {}
     status = 0
-    default = os.path.join(out, "default")
-    extra = {"overlap-first": ("default", "tcp-a-overlap-orders"),
-             "overlap-last": ("last", "tcp-a-overlap-orders"),
-             "overlap-linux": ("linux", "tcp-a-overlap-orders"),
-             "verify": ("verify", "tcp-h-bad-checksums")}
     try:
-        for stem in sorted(os.listdir(default)):
-            results[stem] = load(os.path.join(default, stem, "sessions.jsonl"))
-        for key, (sub, stem) in extra.items():
-            results[key] = load(os.path.join(out, sub, stem, "sessions.jsonl"))
+        for name in sorted(os.listdir(out)):
+            results[name] = load(os.path.join(out, name, "sessions.jsonl"))
         for stem, sessions in results.items():
             invariants(stem, sessions)
         print("ok - every session: numbering, byte counts, md5s, missing bytes")

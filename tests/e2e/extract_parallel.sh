@@ -1,5 +1,5 @@
 #!/bin/sh
-# e2e_extract_parallel.sh — `tcpsession extract -j N` on several captures
+# extract_parallel.sh — `tcpsession extract -j N` on several captures
 # writes the same output trees and the same stderr (summaries, warnings,
 # errors, in capture order) with 4 workers as one capture after another.
 #
@@ -12,23 +12,10 @@
 # Exit status: 0 all passed, 1 a check failed, 77 prerequisites missing.
 
 set -u
-
-if [ -z "${TS_BIN:-}" ] || [ ! -x "$TS_BIN" ]; then
-    echo "SKIP: TS_BIN is not an executable tcpsession binary"
-    exit 77
-fi
-WRAP=${TS_WRAP:-}
-DATA=${TS_TESTDATA:-$(dirname "$0")/../data}
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/e2e_par.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
-
-failures=0
-ok() { echo "ok - $1"; }
-fail() {
-    echo "FAIL - $1"
-    failures=$((failures + 1))
-}
+. "$(dirname "$0")/../lib.sh"
+need_bin
+DATA=$TS_TESTDATA
+make_tmp
 
 # ---- the captures ------------------------------------------------------
 mkdir -p "$tmp/in/copy" || exit 1
@@ -56,8 +43,7 @@ done
 extract() {
     name=$1
     shift
-    # shellcheck disable=SC2086 # TS_WRAP is a command prefix with arguments
-    $WRAP "$TS_BIN" extract "$@" 2>"$tmp/$name.raw-err"
+    ts extract "$@" 2>"$tmp/$name.raw-err"
     echo $? >"$tmp/$name.rc"
     sed 's/, [0-9][0-9.]*s$/, Ts/' "$tmp/$name.raw-err" >"$tmp/$name.err"
 }
@@ -168,8 +154,8 @@ done
 # ---- interrupted while two workers write: no temporary file left ----------
 # Two captures read from FIFOs that stall half way; SIGINT reaches the main
 # thread (the workers block it), which removes the workers' temporary files.
-if command -v python3 >/dev/null 2>&1 && command -v mkfifo >/dev/null 2>&1 &&
-    python3 "$(dirname "$0")/legacy_check.py" craft-many "$tmp/many.pcap" 40 2>/dev/null; then
+if have_tool python3 && have_tool mkfifo &&
+    checker legacy_check.py craft-many "$tmp/many.pcap" 40 2>/dev/null; then
     head -c 15000 "$tmp/many.pcap" >"$tmp/part.pcap"
     for format in tcpflow raw; do
         dir=$tmp/sig-$format
@@ -204,9 +190,5 @@ else
     echo "skip - SIGINT checks (python3 or mkfifo missing)"
 fi
 
-if [ "$failures" -ne 0 ]; then
-    echo "$failures check(s) failed"
-    exit 1
-fi
-echo "all passed"
-exit 0
+[ "$status" -eq 0 ] && echo "all passed"
+finish

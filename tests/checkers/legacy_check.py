@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Checks of `tcpsession extract --format json` (the original tcpsession's
-session files) and of its JavaScript extraction. Glue for tests/e2e_legacy_json.sh.
+session files) and of its JavaScript extraction. Glue for tests/e2e/legacy_json.sh.
 
   legacy_check.py original ORIGINAL_DIR OURS_DIR
       Same file names; each of our files is the original file byte for byte

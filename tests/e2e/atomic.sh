@@ -10,15 +10,15 @@
 #    sanitised folder inside OUT, nothing is created beside OUT.
 # Skips (77) without python3 or mkfifo.
 set -u
-command -v python3 >/dev/null 2>&1 || { echo "skip: python3 not installed"; exit 77; }
-command -v mkfifo >/dev/null 2>&1 || { echo "skip: mkfifo not available"; exit 77; }
-out=$(mktemp -d)
+. "$(dirname "$0")/../lib.sh"
+need_python
+need_tool mkfifo
+make_tmp
+out=$tmp
 writer=
-trap '[ -n "$writer" ] && kill "$writer" 2>/dev/null; rm -rf "$out"' EXIT
-status=0
-fail() { echo "FAIL: $*"; status=1; }
+at_exit '[ -n "$writer" ] && kill "$writer" 2>/dev/null'
 
-python3 "$TS_SRCDIR/tests/legacy_check.py" craft-many "$out/many.pcap" 40 || exit 1
+checker legacy_check.py craft-many "$out/many.pcap" 40 || exit 1
 # the first 20 sessions (10 frames of 54-63 bytes each, 100 s apart)
 head -c 15000 "$out/many.pcap" >"$out/part.pcap"
 
@@ -59,7 +59,7 @@ for format in jsonl json raw tcpflow; do
         if [ "$format" != jsonl ] && [ $n -eq 0 ]; then
             fail "$format/$sig: nothing written before the interruption"
         fi
-        echo "ok: -f $format, SIG$sig while reading: $n complete files, no temporary file"
+        ok "-f $format, SIG$sig while reading: $n complete files, no temporary file"
     done
 done
 
@@ -83,4 +83,4 @@ outside=$(cd "$out/names" && find . -mindepth 1 ! -path './box*' ! -name '...pca
 "$TS_BIN" -p "$out/part.pcap" -o "$out/t" -c -t ../escape -q 2>/dev/null
 [ $? -eq 2 ] || fail "-t ../escape was accepted"
 [ ! -e "$out/escape-session-JSON.tar.gz" ] || fail "-t ../escape wrote outside the output folder"
-exit $status
+finish

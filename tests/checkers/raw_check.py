@@ -9,7 +9,7 @@ nothing else) holding client.bin and server.bin, the bytes of each side's
 messages, and session.json, the session's object with each message's data
 replaced by its offset and length in the side's .bin file. Writes OUT_JSONL,
 the sessions rebuilt from the raw folders (for follow_compare.py). Glue for
-tests/e2e_raw.sh.
+tests/e2e/raw.sh.
 """
 import json
 import os

@@ -1,5 +1,5 @@
 #!/bin/sh
-# e2e_ground_truth_data.sh — the recorded ground-truth captures in
+# ground_truth_data.sh — the recorded ground-truth captures in
 # data/ground-truth/ (real kernel TCP through tsbridge, see harness/README.md)
 # checked without root: for every connection of each manifest the engine's
 # session must have exactly the bytes each side sent, in the same
@@ -11,21 +11,12 @@
 # Environment (set by `make check`): TS_BIN, TS_SRCDIR, TS_WRAP, TS_TESTDATA.
 # Exit status: 0 all passed, 1 a check failed, 77 prerequisites missing.
 set -u
-
-if [ -z "${TS_BIN:-}" ] || [ ! -x "$TS_BIN" ]; then
-    echo "SKIP: TS_BIN is not an executable"
-    exit 77
-fi
-if ! command -v python3 >/dev/null 2>&1; then
-    echo "SKIP: python3 not installed"
-    exit 77
-fi
-data="${TS_TESTDATA:-${TS_SRCDIR:-.}/data}/ground-truth"
+. "$(dirname "$0")/../lib.sh"
+need_bin
+need_python
+data="$TS_TESTDATA/ground-truth"
 set -- "$data"/*.manifest.json
-if [ ! -f "$1" ]; then
-    echo "SKIP: no manifests in $data"
-    exit 77
-fi
+[ -f "$1" ] || skip "no manifests in $data"
 bindir="$(cd "$(dirname "$TS_BIN")" && pwd)/harness"
-exec python3 "${TS_SRCDIR:-.}/harness/ground_truth.py" check "$@" --tcpsession "$TS_BIN" \
-    --wrap "${TS_WRAP:-}" --bindir "$bindir"
+exec python3 "$TS_SRCDIR/harness/ground_truth.py" check "$@" --tcpsession "$TS_BIN" \
+    --wrap "$TS_WRAP" --bindir "$bindir"

@@ -8,47 +8,45 @@
 #    bytes each side delivered, md5s computed as the original did, gaps,
 #    anomalies) and is exactly what Python's json.dump(indent=1) writes.
 #  - On the captures the original got wrong, the files are pinned
-#    (tests/legacy_failed_expected.tsv).
+#    (tests/expected/legacy_failed_expected.tsv).
 #  - On a capture this test crafts, every payload decodes and escapes exactly
 #    as Python's decode("utf-8", "backslashreplace") + json.dumps, and --js
 #    writes exactly the .js files the original's extraction makes from our
 #    JSON files (with any --format).
 # Skips (77) without python3; the seed-data parts skip without ../shared.
 set -u
-command -v python3 >/dev/null 2>&1 || { echo "skip: python3 not installed"; exit 77; }
-check="python3 $TS_SRCDIR/tests/legacy_check.py"
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-status=0
+. "$(dirname "$0")/../lib.sh"
+need_python
+check="checker legacy_check.py"
+make_tmp
+out=$tmp
 
 # a capture of our own, always
 $check craft "$out/crafted.pcap" || exit 1
-if $TS_WRAP "$TS_BIN" extract -q -f json --js -o "$out/json" "$out/crafted.pcap" &&
-    $TS_WRAP "$TS_BIN" extract -q -o "$out/jsonl" "$out/crafted.pcap"; then
+if ts extract -q -f json --js -o "$out/json" "$out/crafted.pcap" &&
+    ts extract -q -o "$out/jsonl" "$out/crafted.pcap"; then
     $check decode "$out/json/crafted" || status=1
     $check js "$out/json/crafted" "$out/json/crafted/js" || status=1
     $check jsonl "$out/json/crafted" "$out/jsonl/crafted/sessions.jsonl" || status=1
     # --js with another format writes the same .js files
-    $TS_WRAP "$TS_BIN" extract -q -f raw --js -o "$out/rawjs" "$out/crafted.pcap" &&
+    ts extract -q -f raw --js -o "$out/rawjs" "$out/crafted.pcap" &&
         diff -r "$out/json/crafted/js" "$out/rawjs/crafted/js" >/dev/null ||
-        { echo "FAIL: extract -f raw --js"; status=1; }
+        fail "extract -f raw --js"
 else
-    echo "FAIL: tcpsession extract on the crafted capture"
-    status=1
+    fail "tcpsession extract on the crafted capture"
 fi
 
-seed="${TS_SHARED:-../shared}/seed-data"
-if [ ! -d "$seed" ]; then
-    echo "skip: $seed not found (seed-data checks)"
-    exit $status
+seed="$TS_SHARED/seed-data"
+if ! have_shared seed-data; then
+    echo "SKIP: $seed not found (seed-data checks)"
+    finish
 fi
 n=0
 for cap in "$seed"/*.pcap; do
     stem=$(basename "$cap" .pcap)
-    if ! $TS_WRAP "$TS_BIN" extract -q -f json -o "$out/json" "$cap" ||
-        ! $TS_WRAP "$TS_BIN" extract -q -o "$out/jsonl" "$cap"; then
-        echo "FAIL: tcpsession extract $cap"
-        status=1
+    if ! ts extract -q -f json -o "$out/json" "$cap" ||
+        ! ts extract -q -o "$out/jsonl" "$cap"; then
+        fail "tcpsession extract $cap"
         continue
     fi
     $check jsonl "$out/json/$stem" "$out/jsonl/$stem/sessions.jsonl" || status=1
@@ -57,6 +55,6 @@ for cap in "$seed"/*.pcap; do
         n=$((n + 1))
     fi
 done
-[ "$n" -gt 0 ] || { echo "FAIL: no original output in $seed"; status=1; }
-$check pinned "$TS_SRCDIR/tests/legacy_failed_expected.tsv" "$out/json" || status=1
-exit $status
+[ "$n" -gt 0 ] || fail "no original output in $seed"
+$check pinned "$EXPECTED/legacy_failed_expected.tsv" "$out/json" || status=1
+finish

@@ -1,5 +1,5 @@
 #!/bin/sh
-# e2e_cli.sh — end-to-end tests of the tcpsession command line.
+# cli.sh — end-to-end tests of the tcpsession command line.
 #
 # Environment (set by `make check`):
 #   TS_BIN     the tcpsession binary
@@ -11,28 +11,14 @@
 # Exit status: 0 all passed, 1 a check failed, 77 prerequisites missing.
 
 set -u
-
-if [ -z "${TS_BIN:-}" ] || [ ! -x "$TS_BIN" ]; then
-    echo "SKIP: TS_BIN is not an executable tcpsession binary"
-    exit 77
-fi
-WRAP=${TS_WRAP:-}
-SEED=${TS_SHARED:-/nonexistent}/seed-data
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/e2e_cli.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
-
-failures=0
-ok() { echo "ok - $1"; }
-fail() {
-    echo "FAIL - $1"
-    failures=$((failures + 1))
-}
+. "$(dirname "$0")/../lib.sh"
+need_bin
+SEED=$TS_SHARED/seed-data
+make_tmp
 
 # run ARGS...: runs the command; stdout in $tmp/out, stderr in $tmp/err, status in $rc.
 run() {
-    # shellcheck disable=SC2086 # TS_WRAP is a command prefix with arguments
-    $WRAP "$TS_BIN" "$@" >"$tmp/out" 2>"$tmp/err"
+    ts "$@" >"$tmp/out" 2>"$tmp/err"
     rc=$?
 }
 
@@ -124,9 +110,9 @@ run extract -o "$tmp/o3" "$tmp/empty.pcap"
 expect_rc "extract of an empty file" 1
 
 # ---- seed captures -----------------------------------------------------
-if [ ! -d "$SEED" ]; then
+if ! have_shared seed-data; then
     echo "SKIP: no seed data at $SEED; capture checks skipped"
-elif ! command -v python3 >/dev/null 2>&1; then
+elif ! have_tool python3; then
     echo "SKIP: python3 not found; capture checks skipped"
 else
     simple="$SEED/simple_test.pcap"
@@ -160,7 +146,7 @@ EOF
     read -r cbytes sbytes cmd5 smd5 <"$tmp/py" || true
 
     # Byte counts and md5s of tshark's Follow TCP Stream (raw) for stream 0.
-    if command -v tshark >/dev/null 2>&1; then
+    if have_tool tshark; then
         tshark -r "$simple" -q -z follow,tcp,raw,0 2>/dev/null >"$tmp/follow"
         if python3 - "$tmp/follow" "${cbytes:-x}" "${sbytes:-x}" "${cmd5:-x}" "${smd5:-x}" >"$tmp/py" 2>&1 <<'EOF'; then ok "simple_test.pcap bytes equal tshark follow"; else fail "simple_test.pcap vs tshark: $(cat "$tmp/py")"; fi
 import hashlib, sys
@@ -284,9 +270,5 @@ EOF
     if [ -s "$tmp/mixed/simple_test/sessions.jsonl" ]; then ok "good capture written after a bad one"; else fail "good capture not written after a bad one"; fi
 fi
 
-if [ "$failures" -ne 0 ]; then
-    echo "$failures check(s) FAILED"
-    exit 1
-fi
-echo "all checks passed"
-exit 0
+[ "$status" -eq 0 ] && echo "all checks passed"
+finish

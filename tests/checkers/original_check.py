@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Checks the output tree of the original command line (`tcpsession -i/-p ...`).
-Glue for tests/e2e_original.sh.
+Glue for tests/e2e/original.sh.
 
   original_check.py tree OUT REFERENCE_JSON_ROOT CAPTURES_TSV [--no-js] [--tar PREFIX]
       CAPTURES_TSV lists "reldir<TAB>stem" per capture. For each:

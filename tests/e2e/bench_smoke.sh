@@ -6,13 +6,12 @@
 # themselves are not checked (a test is no benchmark). Takes a few seconds.
 # Skips (77) without tcpflow, tshark or python3.
 set -u
-for tool in tcpflow tshark python3; do
-    command -v $tool >/dev/null 2>&1 || { echo "skip: $tool not installed"; exit 77; }
-done
+. "$(dirname "$0")/../lib.sh"
+need_tool tcpflow tshark python3
 gen="$(dirname "$TS_BIN")/harness/bench/bench-gen"
 [ -x "$gen" ] || { echo "FAIL: $gen not built"; exit 1; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+make_tmp
+out=$tmp
 if ! timeout 120 sh "$TS_SRCDIR/harness/bench/bench.sh" --quick --tcpsession "$TS_BIN" \
     --bench-gen "$gen" --workdir "$out" >"$out/report.md" 2>"$out/log"; then
     echo "FAIL: bench.sh --quick"
@@ -20,7 +19,6 @@ if ! timeout 120 sh "$TS_SRCDIR/harness/bench/bench.sh" --quick --tcpsession "$T
     exit 1
 fi
 cat "$out/report.md"
-status=0
 for want in '^| comparison | command | wall (min) | CPU | peak RSS | throughput | ratio (CPU) | target | met |$' \
     '^| tcpflow files | `tcpsession extract --format tcpflow` |' '^| tcpflow files | `tcpflow -r` |' \
     '^| raw speed | `tcpsession extract --format none` |' '^| raw speed | `cat` > /dev/null |' \
@@ -29,10 +27,7 @@ for want in '^| comparison | command | wall (min) | CPU | peak RSS | throughput 
     '^- tshark.s per-stream byte counts (one pass) equal tcpsession.s: yes' \
     '^- tshark.s per-stream byte counts (one run per stream) equal tcpsession.s: yes' \
     '^| follow every stream | tshark, one run per stream |'; do
-    if ! grep -q -- "$want" "$out/report.md"; then
-        echo "FAIL: no line matching: $want"
-        status=1
-    fi
+    grep -q -- "$want" "$out/report.md" || fail "no line matching: $want"
 done
-[ $status -eq 0 ] && echo "ok: bench.sh --quick printed its table"
-exit $status
+[ $status -eq 0 ] && ok "bench.sh --quick printed its table"
+finish

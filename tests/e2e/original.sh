@@ -4,9 +4,9 @@
 # .pcap.gz; crafted here, plus ../shared seed captures when present):
 #  - -i DIR -r -o OUT -c -t PREFIX: OUT/tcpsession/RELDIR/STEM/*.json are
 #    byte for byte `extract --format json` (itself checked against the
-#    original's output by e2e_legacy_json.sh), OUT/js_extraction/... the
+#    original's output by legacy_json.sh), OUT/js_extraction/... the
 #    `--js` files, the per-capture and final archives hold exactly those files
-#    (tests/original_check.py), the log is written in the current folder and
+#    (tests/checkers/original_check.py), the log is written in the current folder and
 #    holds the verifier's line for every session (same / wrong, explained),
 #    OUT/tcpflow/RELDIR/STEM holds tcpflow's own files; -w verifies against
 #    tshark instead;
@@ -19,25 +19,24 @@
 #    summary with -q; -k 1 logs its timings.
 # Skips (77) without python3.
 set -u
-command -v python3 >/dev/null 2>&1 || { echo "skip: python3 not installed"; exit 77; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-status=0
+. "$(dirname "$0")/../lib.sh"
+need_python
+make_tmp
+out=$tmp
 bin="$TS_WRAP $TS_BIN"
-fail() { echo "FAIL: $*"; status=1; }
 
 # the input tree and, per capture, `extract --format json --js` as reference
 mkdir -p "$out/in/sub/deeper" "$out/ref" "$out/run"
-python3 "$TS_SRCDIR/tests/legacy_check.py" craft "$out/in/crafted.cap" || exit 1
+checker legacy_check.py craft "$out/in/crafted.cap" || exit 1
 gzip -c "$out/in/crafted.cap" >"$out/in/sub/zipped.pcap.gz"
 cp "$out/in/crafted.cap" "$out/in/sub/deeper/again.pcap"
 printf 'not a capture' >"$out/in/notes.txt"
 printf '\tcrafted\nsub\tzipped\nsub/deeper\tagain\n' >"$out/caps.tsv"
-seed="${TS_SHARED:-../shared}/seed-data"
-if [ -d "$seed" ]; then
+seed="$TS_SHARED/seed-data"
+if have_shared seed-data; then
     cp "$seed/simple_test.pcap" "$seed/Heartbleed-86.245.105.27-172.18.5.22-Issue2318790-2020-04-12.pcap" "$out/in/sub/"
     printf 'sub\tsimple_test\nsub\tHeartbleed-86.245.105.27-172.18.5.22-Issue2318790-2020-04-12\n' >>"$out/caps.tsv"
-    if command -v editcap >/dev/null 2>&1; then
+    if have_tool editcap; then
         editcap -F pcapng "$seed/window-scale-option-change-after-handshake-test.pcap" "$out/in/ws.pcapng"
         printf '\tws\n' >>"$out/caps.tsv"
     fi
@@ -50,7 +49,7 @@ done
 (cd "$out/run" && $bin -i "$out/in" -r -o "$out/full" -c -t pfx >"$out/full.stdout" 2>"$out/full.stderr")
 rc=$?
 [ $rc -eq 0 ] || fail "-i -r -o -c -t: exit status $rc"
-python3 "$TS_SRCDIR/tests/original_check.py" "$out/full" "$out/ref" "$out/caps.tsv" --tar pfx || status=1
+checker original_check.py "$out/full" "$out/ref" "$out/caps.tsv" --tar pfx || status=1
 [ -s "$out/run/tcpsessions_from_pcap.log" ] || fail "no tcpsessions_from_pcap.log in the current folder"
 grep -q 'Going to work on pcap: .*crafted.cap' "$out/run/tcpsessions_from_pcap.log" || fail "log lacks the captures"
 grep -q '^tcpsession: .* captures (0 failed), .* sessions, .* bytes delivered, .* anomalies' "$out/full.stderr" ||
@@ -58,7 +57,7 @@ grep -q '^tcpsession: .* captures (0 failed), .* sessions, .* bytes delivered, .
 if grep -q "$(printf '\r')" "$out/full.stderr"; then fail "progress line written to a non-terminal"; fi
 [ ! -s "$out/full.stdout" ] || fail "unexpected standard output"
 # verification against tcpflow (the verifier), tcpflow's own files kept
-if command -v tcpflow >/dev/null 2>&1; then
+if have_tool tcpflow; then
     log="$out/run/tcpsessions_from_pcap.log"
     for cp in 40000 40001 40002 40003; do
         grep -q "^same tcpflow $out/in/crafted.cap stream [0-9] 10.0.0.1:$cp-10.0.0.2:80\$" "$log" ||
@@ -77,7 +76,7 @@ if command -v tcpflow >/dev/null 2>&1; then
     [ -n "$(ls "$out/full/tcpflow/sub/zipped" 2>/dev/null)" ] || fail "no tcpflow files for the .gz capture"
 fi
 # -w: verification against tshark instead
-if command -v tshark >/dev/null 2>&1; then
+if have_tool tshark; then
     (cd "$out/run" && $bin -p "$out/in/crafted.cap" -o "$out/w" -w -q) || fail "-w"
     [ "$(grep -c "^same tshark $out/in/crafted.cap stream" "$out/run/tcpsessions_from_pcap.log")" -eq 4 ] ||
         fail "-w: $(grep -v INFO "$out/run/tcpsessions_from_pcap.log")"
@@ -89,7 +88,7 @@ mkdir -p "$out/cwd"
 (cd "$out/cwd" && $bin original -p "$out/in/crafted.cap" -n -q 2>"$out/p.stderr") || fail "original -p -n -q"
 printf '\tcrafted\n' >"$out/one.tsv"
 mkdir -p "$out/cwd-tree" && mv "$out/cwd/tcpsession" "$out/cwd-tree/" &&
-    python3 "$TS_SRCDIR/tests/original_check.py" "$out/cwd-tree" "$out/ref" "$out/one.tsv" --no-js || status=1
+    checker original_check.py "$out/cwd-tree" "$out/ref" "$out/one.tsv" --no-js || status=1
 [ ! -e "$out/cwd/js_extraction" ] || fail "-n still extracted JavaScript"
 # (lines of valgrind's own, "==PID==" or "--PID--", do not count)
 ! grep -v -e '^==[0-9]*==' -e '^--[0-9]*--' "$out/p.stderr" | grep -q . ||
@@ -122,7 +121,7 @@ expect_status 1 -i "$out/bad" -o "$out/badout" -q
 [ -n "$(ls "$out/badout/tcpsession/good" 2>/dev/null)" ] || fail "the readable capture was not written"
 
 # on a terminal: a progress line (rewritten in place, erased at the end)
-if command -v script >/dev/null 2>&1; then
+if have_tool script; then
     (cd "$out/run" && script -qec "$TS_BIN -p $out/in/crafted.cap -o $out/tty -n" "$out/tty.txt" >/dev/null 2>&1)
     grep -q "$(printf '\r\033\[K')crafted.cap: " "$out/tty.txt" || fail "no progress line on a terminal"
     (cd "$out/run" && script -qec "$TS_BIN -p $out/in/crafted.cap -o $out/tty -n -q" "$out/ttyq.txt" >/dev/null 2>&1)
@@ -133,8 +132,8 @@ fi
 (cd "$out/run" && $bin -p "$out/in/crafted.cap" -o "$out/k" -k 1 -q) || fail "-k 1"
 grep -q 'Total time taken by tcpsession for 1 iterations' "$out/run/tcpsessions_from_pcap.log" ||
     fail "-k 1 did not log its timing"
-if command -v tshark >/dev/null 2>&1 && command -v tcpflow >/dev/null 2>&1; then
+if have_tool tshark && have_tool tcpflow; then
     grep -q 'Time taken by verification against tshark is [0-9.]* times of verification against tcpflow' \
         "$out/run/tcpsessions_from_pcap.log" || fail "-k 1 did not log the ratio"
 fi
-exit $status
+finish

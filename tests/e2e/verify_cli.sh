@@ -5,20 +5,20 @@
 # --json, -r on folders, gzip captures, usage errors, and the message and
 # exit status when tshark or tcpflow is not installed.
 set -u
+. "$(dirname "$0")/../lib.sh"
 sample="$TS_TESTDATA/sample.pcap"
-[ -f "$sample" ] || { echo "skip: $sample not found"; exit 77; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-fail=0
+[ -f "$sample" ] || skip "$sample not found"
+make_tmp
+out=$tmp
 check() { # check DESCRIPTION COMMAND...: fails the test when COMMAND fails
     what=$1
     shift
-    if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fail=1; fi
+    if "$@"; then ok "$what"; else fail "$what"; fi
 }
 run() { # run EXPECTED-STATUS ARGS...: tcpsession verify, output in $out/stdout, $out/stderr
     want=$1
     shift
-    $TS_WRAP "$TS_BIN" verify "$@" >"$out/stdout" 2>"$out/stderr"
+    ts verify "$@" >"$out/stdout" 2>"$out/stderr"
     got=$?
     [ "$got" -eq "$want" ] || { echo "  exit status $got, expected $want"; cat "$out/stderr"; return 1; }
 }
@@ -38,10 +38,9 @@ check "the folder message" grep -q "is a folder (use -r" "$out/stderr"
 check "unknown tool" run 2 --against wireshark "$sample"
 check "no capture" run 2
 
-if ! command -v tshark >/dev/null 2>&1 || ! command -v tcpflow >/dev/null 2>&1; then
-    [ "$fail" -eq 0 ] || exit 1
-    echo "skip: tshark or tcpflow not installed (the rest compares with them)"
-    exit 77
+if ! have_tool tshark || ! have_tool tcpflow; then
+    [ "$status" -eq 0 ] || exit 1
+    skip "tshark or tcpflow not installed (the rest compares with them)"
 fi
 
 # Only tcpflow present: tshark's absence is said, tcpflow still compared.
@@ -73,7 +72,7 @@ check "--log: the lines are in the file" test "$(grep -c '^same\|^wrong' "$out/l
 check "--log: standard output has the summary only" sh -c "! grep -q '^same' '$out/stdout'"
 
 # --json: one JSON object with every result and the totals.
-if command -v python3 >/dev/null 2>&1; then
+if have_tool python3; then
     check "--json: exit 0" run 0 --json "$sample"
     check "--json: valid, with totals" python3 -c '
 import json, sys
@@ -105,4 +104,4 @@ check "-r: the summary groups by folder" grep -q "^dir/sub " "$out/stdout"
 check "not a capture: exit 1" run 1 "$out/dir/notes.txt"
 check "not a capture: said" grep -q "notes.txt" "$out/stderr"
 
-exit $fail
+finish
