@@ -38,6 +38,35 @@
 G_BEGIN_DECLS
 
 /* ------------------------------------------------------------------ */
+/* Protocol constants                                                  */
+/* ------------------------------------------------------------------ */
+
+/* TCP flag bits, as in the 14th byte of the TCP header (ts_packet.flags,
+ * ts_segment.flags). */
+#define TS_TCP_FIN 0x01
+#define TS_TCP_SYN 0x02
+#define TS_TCP_RST 0x04
+#define TS_TCP_PSH 0x08
+#define TS_TCP_ACK 0x10
+#define TS_TCP_URG 0x20
+#define TS_TCP_ECE 0x40
+#define TS_TCP_CWR 0x80
+
+/* The link types (LINKTYPE_* of https://www.tcpdump.org/linktypes.html) the
+ * library decodes, for ts_frame.linktype; frames of any other link type are
+ * counted in ts_stats.unsupported_link. */
+#define TS_LINKTYPE_NULL 0         /* BSD loopback: 4-byte host-order family */
+#define TS_LINKTYPE_ETHERNET 1     /* Ethernet, with VLAN tags, MPLS, PPPoE */
+#define TS_LINKTYPE_RAW_12 12      /* raw IP, DLT_RAW of some BSDs */
+#define TS_LINKTYPE_RAW_14 14      /* raw IP, DLT_RAW of OpenBSD */
+#define TS_LINKTYPE_RAW 101        /* raw IPv4 or IPv6 */
+#define TS_LINKTYPE_LOOP 108       /* OpenBSD loopback: network-order family */
+#define TS_LINKTYPE_LINUX_SLL 113  /* Linux "cooked" capture */
+#define TS_LINKTYPE_IPV4 228       /* raw IPv4 */
+#define TS_LINKTYPE_IPV6 229       /* raw IPv6 */
+#define TS_LINKTYPE_LINUX_SLL2 276 /* Linux "cooked" capture v2 */
+
+/* ------------------------------------------------------------------ */
 /* Basic types                                                         */
 /* ------------------------------------------------------------------ */
 
@@ -244,8 +273,7 @@ typedef struct {
     ts_direction from;
     uint64_t frame;
     int64_t ts_ns;
-    uint8_t flags;          /* TCP flags byte (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08,
-                               ACK 0x10, URG 0x20, ...) */
+    uint8_t flags;          /* TCP flags byte: TS_TCP_* bits */
     uint32_t seq, ack;      /* raw sequence and acknowledgement numbers */
     int64_t offset;         /* stream offset of the first payload byte (may be
                                negative: before the stream's start) */
@@ -301,7 +329,7 @@ bool ts_engine_run_file(ts_engine *engine, const char *path, GError **error);
 
 /** One captured frame, for feeding the engine directly. */
 typedef struct {
-    int linktype; /* LINKTYPE_* value (1 Ethernet, 101 raw IP, ...) */
+    int linktype; /* TS_LINKTYPE_* (another value: counted as unsupported_link) */
     int64_t ts_ns;
     uint32_t caplen;  /* bytes present in data */
     uint32_t origlen; /* bytes on the wire */

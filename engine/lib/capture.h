@@ -19,7 +19,7 @@ typedef struct ts_capture ts_capture;
 typedef struct {
     uint64_t number;      /* 1-based frame number across the whole file */
     uint64_t file_offset; /* offset of the record (uncompressed stream) */
-    int linktype;         /* LINKTYPE_* of the record's interface */
+    int linktype;         /* TS_LINKTYPE_* (tcpsession.h) of the record's interface */
     int64_t ts_ns;        /* nanoseconds since the epoch */
     uint32_t caplen;      /* bytes present in data */
     uint32_t origlen;     /* bytes on the wire */
