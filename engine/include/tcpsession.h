@@ -280,7 +280,41 @@ typedef struct {
     const uint8_t *payload; /* captured payload, borrowed for the call */
     uint32_t length;        /* captured payload bytes */
     uint32_t wire_length;   /* payload bytes on the wire (> length: snap length) */
+    /* since 0.2.0 */
+    const uint8_t *tcp_header;  /* the TCP header, options included, borrowed */
+    uint32_t tcp_header_length; /* its bytes (data offset * 4, all captured) */
+    uint16_t window;            /* window field as sent (not scaled) */
+    uint16_t urgent;            /* urgent pointer field */
 } ts_packet;
+
+/** One TCP segment as decoded from a frame, for ts_callbacks.segment. Unlike
+ *  ts_packet it is given for every frame that decodes to a TCP segment,
+ *  whether or not a session then processes it (late packets, bad checksums,
+ *  ...), and before the engine does. Pointers borrow the frame. */
+typedef struct {
+    uint64_t frame; /* 1-based frame number */
+    int64_t ts_ns;
+    ts_endpoint src, dst; /* sender and receiver */
+    uint8_t flags;        /* TS_TCP_* bits */
+    uint32_t seq, ack;    /* raw sequence and acknowledgement numbers */
+    uint16_t window;      /* window field as sent (not scaled) */
+    uint16_t urgent;      /* urgent pointer field */
+    const uint8_t *tcp_header;
+    uint32_t tcp_header_length; /* data offset * 4 (all captured) */
+    const uint8_t *payload;     /* captured payload */
+    uint32_t length;            /* captured payload bytes */
+    uint32_t wire_length;       /* payload bytes on the wire (> length: snap length) */
+} ts_segment;
+
+/** One captured frame, for ts_engine_feed() and ts_callbacks.frame. This struct does not
+ *  grow (callers allocate it): a new field would come with a new function. */
+typedef struct {
+    int linktype; /* TS_LINKTYPE_* (another value: counted as unsupported_link) */
+    int64_t ts_ns;
+    uint32_t caplen;  /* bytes present in data */
+    uint32_t origlen; /* bytes on the wire */
+    const uint8_t *data;
+} ts_frame;
 
 /** Callbacks; any may be NULL. `user` is the pointer given to ts_engine_new. */
 typedef struct {
@@ -295,6 +329,19 @@ typedef struct {
     void (*session_done)(void *user, ts_session *s);
     /* A packet of the session was processed (after its bytes were handled). */
     void (*packet)(void *user, ts_session *s, const ts_packet *p);
+    /* since 0.2.0: */
+    /* Every frame, numbered `number` (1-based), before the engine processes
+       it (before sessions whose time ran out are finished, and before the
+       frame is decoded); then once with NULL (number 0) when the engine
+       finishes, before the sessions still open are finished. */
+    void (*frame)(void *user, const ts_frame *f, uint64_t number);
+    /* Every frame that decodes to a TCP segment, after `frame` and before the
+       segment is handed to a session (see ts_segment). */
+    void (*segment)(void *user, const ts_segment *seg);
+    /* ts_engine_run_file() only: how far the reading is, with the bytes of
+       (uncompressed) capture consumed and the frames read so far. Called at
+       most about five times a second (the clock is read every 1024 frames). */
+    void (*progress)(void *user, uint64_t bytes_read, uint64_t frames);
 } ts_callbacks;
 
 /** Counters for one capture. */
@@ -320,21 +367,21 @@ typedef struct ts_engine ts_engine;
  *  capture). `opts` and `cb` are copied; NULL means defaults / no callbacks. */
 ts_engine *ts_engine_new(const ts_options *opts, const ts_callbacks *cb, void *user);
 
-/** Reads the whole capture at `path` (pcap, pcapng, either gzip-compressed),
- *  then finishes every session. Returns false and sets `error` (message names
- *  the file, byte offset and reason) when the capture is damaged; sessions
- *  read up to the damage are still delivered. A truncated last record is not
- *  an error: see ts_engine_warnings(). */
+/** Reads the whole capture at `path` (pcap, pcapng, either gzip-compressed)
+ *  frame by frame (as ts_engine_feed() would, calling the frame, segment and
+ *  progress callbacks), sets ts_stats.bytes_read, then finishes every session
+ *  (ts_engine_finish()).
+ *  - The capture cannot be opened, or is not a capture (TS_ERROR_IO,
+ *    TS_ERROR_FORMAT): returns false with `error` set, having read nothing;
+ *    the engine is NOT finished (sessions fed before with ts_engine_feed()
+ *    stay open: call ts_engine_finish() to receive them).
+ *  - The capture is damaged (TS_ERROR_CORRUPT; the message names the file,
+ *    byte offset and reason): the sessions read up to the damage are still
+ *    delivered, the engine is finished, and false is returned.
+ *  - A truncated last record is not an error: the reader's warning ("FILE:
+ *    offset N: last record truncated (...)") is put FIRST in
+ *    ts_engine_warnings(), before the warnings that arose while reading. */
 bool ts_engine_run_file(ts_engine *engine, const char *path, GError **error);
-
-/** One captured frame, for feeding the engine directly. */
-typedef struct {
-    int linktype; /* TS_LINKTYPE_* (another value: counted as unsupported_link) */
-    int64_t ts_ns;
-    uint32_t caplen;  /* bytes present in data */
-    uint32_t origlen; /* bytes on the wire */
-    const uint8_t *data;
-} ts_frame;
 
 /** Processes one frame (numbered after the ones before it). For tests and
  *  embedders that read packets themselves. `frame->data` is borrowed. */

@@ -304,16 +304,22 @@ handle_segment(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_n
     bool was_closed = s->closed;
     ts_session_segment(s, from, seg, frame, ts_ns);
     if (e->cb.packet != NULL) {
-        ts_packet p = {from,
-                       frame,
-                       ts_ns,
-                       seg->flags,
-                       seg->seq,
-                       seg->ack,
-                       ts_session_offset_of(s, from, seg),
-                       seg->payload,
-                       seg->payload_len,
-                       seg->payload_wire_len};
+        ts_packet p = {
+            .from = from,
+            .frame = frame,
+            .ts_ns = ts_ns,
+            .flags = seg->flags,
+            .seq = seg->seq,
+            .ack = seg->ack,
+            .offset = ts_session_offset_of(s, from, seg),
+            .payload = seg->payload,
+            .length = seg->payload_len,
+            .wire_length = seg->payload_wire_len,
+            .tcp_header = seg->tcp_header,
+            .tcp_header_length = seg->tcp_header_len,
+            .window = seg->window,
+            .urgent = seg->urgent,
+        };
         e->cb.packet(e->env.user, s, &p);
     }
     if (s->queue != QUEUE_NONE) {
@@ -355,11 +361,41 @@ handle_icmp_quote(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t t
     ts_session_anomaly(s, TS_ANOMALY_ICMP_ERROR, from, frame, 0, 0);
 }
 
+/* The segment callback: `seg` as the public ts_segment. */
 static void
-feed(ts_engine *e, int linktype, const uint8_t *data, uint32_t caplen, uint32_t origlen,
-     int64_t ts_ns)
+report_segment(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_ns)
+{
+    ts_segment out = {
+        .frame = frame,
+        .ts_ns = ts_ns,
+        .flags = seg->flags,
+        .seq = seg->seq,
+        .ack = seg->ack,
+        .window = seg->window,
+        .urgent = seg->urgent,
+        .tcp_header = seg->tcp_header,
+        .tcp_header_length = seg->tcp_header_len,
+        .payload = seg->payload,
+        .length = seg->payload_len,
+        .wire_length = seg->payload_wire_len,
+    };
+    size_t alen = seg->family == 6 ? 16 : 4;
+    out.src.family = out.dst.family = seg->family;
+    memcpy(out.src.addr, seg->src_addr, alen);
+    memcpy(out.dst.addr, seg->dst_addr, alen);
+    out.src.port = seg->src_port;
+    out.dst.port = seg->dst_port;
+    e->cb.segment(e->env.user, &out);
+}
+
+/* One frame through the engine (the body of ts_engine_feed). */
+static void
+feed(ts_engine *e, const ts_frame *f)
 {
     uint64_t frame = ++e->stats.frames;
+    if (e->cb.frame != NULL)
+        e->cb.frame(e->env.user, f, frame);
+    int64_t ts_ns = f->ts_ns;
     if (ts_ns > e->now_ns) {
         e->now_ns = ts_ns;
         /* before this packet is handled: it may be late for a session whose
@@ -367,9 +403,11 @@ feed(ts_engine *e, int linktype, const uint8_t *data, uint32_t caplen, uint32_t 
         expire(e);
     }
     ts_decoded seg;
-    switch (ts_decode_frame(linktype, data, caplen, &seg)) {
+    switch (ts_decode_frame(f->linktype, f->data, f->caplen, &seg)) {
     case TS_DECODE_TCP:
-        seg.frame_cut = caplen < origlen;
+        seg.frame_cut = f->caplen < f->origlen;
+        if (e->cb.segment != NULL)
+            report_segment(e, &seg, frame, ts_ns);
         handle_segment(e, &seg, frame, ts_ns);
         break;
     case TS_DECODE_NOT_IP: e->stats.not_ip++; break;
@@ -385,7 +423,7 @@ feed(ts_engine *e, int linktype, const uint8_t *data, uint32_t caplen, uint32_t 
 void
 ts_engine_feed(ts_engine *e, const ts_frame *frame)
 {
-    feed(e, frame->linktype, frame->data, frame->caplen, frame->origlen, frame->ts_ns);
+    feed(e, frame);
 }
 
 static void
@@ -407,6 +445,8 @@ ts_engine_finish(ts_engine *e)
     if (e->finished)
         return;
     e->finished = true;
+    if (e->cb.frame != NULL)
+        e->cb.frame(e->env.user, NULL, 0);
     GPtrArray *all = g_ptr_array_new();
     ts_flow_table_foreach(e->flows, collect, all);
     g_ptr_array_sort(all, by_stream);
@@ -415,6 +455,12 @@ ts_engine_finish(ts_engine *e)
     g_ptr_array_free(all, TRUE);
 }
 
+/* Clock reads between progress calls (frames) and least time between two
+ * (microseconds). */
+#define PROGRESS_FRAMES 1024
+#define PROGRESS_US 200000
+
+/* Reads `path` into the engine and finishes it; see tcpsession.h. */
 bool
 ts_engine_run_file(ts_engine *e, const char *path, GError **error)
 {
@@ -423,11 +469,24 @@ ts_engine_run_file(ts_engine *e, const char *path, GError **error)
         return false;
     ts_capture_frame f;
     int rc;
-    while ((rc = ts_capture_next(cap, &f, error)) == 1)
-        feed(e, f.linktype, f.data, f.caplen, f.origlen, f.ts_ns);
+    uint64_t frames = 0;
+    gint64 last = g_get_monotonic_time();
+    while ((rc = ts_capture_next(cap, &f, error)) == 1) {
+        ts_frame frame = {f.linktype, f.ts_ns, f.caplen, f.origlen, f.data};
+        feed(e, &frame);
+        if (e->cb.progress != NULL && (++frames % PROGRESS_FRAMES) == 0) {
+            gint64 now = g_get_monotonic_time();
+            if (now - last >= PROGRESS_US) {
+                last = now;
+                e->cb.progress(e->env.user, ts_capture_offset(cap), frames);
+            }
+        }
+    }
     e->stats.bytes_read = ts_capture_offset(cap);
-    if (ts_capture_warning(cap) != NULL)
-        add_warning(e, ts_capture_warning(cap));
+    if (ts_capture_warning(cap) != NULL) {
+        /* first: before the warnings that arose while reading */
+        g_ptr_array_insert(e->warnings, 0, g_strdup(ts_capture_warning(cap)));
+    }
     ts_capture_close(cap);
     ts_engine_finish(e);
     return rc == 0;
