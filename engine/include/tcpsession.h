@@ -255,8 +255,34 @@ typedef struct {
                                   stay in memory and ts_engine_warnings() says why. */
 } ts_options;
 
+/* ABI rule. ts_options and ts_callbacks (which callers allocate) only ever
+ * grow by fields appended at their end. The functions that take them are
+ * given the size of the struct the caller was compiled with (as zlib's
+ * deflateInit_() is): the library reads only that prefix and gives every
+ * later field its default (a callback: NULL), so a program built against an
+ * older tcpsession.h keeps working with a newer library. ts_options_init()
+ * and ts_engine_new() below pass sizeof for the caller. A size below the
+ * first version's (0.1.0: TS_OPTIONS_MIN_SIZE, TS_CALLBACKS_MIN_SIZE) or
+ * above this version's is a programming error: nothing is done (a GLib
+ * critical is logged) and ts_engine_new_sized() returns NULL. Structs the
+ * library hands out (ts_packet, ts_segment, ts_stats...) grow the same way;
+ * read only the fields you know. ts_frame never grows. */
+
+/** Size of ts_options in 0.1.0 (through spool_dir). */
+#define TS_OPTIONS_MIN_SIZE (offsetof(ts_options, spool_dir) + sizeof(const char *))
+
+/** Fills the first `size` bytes of `opts` (sizeof the caller's ts_options)
+ *  with the defaults described above. */
+void ts_options_init_sized(ts_options *opts, size_t size);
+
+#ifndef TS_INSIDE_LIBTCPSESSION /* the library defines 0.1.0's ts_options_init() */
 /** Fills `opts` with the defaults described above. */
-void ts_options_init(ts_options *opts);
+static inline void
+ts_options_init(ts_options *opts)
+{
+    ts_options_init_sized(opts, sizeof *opts);
+}
+#endif
 
 /** Where delivered bytes came from, for ts_callbacks.data. */
 typedef struct {
@@ -363,9 +389,24 @@ typedef struct {
 
 typedef struct ts_engine ts_engine;
 
+/** Size of ts_callbacks in 0.1.0 (through packet). */
+#define TS_CALLBACKS_MIN_SIZE (offsetof(ts_callbacks, packet) + sizeof(void (*)(void)))
+
 /** Creates an engine for ONE capture (stream and frame numbers are per
- *  capture). `opts` and `cb` are copied; NULL means defaults / no callbacks. */
-ts_engine *ts_engine_new(const ts_options *opts, const ts_callbacks *cb, void *user);
+ *  capture). The first `opts_size` bytes of `opts` and `cb_size` of `cb` are
+ *  copied (see the ABI rule above); NULL means defaults / no callbacks (its
+ *  size is then ignored). The caller owns the result: ts_engine_free(). */
+ts_engine *ts_engine_new_sized(const ts_options *opts, size_t opts_size, const ts_callbacks *cb,
+                               size_t cb_size, void *user);
+
+#ifndef TS_INSIDE_LIBTCPSESSION /* the library defines 0.1.0's ts_engine_new() */
+/** ts_engine_new_sized() with the sizes this header gives the structs. */
+static inline ts_engine *
+ts_engine_new(const ts_options *opts, const ts_callbacks *cb, void *user)
+{
+    return ts_engine_new_sized(opts, sizeof *opts, cb, sizeof *cb, user);
+}
+#endif
 
 /** Reads the whole capture at `path` (pcap, pcapng, either gzip-compressed)
  *  frame by frame (as ts_engine_feed() would, calling the frame, segment and

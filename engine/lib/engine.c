@@ -58,8 +58,9 @@ struct ts_engine {
     ts_spool *spool;     /* keep_payload with max_payload_memory; else NULL */
 };
 
-void
-ts_options_init(ts_options *opts)
+/* The defaults of every field. */
+static void
+options_defaults(ts_options *opts)
 {
     memset(opts, 0, sizeof *opts);
     opts->overlap = TS_OVERLAP_FIRST;
@@ -71,20 +72,36 @@ ts_options_init(ts_options *opts)
     opts->spool_dir = NULL;
 }
 
+void
+ts_options_init_sized(ts_options *opts, size_t size)
+{
+    g_return_if_fail(opts != NULL);
+    g_return_if_fail(size >= TS_OPTIONS_MIN_SIZE && size <= sizeof(ts_options));
+    ts_options all;
+    options_defaults(&all);
+    memcpy(opts, &all, size);
+}
+
 static void spool_warning(void *ctx, const char *msg);
 
 ts_engine *
-ts_engine_new(const ts_options *opts, const ts_callbacks *cb, void *user)
+ts_engine_new_sized(const ts_options *opts, size_t opts_size, const ts_callbacks *cb,
+                    size_t cb_size, void *user)
 {
+    g_return_val_if_fail(opts == NULL ||
+                             (opts_size >= TS_OPTIONS_MIN_SIZE && opts_size <= sizeof(ts_options)),
+                         NULL);
+    g_return_val_if_fail(
+        cb == NULL || (cb_size >= TS_CALLBACKS_MIN_SIZE && cb_size <= sizeof(ts_callbacks)), NULL);
     ts_engine *e = g_new0(ts_engine, 1);
+    /* the caller's prefix over the defaults (see the ABI rule, tcpsession.h) */
+    options_defaults(&e->opts);
     if (opts != NULL)
-        e->opts = *opts;
-    else
-        ts_options_init(&e->opts);
+        memcpy(&e->opts, opts, opts_size);
     if (e->opts.max_buffered_bytes == 0)
         e->opts.max_buffered_bytes = (size_t)64 << 20;
     if (cb != NULL)
-        e->cb = *cb;
+        memcpy(&e->cb, cb, cb_size);
     e->linger_ns = (int64_t)(e->opts.close_linger * NS_PER_S);
     if (e->opts.idle_timeout > 0)
         e->idle_ns = (int64_t)(e->opts.idle_timeout * NS_PER_S);
