@@ -253,7 +253,28 @@ typedef struct {
                                   and deleted at once (it has no name; nothing is left
                                   behind); if it cannot be created or written, the bytes
                                   stay in memory and ts_engine_warnings() says why. */
+    /* since 0.2.0: */
+    bool map_files; /* ts_engine_run_file(): read a plain capture file by mapping it
+                       (default true), else with read() (a little slower). See
+                       "Mapped files and SIGBUS" below. */
 } ts_options;
+
+/* Mapped files and SIGBUS. With map_files (the default), ts_engine_run_file()
+ * maps a regular, uncompressed capture file 2 MiB at a time (gzip files,
+ * pipes and devices are always read()). Should another process truncate the
+ * file meanwhile (tcpdump -C -W reusing it, say), touching a page past its new
+ * end raises SIGBUS. To turn that into an error (TS_ERROR_CORRUPT, "the file
+ * shrank while being read") instead of a crash, the first mapping installs,
+ * once per process and for good, a SIGBUS handler (sigaction with SA_SIGINFO |
+ * SA_NODEFER). For a fault inside the window the faulting thread is reading,
+ * it maps zero pages over the rest of that window and lets the read resume
+ * (nothing read from the zeros is returned). Any other SIGBUS goes to the
+ * disposition that was there before: an SA_SIGINFO handler is called
+ * directly; otherwise that disposition is put back (ours is then gone) and
+ * handles the fault when the faulting instruction runs again. A program that
+ * sets its own SIGBUS handler afterwards should chain to the one it replaces,
+ * or set map_files to false: then no handler is ever installed and the file
+ * is read with read(), which sees a truncation as an early end of file. */
 
 /* ABI rule. ts_options and ts_callbacks (which callers allocate) only ever
  * grow by fields appended at their end. The functions that take them are
@@ -419,6 +440,8 @@ ts_engine_new(const ts_options *opts, const ts_callbacks *cb, void *user)
  *  - The capture is damaged (TS_ERROR_CORRUPT; the message names the file,
  *    byte offset and reason): the sessions read up to the damage are still
  *    delivered, the engine is finished, and false is returned.
+ *  - How the file is read, and the SIGBUS handler that mapping it installs:
+ *    see ts_options.map_files.
  *  - A truncated last record is not an error: the reader's warning ("FILE:
  *    offset N: last record truncated (...)") is put FIRST in
  *    ts_engine_warnings(), before the warnings that arose while reading. */

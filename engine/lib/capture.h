@@ -31,6 +31,10 @@ typedef struct {
  *  The caller owns the result; free it with ts_capture_close(). */
 ts_capture *ts_capture_open(const char *path, GError **error);
 
+/** ts_capture_open(), mapping a plain regular file only when `map` (which
+ *  installs the SIGBUS guard, see capture.c); else it is read(). */
+ts_capture *ts_capture_open_with(const char *path, bool map, GError **error);
+
 /** Reads the next frame. Returns 1 with `frame` filled, 0 at the end of the
  *  file, -1 on damage (sets `error`, TS_ERROR_CORRUPT, message
  *  "FILE: offset N: REASON"). A last record cut short ends the file with 0

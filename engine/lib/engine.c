@@ -70,6 +70,7 @@ options_defaults(ts_options *opts)
     opts->close_linger = 60;
     opts->max_payload_memory = (size_t)32 << 20;
     opts->spool_dir = NULL;
+    opts->map_files = true;
 }
 
 void
@@ -481,7 +482,7 @@ ts_engine_finish(ts_engine *e)
 bool
 ts_engine_run_file(ts_engine *e, const char *path, GError **error)
 {
-    ts_capture *cap = ts_capture_open(path, error);
+    ts_capture *cap = ts_capture_open_with(path, e->opts.map_files, error);
     if (cap == NULL)
         return false;
     ts_capture_frame f;
