@@ -30,6 +30,8 @@
 #ifndef TCPSESSION_H
 #define TCPSESSION_H
 
+#include "tcpsession_version.h"
+
 #include <glib.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -253,7 +255,7 @@ typedef struct {
                                   and deleted at once (it has no name; nothing is left
                                   behind); if it cannot be created or written, the bytes
                                   stay in memory and ts_engine_warnings() says why. */
-    /* since 0.2.0: */
+    /* added after 0.1.0 (interface 1 of libtcpsession.so.0): */
     bool map_files; /* ts_engine_run_file(): read a plain capture file by mapping it
                        (default true), else with read() (a little slower). See
                        "Mapped files and SIGBUS" below. */
@@ -327,7 +329,7 @@ typedef struct {
     const uint8_t *payload; /* captured payload, borrowed for the call */
     uint32_t length;        /* captured payload bytes */
     uint32_t wire_length;   /* payload bytes on the wire (> length: snap length) */
-    /* since 0.2.0 */
+    /* added after 0.1.0 (interface 1 of libtcpsession.so.0): */
     const uint8_t *tcp_header;  /* the TCP header, options included, borrowed */
     uint32_t tcp_header_length; /* its bytes (data offset * 4, all captured) */
     uint16_t window;            /* window field as sent (not scaled) */
@@ -376,7 +378,7 @@ typedef struct {
     void (*session_done)(void *user, ts_session *s);
     /* A packet of the session was processed (after its bytes were handled). */
     void (*packet)(void *user, ts_session *s, const ts_packet *p);
-    /* since 0.2.0: */
+    /* added after 0.1.0 (interface 1 of libtcpsession.so.0): */
     /* Every frame, numbered `number` (1-based), before the engine processes
        it (before sessions whose time ran out are finished, and before the
        frame is decoded); then once with NULL (number 0) when the engine
@@ -464,6 +466,10 @@ const char *const *ts_engine_warnings(const ts_engine *engine, size_t *n);
 /** Frees the engine. Sessions still open are dropped without callbacks:
  *  call ts_engine_finish() first to receive them. */
 void ts_engine_free(ts_engine *engine);
+
+/** The version of the library running ("MAJOR.MINOR.MICRO"; TS_VERSION is
+ *  that of the header compiled against). Static string. */
+const char *ts_version(void);
 
 /** Error domain of this library's GErrors. */
 #define TS_ERROR (ts_error_quark())

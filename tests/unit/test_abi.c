@@ -395,6 +395,17 @@ START_TEST(map_files_and_sigbus)
 }
 END_TEST
 
+START_TEST(version)
+{
+    g_autofree char *want =
+        g_strdup_printf("%d.%d.%d", TS_VERSION_MAJOR, TS_VERSION_MINOR, TS_VERSION_MICRO);
+    ck_assert_str_eq(TS_VERSION, want);
+    ck_assert_str_eq(ts_version(), TS_VERSION);
+    ck_assert(TS_VERSION_CHECK(0, 1, 0));
+    ck_assert(!TS_VERSION_CHECK(TS_VERSION_MAJOR, TS_VERSION_MINOR, TS_VERSION_MICRO + 1));
+}
+END_TEST
+
 static Suite *
 abi_suite(void)
 {
@@ -406,6 +417,7 @@ abi_suite(void)
     tcase_add_test(tc, old_caller_engine);
     tcase_add_test(tc, sizes_out_of_range_refused);
     tcase_add_test(tc, compat_symbols);
+    tcase_add_test(tc, version);
     tcase_add_test(tc, frame_and_segment_hooks);
     tcase_add_test(tc, run_file_open_failure_does_not_finish);
     suite_add_tcase(s, tc);
