@@ -39,6 +39,11 @@
 
 G_BEGIN_DECLS
 
+/* Everything declared here is the library's exported API: the library is
+ * compiled with -fvisibility=hidden, so these are its only dynamic symbols
+ * (tests/e2e/check_exports.sh checks it). */
+#pragma GCC visibility push(default)
+
 /* ------------------------------------------------------------------ */
 /* Protocol constants                                                  */
 /* ------------------------------------------------------------------ */
@@ -480,6 +485,8 @@ typedef enum {
     TS_ERROR_FORMAT,  /* not a capture format we know */
     TS_ERROR_CORRUPT, /* the capture is damaged at some offset */
 } ts_error_code;
+
+#pragma GCC visibility pop
 
 G_END_DECLS
 

@@ -8,9 +8,11 @@
 #define TS_INSIDE_LIBTCPSESSION 1
 #include "tcpsession.h"
 
-/* 0.1.0's own declarations (the header omits them here). */
+/* 0.1.0's own declarations (the header omits them here), exported. */
+#pragma GCC visibility push(default)
 void ts_options_init(ts_options *opts);
 ts_engine *ts_engine_new(const ts_options *opts, const ts_callbacks *cb, void *user);
+#pragma GCC visibility pop
 
 /* ts_options_init() of a program built against 0.1.0. */
 void
