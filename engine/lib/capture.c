@@ -280,8 +280,8 @@ detect_format(ts_capture *cap, gssize have, GError **error)
     static const uint8_t pcapng_shb[4] = {0x0a, 0x0d, 0x0d, 0x0a};
     const uint8_t *p = cap->buf + cap->pos;
     if (have >= 4) {
-        uint32_t magic;
-        memcpy(&magic, p, 4);
+        uint32_t magic; /* read little-endian: magics[i] when the file is */
+        ts_get_le32(p, (size_t)have, 0, &magic);
         if (memcmp(p, pcapng_shb, 4) == 0) {
             cap->kind = TS_CAP_PCAPNG;
             return true;
@@ -290,7 +290,7 @@ detect_format(ts_capture *cap, gssize have, GError **error)
         for (int i = 0; i < 3; i++) {
             if (magic == magics[i] || magic == __builtin_bswap32(magics[i])) {
                 cap->kind = TS_CAP_PCAP;
-                cap->swap = magic != magics[i];
+                cap->swap = ts_cap_swap_for(magic == magics[i]);
                 cap->nanosec = i == 1;
                 cap->modified = i == 2;
                 return true;
