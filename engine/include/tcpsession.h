@@ -360,8 +360,9 @@ typedef struct {
     uint32_t wire_length;       /* payload bytes on the wire (> length: snap length) */
 } ts_segment;
 
-/** One captured frame, for ts_engine_feed() and ts_callbacks.frame. This struct does not
- *  grow (callers allocate it): a new field would come with a new function. */
+/** One captured frame, for ts_engine_feed() and ts_callbacks.frame. This
+ *  struct does not grow (callers allocate it): a new field would come with a
+ *  new function. */
 typedef struct {
     int linktype; /* TS_LINKTYPE_* (another value: counted as unsupported_link) */
     int64_t ts_ns;
