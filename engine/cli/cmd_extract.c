@@ -12,7 +12,6 @@
  * in capture order once every earlier capture is done, so the output is the
  * same as a sequential run's.
  */
-#include "capture_run.h"
 #include "cli.h"
 #include "formats/formats.h"
 
@@ -84,11 +83,17 @@ typedef struct {
 } extract_run;
 
 static void
-on_frame(void *user, const ts_capture_frame *f)
+on_frame(void *user, const ts_frame *f, uint64_t number)
 {
     extract_run *run = user;
-    if (run->legacy != NULL)
-        ts_legacy_writer_frame(run->legacy, f);
+    ts_legacy_writer_frame(run->legacy, f, number);
+}
+
+static void
+on_segment(void *user, const ts_segment *seg)
+{
+    extract_run *run = user;
+    ts_legacy_writer_segment(run->legacy, seg);
 }
 
 static void
@@ -184,20 +189,17 @@ extract_capture(const extract_config *cfg, const char *capture, const char *dir,
         .gap = legacy != NULL ? on_gap : NULL,
         .packet = legacy != NULL ? on_packet : NULL,
         .session_done = on_session_done,
-    };
-    ts_run_hooks hooks = {
         .frame = legacy != NULL ? on_frame : NULL,
+        .segment = legacy != NULL ? on_segment : NULL,
         .progress = run.progress != NULL ? on_progress : NULL,
-        .user = &run,
-        .messages = msgs,
     };
 
     gint64 started = g_get_monotonic_time();
     ts_progress_start(run.progress, capture, index, total);
     ts_engine *engine = ts_engine_new(&opts, &cb, &run);
     g_autoptr(GError) error = NULL;
-    bool ok = ts_cli_run_capture(engine, capture, &hooks, NULL, &error);
-    ts_cli_format_warnings(msgs, engine);
+    bool ok = ts_engine_run_file(engine, capture, &error);
+    ts_cli_format_warnings(msgs, engine); /* the reader's warning first */
     ts_stats stats = *ts_engine_stats(engine);
     ts_progress_end(run.progress, index);
 

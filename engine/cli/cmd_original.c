@@ -30,7 +30,6 @@
  * gives a non-zero exit status, and a capture is never skipped because an
  * older archive exists.
  */
-#include "capture_run.h"
 #include "cli.h"
 #include "original/original_verify.h"
 #include "formats/formats.h"
@@ -203,10 +202,17 @@ typedef struct {
 } capture_run_state;
 
 static void
-cb_frame(void *user, const ts_capture_frame *f)
+cb_frame(void *user, const ts_frame *f, uint64_t number)
 {
     capture_run_state *st = user;
-    ts_legacy_writer_frame(st->legacy, f);
+    ts_legacy_writer_frame(st->legacy, f, number);
+}
+
+static void
+cb_segment(void *user, const ts_segment *seg)
+{
+    capture_run_state *st = user;
+    ts_legacy_writer_segment(st->legacy, seg);
 }
 
 static void
@@ -259,15 +265,19 @@ original_extract(original_run *run, const capture_item *c, const char *json_dir,
     ts_options opts;
     ts_options_init(&opts);
     opts.keep_payload = true;
-    ts_callbacks cb = {
-        .data = cb_data, .gap = cb_gap, .packet = cb_packet, .session_done = cb_done};
-    ts_run_hooks hooks = {cb_frame, run->progress != NULL ? cb_progress : NULL, &st, NULL};
+    ts_callbacks cb = {.data = cb_data,
+                       .gap = cb_gap,
+                       .packet = cb_packet,
+                       .session_done = cb_done,
+                       .frame = cb_frame,
+                       .segment = cb_segment,
+                       .progress = run->progress != NULL ? cb_progress : NULL};
     ts_progress_start(run->progress, c->path, index, total);
     ts_engine *engine = ts_engine_new(&opts, &cb, &st);
     g_autoptr(GError) error = NULL;
-    bool ok = ts_cli_run_capture(engine, c->path, &hooks, NULL, &error);
+    bool ok = ts_engine_run_file(engine, c->path, &error);
     ts_progress_end(run->progress, index);
-    ts_cli_print_warnings(engine);
+    ts_cli_print_warnings(engine); /* the reader's warning first */
     ts_engine_free(engine);
     g_autoptr(GError) write_error = NULL;
     bool written = ts_legacy_writer_finish(st.legacy, true, &write_error);

@@ -7,7 +7,6 @@
 #ifndef TS_FORMATS_H
 #define TS_FORMATS_H
 
-#include "capture.h"
 #include "tcpsession.h"
 
 #include <glib.h>
@@ -19,18 +18,18 @@ G_BEGIN_DECLS
 /* ---- the original's JSON session files (out_legacy.c) ----------------- */
 
 /** Writer of one capture's `{sip}_{sport}-{dip}_{dport}-6-{k}.json` files.
- *  Needs the engine run with keep_payload and every hook below wired:
- *  ts_legacy_writer_frame() before each frame (ts_cli_run_capture's frame
- *  hook), and the data, gap, packet and session_done callbacks. */
+ *  Needs the engine run with keep_payload and every callback below wired:
+ *  frame, segment, data, gap, packet and session_done. */
 typedef struct ts_legacy_writer ts_legacy_writer;
 
 /** Creates a writer for `dir` (created on first use; NULL: no JSON files).
  *  `js_dir`, when not NULL, receives one `.js` per session whose text
  *  carries JavaScript (see ts_js_extract). */
 ts_legacy_writer *ts_legacy_writer_new(const char *dir, const char *js_dir);
-/** Frame hook: counts packets per 4-tuple and keeps the frame's TCP header;
- *  NULL after the last frame. */
-void ts_legacy_writer_frame(ts_legacy_writer *w, const ts_capture_frame *f);
+/** Frame callback: the frame being processed (`f` NULL after the last). */
+void ts_legacy_writer_frame(ts_legacy_writer *w, const ts_frame *f, uint64_t number);
+/** Segment callback: counts packets per 4-tuple and keeps the TCP header. */
+void ts_legacy_writer_segment(ts_legacy_writer *w, const ts_segment *seg);
 /** Data callback. */
 void ts_legacy_writer_data(ts_legacy_writer *w, ts_session *s, const ts_delivery *d);
 /** Gap callback. */

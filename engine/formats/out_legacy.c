@@ -30,14 +30,15 @@
  * AND port, IPv6 works. See README.md for the list.
  *
  * N needs every packet of the 4-tuple, including those the engine hands to no
- * session, and the duplicate test needs the TCP header, which the engine's
- * packet callback does not carry: the frame hook decodes each frame itself
- * just before the engine sees it.
+ * session (late packets, bad checksums), and the duplicate test needs the TCP
+ * header already when the packet's bytes are delivered (before the packet
+ * callback): the engine's segment callback gives both, for every TCP
+ * segment, before a session processes it. The frame callback marks which
+ * frame is being processed (0 after the last one).
  */
 #include "formats.h"
 
 #include "util/atomic_file.h"
-#include "decode.h"
 #include "legacy_json.h"
 
 #include <errno.h>
@@ -140,28 +141,27 @@ ts_legacy_writer_new(const char *dir, const char *js_dir)
 }
 
 void
-ts_legacy_writer_frame(ts_legacy_writer *w, const ts_capture_frame *f)
+ts_legacy_writer_frame(ts_legacy_writer *w, const ts_frame *f, uint64_t number)
 {
     w->cur_tuple = NULL;
     w->cur_delivered[0] = w->cur_delivered[1] = false;
-    if (f == NULL) {
-        w->cur_frame = 0;
-        return;
-    }
-    w->cur_frame = f->number;
-    ts_decoded seg;
-    if (ts_decode_frame(f->linktype, f->data, f->caplen, &seg) != TS_DECODE_TCP)
-        return;
+    w->cur_frame = f != NULL ? number : 0;
+}
+
+void
+ts_legacy_writer_segment(ts_legacy_writer *w, const ts_segment *seg)
+{
     tuple_key key;
     memset(&key, 0, sizeof key);
-    size_t alen = seg.family == 6 ? 16 : 4;
-    int c = memcmp(seg.src_addr, seg.dst_addr, alen);
-    bool src_first = c < 0 || (c == 0 && seg.src_port <= seg.dst_port);
-    key.family = seg.family;
-    memcpy(key.addr[src_first ? 0 : 1], seg.src_addr, alen);
-    memcpy(key.addr[src_first ? 1 : 0], seg.dst_addr, alen);
-    key.port[src_first ? 0 : 1] = seg.src_port;
-    key.port[src_first ? 1 : 0] = seg.dst_port;
+    const ts_endpoint *src = &seg->src, *dst = &seg->dst;
+    size_t alen = src->family == 6 ? 16 : 4;
+    int c = memcmp(src->addr, dst->addr, alen);
+    bool src_first = c < 0 || (c == 0 && src->port <= dst->port);
+    key.family = src->family;
+    memcpy(key.addr[src_first ? 0 : 1], src->addr, alen);
+    memcpy(key.addr[src_first ? 1 : 0], dst->addr, alen);
+    key.port[src_first ? 0 : 1] = src->port;
+    key.port[src_first ? 1 : 0] = dst->port;
     tuple_count *t = g_hash_table_lookup(w->tuples, &key);
     if (t == NULL) {
         t = g_new0(tuple_count, 1);
@@ -170,8 +170,8 @@ ts_legacy_writer_frame(ts_legacy_writer *w, const ts_capture_frame *f)
     }
     t->packets++;
     w->cur_tuple = t;
-    w->cur_hdr.len = (uint8_t)MIN(seg.tcp_header_len, (uint32_t)HDR_MAX);
-    memcpy(w->cur_hdr.bytes, seg.tcp_header, w->cur_hdr.len);
+    w->cur_hdr.len = (uint8_t)MIN(seg->tcp_header_length, (uint32_t)HDR_MAX);
+    memcpy(w->cur_hdr.bytes, seg->tcp_header, w->cur_hdr.len);
     memset(w->cur_hdr.bytes + 4, 0, 4);  /* sequence number */
     memset(w->cur_hdr.bytes + 16, 0, 2); /* checksum */
 }

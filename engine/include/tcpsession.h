@@ -30,12 +30,48 @@
 #ifndef TCPSESSION_H
 #define TCPSESSION_H
 
+#include "tcpsession_version.h"
+
 #include <glib.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 G_BEGIN_DECLS
+
+/* Everything declared here is the library's exported API: the library is
+ * compiled with -fvisibility=hidden, so these are its only dynamic symbols
+ * (tests/e2e/check_exports.sh checks it). */
+#pragma GCC visibility push(default)
+
+/* ------------------------------------------------------------------ */
+/* Protocol constants                                                  */
+/* ------------------------------------------------------------------ */
+
+/* TCP flag bits, as in the 14th byte of the TCP header (ts_packet.flags,
+ * ts_segment.flags). */
+#define TS_TCP_FIN 0x01
+#define TS_TCP_SYN 0x02
+#define TS_TCP_RST 0x04
+#define TS_TCP_PSH 0x08
+#define TS_TCP_ACK 0x10
+#define TS_TCP_URG 0x20
+#define TS_TCP_ECE 0x40
+#define TS_TCP_CWR 0x80
+
+/* The link types (LINKTYPE_* of https://www.tcpdump.org/linktypes.html) the
+ * library decodes, for ts_frame.linktype; frames of any other link type are
+ * counted in ts_stats.unsupported_link. */
+#define TS_LINKTYPE_NULL 0         /* BSD loopback: 4-byte host-order family */
+#define TS_LINKTYPE_ETHERNET 1     /* Ethernet, with VLAN tags, MPLS, PPPoE */
+#define TS_LINKTYPE_RAW_12 12      /* raw IP, DLT_RAW of some BSDs */
+#define TS_LINKTYPE_RAW_14 14      /* raw IP, DLT_RAW of OpenBSD */
+#define TS_LINKTYPE_RAW 101        /* raw IPv4 or IPv6 */
+#define TS_LINKTYPE_LOOP 108       /* OpenBSD loopback: network-order family */
+#define TS_LINKTYPE_LINUX_SLL 113  /* Linux "cooked" capture */
+#define TS_LINKTYPE_IPV4 228       /* raw IPv4 */
+#define TS_LINKTYPE_IPV6 229       /* raw IPv6 */
+#define TS_LINKTYPE_LINUX_SLL2 276 /* Linux "cooked" capture v2 */
 
 /* ------------------------------------------------------------------ */
 /* Basic types                                                         */
@@ -224,10 +260,57 @@ typedef struct {
                                   and deleted at once (it has no name; nothing is left
                                   behind); if it cannot be created or written, the bytes
                                   stay in memory and ts_engine_warnings() says why. */
+    /* added after 0.1.0 (interface 1 of libtcpsession.so.0): */
+    bool map_files; /* ts_engine_run_file(): read a plain capture file by mapping it
+                       (default true), else with read() (a little slower). See
+                       "Mapped files and SIGBUS" below. */
 } ts_options;
 
+/* Mapped files and SIGBUS. With map_files (the default), ts_engine_run_file()
+ * maps a regular, uncompressed capture file 2 MiB at a time (gzip files,
+ * pipes and devices are always read()). Should another process truncate the
+ * file meanwhile (tcpdump -C -W reusing it, say), touching a page past its new
+ * end raises SIGBUS. To turn that into an error (TS_ERROR_CORRUPT, "the file
+ * shrank while being read") instead of a crash, the first mapping installs,
+ * once per process and for good, a SIGBUS handler (sigaction with SA_SIGINFO |
+ * SA_NODEFER). For a fault inside the window the faulting thread is reading,
+ * it maps zero pages over the rest of that window and lets the read resume
+ * (nothing read from the zeros is returned). Any other SIGBUS goes to the
+ * disposition that was there before: an SA_SIGINFO handler is called
+ * directly; otherwise that disposition is put back (ours is then gone) and
+ * handles the fault when the faulting instruction runs again. A program that
+ * sets its own SIGBUS handler afterwards should chain to the one it replaces,
+ * or set map_files to false: then no handler is ever installed and the file
+ * is read with read(), which sees a truncation as an early end of file. */
+
+/* ABI rule. ts_options and ts_callbacks (which callers allocate) only ever
+ * grow by fields appended at their end. The functions that take them are
+ * given the size of the struct the caller was compiled with (as zlib's
+ * deflateInit_() is): the library reads only that prefix and gives every
+ * later field its default (a callback: NULL), so a program built against an
+ * older tcpsession.h keeps working with a newer library. ts_options_init()
+ * and ts_engine_new() below pass sizeof for the caller. A size below the
+ * first version's (0.1.0: TS_OPTIONS_MIN_SIZE, TS_CALLBACKS_MIN_SIZE) or
+ * above this version's is a programming error: nothing is done (a GLib
+ * critical is logged) and ts_engine_new_sized() returns NULL. Structs the
+ * library hands out (ts_packet, ts_segment, ts_stats...) grow the same way;
+ * read only the fields you know. ts_frame never grows. */
+
+/** Size of ts_options in 0.1.0 (through spool_dir). */
+#define TS_OPTIONS_MIN_SIZE (offsetof(ts_options, spool_dir) + sizeof(const char *))
+
+/** Fills the first `size` bytes of `opts` (sizeof the caller's ts_options)
+ *  with the defaults described above. */
+void ts_options_init_sized(ts_options *opts, size_t size);
+
+#ifndef TS_INSIDE_LIBTCPSESSION /* the library defines 0.1.0's ts_options_init() */
 /** Fills `opts` with the defaults described above. */
-void ts_options_init(ts_options *opts);
+static inline void
+ts_options_init(ts_options *opts)
+{
+    ts_options_init_sized(opts, sizeof *opts);
+}
+#endif
 
 /** Where delivered bytes came from, for ts_callbacks.data. */
 typedef struct {
@@ -244,15 +327,49 @@ typedef struct {
     ts_direction from;
     uint64_t frame;
     int64_t ts_ns;
-    uint8_t flags;          /* TCP flags byte (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08,
-                               ACK 0x10, URG 0x20, ...) */
+    uint8_t flags;          /* TCP flags byte: TS_TCP_* bits */
     uint32_t seq, ack;      /* raw sequence and acknowledgement numbers */
     int64_t offset;         /* stream offset of the first payload byte (may be
                                negative: before the stream's start) */
     const uint8_t *payload; /* captured payload, borrowed for the call */
     uint32_t length;        /* captured payload bytes */
     uint32_t wire_length;   /* payload bytes on the wire (> length: snap length) */
+    /* added after 0.1.0 (interface 1 of libtcpsession.so.0): */
+    const uint8_t *tcp_header;  /* the TCP header, options included, borrowed */
+    uint32_t tcp_header_length; /* its bytes (data offset * 4, all captured) */
+    uint16_t window;            /* window field as sent (not scaled) */
+    uint16_t urgent;            /* urgent pointer field */
 } ts_packet;
+
+/** One TCP segment as decoded from a frame, for ts_callbacks.segment. Unlike
+ *  ts_packet it is given for every frame that decodes to a TCP segment,
+ *  whether or not a session then processes it (late packets, bad checksums,
+ *  ...), and before the engine does. Pointers borrow the frame. */
+typedef struct {
+    uint64_t frame; /* 1-based frame number */
+    int64_t ts_ns;
+    ts_endpoint src, dst; /* sender and receiver */
+    uint8_t flags;        /* TS_TCP_* bits */
+    uint32_t seq, ack;    /* raw sequence and acknowledgement numbers */
+    uint16_t window;      /* window field as sent (not scaled) */
+    uint16_t urgent;      /* urgent pointer field */
+    const uint8_t *tcp_header;
+    uint32_t tcp_header_length; /* data offset * 4 (all captured) */
+    const uint8_t *payload;     /* captured payload */
+    uint32_t length;            /* captured payload bytes */
+    uint32_t wire_length;       /* payload bytes on the wire (> length: snap length) */
+} ts_segment;
+
+/** One captured frame, for ts_engine_feed() and ts_callbacks.frame. This
+ *  struct does not grow (callers allocate it): a new field would come with a
+ *  new function. */
+typedef struct {
+    int linktype; /* TS_LINKTYPE_* (another value: counted as unsupported_link) */
+    int64_t ts_ns;
+    uint32_t caplen;  /* bytes present in data */
+    uint32_t origlen; /* bytes on the wire */
+    const uint8_t *data;
+} ts_frame;
 
 /** Callbacks; any may be NULL. `user` is the pointer given to ts_engine_new. */
 typedef struct {
@@ -267,6 +384,19 @@ typedef struct {
     void (*session_done)(void *user, ts_session *s);
     /* A packet of the session was processed (after its bytes were handled). */
     void (*packet)(void *user, ts_session *s, const ts_packet *p);
+    /* added after 0.1.0 (interface 1 of libtcpsession.so.0): */
+    /* Every frame, numbered `number` (1-based), before the engine processes
+       it (before sessions whose time ran out are finished, and before the
+       frame is decoded); then once with NULL (number 0) when the engine
+       finishes, before the sessions still open are finished. */
+    void (*frame)(void *user, const ts_frame *f, uint64_t number);
+    /* Every frame that decodes to a TCP segment, after `frame` and before the
+       segment is handed to a session (see ts_segment). */
+    void (*segment)(void *user, const ts_segment *seg);
+    /* ts_engine_run_file() only: how far the reading is, with the bytes of
+       (uncompressed) capture consumed and the frames read so far. Called at
+       most about five times a second (the clock is read every 1024 frames). */
+    void (*progress)(void *user, uint64_t bytes_read, uint64_t frames);
 } ts_callbacks;
 
 /** Counters for one capture. */
@@ -288,25 +418,42 @@ typedef struct {
 
 typedef struct ts_engine ts_engine;
 
+/** Size of ts_callbacks in 0.1.0 (through packet). */
+#define TS_CALLBACKS_MIN_SIZE (offsetof(ts_callbacks, packet) + sizeof(void (*)(void)))
+
 /** Creates an engine for ONE capture (stream and frame numbers are per
- *  capture). `opts` and `cb` are copied; NULL means defaults / no callbacks. */
-ts_engine *ts_engine_new(const ts_options *opts, const ts_callbacks *cb, void *user);
+ *  capture). The first `opts_size` bytes of `opts` and `cb_size` of `cb` are
+ *  copied (see the ABI rule above); NULL means defaults / no callbacks (its
+ *  size is then ignored). The caller owns the result: ts_engine_free(). */
+ts_engine *ts_engine_new_sized(const ts_options *opts, size_t opts_size, const ts_callbacks *cb,
+                               size_t cb_size, void *user);
 
-/** Reads the whole capture at `path` (pcap, pcapng, either gzip-compressed),
- *  then finishes every session. Returns false and sets `error` (message names
- *  the file, byte offset and reason) when the capture is damaged; sessions
- *  read up to the damage are still delivered. A truncated last record is not
- *  an error: see ts_engine_warnings(). */
+#ifndef TS_INSIDE_LIBTCPSESSION /* the library defines 0.1.0's ts_engine_new() */
+/** ts_engine_new_sized() with the sizes this header gives the structs. */
+static inline ts_engine *
+ts_engine_new(const ts_options *opts, const ts_callbacks *cb, void *user)
+{
+    return ts_engine_new_sized(opts, sizeof *opts, cb, sizeof *cb, user);
+}
+#endif
+
+/** Reads the whole capture at `path` (pcap, pcapng, either gzip-compressed)
+ *  frame by frame (as ts_engine_feed() would, calling the frame, segment and
+ *  progress callbacks), sets ts_stats.bytes_read, then finishes every session
+ *  (ts_engine_finish()).
+ *  - The capture cannot be opened, or is not a capture (TS_ERROR_IO,
+ *    TS_ERROR_FORMAT): returns false with `error` set, having read nothing;
+ *    the engine is NOT finished (sessions fed before with ts_engine_feed()
+ *    stay open: call ts_engine_finish() to receive them).
+ *  - The capture is damaged (TS_ERROR_CORRUPT; the message names the file,
+ *    byte offset and reason): the sessions read up to the damage are still
+ *    delivered, the engine is finished, and false is returned.
+ *  - How the file is read, and the SIGBUS handler that mapping it installs:
+ *    see ts_options.map_files.
+ *  - A truncated last record is not an error: the reader's warning ("FILE:
+ *    offset N: last record truncated (...)") is put FIRST in
+ *    ts_engine_warnings(), before the warnings that arose while reading. */
 bool ts_engine_run_file(ts_engine *engine, const char *path, GError **error);
-
-/** One captured frame, for feeding the engine directly. */
-typedef struct {
-    int linktype; /* LINKTYPE_* value (1 Ethernet, 101 raw IP, ...) */
-    int64_t ts_ns;
-    uint32_t caplen;  /* bytes present in data */
-    uint32_t origlen; /* bytes on the wire */
-    const uint8_t *data;
-} ts_frame;
 
 /** Processes one frame (numbered after the ones before it). For tests and
  *  embedders that read packets themselves. `frame->data` is borrowed. */
@@ -326,6 +473,10 @@ const char *const *ts_engine_warnings(const ts_engine *engine, size_t *n);
  *  call ts_engine_finish() first to receive them. */
 void ts_engine_free(ts_engine *engine);
 
+/** The version of the library running ("MAJOR.MINOR.MICRO"; TS_VERSION is
+ *  that of the header compiled against). Static string. */
+const char *ts_version(void);
+
 /** Error domain of this library's GErrors. */
 #define TS_ERROR (ts_error_quark())
 GQuark ts_error_quark(void);
@@ -335,6 +486,8 @@ typedef enum {
     TS_ERROR_FORMAT,  /* not a capture format we know */
     TS_ERROR_CORRUPT, /* the capture is damaged at some offset */
 } ts_error_code;
+
+#pragma GCC visibility pop
 
 G_END_DECLS
 

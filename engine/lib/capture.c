@@ -15,11 +15,11 @@
  *   error: then (and whenever mapping fails) reading goes on with read()
  *   from the same offset, which sees what the file really holds.
  * - A file truncated by another process while we read its window (tcpdump -C
- *   -W reusing it, say) would raise SIGBUS. A SIGBUS handler (installed once,
- *   chaining to the previous one for faults that are not ours) maps zero
- *   pages over the rest of the window of the thread that faulted and marks
- *   it; ts_capture_next() then reports "the file shrank while being read"
- *   instead of the record, and nothing read from the zeros is returned. The
+ *   -W reusing it, say) would raise SIGBUS (documented for users in
+ *   tcpsession.h, ts_options.map_files; without it nothing is mapped). A SIGBUS handler (installed
+ * once, chaining to the previous one for faults that are not ours) maps zero pages over the rest of
+ * the window of the thread that faulted and marks it; ts_capture_next() then reports "the file
+ * shrank while being read" instead of the record, and nothing read from the zeros is returned. The
  *   window is per thread: a capture must be read by one thread at a time.
  * - The buffer grows only while the file keeps delivering bytes, so a record
  *   header lying about its length cannot make us allocate more than the file
@@ -280,8 +280,8 @@ detect_format(ts_capture *cap, gssize have, GError **error)
     static const uint8_t pcapng_shb[4] = {0x0a, 0x0d, 0x0d, 0x0a};
     const uint8_t *p = cap->buf + cap->pos;
     if (have >= 4) {
-        uint32_t magic;
-        memcpy(&magic, p, 4);
+        uint32_t magic; /* read little-endian: magics[i] when the file is */
+        ts_get_le32(p, (size_t)have, 0, &magic);
         if (memcmp(p, pcapng_shb, 4) == 0) {
             cap->kind = TS_CAP_PCAPNG;
             return true;
@@ -290,7 +290,7 @@ detect_format(ts_capture *cap, gssize have, GError **error)
         for (int i = 0; i < 3; i++) {
             if (magic == magics[i] || magic == __builtin_bswap32(magics[i])) {
                 cap->kind = TS_CAP_PCAP;
-                cap->swap = magic != magics[i];
+                cap->swap = ts_cap_swap_for(magic == magics[i]);
                 cap->nanosec = i == 1;
                 cap->modified = i == 2;
                 return true;
@@ -314,6 +314,13 @@ detect_format(ts_capture *cap, gssize have, GError **error)
 ts_capture *
 ts_capture_open(const char *path, GError **error)
 {
+    return ts_capture_open_with(path, true, error);
+}
+
+/* Opens a capture, mapping it when `map` and it is a plain regular file. */
+ts_capture *
+ts_capture_open_with(const char *path, bool map, GError **error)
+{
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         g_set_error(error, TS_ERROR, TS_ERROR_IO, "%s: %s", path, g_strerror(errno));
@@ -323,7 +330,7 @@ ts_capture_open(const char *path, GError **error)
     cap->path = g_strdup(path);
     cap->fd = fd;
     struct stat st;
-    cap->mapped = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+    cap->mapped = map && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
 #ifndef MADV_POPULATE_READ
     cap->mapped = false;
 #endif

@@ -19,7 +19,7 @@ typedef struct ts_capture ts_capture;
 typedef struct {
     uint64_t number;      /* 1-based frame number across the whole file */
     uint64_t file_offset; /* offset of the record (uncompressed stream) */
-    int linktype;         /* LINKTYPE_* of the record's interface */
+    int linktype;         /* TS_LINKTYPE_* (tcpsession.h) of the record's interface */
     int64_t ts_ns;        /* nanoseconds since the epoch */
     uint32_t caplen;      /* bytes present in data */
     uint32_t origlen;     /* bytes on the wire */
@@ -30,6 +30,10 @@ typedef struct {
  *  (TS_ERROR_IO or TS_ERROR_FORMAT, message naming the file) on failure.
  *  The caller owns the result; free it with ts_capture_close(). */
 ts_capture *ts_capture_open(const char *path, GError **error);
+
+/** ts_capture_open(), mapping a plain regular file only when `map` (which
+ *  installs the SIGBUS guard, see capture.c); else it is read(). */
+ts_capture *ts_capture_open_with(const char *path, bool map, GError **error);
 
 /** Reads the next frame. Returns 1 with `frame` filled, 0 at the end of the
  *  file, -1 on damage (sets `error`, TS_ERROR_CORRUPT, message

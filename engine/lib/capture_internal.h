@@ -10,6 +10,7 @@
 #ifndef TS_CAPTURE_INTERNAL_H
 #define TS_CAPTURE_INTERNAL_H
 
+#include "bytes.h"
 #include "capture.h"
 
 #include <stdint.h>
@@ -129,29 +130,19 @@ int ts_pcap_next(ts_capture *cap, ts_capture_frame *frame, GError **error);
 /* Reads pcapng blocks up to the next packet, as ts_capture_next(). */
 int ts_pcapng_next(ts_capture *cap, ts_capture_frame *frame, GError **error);
 
-/* Byte-order helpers: unaligned loads in the current section's order. */
-static inline uint16_t
-ts_cap_u16(const ts_capture *cap, const uint8_t *p)
+/* True when the current section is big-endian (fields are read with
+ * bytes.h's ts_get_u16/u32/u64 in this order). */
+static inline bool
+ts_cap_big(const ts_capture *cap)
 {
-    uint16_t v;
-    memcpy(&v, p, sizeof v);
-    return cap->swap ? __builtin_bswap16(v) : v;
+    return (G_BYTE_ORDER == G_BIG_ENDIAN) != cap->swap;
 }
 
-static inline uint32_t
-ts_cap_u32(const ts_capture *cap, const uint8_t *p)
+/* `swap` for a file whose order is little-endian or not. */
+static inline bool
+ts_cap_swap_for(bool little)
 {
-    uint32_t v;
-    memcpy(&v, p, sizeof v);
-    return cap->swap ? __builtin_bswap32(v) : v;
-}
-
-static inline uint64_t
-ts_cap_u64(const ts_capture *cap, const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof v);
-    return cap->swap ? __builtin_bswap64(v) : v;
+    return little != (G_BYTE_ORDER == G_LITTLE_ENDIAN);
 }
 
 #endif /* TS_CAPTURE_INTERNAL_H */

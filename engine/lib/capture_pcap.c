@@ -33,7 +33,10 @@ ts_pcap_start(ts_capture *cap, GError **error)
     if (have < PCAP_FILE_HEADER)
         return ts_cap_truncated(cap, 0, (size_t)have, PCAP_FILE_HEADER);
     const uint8_t *p = cap->buf + cap->pos;
-    cap->pcap_linktype = (int)(ts_cap_u32(cap, p + 20) & 0x0FFFFFFF);
+    uint32_t linktype;
+    if (!ts_get_u32(p, (size_t)have, 20, ts_cap_big(cap), &linktype))
+        return ts_cap_truncated(cap, 0, (size_t)have, PCAP_FILE_HEADER); /* cannot happen */
+    cap->pcap_linktype = (int)(linktype & 0x0FFFFFFF);
     cap->pos += PCAP_FILE_HEADER;
     return 1;
 }
@@ -53,10 +56,11 @@ ts_pcap_next(ts_capture *cap, ts_capture_frame *frame, GError **error)
         return ts_cap_truncated(cap, offset, (size_t)have, hdr);
 
     const uint8_t *p = cap->buf + cap->pos;
-    uint32_t sec = ts_cap_u32(cap, p);
-    uint32_t frac = ts_cap_u32(cap, p + 4);
-    uint32_t caplen = ts_cap_u32(cap, p + 8);
-    uint32_t origlen = ts_cap_u32(cap, p + 12);
+    bool big = ts_cap_big(cap);
+    uint32_t sec, frac, caplen, origlen;
+    if (!ts_get_u32(p, hdr, 0, big, &sec) || !ts_get_u32(p, hdr, 4, big, &frac) ||
+        !ts_get_u32(p, hdr, 8, big, &caplen) || !ts_get_u32(p, hdr, 12, big, &origlen))
+        return ts_cap_truncated(cap, offset, (size_t)have, hdr); /* cannot happen */
     if (caplen > TS_CAP_MAX_RECORD)
         return ts_cap_corrupt(cap, offset, error, "record length %u exceeds the limit of %u bytes",
                               caplen, TS_CAP_MAX_RECORD);

@@ -63,16 +63,19 @@ ts_to_ns(uint64_t ts, uint8_t tsresol, int64_t offset_s)
 static void
 parse_idb_options(const ts_capture *cap, const uint8_t *opt, size_t len, ts_cap_iface *ifc)
 {
-    while (len >= 4) {
-        uint16_t code = ts_cap_u16(cap, opt);
-        uint16_t olen = ts_cap_u16(cap, opt + 2);
+    bool big = ts_cap_big(cap);
+    uint16_t code, olen;
+    while (ts_get_u16(opt, len, 0, big, &code) && ts_get_u16(opt, len, 2, big, &olen)) {
         size_t padded = ((size_t)olen + 3) & ~(size_t)3;
         if (code == OPT_ENDOFOPT || padded > len - 4)
             return;
         if (code == OPT_IF_TSRESOL && olen >= 1)
             ifc->tsresol = opt[4];
-        else if (code == OPT_IF_TSOFFSET && olen >= 8)
-            ifc->tsoffset = (int64_t)ts_cap_u64(cap, opt + 4);
+        else if (code == OPT_IF_TSOFFSET && olen >= 8) {
+            uint64_t tsoffset;
+            if (ts_get_u64(opt, len, 4, big, &tsoffset))
+                ifc->tsoffset = (int64_t)tsoffset;
+        }
         opt += 4 + padded;
         len -= 4 + padded;
     }
@@ -91,9 +94,14 @@ add_interface(ts_capture *cap, uint64_t offset, const uint8_t *body, size_t len,
         cap->ifaces_alloc = cap->ifaces_alloc ? cap->ifaces_alloc * 2 : 8;
         cap->ifaces = g_renew(ts_cap_iface, cap->ifaces, cap->ifaces_alloc);
     }
+    uint16_t linktype;
+    uint32_t snaplen;
+    if (!ts_get_u16(body, len, 0, ts_cap_big(cap), &linktype) ||
+        !ts_get_u32(body, len, 4, ts_cap_big(cap), &snaplen))
+        return ts_cap_corrupt(cap, offset, error, "interface description block too short");
     ts_cap_iface *ifc = &cap->ifaces[cap->n_ifaces++];
-    ifc->linktype = ts_cap_u16(cap, body);
-    ifc->snaplen = ts_cap_u32(cap, body + 4);
+    ifc->linktype = linktype;
+    ifc->snaplen = snaplen;
     ifc->tsresol = 6;
     ifc->tsoffset = 0;
     parse_idb_options(cap, body + 8, len - 8, ifc);
@@ -128,31 +136,35 @@ static int
 block(ts_capture *cap, uint64_t offset, uint32_t type, const uint8_t *body, size_t len,
       ts_capture_frame *frame, GError **error)
 {
+    bool big = ts_cap_big(cap);
+    uint32_t ifid, ts_hi, ts_lo, caplen, origlen;
+    uint16_t ifid16;
     switch (type) {
     case BT_SHB: cap->n_ifaces = 0; return 0;
     case BT_IDB: return add_interface(cap, offset, body, len, error);
     case BT_EPB:
-        if (len < 20)
+        if (len < 20 || !ts_get_u32(body, len, 0, big, &ifid) ||
+            !ts_get_u32(body, len, 4, big, &ts_hi) || !ts_get_u32(body, len, 8, big, &ts_lo) ||
+            !ts_get_u32(body, len, 12, big, &caplen) || !ts_get_u32(body, len, 16, big, &origlen))
             return ts_cap_corrupt(cap, offset, error, "enhanced packet block too short");
-        return packet(cap, offset, ts_cap_u32(cap, body),
-                      (uint64_t)ts_cap_u32(cap, body + 4) << 32 | ts_cap_u32(cap, body + 8),
-                      ts_cap_u32(cap, body + 12), ts_cap_u32(cap, body + 16), body + 20, len - 20,
-                      frame, error);
+        return packet(cap, offset, ifid, (uint64_t)ts_hi << 32 | ts_lo, caplen, origlen, body + 20,
+                      len - 20, frame, error);
     case BT_PB:
-        if (len < 20)
+        if (len < 20 || !ts_get_u16(body, len, 0, big, &ifid16) ||
+            !ts_get_u32(body, len, 4, big, &ts_hi) || !ts_get_u32(body, len, 8, big, &ts_lo) ||
+            !ts_get_u32(body, len, 12, big, &caplen) || !ts_get_u32(body, len, 16, big, &origlen))
             return ts_cap_corrupt(cap, offset, error, "packet block too short");
-        return packet(cap, offset, ts_cap_u16(cap, body),
-                      (uint64_t)ts_cap_u32(cap, body + 4) << 32 | ts_cap_u32(cap, body + 8),
-                      ts_cap_u32(cap, body + 12), ts_cap_u32(cap, body + 16), body + 20, len - 20,
-                      frame, error);
+        return packet(cap, offset, ifid16, (uint64_t)ts_hi << 32 | ts_lo, caplen, origlen,
+                      body + 20, len - 20, frame, error);
     case BT_SPB: {
         if (len < 4)
             return ts_cap_corrupt(cap, offset, error, "simple packet block too short");
         if (cap->n_ifaces == 0)
             return ts_cap_corrupt(cap, offset, error,
                                   "simple packet block before any interface description");
-        uint32_t origlen = ts_cap_u32(cap, body);
-        uint32_t caplen = (uint32_t)MIN((size_t)origlen, len - 4);
+        if (!ts_get_u32(body, len, 0, big, &origlen))
+            return ts_cap_corrupt(cap, offset, error, "simple packet block too short");
+        caplen = (uint32_t)MIN((size_t)origlen, len - 4);
         if (cap->ifaces[0].snaplen != 0)
             caplen = MIN(caplen, cap->ifaces[0].snaplen);
         int rc = packet(cap, offset, 0, 0, caplen, origlen, body + 4, len - 4, frame, error);
@@ -178,20 +190,23 @@ ts_pcapng_next(ts_capture *cap, ts_capture_frame *frame, GError **error)
         if (have < 8)
             return ts_cap_truncated(cap, offset, (size_t)have, 8);
         const uint8_t *p = cap->buf + cap->pos;
-        uint32_t type;
-        memcpy(&type, p, 4); /* the SHB type reads the same in both orders */
-        if (type == BT_SHB) {
-            if (have < 12)
-                return ts_cap_truncated(cap, offset, (size_t)have, 12);
+        uint32_t type, total;
+        /* the SHB type reads the same in both orders */
+        if (ts_get_le32(p, (size_t)have, 0, &type) && type == BT_SHB) {
             uint32_t bom;
-            memcpy(&bom, p + 8, 4);
-            if (bom != BOM && bom != __builtin_bswap32(BOM))
+            if (!ts_get_le32(p, (size_t)have, 8, &bom))
+                return ts_cap_truncated(cap, offset, (size_t)have, 12);
+            if (bom != BOM && bom != __builtin_bswap32(BOM)) {
+                /* the magic as the old host-order read showed it */
+                uint32_t shown = G_BYTE_ORDER == G_LITTLE_ENDIAN ? bom : __builtin_bswap32(bom);
                 return ts_cap_corrupt(cap, offset, error,
-                                      "section header with bad byte-order magic %08x", bom);
-            cap->swap = bom != BOM;
+                                      "section header with bad byte-order magic %08x", shown);
+            }
+            cap->swap = ts_cap_swap_for(bom == BOM);
         }
-        type = ts_cap_u32(cap, p);
-        uint32_t total = ts_cap_u32(cap, p + 4);
+        if (!ts_get_u32(p, (size_t)have, 0, ts_cap_big(cap), &type) ||
+            !ts_get_u32(p, (size_t)have, 4, ts_cap_big(cap), &total))
+            return ts_cap_truncated(cap, offset, (size_t)have, 8); /* cannot happen */
         if (total < 12 || total % 4 != 0 || (type == BT_SHB && total < 28))
             return ts_cap_corrupt(cap, offset, error, "bad block length %u", total);
         if (total > TS_CAP_MAX_RECORD)
@@ -204,7 +219,9 @@ ts_pcapng_next(ts_capture *cap, ts_capture_frame *frame, GError **error)
         if ((size_t)have < total)
             return ts_cap_truncated(cap, offset, (size_t)have, total);
         p = cap->buf + cap->pos;
-        uint32_t trailer = ts_cap_u32(cap, p + total - 4);
+        uint32_t trailer;
+        if (!ts_get_u32(p, (size_t)have, total - 4, ts_cap_big(cap), &trailer))
+            return ts_cap_truncated(cap, offset, (size_t)have, total); /* cannot happen */
         if (trailer != total)
             return ts_cap_corrupt(cap, offset, error, "trailing block length %u does not match %u",
                                   trailer, total);

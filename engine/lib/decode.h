@@ -12,34 +12,13 @@
 #ifndef TS_DECODE_H
 #define TS_DECODE_H
 
+#include "tcpsession.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
-/* LINKTYPE_* values we decode (see https://www.tcpdump.org/linktypes.html). */
-enum {
-    TS_LINKTYPE_NULL = 0, /* BSD loopback, 4-byte host-order family */
-    TS_LINKTYPE_ETHERNET = 1,
-    TS_LINKTYPE_RAW_12 = 12, /* DLT_RAW on some BSDs (OpenBSD uses 14) */
-    TS_LINKTYPE_RAW_14 = 14,
-    TS_LINKTYPE_RAW = 101,  /* raw IPv4 or IPv6 */
-    TS_LINKTYPE_LOOP = 108, /* OpenBSD loopback, network-order family */
-    TS_LINKTYPE_LINUX_SLL = 113,
-    TS_LINKTYPE_IPV4 = 228,
-    TS_LINKTYPE_IPV6 = 229,
-    TS_LINKTYPE_LINUX_SLL2 = 276,
-};
-
-/* TCP flag bits as in the header's 13th byte. */
-enum {
-    TS_TCP_FIN = 0x01,
-    TS_TCP_SYN = 0x02,
-    TS_TCP_RST = 0x04,
-    TS_TCP_PSH = 0x08,
-    TS_TCP_ACK = 0x10,
-    TS_TCP_URG = 0x20,
-    TS_TCP_ECE = 0x40,
-    TS_TCP_CWR = 0x80,
-};
+/* Link types (TS_LINKTYPE_*) and TCP flag bits (TS_TCP_*) are the public
+ * ones of tcpsession.h. */
 
 typedef enum {
     TS_DECODE_TCP = 0,   /* a TCP segment: every field of ts_decoded is set */

@@ -17,12 +17,13 @@
  * lengths are compared; no pointer is formed before its bytes are known to
  * be present.
  *
- * Readers are byte shifts: safe for any alignment, and compilers turn them
- * into a single load + bswap.
+ * Multi-byte fields are read with bytes.h's checked readers (a failed read,
+ * which the length checks before it make impossible, is TRUNCATED).
  */
 #ifndef TS_DECODE_INTERNAL_H
 #define TS_DECODE_INTERNAL_H
 
+#include "bytes.h"
 #include "decode.h"
 
 #include <stddef.h>
@@ -40,24 +41,6 @@
 /* Maximum VLAN / MPLS labels skipped in front of an IP packet. */
 #define TS_MAX_VLAN_TAGS 8
 #define TS_MAX_MPLS_LABELS 8
-
-static inline uint16_t
-ts_rd16(const uint8_t *p)
-{
-    return (uint16_t)(((unsigned)p[0] << 8) | p[1]);
-}
-
-static inline uint32_t
-ts_rd32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static inline uint32_t
-ts_rd32le(const uint8_t *p)
-{
-    return ((uint32_t)p[3] << 24) | ((uint32_t)p[2] << 16) | ((uint32_t)p[1] << 8) | p[0];
-}
 
 /* Decodes an IP packet whose version is taken from its first nibble
  * (`version` 0) or required to be 4 or 6; `cap`/`wire` as above; `depth`

@@ -76,8 +76,9 @@ ts_decode_icmp_quote(const uint8_t *p, uint32_t cap, int family, ts_decoded *out
         alen = 4;
         src = ip + 12;
         dst = ip + 16;
-        if ((ts_rd16(ip + 6) & 0x1fff) != 0) /* a later fragment: no TCP header */
-            return TS_DECODE_NOT_TCP;
+        uint16_t frag;
+        if (!ts_get_be16(ip, left, 6, &frag) || (frag & 0x1fff) != 0)
+            return TS_DECODE_NOT_TCP; /* a later fragment: no TCP header */
     } else {
         if (left < 40 || (ip[0] >> 4) != 6)
             return TS_DECODE_NOT_TCP;
@@ -95,13 +96,14 @@ ts_decode_icmp_quote(const uint8_t *p, uint32_t cap, int family, ts_decoded *out
     out->family = (uint8_t)family;
     memcpy(out->src_addr, src, alen);
     memcpy(out->dst_addr, dst, alen);
-    out->src_port = ts_rd16(tcp);
-    out->dst_port = ts_rd16(tcp + 2);
-    out->seq = ts_rd32(tcp + 4);
+    /* tcp_cap >= 8: ports and seq are there; ack and flags when quoted */
+    if (!ts_get_be16(tcp, tcp_cap, 0, &out->src_port) ||
+        !ts_get_be16(tcp, tcp_cap, 2, &out->dst_port) || !ts_get_be32(tcp, tcp_cap, 4, &out->seq))
+        return TS_DECODE_NOT_TCP;
     if (tcp_cap >= 14)
         out->flags = tcp[13];
     if (tcp_cap >= 12)
-        out->ack = ts_rd32(tcp + 8);
+        ts_get_be32(tcp, tcp_cap, 8, &out->ack);
     return TS_DECODE_ICMP_TCP;
 }
 
@@ -140,19 +142,20 @@ static ts_decode_status
 ts_decode_ipv4(const uint8_t *p, uint32_t cap, uint32_t wire, int depth, ts_decoded *out)
 {
     uint32_t hl, total;
+    uint16_t total16, frag;
 
     if ((p[0] >> 4) != 4 || wire < 20) /* cap >= 1 (ts_decode_ip) */
         return TS_DECODE_MALFORMED;
-    if (cap < 20)
+    if (cap < 20 || !ts_get_be16(p, cap, 2, &total16) || !ts_get_be16(p, cap, 6, &frag))
         return TS_DECODE_TRUNCATED;
     hl = (uint32_t)(p[0] & 0x0f) * 4;
-    total = ts_rd16(p + 2);
+    total = total16;
     if (hl < 20)
         return TS_DECODE_MALFORMED;
     if (total == 0) { /* TSO / BIG TCP: the packet is the rest of the frame */
         if (hl > cap)
             return TS_DECODE_TRUNCATED;
-        if (ts_rd16(p + 6) & 0x3fff)
+        if (frag & 0x3fff)
             return TS_DECODE_FRAGMENT;
         return with_ip4_header(ts_decode_next(p[9], p + hl, cap - hl,
                                               wire == TS_WIRE_UNKNOWN ? wire : wire - hl, 4, p + 12,
@@ -163,7 +166,7 @@ ts_decode_ipv4(const uint8_t *p, uint32_t cap, uint32_t wire, int depth, ts_deco
         return TS_DECODE_MALFORMED;
     if (hl > cap)
         return TS_DECODE_TRUNCATED; /* options cut by the snap length */
-    if (ts_rd16(p + 6) & 0x3fff)    /* MF or fragment offset */
+    if (frag & 0x3fff)              /* MF or fragment offset */
         return TS_DECODE_FRAGMENT;
     if (cap > total)
         cap = total; /* drop link padding / trailer */
@@ -197,7 +200,8 @@ ts_ipv6_jumbo(const uint8_t *p, uint32_t cap, uint32_t wire, uint32_t *total)
         if (p[i] == 0xc2) {
             if (p[i + 1] != 4)
                 return TS_DECODE_MALFORMED;
-            jumbo = ts_rd32(p + i + 2);
+            if (!ts_get_be32(p, end, i + 2, &jumbo))
+                return TS_DECODE_MALFORMED; /* cannot happen: p[i + 1] == 4 fits */
             if (jumbo <= 65535 || jumbo > wire - 40)
                 return TS_DECODE_MALFORMED;
             *total = 40 + jumbo;
@@ -220,7 +224,10 @@ ts_decode_ipv6(const uint8_t *p, uint32_t cap, uint32_t wire, int depth, ts_deco
         return TS_DECODE_MALFORMED;
     if (cap < 40)
         return TS_DECODE_TRUNCATED;
-    total = 40u + ts_rd16(p + 4);
+    uint16_t payload_len;
+    if (!ts_get_be16(p, cap, 4, &payload_len))
+        return TS_DECODE_TRUNCATED;
+    total = 40u + payload_len;
     nh = p[6];
     if (total == 40 && nh == 0) {
         ts_decode_status st = ts_ipv6_jumbo(p, cap, wire, &total);
@@ -254,9 +261,10 @@ ts_decode_ipv6(const uint8_t *p, uint32_t cap, uint32_t wire, int depth, ts_deco
         case 44: /* fragment */
             if (total - off < 8)
                 return TS_DECODE_MALFORMED;
-            if (cap - off < 8)
+            uint16_t fragment;
+            if (cap - off < 8 || !ts_get_be16(p, cap, off + 2, &fragment))
                 return TS_DECODE_TRUNCATED;
-            if (ts_rd16(p + off + 2) & 0xfff9) /* offset (13 bits) or M */
+            if (fragment & 0xfff9) /* offset (13 bits) or M */
                 return TS_DECODE_FRAGMENT;
             nh = p[off]; /* atomic fragment: the whole packet is here */
             off += 8;

@@ -37,9 +37,8 @@ ts_decode_ethertype(uint16_t type, const uint8_t *p, uint32_t off, uint32_t capl
     for (n = 0; type == 0x8100 || type == 0x88a8 || type == 0x9100; n++) {
         if (n == TS_MAX_VLAN_TAGS)
             return TS_DECODE_NOT_IP;
-        if (caplen - off < 4)
+        if (caplen - off < 4 || !ts_get_be16(p, caplen, off + 2, &type))
             return TS_DECODE_TRUNCATED;
-        type = ts_rd16(p + off + 2);
         off += 4;
     }
 
@@ -53,9 +52,8 @@ ts_decode_ethertype(uint16_t type, const uint8_t *p, uint32_t off, uint32_t capl
             type = p[off + 6];
             off += 7;
         } else {
-            if (caplen - off < 8)
+            if (caplen - off < 8 || !ts_get_be16(p, caplen, off + 6, &type))
                 return TS_DECODE_TRUNCATED;
-            type = ts_rd16(p + off + 6);
             off += 8;
         }
         if (type == 0x0021)
@@ -93,14 +91,13 @@ ts_decode_null(const uint8_t *p, uint32_t caplen, ts_decoded *out)
 {
     uint32_t v;
 
-    if (caplen < 4)
+    if (!ts_get_le32(p, caplen, 0, &v))
         return TS_DECODE_TRUNCATED;
-    v = ts_rd32le(p);
     if (v & 0xffff0000u) {
         if ((v & 0xff000000u) == 0 && (v & 0x00ff0000u) < 0x00060000u)
             v >>= 16;
-        else
-            v = ts_rd32(p);
+        else if (!ts_get_be32(p, caplen, 0, &v))
+            return TS_DECODE_TRUNCATED;
     } else if ((v & 0xffu) == 0 && (v & 0xff00u) < 0x0600u) {
         v = v >> 8; /* 16-bit big-endian value in the low half */
     }
@@ -124,31 +121,30 @@ ts_decode_frame(int linktype, const uint8_t *frame, uint32_t caplen, ts_decoded 
 
     switch (linktype) {
     case TS_LINKTYPE_ETHERNET:
-        if (caplen < 14)
+        if (!ts_get_be16(frame, caplen, 12, &type))
             return TS_DECODE_TRUNCATED;
-        type = ts_rd16(frame + 12);
         if (type >= 0x0600)
             return ts_decode_ethertype(type, frame, 14, caplen, out);
         /* 802.3 length: IP only behind LLC/SNAP with OUI 0 (RFC 1042). */
         if (caplen < 22)
             return TS_DECODE_NOT_IP;
         if (frame[14] != 0xaa || frame[15] != 0xaa || frame[16] != 0x03 || frame[17] != 0 ||
-            frame[18] != 0 || frame[19] != 0)
+            frame[18] != 0 || frame[19] != 0 || !ts_get_be16(frame, caplen, 20, &type))
             return TS_DECODE_NOT_IP;
-        return ts_decode_ethertype(ts_rd16(frame + 20), frame, 22, caplen, out);
+        return ts_decode_ethertype(type, frame, 22, caplen, out);
     case TS_LINKTYPE_RAW_12:
     case TS_LINKTYPE_RAW_14:
     case TS_LINKTYPE_RAW: return ts_decode_ip(frame, caplen, TS_WIRE_UNKNOWN, 0, 0, out);
     case TS_LINKTYPE_IPV4: return ts_decode_ip(frame, caplen, TS_WIRE_UNKNOWN, 4, 0, out);
     case TS_LINKTYPE_IPV6: return ts_decode_ip(frame, caplen, TS_WIRE_UNKNOWN, 6, 0, out);
     case TS_LINKTYPE_LINUX_SLL:
-        if (caplen < 16)
+        if (caplen < 16 || !ts_get_be16(frame, caplen, 14, &type))
             return TS_DECODE_TRUNCATED;
-        return ts_decode_ethertype(ts_rd16(frame + 14), frame, 16, caplen, out);
+        return ts_decode_ethertype(type, frame, 16, caplen, out);
     case TS_LINKTYPE_LINUX_SLL2:
-        if (caplen < 20)
+        if (caplen < 20 || !ts_get_be16(frame, caplen, 0, &type))
             return TS_DECODE_TRUNCATED;
-        return ts_decode_ethertype(ts_rd16(frame), frame, 20, caplen, out);
+        return ts_decode_ethertype(type, frame, 20, caplen, out);
     case TS_LINKTYPE_NULL:
     case TS_LINKTYPE_LOOP: return ts_decode_null(frame, caplen, out);
     default: return TS_DECODE_UNSUPPORTED_LINK;

@@ -51,13 +51,12 @@ ts_decode_tcp(const uint8_t *p, uint32_t cap, uint32_t wire, int family, const u
         memcpy(out->src_addr, src, 16);
         memcpy(out->dst_addr, dst, 16);
     }
-    out->src_port = ts_rd16(p);
-    out->dst_port = ts_rd16(p + 2);
-    out->seq = ts_rd32(p + 4);
-    out->ack = ts_rd32(p + 8);
+    /* cap >= hl >= 20: these reads cannot fail */
+    if (!ts_get_be16(p, cap, 0, &out->src_port) || !ts_get_be16(p, cap, 2, &out->dst_port) ||
+        !ts_get_be32(p, cap, 4, &out->seq) || !ts_get_be32(p, cap, 8, &out->ack) ||
+        !ts_get_be16(p, cap, 14, &out->window) || !ts_get_be16(p, cap, 18, &out->urgent))
+        return TS_DECODE_TRUNCATED;
     out->flags = p[13];
-    out->window = ts_rd16(p + 14);
-    out->urgent = ts_rd16(p + 18);
     out->tcp_header = p;
     out->tcp_header_len = hl;
     out->payload = p + hl;

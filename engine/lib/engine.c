@@ -58,8 +58,9 @@ struct ts_engine {
     ts_spool *spool;     /* keep_payload with max_payload_memory; else NULL */
 };
 
-void
-ts_options_init(ts_options *opts)
+/* The defaults of every field. */
+static void
+options_defaults(ts_options *opts)
 {
     memset(opts, 0, sizeof *opts);
     opts->overlap = TS_OVERLAP_FIRST;
@@ -69,22 +70,39 @@ ts_options_init(ts_options *opts)
     opts->close_linger = 60;
     opts->max_payload_memory = (size_t)32 << 20;
     opts->spool_dir = NULL;
+    opts->map_files = true;
+}
+
+void
+ts_options_init_sized(ts_options *opts, size_t size)
+{
+    g_return_if_fail(opts != NULL);
+    g_return_if_fail(size >= TS_OPTIONS_MIN_SIZE && size <= sizeof(ts_options));
+    ts_options all;
+    options_defaults(&all);
+    memcpy(opts, &all, size);
 }
 
 static void spool_warning(void *ctx, const char *msg);
 
 ts_engine *
-ts_engine_new(const ts_options *opts, const ts_callbacks *cb, void *user)
+ts_engine_new_sized(const ts_options *opts, size_t opts_size, const ts_callbacks *cb,
+                    size_t cb_size, void *user)
 {
+    g_return_val_if_fail(opts == NULL ||
+                             (opts_size >= TS_OPTIONS_MIN_SIZE && opts_size <= sizeof(ts_options)),
+                         NULL);
+    g_return_val_if_fail(
+        cb == NULL || (cb_size >= TS_CALLBACKS_MIN_SIZE && cb_size <= sizeof(ts_callbacks)), NULL);
     ts_engine *e = g_new0(ts_engine, 1);
+    /* the caller's prefix over the defaults (see the ABI rule, tcpsession.h) */
+    options_defaults(&e->opts);
     if (opts != NULL)
-        e->opts = *opts;
-    else
-        ts_options_init(&e->opts);
+        memcpy(&e->opts, opts, opts_size);
     if (e->opts.max_buffered_bytes == 0)
         e->opts.max_buffered_bytes = (size_t)64 << 20;
     if (cb != NULL)
-        e->cb = *cb;
+        memcpy(&e->cb, cb, cb_size);
     e->linger_ns = (int64_t)(e->opts.close_linger * NS_PER_S);
     if (e->opts.idle_timeout > 0)
         e->idle_ns = (int64_t)(e->opts.idle_timeout * NS_PER_S);
@@ -304,16 +322,22 @@ handle_segment(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_n
     bool was_closed = s->closed;
     ts_session_segment(s, from, seg, frame, ts_ns);
     if (e->cb.packet != NULL) {
-        ts_packet p = {from,
-                       frame,
-                       ts_ns,
-                       seg->flags,
-                       seg->seq,
-                       seg->ack,
-                       ts_session_offset_of(s, from, seg),
-                       seg->payload,
-                       seg->payload_len,
-                       seg->payload_wire_len};
+        ts_packet p = {
+            .from = from,
+            .frame = frame,
+            .ts_ns = ts_ns,
+            .flags = seg->flags,
+            .seq = seg->seq,
+            .ack = seg->ack,
+            .offset = ts_session_offset_of(s, from, seg),
+            .payload = seg->payload,
+            .length = seg->payload_len,
+            .wire_length = seg->payload_wire_len,
+            .tcp_header = seg->tcp_header,
+            .tcp_header_length = seg->tcp_header_len,
+            .window = seg->window,
+            .urgent = seg->urgent,
+        };
         e->cb.packet(e->env.user, s, &p);
     }
     if (s->queue != QUEUE_NONE) {
@@ -355,11 +379,41 @@ handle_icmp_quote(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t t
     ts_session_anomaly(s, TS_ANOMALY_ICMP_ERROR, from, frame, 0, 0);
 }
 
+/* The segment callback: `seg` as the public ts_segment. */
 static void
-feed(ts_engine *e, int linktype, const uint8_t *data, uint32_t caplen, uint32_t origlen,
-     int64_t ts_ns)
+report_segment(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_ns)
+{
+    ts_segment out = {
+        .frame = frame,
+        .ts_ns = ts_ns,
+        .flags = seg->flags,
+        .seq = seg->seq,
+        .ack = seg->ack,
+        .window = seg->window,
+        .urgent = seg->urgent,
+        .tcp_header = seg->tcp_header,
+        .tcp_header_length = seg->tcp_header_len,
+        .payload = seg->payload,
+        .length = seg->payload_len,
+        .wire_length = seg->payload_wire_len,
+    };
+    size_t alen = seg->family == 6 ? 16 : 4;
+    out.src.family = out.dst.family = seg->family;
+    memcpy(out.src.addr, seg->src_addr, alen);
+    memcpy(out.dst.addr, seg->dst_addr, alen);
+    out.src.port = seg->src_port;
+    out.dst.port = seg->dst_port;
+    e->cb.segment(e->env.user, &out);
+}
+
+/* One frame through the engine (the body of ts_engine_feed). */
+static void
+feed(ts_engine *e, const ts_frame *f)
 {
     uint64_t frame = ++e->stats.frames;
+    if (e->cb.frame != NULL)
+        e->cb.frame(e->env.user, f, frame);
+    int64_t ts_ns = f->ts_ns;
     if (ts_ns > e->now_ns) {
         e->now_ns = ts_ns;
         /* before this packet is handled: it may be late for a session whose
@@ -367,9 +421,11 @@ feed(ts_engine *e, int linktype, const uint8_t *data, uint32_t caplen, uint32_t 
         expire(e);
     }
     ts_decoded seg;
-    switch (ts_decode_frame(linktype, data, caplen, &seg)) {
+    switch (ts_decode_frame(f->linktype, f->data, f->caplen, &seg)) {
     case TS_DECODE_TCP:
-        seg.frame_cut = caplen < origlen;
+        seg.frame_cut = f->caplen < f->origlen;
+        if (e->cb.segment != NULL)
+            report_segment(e, &seg, frame, ts_ns);
         handle_segment(e, &seg, frame, ts_ns);
         break;
     case TS_DECODE_NOT_IP: e->stats.not_ip++; break;
@@ -385,7 +441,7 @@ feed(ts_engine *e, int linktype, const uint8_t *data, uint32_t caplen, uint32_t 
 void
 ts_engine_feed(ts_engine *e, const ts_frame *frame)
 {
-    feed(e, frame->linktype, frame->data, frame->caplen, frame->origlen, frame->ts_ns);
+    feed(e, frame);
 }
 
 static void
@@ -407,6 +463,8 @@ ts_engine_finish(ts_engine *e)
     if (e->finished)
         return;
     e->finished = true;
+    if (e->cb.frame != NULL)
+        e->cb.frame(e->env.user, NULL, 0);
     GPtrArray *all = g_ptr_array_new();
     ts_flow_table_foreach(e->flows, collect, all);
     g_ptr_array_sort(all, by_stream);
@@ -415,19 +473,38 @@ ts_engine_finish(ts_engine *e)
     g_ptr_array_free(all, TRUE);
 }
 
+/* Clock reads between progress calls (frames) and least time between two
+ * (microseconds). */
+#define PROGRESS_FRAMES 1024
+#define PROGRESS_US 200000
+
+/* Reads `path` into the engine and finishes it; see tcpsession.h. */
 bool
 ts_engine_run_file(ts_engine *e, const char *path, GError **error)
 {
-    ts_capture *cap = ts_capture_open(path, error);
+    ts_capture *cap = ts_capture_open_with(path, e->opts.map_files, error);
     if (cap == NULL)
         return false;
     ts_capture_frame f;
     int rc;
-    while ((rc = ts_capture_next(cap, &f, error)) == 1)
-        feed(e, f.linktype, f.data, f.caplen, f.origlen, f.ts_ns);
+    uint64_t frames = 0;
+    gint64 last = g_get_monotonic_time();
+    while ((rc = ts_capture_next(cap, &f, error)) == 1) {
+        ts_frame frame = {f.linktype, f.ts_ns, f.caplen, f.origlen, f.data};
+        feed(e, &frame);
+        if (e->cb.progress != NULL && (++frames % PROGRESS_FRAMES) == 0) {
+            gint64 now = g_get_monotonic_time();
+            if (now - last >= PROGRESS_US) {
+                last = now;
+                e->cb.progress(e->env.user, ts_capture_offset(cap), frames);
+            }
+        }
+    }
     e->stats.bytes_read = ts_capture_offset(cap);
-    if (ts_capture_warning(cap) != NULL)
-        add_warning(e, ts_capture_warning(cap));
+    if (ts_capture_warning(cap) != NULL) {
+        /* first: before the warnings that arose while reading */
+        g_ptr_array_insert(e->warnings, 0, g_strdup(ts_capture_warning(cap)));
+    }
     ts_capture_close(cap);
     ts_engine_finish(e);
     return rc == 0;

@@ -30,6 +30,22 @@ ts_seq_before(uint32_t a, uint32_t b)
     return ts_seq_diff(a, b) < 0;
 }
 
+/* True when a is b or at most `window` after it (0 <= a - b <= window). */
+static inline bool
+ts_seq_within(uint32_t a, uint32_t b, uint32_t window)
+{
+    int32_t d = ts_seq_diff(a, b);
+    return d >= 0 && (uint32_t)d <= window;
+}
+
+/* True when a and b are less than `radius` (> 0) apart, either way. */
+static inline bool
+ts_seq_near(uint32_t a, uint32_t b, int32_t radius)
+{
+    int32_t d = ts_seq_diff(a, b);
+    return d > -radius && d < radius;
+}
+
 /* Turns the 32-bit `seq` into the 64-bit absolute number nearest to `ref`
  * (an absolute number); the result differs from ref by at most 2^31. */
 static inline uint64_t

@@ -641,8 +641,7 @@ learn_bases(ts_session *s, ts_direction from, const ts_decoded *seg)
         }
     }
     if (!d->base_set) {
-        int32_t ahead = ts_seq_diff(seg->seq, d->peer_ack);
-        bool use_ack = d->peer_ack_seen && ahead > -(1 << 30) && ahead < (1 << 30);
+        bool use_ack = d->peer_ack_seen && ts_seq_near(seg->seq, d->peer_ack, 1 << 30);
         set_base(d, use_ack ? d->peer_ack : seg->seq);
         d->tentative = true;
         ts_reasm_hold(&d->reasm);
@@ -690,8 +689,7 @@ stale_ack(ts_session *s, ts_direction from, const ts_decoded *seg)
     /* the peer answered a SYN twice with different ISNs and this side
        acknowledges the other one: that one starts the peer's stream */
     if (peer->alt_isn_set && peer->delivered == 0 && peer->reasm.store == NULL &&
-        ts_seq_diff(seg->ack, peer->alt_isn + 1) >= 0 &&
-        (uint32_t)ts_seq_diff(seg->ack, peer->alt_isn + 1) <= 1 + TS_STALE_ACK_SLACK) {
+        ts_seq_within(seg->ack, peer->alt_isn + 1, 1 + TS_STALE_ACK_SLACK)) {
         peer->isn = peer->alt_isn;
         peer->alt_isn_set = false;
         peer->ws_base = peer->alt_isn;

@@ -1,11 +1,18 @@
 /*
- * util.c — small shared pieces of the public API: the error domain, names of
- * enum values and endpoint formatting.
+ * util.c — small shared pieces of the public API: the version, the error
+ * domain, names of enum values and endpoint formatting.
  */
 #include "tcpsession.h"
 
 #include <arpa/inet.h>
 #include <string.h>
+
+/* The library's version: the header's as this library was built. */
+const char *
+ts_version(void)
+{
+    return TS_VERSION;
+}
 
 GQuark
 ts_error_quark(void)

@@ -1,0 +1,44 @@
+#!/usr/bin/env python3
+"""header_functions.py — prints the names of the functions a C header
+declares or defines at file scope (one per line), for check_exports.sh.
+
+Comments, string literals and preprocessor lines (with their continuations)
+are dropped; then every `name (` at brace depth 0 that is not a keyword or
+an attribute is a function. Function-pointer fields and calls inside inline
+bodies are at depth >= 1 and so not counted."""
+import re
+import sys
+
+NOT_FUNCTIONS = {"sizeof", "__attribute__", "G_GNUC_PRINTF", "G_GNUC_CONST", "offsetof"}
+
+
+def functions(text):
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    text = re.sub(r"//[^\n]*", " ", text)
+    text = re.sub(r'"(\\.|[^"\\])*"', '""', text)
+    text = text.replace("\\\n", " ")
+    text = "\n".join(l for l in text.split("\n") if not l.lstrip().startswith("#"))
+    depth = 0
+    out = []
+    for m in re.finditer(r"[{}]|\b([A-Za-z_]\w*)\s*\(", text):
+        tok = m.group(0)
+        if tok == "{":
+            depth += 1
+        elif tok == "}":
+            depth -= 1
+        elif depth == 0 and m.group(1) not in NOT_FUNCTIONS:
+            out.append(m.group(1))
+    return out
+
+
+def main():
+    names = set()
+    for path in sys.argv[1:]:
+        with open(path, encoding="utf-8") as f:
+            names.update(functions(f.read()))
+    for n in sorted(names):
+        print(n)
+
+
+if __name__ == "__main__":
+    main()
