@@ -18,6 +18,7 @@
  */
 #include "cli.h"
 #include "formats/follow_text.h"
+#include "util/tshark_text.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -124,8 +125,8 @@ release_hold(follow_state *st, int dir, uint32_t ack, uint64_t frame, bool all)
         while (end < h->queue->len && !g_array_index(h->queue, record, end).gap)
             end++;
         if (gap->has_data) {
-            char text[64];
-            size_t n = ts_follow_missing_text(gap->missing, text);
+            char text[TS_MISSING_TEXT_MAX];
+            size_t n = ts_missing_bytes_text(gap->missing, text, sizeof text);
             gap->start = st->bytes->len;
             gap->len = n;
             g_byte_array_append(st->bytes, (const uint8_t *)text, (guint)n);
