@@ -429,11 +429,11 @@ extract_args_clear(extract_args *a)
 static bool
 parse_args(int argc, char **argv, extract_args *a, int *status)
 {
+    g_autofree char *format_help = ts_format_option_help();
     const GOptionEntry entries[] = {
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &a->outdir,
          "Write under DIR/<capture-stem>/ (default: tcpsession-out)", "DIR"},
-        {"format", 'f', 0, G_OPTION_ARG_STRING, &a->format,
-         "jsonl (default), json (the original tcpsession's files), raw, tcpflow or none", "FORMAT"},
+        {"format", 'f', 0, G_OPTION_ARG_STRING, &a->format, format_help, "FORMAT"},
         {"js", 0, 0, G_OPTION_ARG_NONE, &a->js,
          "Also extract JavaScript as the original tcpsession did (into DIR/<stem>/js/)", NULL},
         {"overlap", 0, 0, G_OPTION_ARG_STRING, &a->overlap,
@@ -469,6 +469,7 @@ make_config(const extract_args *a, extract_config *cfg)
                             .js = a->js};
     ts_options_init(&cfg->opts);
     cfg->opts.verify_checksums = a->verify;
+    /* the message names three formats only: kept as it always was */
     if (a->format != NULL && (cfg->format = ts_format_lookup(a->format)) == NULL) {
         usage_error("unknown format '%s' (expected jsonl, tcpflow or none)", a->format);
         return false;

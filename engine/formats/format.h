@@ -41,6 +41,7 @@ typedef struct {
 typedef struct ts_format {
     const char *name;    /* what --format takes */
     const char *summary; /* --help text: lines separated by '\n', no final one */
+    const char *mention; /* in the --format option's help; NULL: the name */
     unsigned needs;      /* TS_FORMAT_NEEDS_* */
     /* True when the writer extracts JavaScript into args->js_dir itself;
        otherwise --js adds ts_format_js beside it. */
@@ -88,6 +89,10 @@ const ts_format *const *ts_format_list(size_t *n);
 
 /** The format used without --format (jsonl). */
 const ts_format *ts_format_default(void);
+
+/** The help of the --format option: every format's mention, joined by ", "
+ *  and a final " or " (caller frees). */
+char *ts_format_option_help(void);
 
 /** Appends the "Formats:" lines of --help: per format "  NAME     " and
  *  its summary, continuation lines indented to the same column. */

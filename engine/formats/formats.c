@@ -75,6 +75,19 @@ ts_format_default(void)
 }
 
 /* See format.h. */
+char *
+ts_format_option_help(void)
+{
+    GString *out = g_string_new(NULL);
+    for (size_t i = 0; i < G_N_ELEMENTS(formats); i++) {
+        if (i > 0)
+            g_string_append(out, i + 1 < G_N_ELEMENTS(formats) ? ", " : " or ");
+        g_string_append(out, formats[i]->mention != NULL ? formats[i]->mention : formats[i]->name);
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* See format.h. */
 void
 ts_format_append_help(GString *out)
 {

@@ -426,6 +426,7 @@ const ts_format ts_format_jsonl = {
     .name = "jsonl",
     .summary = "sessions.jsonl: one JSON object per session, sorted by stream, with\n"
                "endpoints, times, byte counts, md5s, messages (hex), gaps, anomalies",
+    .mention = "jsonl (default)",
     .needs = TS_FORMAT_NEEDS_PAYLOAD,
     .open = jsonl_open,
     .session_done = jsonl_session_done,

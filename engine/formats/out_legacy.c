@@ -597,6 +597,7 @@ const ts_format ts_format_json = {
     .summary = "the original tcpsession's files, one per session:\n"
                "{sip}_{sport}-{dip}_{dport}-6-{k}.json (same keys, lists and md5s;\n"
                "our \"stream\", \"gaps\" and \"anomalies\" follow)",
+    .mention = "json (the original tcpsession's files)",
     .needs = LEGACY_NEEDS,
     .writes_js = true,
     .open = json_open,

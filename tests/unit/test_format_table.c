@@ -94,6 +94,9 @@ END_TEST
 
 START_TEST(help_lines)
 {
+    g_autofree char *option = ts_format_option_help();
+    ck_assert_str_eq(
+        option, "jsonl (default), json (the original tcpsession's files), raw, tcpflow or none");
     g_autoptr(GString) out = g_string_new(NULL);
     ts_format_append_help(out);
     ck_assert_str_eq(
