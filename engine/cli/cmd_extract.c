@@ -97,11 +97,11 @@ on_frame(void *user, const ts_capture_frame *f)
 {
     extract_run *run = user;
     if (f == NULL) {
-        FOR_EACH_OUTPUT(run, frame, 0, NULL);
+        FOR_EACH_OUTPUT(run, frame, NULL, 0);
         return;
     }
     ts_frame frame = {f->linktype, f->ts_ns, f->caplen, f->origlen, f->data};
-    FOR_EACH_OUTPUT(run, frame, f->number, &frame);
+    FOR_EACH_OUTPUT(run, frame, &frame, f->number);
 }
 
 static void

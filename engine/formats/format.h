@@ -60,8 +60,9 @@ typedef struct ts_format {
     /* Called with each frame (1-based `number`, as the engine numbers them)
        just before the engine processes it, and with f NULL (number 0) after
        the last one, before the sessions still open are finished. Fed by the
-       command's frame hook or the library's frame callback. */
-    void (*frame)(void *w, uint64_t number, const ts_frame *f);
+       command's frame hook, or by the library's ts_callbacks.frame, whose
+       arguments it takes in the same order. */
+    void (*frame)(void *w, const ts_frame *f, uint64_t number);
     /* Ends the capture's output: writes what is pending, creates the
        folders when `create_empty` and nothing was written; false with
        `error` when a write failed (now or earlier). */

@@ -561,7 +561,7 @@ legacy_session_done(void *w, ts_session *s)
 }
 
 static void
-legacy_frame(void *w, uint64_t number, const ts_frame *f)
+legacy_frame(void *w, const ts_frame *f, uint64_t number)
 {
     if (f == NULL) {
         ts_legacy_writer_frame(w, NULL);

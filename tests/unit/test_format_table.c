@@ -163,7 +163,7 @@ empty_run(const ts_format *f, bool js, bool create)
     void *w = f->open(&args, &error);
     ck_assert_ptr_nonnull(w);
     if (f->frame != NULL)
-        f->frame(w, 0, NULL);
+        f->frame(w, NULL, 0);
     ck_assert(f->finish(w, create, &error));
     ck_assert_ptr_null(error);
     f->free(w);
