@@ -8,6 +8,8 @@
  */
 #include "verify.h"
 
+#include "util/probe.h"
+
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -202,22 +204,10 @@ vf_rmtree(const char *path)
     g_rmdir(path);
 }
 
-static bool
-is_gzip(const char *path)
-{
-    uint8_t magic[2] = {0, 0};
-    FILE *f = g_fopen(path, "rb");
-    if (f == NULL)
-        return false;
-    size_t n = fread(magic, 1, 2, f);
-    fclose(f);
-    return n == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-}
-
 char *
 vf_uncompressed_copy(const char *path, const char *tmpdir, GError **error)
 {
-    if (!is_gzip(path))
+    if (!ts_probe_file_is_gzip(path))
         return g_strdup(path);
     g_autofree char *base = g_path_get_basename(path);
     size_t len = strlen(base);
@@ -244,72 +234,14 @@ vf_uncompressed_copy(const char *path, const char *tmpdir, GError **error)
     return g_steal_pointer(&target);
 }
 
-/* Reads the first `size` bytes of `path`, uncompressed when it is gzip. */
-static size_t
-read_head(const char *path, uint8_t *m, size_t size)
-{
-    g_autoptr(GFile) file = g_file_new_for_path(path);
-    g_autoptr(GFileInputStream) in = g_file_read(file, NULL, NULL);
-    if (in == NULL)
-        return 0;
-    gsize n = 0;
-    if (!g_input_stream_read_all(G_INPUT_STREAM(in), m, size, &n, NULL, NULL) || n < 2)
-        return n;
-    if (m[0] != 0x1f || m[1] != 0x8b)
-        return n;
-    if (!g_seekable_seek(G_SEEKABLE(in), 0, G_SEEK_SET, NULL, NULL))
-        return 0;
-    g_autoptr(GZlibDecompressor) z = g_zlib_decompressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP);
-    g_autoptr(GInputStream) plain =
-        g_converter_input_stream_new(G_INPUT_STREAM(in), G_CONVERTER(z));
-    n = 0;
-    if (!g_input_stream_read_all(plain, m, size, &n, NULL, NULL))
-        return 0;
-    return n;
-}
-
-static uint32_t
-get32(const uint8_t *p, bool big)
-{
-    return big ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
-               : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
-
 uint32_t
 vf_capture_snaplen(const char *path)
 {
-    uint8_t h[512];
-    size_t n = read_head(path, h, sizeof h);
-    if (n < 24)
-        return 0;
-    uint32_t be = get32(h, true);
-    if (be == 0xa1b2c3d4u || be == 0xa1b23c4du || be == 0xa1b2cd34u)
-        return get32(h + 16, true);
-    if (be == 0xd4c3b2a1u || be == 0x4d3cb2a1u || be == 0x34cdb2a1u)
-        return get32(h + 16, false);
-    if (be != 0x0a0d0d0au || n < 12)
-        return 0;
-    /* pcapng: the section header, then blocks until the first interface */
-    bool big = get32(h + 8, true) == 0x1a2b3c4du;
-    size_t off = 0;
-    while (off + 12 <= n) {
-        uint32_t type = get32(h + off, big), len = get32(h + off + 4, big);
-        if (type == 1 && off + 16 <= n)
-            return get32(h + off + 12, big);
-        if (len < 12 || len % 4 != 0)
-            return 0;
-        off += len;
-    }
-    return 0;
+    return ts_probe_capture_snaplen(path);
 }
 
 bool
 vf_looks_like_capture(const char *path)
 {
-    uint8_t m[4] = {0, 0, 0, 0};
-    if (read_head(path, m, sizeof m) < 4)
-        return false;
-    uint32_t be = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
-    return be == 0xa1b2c3d4u || be == 0xd4c3b2a1u || be == 0xa1b23c4du || be == 0x4d3cb2a1u ||
-           be == 0xa1b2cd34u || be == 0x34cdb2a1u || be == 0x0a0d0d0au;
+    return ts_probe_is_capture(path);
 }

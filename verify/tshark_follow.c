@@ -19,6 +19,8 @@
  */
 #include "verify.h"
 
+#include "util/tshark_text.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -136,7 +138,5 @@ size_t
 vf_missing_text(uint64_t n, char *buf, size_t size)
 {
     /* tshark 4.0 check_follow_fragments(): the text and its terminating NUL. */
-    int len =
-        g_snprintf(buf, size, "[%d bytes missing in capture file]", (int)(int32_t)(uint32_t)n);
-    return len < 0 || (size_t)len + 1 > size ? 0 : (size_t)len + 1;
+    return ts_missing_bytes_text(n, buf, size);
 }

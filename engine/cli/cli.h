@@ -1,16 +1,19 @@
 /*
  * cli.h — declarations shared by the pieces of the tcpsession command: the
- * subcommands, the progress line and small helpers for names and paths. The
- * output formats are declared in formats/formats.h.
+ * table of commands, the commands, the progress line and small helpers for
+ * options, names and paths. The output formats are declared in
+ * formats/format.h (their table) and formats/formats.h (the writers).
  */
 #ifndef TS_CLI_H
 #define TS_CLI_H
 
 #include "tcpsession.h"
+#include "util/exit_status.h"
 
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 G_BEGIN_DECLS
 
@@ -18,12 +21,44 @@ G_BEGIN_DECLS
 #define PACKAGE_VERSION "0.0.0"
 #endif
 
-/** Exit statuses of the command. */
-enum {
-    TS_EXIT_OK = 0,
-    TS_EXIT_FAILURE = 1, /* a capture could not be processed */
-    TS_EXIT_USAGE = 2,   /* bad command line */
-};
+/* ---- the commands (commands.c) ----------------------------------------- */
+
+/** One command of `tcpsession` (as tmux's cmd_entry). */
+typedef struct ts_cmd_entry {
+    const char *name;    /* the word that selects it (or an unambiguous prefix) */
+    const char *usage;   /* its usage line, after "tcpsession " */
+    const char *summary; /* one line of help beside the usage line; NULL: none */
+    /* Runs it with argv[0] the command's name; returns the exit status. */
+    int (*run)(int argc, char **argv);
+} ts_cmd_entry;
+
+/** The commands in usage-text order; *n gets their count. Static table. */
+const ts_cmd_entry *ts_cmd_table(size_t *n);
+
+/** Finds `name` in table[0..n): the entry named exactly so, else the only
+ *  one whose name starts with `name` (not empty). Returns NULL when none or
+ *  several match; `candidates` (may be NULL) then gets the names (borrowed)
+ *  of the entries `name` is a prefix of: none when unknown, two or more
+ *  when ambiguous. */
+const ts_cmd_entry *ts_cmd_find(const ts_cmd_entry *table, size_t n, const char *name,
+                                GPtrArray *candidates);
+
+/** Appends the usage text of `tcpsession` for table[0..n) to `out`. */
+void ts_cmd_format_usage(GString *out, const ts_cmd_entry *table, size_t n);
+
+/** Prints the usage text of ts_cmd_table() to `out`. */
+void ts_cmd_print_usage(FILE *out);
+
+/** Finds command `name` in ts_cmd_table() as ts_cmd_find() does; when there
+ *  is none, prints "unknown command" or "ambiguous command" (with the
+ *  candidates) and the usage text to stderr and returns NULL. */
+const ts_cmd_entry *ts_cmd_lookup(const char *name);
+
+/** Runs `tcpsession help [COMMAND]`; argv[0] is "help". Without COMMAND it
+ *  prints the usage text; with one, it runs `tcpsession COMMAND --help`. */
+int ts_cmd_help(int argc, char **argv);
+
+/* ---- the commands' functions -------------------------------------------- */
 
 /** Runs `tcpsession extract`; argv[0] is "extract". Returns the exit status. */
 int ts_cmd_extract(int argc, char **argv);
@@ -31,8 +66,9 @@ int ts_cmd_extract(int argc, char **argv);
 /** Runs `tcpsession ls`; argv[0] is "ls". Returns the exit status. */
 int ts_cmd_ls(int argc, char **argv);
 
-/** Runs `tcpsession verify` (verify/cmd_verify.c); argv[0] is "verify".
- *  Returns the exit status (3: none of the tools is installed). */
+/** Runs `tcpsession verify` (cmd_verify.c); argv[0] is "verify".
+ *  Returns the exit status (TS_EXIT_NOT_INSTALLED: none of the tools is
+ *  installed). */
 int ts_cmd_verify(int argc, char **argv);
 
 /** Runs `tcpsession follow`; argv[0] is "follow". Returns the exit status. */
@@ -46,6 +82,8 @@ int ts_cmd_original(int argc, char **argv);
  *  -c, -t, -n, -w, -k or their long forms), so that `tcpsession ARG ...`
  *  runs the original's command line. */
 bool ts_is_original_option(const char *arg);
+
+/* ---- plumbing shared by the commands (cli_common.c) -------------------- */
 
 /** Parses the command-line options of one subcommand into `entries`' targets
  *  (`summary` and `description` frame its --help text) and returns true with the positional

@@ -13,10 +13,11 @@
  * same as a sequential run's.
  */
 #include "cli.h"
-#include "formats/formats.h"
+#include "formats/format.h"
 
 #include "util/atomic_file.h"
 #include "util/parallel.h"
+#include "util/tally.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -50,112 +51,176 @@ skipped_frames(const ts_stats *st)
         g_string_append_c(out, ')');
     return g_string_free(out, FALSE);
 }
-typedef enum {
-    FORMAT_JSONL,
-    FORMAT_JSON,
-    FORMAT_RAW,
-    FORMAT_TCPFLOW,
-    FORMAT_NONE,
-} output_format;
-
 typedef struct {
     const char *outdir;
-    output_format format;
+    const ts_format *format;
     ts_options opts;
     bool quiet;
     bool js;
+    int jobs;              /* -j; 0: as many as CPUs usable */
     ts_progress *progress; /* NULL when not shown */
 } extract_config;
 
+/* The format and --js's companion: at most two writers per capture. */
+enum { MAX_OUTPUTS = 2 };
+
+/* One writer of a capture's run. */
+typedef struct {
+    const ts_format *format;
+    void *writer;
+} extract_output;
+
 /* State of one capture's run, handed to the engine callbacks. */
 typedef struct {
-    ts_jsonl_writer *jsonl;
-    ts_tcpflow_writer *tcpflow;
-    ts_legacy_writer *legacy;
-    const char *raw_dir; /* --format raw: the capture's folder */
-    GError *raw_error;
-    uint64_t sessions;
-    uint64_t bytes;
-    uint64_t gaps;
-    uint64_t anomalies;
+    extract_output out[MAX_OUTPUTS];
+    unsigned n_out;
+    unsigned needs; /* TS_FORMAT_NEEDS_* of all outputs */
+    ts_tally tally;
     ts_progress *progress;
     unsigned index; /* of the capture, for the progress line */
 } extract_run;
+
+/* Calls op OP of every output of `run` that has it, with the arguments after
+ * the writer. */
+#define FOR_EACH_OUTPUT(run, op, ...)                                                              \
+    do {                                                                                           \
+        for (unsigned i_ = 0; i_ < (run)->n_out; i_++) {                                           \
+            const extract_output *o_ = &(run)->out[i_];                                            \
+            if (o_->format->op != NULL)                                                            \
+                o_->format->op(o_->writer, __VA_ARGS__);                                           \
+        }                                                                                          \
+    } while (0)
 
 static void
 on_frame(void *user, const ts_frame *f, uint64_t number)
 {
     extract_run *run = user;
-    ts_legacy_writer_frame(run->legacy, f, number);
+    FOR_EACH_OUTPUT(run, frame, f, number);
 }
 
 static void
 on_segment(void *user, const ts_segment *seg)
 {
     extract_run *run = user;
-    ts_legacy_writer_segment(run->legacy, seg);
+    FOR_EACH_OUTPUT(run, segment, seg);
 }
 
 static void
 on_progress(void *user, uint64_t bytes, uint64_t frames)
 {
     extract_run *run = user;
-    ts_progress_update_capture(run->progress, run->index, bytes, frames, run->sessions);
-}
-
-static void
-on_gap(void *user, ts_session *s, const ts_gap *gap)
-{
-    extract_run *run = user;
-    if (run->legacy != NULL)
-        ts_legacy_writer_gap(run->legacy, s, gap);
-}
-
-static void
-on_packet(void *user, ts_session *s, const ts_packet *p)
-{
-    extract_run *run = user;
-    if (run->legacy != NULL)
-        ts_legacy_writer_packet(run->legacy, s, p);
+    ts_progress_update_capture(run->progress, run->index, bytes, frames, run->tally.sessions);
 }
 
 static void
 on_session_open(void *user, ts_session *s)
 {
-    extract_run *run = user;
-    if (run->tcpflow != NULL)
-        ts_tcpflow_writer_open(run->tcpflow, s);
+    FOR_EACH_OUTPUT((extract_run *)user, session_open, s);
 }
 
 static void
 on_data(void *user, ts_session *s, const ts_delivery *d)
 {
-    extract_run *run = user;
-    if (run->tcpflow != NULL)
-        ts_tcpflow_writer_data(run->tcpflow, s, d);
-    if (run->legacy != NULL)
-        ts_legacy_writer_data(run->legacy, s, d);
+    FOR_EACH_OUTPUT((extract_run *)user, data, s, d);
+}
+
+static void
+on_gap(void *user, ts_session *s, const ts_gap *gap)
+{
+    FOR_EACH_OUTPUT((extract_run *)user, gap, s, gap);
+}
+
+static void
+on_packet(void *user, ts_session *s, const ts_packet *p)
+{
+    FOR_EACH_OUTPUT((extract_run *)user, packet, s, p);
 }
 
 static void
 on_session_done(void *user, ts_session *s)
 {
     extract_run *run = user;
-    size_t n_gaps = 0, n_anomalies = 0;
-    ts_session_gaps(s, &n_gaps);
-    ts_session_anomalies(s, &n_anomalies);
-    run->sessions++;
-    run->bytes += ts_session_bytes(s, TS_FROM_CLIENT) + ts_session_bytes(s, TS_FROM_SERVER);
-    run->gaps += n_gaps;
-    run->anomalies += n_anomalies + ts_session_anomalies_dropped(s);
-    if (run->jsonl != NULL)
-        ts_jsonl_writer_add(run->jsonl, s);
-    if (run->tcpflow != NULL)
-        ts_tcpflow_writer_done(run->tcpflow, s);
-    if (run->legacy != NULL)
-        ts_legacy_writer_done(run->legacy, s);
-    if (run->raw_dir != NULL && run->raw_error == NULL)
-        ts_raw_write_session(run->raw_dir, s, &run->raw_error);
+    ts_tally_add(&run->tally, s);
+    FOR_EACH_OUTPUT(run, session_done, s);
+}
+
+/* Opens `format`'s writer as the next output of `run`. */
+static bool
+add_output(extract_run *run, const ts_format *format, const ts_format_args *args, GError **error)
+{
+    g_assert(run->n_out < MAX_OUTPUTS);
+    void *writer = format->open(args, error);
+    if (writer == NULL)
+        return false;
+    run->out[run->n_out++] = (extract_output){format, writer};
+    run->needs |= format->needs;
+    return true;
+}
+
+/* Opens the writers of one capture's output in `dir`: the format's, and with
+ * --js the JavaScript extraction unless the format does it itself. */
+static bool
+open_outputs(const extract_config *cfg, const char *dir, extract_run *run, GError **error)
+{
+    g_autofree char *js_dir = cfg->js ? g_build_filename(dir, "js", NULL) : NULL;
+    const ts_format_args args = {.dir = dir, .js_dir = js_dir};
+    if (!add_output(run, cfg->format, &args, error))
+        return false;
+    if (cfg->js && !cfg->format->writes_js)
+        return add_output(run, &ts_format_js, &args, error);
+    return true;
+}
+
+/* Finishes the outputs in order, stopping at the first failure. Sessions
+ * delivered before a failure of the capture are written all the same. */
+static bool
+finish_outputs(extract_run *run, bool create, GError **error)
+{
+    for (unsigned i = 0; i < run->n_out; i++) {
+        if (!run->out[i].format->finish(run->out[i].writer, create, error))
+            return false;
+    }
+    return true;
+}
+
+static void
+free_outputs(extract_run *run)
+{
+    for (unsigned i = 0; i < run->n_out; i++)
+        run->out[i].format->free(run->out[i].writer);
+    run->n_out = 0;
+}
+
+/* An engine wired to the outputs of `run` (caller frees). */
+static ts_engine *
+new_engine(const extract_config *cfg, extract_run *run)
+{
+    ts_options opts = cfg->opts;
+    opts.keep_payload = (run->needs & TS_FORMAT_NEEDS_PAYLOAD) != 0;
+    ts_callbacks cb = {
+        .session_open = on_session_open,
+        .data = (run->needs & TS_FORMAT_NEEDS_DATA) ? on_data : NULL,
+        .gap = (run->needs & TS_FORMAT_NEEDS_GAPS) ? on_gap : NULL,
+        .packet = (run->needs & TS_FORMAT_NEEDS_PACKETS) ? on_packet : NULL,
+        .session_done = on_session_done,
+        .frame = (run->needs & TS_FORMAT_NEEDS_FRAMES) ? on_frame : NULL,
+        .segment = (run->needs & TS_FORMAT_NEEDS_FRAMES) ? on_segment : NULL,
+        .progress = run->progress != NULL ? on_progress : NULL,
+    };
+    return ts_engine_new(&opts, &cb, run);
+}
+
+/* Appends the capture's summary line to `msgs`. */
+static void
+append_summary(GString *msgs, const char *capture, const ts_tally *t, const ts_stats *stats,
+               double seconds)
+{
+    g_autofree char *skipped = skipped_frames(stats);
+    g_string_append_printf(
+        msgs,
+        "%s: %" PRIu64 " sessions, %" PRIu64 " frames%s, %" PRIu64 " bytes delivered, "
+        "%" PRIu64 " gaps, %" PRIu64 " anomalies, %.3fs\n",
+        capture, t->sessions, stats->frames, skipped, t->bytes, t->gaps, t->anomalies, seconds);
 }
 
 /* Processes one capture into `dir`; its warnings, summary and errors are
@@ -166,93 +231,32 @@ extract_capture(const extract_config *cfg, const char *capture, const char *dir,
                 unsigned total, GString *msgs)
 {
     extract_run run = {.progress = cfg->progress, .index = index};
-    g_autoptr(ts_jsonl_writer) jsonl = NULL;
-    g_autoptr(ts_tcpflow_writer) tcpflow = NULL;
-    g_autoptr(ts_legacy_writer) legacy = NULL;
-    g_autofree char *js_dir = cfg->js ? g_build_filename(dir, "js", NULL) : NULL;
-    if (cfg->format == FORMAT_JSONL)
-        run.jsonl = jsonl = ts_jsonl_writer_new(dir);
-    else if (cfg->format == FORMAT_TCPFLOW)
-        run.tcpflow = tcpflow = ts_tcpflow_writer_new(dir);
-    else if (cfg->format == FORMAT_RAW)
-        run.raw_dir = dir;
-    /* --js needs the legacy writer's decoded texts; it writes JSON files only
-       with --format json */
-    if (cfg->format == FORMAT_JSON || cfg->js)
-        run.legacy = legacy = ts_legacy_writer_new(cfg->format == FORMAT_JSON ? dir : NULL, js_dir);
-
-    ts_options opts = cfg->opts;
-    opts.keep_payload = cfg->format == FORMAT_JSONL || cfg->format == FORMAT_RAW || legacy != NULL;
-    ts_callbacks cb = {
-        .session_open = on_session_open,
-        .data = cfg->format == FORMAT_TCPFLOW || legacy != NULL ? on_data : NULL,
-        .gap = legacy != NULL ? on_gap : NULL,
-        .packet = legacy != NULL ? on_packet : NULL,
-        .session_done = on_session_done,
-        .frame = legacy != NULL ? on_frame : NULL,
-        .segment = legacy != NULL ? on_segment : NULL,
-        .progress = run.progress != NULL ? on_progress : NULL,
-    };
-
+    g_autoptr(GError) error = NULL;
+    if (!open_outputs(cfg, dir, &run, &error)) {
+        g_string_append_printf(msgs, "tcpsession: %s\n", error->message);
+        free_outputs(&run);
+        return false;
+    }
     gint64 started = g_get_monotonic_time();
     ts_progress_start(run.progress, capture, index, total);
-    ts_engine *engine = ts_engine_new(&opts, &cb, &run);
-    g_autoptr(GError) error = NULL;
+    ts_engine *engine = new_engine(cfg, &run);
     bool ok = ts_engine_run_file(engine, capture, &error);
     ts_cli_format_warnings(msgs, engine); /* the reader's warning first */
     ts_stats stats = *ts_engine_stats(engine);
     ts_progress_end(run.progress, index);
 
-    /* Sessions delivered before a failure are written all the same. */
     g_autoptr(GError) write_error = NULL;
-    bool written = true;
-    bool create = ok || run.sessions > 0;
-    if (jsonl != NULL)
-        written = ts_jsonl_writer_finish(jsonl, create, &write_error);
-    else if (tcpflow != NULL)
-        written = ts_tcpflow_writer_finish(tcpflow, create, &write_error);
-    else if (run.raw_dir != NULL)
-        written = ts_raw_finish(dir, create, &run.raw_error, &write_error);
-    if (legacy != NULL && written)
-        written = ts_legacy_writer_finish(legacy, create, &write_error);
+    bool written = finish_outputs(&run, ok || run.tally.sessions > 0, &write_error);
     ts_engine_free(engine);
     double seconds = (double)(g_get_monotonic_time() - started) / 1e6;
-
-    if (!cfg->quiet && (ok || run.sessions > 0)) {
-        g_autofree char *skipped = skipped_frames(&stats);
-        g_string_append_printf(msgs,
-                               "%s: %" PRIu64 " sessions, %" PRIu64 " frames%s, %" PRIu64
-                               " bytes delivered, "
-                               "%" PRIu64 " gaps, %" PRIu64 " anomalies, %.3fs\n",
-                               capture, run.sessions, stats.frames, skipped, run.bytes, run.gaps,
-                               run.anomalies, seconds);
-    }
+    if (!cfg->quiet && (ok || run.tally.sessions > 0))
+        append_summary(msgs, capture, &run.tally, &stats, seconds);
     if (!ok)
         g_string_append_printf(msgs, "tcpsession: %s\n", error->message);
     if (!written)
         g_string_append_printf(msgs, "tcpsession: %s\n", write_error->message);
-    g_clear_error(&run.raw_error);
+    free_outputs(&run);
     return ok && written;
-}
-
-static bool
-parse_format(const char *text, output_format *format)
-{
-    static const struct {
-        const char *name;
-        output_format format;
-    } names[] = {{"jsonl", FORMAT_JSONL},
-                 {"json", FORMAT_JSON},
-                 {"raw", FORMAT_RAW},
-                 {"tcpflow", FORMAT_TCPFLOW},
-                 {"none", FORMAT_NONE}};
-    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
-        if (strcmp(text, names[i].name) == 0) {
-            *format = names[i].format;
-            return true;
-        }
-    }
-    return false;
 }
 
 static bool
@@ -365,119 +369,161 @@ job_done(void *ctx, unsigned i, const char *msgs, bool ok)
     ts_progress_print(run->cfg->progress, msgs);
 }
 
-static const char extract_description[] =
-    "Each capture's output goes to DIR/STEM/, STEM being its file name without\n"
-    "\".gz\" and without its extension (a/b/x.pcap.gz -> DIR/x/); a STEM used\n"
-    "by an earlier capture of the same run becomes STEM-2, STEM-3...\n"
-    "\n"
-    "Formats:\n"
-    "  jsonl    sessions.jsonl: one JSON object per session, sorted by stream, with\n"
-    "           endpoints, times, byte counts, md5s, messages (hex), gaps, anomalies\n"
-    "  json     the original tcpsession's files, one per session:\n"
-    "           {sip}_{sport}-{dip}_{dport}-6-{k}.json (same keys, lists and md5s;\n"
-    "           our \"stream\", \"gaps\" and \"anomalies\" follow)\n"
-    "  raw      one folder per session: client.bin, server.bin, session.json\n"
-    "  tcpflow  one file per direction with data, named like tcpflow 1.6.1's\n"
-    "           (SRCIP.SPORT-DSTIP.DPORT[cN]); unlike tcpflow, holes are not\n"
-    "           zero-filled: a file holds exactly the bytes delivered\n"
-    "  none     nothing written, summary only\n"
-    "\n"
-    "With several captures, -j N extracts N of them at a time (default: as many\n"
-    "as CPUs usable; 1: one after another). Each capture is read by one thread;\n"
-    "outputs and messages are the same as one after another, printed in the\n"
-    "order of the captures.\n"
-    "\n"
-    "Exit status: 0 success, 1 a capture could not be read or written, 2 usage error.";
-
-int
-ts_cmd_extract(int argc, char **argv)
+/* The --help text after the options; the formats' lines come from their
+ * table (caller frees). */
+static char *
+extract_description(void)
 {
-    g_autofree char *outdir = NULL;
-    g_autofree char *format_text = NULL;
-    g_autofree char *overlap_text = NULL;
-    g_autofree char *max_buffer_text = NULL;
-    g_autofree char *max_memory_text = NULL;
-    gboolean verify = FALSE, quiet = FALSE, js = FALSE;
-    gint jobs = 0;
+    GString *out =
+        g_string_new("Each capture's output goes to DIR/STEM/, STEM being its file name without\n"
+                     "\".gz\" and without its extension (a/b/x.pcap.gz -> DIR/x/); a STEM used\n"
+                     "by an earlier capture of the same run becomes STEM-2, STEM-3...\n"
+                     "\n");
+    ts_format_append_help(out);
+    g_string_append(out,
+                    "\n"
+                    "With several captures, -j N extracts N of them at a time (default: as many\n"
+                    "as CPUs usable; 1: one after another). Each capture is read by one thread;\n"
+                    "outputs and messages are the same as one after another, printed in the\n"
+                    "order of the captures.\n"
+                    "\n"
+                    "Exit status: 0 success, 1 a capture could not be read or written, 2 usage "
+                    "error.");
+    return g_string_free(out, FALSE);
+}
+
+/* The command line of extract as given (texts owned, freed by
+ * extract_args_clear()). */
+typedef struct {
+    char *outdir, *format, *overlap, *max_buffer, *max_memory;
+    gboolean verify, quiet, js;
+    gint jobs;
+    char **captures;
+} extract_args;
+
+static void
+extract_args_clear(extract_args *a)
+{
+    g_free(a->outdir);
+    g_free(a->format);
+    g_free(a->overlap);
+    g_free(a->max_buffer);
+    g_free(a->max_memory);
+    g_strfreev(a->captures);
+}
+
+/* Parses extract's options into `a`; false with the exit status in *status
+ * after --help or a usage error. */
+static bool
+parse_args(int argc, char **argv, extract_args *a, int *status)
+{
+    g_autofree char *format_help = ts_format_option_help();
     const GOptionEntry entries[] = {
-        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &outdir,
+        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &a->outdir,
          "Write under DIR/<capture-stem>/ (default: tcpsession-out)", "DIR"},
-        {"format", 'f', 0, G_OPTION_ARG_STRING, &format_text,
-         "jsonl (default), json (the original tcpsession's files), raw, tcpflow or none", "FORMAT"},
-        {"js", 0, 0, G_OPTION_ARG_NONE, &js,
+        {"format", 'f', 0, G_OPTION_ARG_STRING, &a->format, format_help, "FORMAT"},
+        {"js", 0, 0, G_OPTION_ARG_NONE, &a->js,
          "Also extract JavaScript as the original tcpsession did (into DIR/<stem>/js/)", NULL},
-        {"overlap", 0, 0, G_OPTION_ARG_STRING, &overlap_text,
+        {"overlap", 0, 0, G_OPTION_ARG_STRING, &a->overlap,
          "Which copy of overlapping bytes wins: first (default), last or linux", "POLICY"},
-        {"verify-checksums", 0, 0, G_OPTION_ARG_NONE, &verify,
+        {"verify-checksums", 0, 0, G_OPTION_ARG_NONE, &a->verify,
          "Drop segments whose TCP checksum is wrong", NULL},
-        {"max-buffer", 0, 0, G_OPTION_ARG_STRING, &max_buffer_text,
+        {"max-buffer", 0, 0, G_OPTION_ARG_STRING, &a->max_buffer,
          "Out-of-order bytes buffered per direction (suffix K, M, G; default 64M)", "BYTES"},
-        {"max-memory", 0, 0, G_OPTION_ARG_STRING, &max_memory_text,
+        {"max-memory", 0, 0, G_OPTION_ARG_STRING, &a->max_memory,
          "Memory for the bytes of sessions still open; beyond it they go to a temporary file "
          "in $TMPDIR (suffix K, M, G; 0 = no limit; default 32M)",
          "BYTES"},
-        {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
+        {"jobs", 'j', 0, G_OPTION_ARG_INT, &a->jobs,
          "Extract N captures in parallel (default: CPUs usable; 1: one at a time)", "N"},
-        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Do not print the per-capture summary", NULL},
+        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet, "Do not print the per-capture summary",
+         NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    g_auto(GStrv) captures = NULL;
-    int status = TS_EXIT_OK;
-    if (!ts_cli_parse("extract", "CAPTURE...",
-                      "Extracts the bytes each side of every TCP connection delivered.",
-                      extract_description, entries, argc, argv, &captures, &status))
-        return status;
+    g_autofree char *description = extract_description();
+    return ts_cli_parse("extract", "CAPTURE...",
+                        "Extracts the bytes each side of every TCP connection delivered.",
+                        description, entries, argc, argv, &a->captures, status);
+}
 
-    extract_config cfg = {.outdir = outdir != NULL ? outdir : "tcpsession-out",
-                          .format = FORMAT_JSONL,
-                          .quiet = quiet,
-                          .js = js};
-    ts_options_init(&cfg.opts);
-    cfg.opts.verify_checksums = verify;
-    if (format_text != NULL && !parse_format(format_text, &cfg.format)) {
-        usage_error("unknown format '%s' (expected jsonl, tcpflow or none)", format_text);
-        return TS_EXIT_USAGE;
+/* Checks the parsed options and fills `cfg` (which borrows from `a`);
+ * false after printing a usage error. */
+static bool
+make_config(const extract_args *a, extract_config *cfg)
+{
+    *cfg = (extract_config){.outdir = a->outdir != NULL ? a->outdir : "tcpsession-out",
+                            .format = ts_format_default(),
+                            .quiet = a->quiet,
+                            .js = a->js};
+    ts_options_init(&cfg->opts);
+    cfg->opts.verify_checksums = a->verify;
+    /* the message names three formats only: kept as it always was */
+    if (a->format != NULL && (cfg->format = ts_format_lookup(a->format)) == NULL) {
+        usage_error("unknown format '%s' (expected jsonl, tcpflow or none)", a->format);
+        return false;
     }
-    if (overlap_text != NULL && !parse_overlap(overlap_text, &cfg.opts.overlap)) {
-        usage_error("unknown overlap policy '%s' (expected first, last or linux)", overlap_text);
-        return TS_EXIT_USAGE;
+    if (a->overlap != NULL && !parse_overlap(a->overlap, &cfg->opts.overlap)) {
+        usage_error("unknown overlap policy '%s' (expected first, last or linux)", a->overlap);
+        return false;
     }
-    if (max_buffer_text != NULL && !parse_size(max_buffer_text, &cfg.opts.max_buffered_bytes)) {
-        usage_error("invalid byte count '%s' for --max-buffer", max_buffer_text);
-        return TS_EXIT_USAGE;
+    if (a->max_buffer != NULL && !parse_size(a->max_buffer, &cfg->opts.max_buffered_bytes)) {
+        usage_error("invalid byte count '%s' for --max-buffer", a->max_buffer);
+        return false;
     }
-    if (max_memory_text != NULL && !parse_size(max_memory_text, &cfg.opts.max_payload_memory)) {
-        usage_error("invalid byte count '%s' for --max-memory", max_memory_text);
-        return TS_EXIT_USAGE;
+    if (a->max_memory != NULL && !parse_size(a->max_memory, &cfg->opts.max_payload_memory)) {
+        usage_error("invalid byte count '%s' for --max-memory", a->max_memory);
+        return false;
     }
-    if (jobs < 0) {
-        g_autofree char *text = g_strdup_printf("%d", jobs);
+    if (a->jobs < 0) {
+        g_autofree char *text = g_strdup_printf("%d", a->jobs);
         usage_error("invalid number of jobs '%s' for --jobs", text);
-        return TS_EXIT_USAGE;
+        return false;
     }
-    if (captures[0] == NULL) {
+    cfg->jobs = a->jobs;
+    if (a->captures[0] == NULL) {
         usage_error("%s", "no capture given");
-        return TS_EXIT_USAGE;
+        return false;
     }
+    return true;
+}
 
+/* Extracts every capture, -j at a time, printing their messages in order;
+ * returns the exit status. */
+static int
+extract_all(extract_config *cfg, char **captures)
+{
     ts_atomic_install_signal_cleanup();
-    g_autoptr(ts_progress) progress = ts_progress_new(quiet);
-    cfg.progress = progress;
+    g_autoptr(ts_progress) progress = ts_progress_new(cfg->quiet);
+    cfg->progress = progress;
     unsigned total = g_strv_length(captures);
     /* folders are named up front, in order, so names do not depend on timing */
     g_autoptr(GHashTable) used = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    extract_batch run = {.cfg = &cfg, .jobs = g_new0(extract_job, total), .total = total};
+    extract_batch run = {.cfg = cfg, .jobs = g_new0(extract_job, total), .total = total};
     for (unsigned i = 0; i < total; i++) {
         run.jobs[i].capture = captures[i];
         run.jobs[i].pre = g_string_new(NULL);
-        run.jobs[i].dir = capture_dir(cfg.outdir, captures[i], used, run.jobs[i].pre);
+        run.jobs[i].dir = capture_dir(cfg->outdir, captures[i], used, run.jobs[i].pre);
     }
-    if (!ts_run_ordered(total, ts_worker_count(jobs, total), run_job, job_done, &run))
+    int status = TS_EXIT_OK;
+    if (!ts_run_ordered(total, ts_worker_count(cfg->jobs, total), run_job, job_done, &run))
         status = TS_EXIT_FAILURE;
     for (unsigned i = 0; i < total; i++) {
         g_free(run.jobs[i].dir);
         g_string_free(run.jobs[i].pre, TRUE);
     }
     g_free(run.jobs);
+    cfg->progress = NULL;
+    return status;
+}
+
+int
+ts_cmd_extract(int argc, char **argv)
+{
+    extract_args args = {0};
+    extract_config cfg;
+    int status = TS_EXIT_USAGE;
+    if (parse_args(argc, argv, &args, &status))
+        status = make_config(&args, &cfg) ? extract_all(&cfg, args.captures) : TS_EXIT_USAGE;
+    extract_args_clear(&args);
     return status;
 }

@@ -18,6 +18,7 @@
  */
 #include "cli.h"
 #include "formats/follow_text.h"
+#include "util/tshark_text.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -80,15 +81,23 @@ print_header(follow_state *st, const ts_session *s)
     st->header_done = true;
 }
 
+/* Prints records [from, to) of `queue`, gaps numbered `frame`. */
 static void
-print_records(follow_state *st, GArray *queue, uint64_t frame)
+print_range(follow_state *st, const GArray *queue, guint from, guint to, uint64_t frame)
 {
-    for (guint i = 0; i < queue->len; i++) {
+    for (guint i = from; i < to; i++) {
         const record *r = &g_array_index(queue, record, i);
         int node = r->dir == st->node0_dir ? 0 : 1;
         ts_follow_append_record(st->out, st->mode, node, r->gap ? frame : r->frame, r->ts_ns,
                                 st->bytes->data + r->start, r->len, &st->pos[node]);
     }
+}
+
+/* Prints and empties `queue`. */
+static void
+print_records(follow_state *st, GArray *queue, uint64_t frame)
+{
+    print_range(st, queue, 0, queue->len, frame);
     g_array_set_size(queue, 0);
 }
 
@@ -124,18 +133,12 @@ release_hold(follow_state *st, int dir, uint32_t ack, uint64_t frame, bool all)
         while (end < h->queue->len && !g_array_index(h->queue, record, end).gap)
             end++;
         if (gap->has_data) {
-            char text[64];
-            size_t n = ts_follow_missing_text(gap->missing, text);
+            char text[TS_MISSING_TEXT_MAX];
+            size_t n = ts_missing_bytes_text(gap->missing, text, sizeof text);
             gap->start = st->bytes->len;
             gap->len = n;
             g_byte_array_append(st->bytes, (const uint8_t *)text, (guint)n);
-            for (guint k = i; k < end; k++) {
-                const record *r = &g_array_index(h->queue, record, k);
-                int node = r->dir == st->node0_dir ? 0 : 1;
-                ts_follow_append_record(st->out, st->mode, node, r->gap ? frame : r->frame,
-                                        r->ts_ns, st->bytes->data + r->start, r->len,
-                                        &st->pos[node]);
-            }
+            print_range(st, h->queue, i, end, frame);
         }
         i = end;
     }
@@ -248,8 +251,11 @@ static const char follow_description[] =
     "Exit status: 0 success, 1 the capture could not be read or has no such\n"
     "stream (tshark's empty output is printed), 2 usage error.";
 
-int
-ts_cmd_follow(int argc, char **argv)
+/* Parses follow's command line: the mode into st->mode, the stream number
+ * into st->stream, the capture and stream in *args; false with the exit
+ * status in *status after --help or a usage error. */
+static bool
+parse_args(int argc, char **argv, follow_state *st, char ***args, int *status)
 {
     g_autofree char *mode_text = NULL;
     const GOptionEntry entries[] = {
@@ -257,32 +263,38 @@ ts_cmd_follow(int argc, char **argv)
          "MODE"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    g_auto(GStrv) args = NULL;
-    int status = TS_EXIT_OK;
     if (!ts_cli_parse("follow", "CAPTURE STREAM",
                       "Prints one TCP session as tshark's Follow TCP Stream does.",
-                      follow_description, entries, argc, argv, &args, &status))
-        return status;
-    follow_state st = {.mode = TS_FOLLOW_ASCII};
-    if (mode_text != NULL && !ts_follow_mode_parse(mode_text, &st.mode)) {
+                      follow_description, entries, argc, argv, args, status))
+        return false;
+    *status = TS_EXIT_USAGE;
+    if (mode_text != NULL && !ts_follow_mode_parse(mode_text, &st->mode)) {
         fprintf(stderr, "tcpsession: unknown mode '%s' (expected ascii, hex, raw or yaml)\n",
                 mode_text);
-        return TS_EXIT_USAGE;
+        return false;
     }
+    char **a = *args;
     char *end = NULL;
-    if (g_strv_length(args) != 2 || !g_ascii_isdigit(args[1][0]) ||
-        (errno = 0, st.stream = g_ascii_strtoull(args[1], &end, 10), errno != 0) || *end != '\0') {
+    if (g_strv_length(a) != 2 || !g_ascii_isdigit(a[1][0]) ||
+        (errno = 0, st->stream = g_ascii_strtoull(a[1], &end, 10), errno != 0) || *end != '\0') {
         fprintf(stderr, "tcpsession: expected CAPTURE and a STREAM number\n"
                         "Try 'tcpsession follow --help' for more information.\n");
-        return TS_EXIT_USAGE;
+        return false;
     }
+    return true;
+}
 
-    st.queue = g_array_new(FALSE, FALSE, sizeof(record));
-    st.hold[0].queue = g_array_new(FALSE, FALSE, sizeof(record));
-    st.hold[1].queue = g_array_new(FALSE, FALSE, sizeof(record));
-    st.bytes = g_byte_array_new();
-    st.out = g_string_sized_new(1 << 16);
-    st.stdout_file = stdout;
+/* Runs the engine over `capture`, printing the stream as it goes (and the
+ * empty output when the capture has no such stream). */
+static bool
+follow_capture(follow_state *st, const char *capture, GError **error)
+{
+    st->queue = g_array_new(FALSE, FALSE, sizeof(record));
+    st->hold[0].queue = g_array_new(FALSE, FALSE, sizeof(record));
+    st->hold[1].queue = g_array_new(FALSE, FALSE, sizeof(record));
+    st->bytes = g_byte_array_new();
+    st->out = g_string_sized_new(1 << 16);
+    st->stdout_file = stdout;
     ts_options opts;
     ts_options_init(&opts);
     ts_callbacks cb = {
@@ -292,24 +304,35 @@ ts_cmd_follow(int argc, char **argv)
         .packet = on_packet,
         .session_done = on_session_done,
     };
-    ts_engine *engine = ts_engine_new(&opts, &cb, &st);
-    g_autoptr(GError) error = NULL;
-    bool ok = ts_engine_run_file(engine, args[0], &error);
+    ts_engine *engine = ts_engine_new(&opts, &cb, st);
+    bool ok = ts_engine_run_file(engine, capture, error);
     ts_cli_print_warnings(engine);
     ts_engine_free(engine);
-    if (!st.found && ok) {
-        print_header(&st, NULL);
-        ts_follow_append_footer(st.out, st.mode);
-        emit(&st);
+    if (!st->found && ok) {
+        print_header(st, NULL);
+        ts_follow_append_footer(st->out, st->mode);
+        emit(st);
     }
     if (fflush(stdout) != 0)
-        st.write_failed = true;
-    g_array_unref(st.queue);
-    g_array_unref(st.hold[0].queue);
-    g_array_unref(st.hold[1].queue);
-    g_byte_array_unref(st.bytes);
-    g_string_free(st.out, TRUE);
-    if (!ok) {
+        st->write_failed = true;
+    g_array_unref(st->queue);
+    g_array_unref(st->hold[0].queue);
+    g_array_unref(st->hold[1].queue);
+    g_byte_array_unref(st->bytes);
+    g_string_free(st->out, TRUE);
+    return ok;
+}
+
+int
+ts_cmd_follow(int argc, char **argv)
+{
+    follow_state st = {.mode = TS_FOLLOW_ASCII};
+    g_auto(GStrv) args = NULL;
+    int status = TS_EXIT_OK;
+    if (!parse_args(argc, argv, &st, &args, &status))
+        return status;
+    g_autoptr(GError) error = NULL;
+    if (!follow_capture(&st, args[0], &error)) {
         fprintf(stderr, "tcpsession: %s\n", error->message);
         return TS_EXIT_FAILURE;
     }

@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 #include "util/json_text.h"
+#include "util/tally.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -41,9 +42,6 @@ static void
 on_session_done(void *user, ts_session *s)
 {
     GArray *rows = user;
-    size_t n_gaps = 0, n_anomalies = 0;
-    ts_session_gaps(s, &n_gaps);
-    ts_session_anomalies(s, &n_anomalies);
     ls_row row = {
         .stream = ts_session_stream(s),
         .client = *ts_session_client(s),
@@ -53,8 +51,8 @@ on_session_done(void *user, ts_session *s)
         .packets = ts_session_packets(s),
         .client_bytes = ts_session_bytes(s, TS_FROM_CLIENT),
         .server_bytes = ts_session_bytes(s, TS_FROM_SERVER),
-        .anomalies = n_anomalies + ts_session_anomalies_dropped(s),
-        .gaps = n_gaps,
+        .anomalies = ts_tally_anomalies(s),
+        .gaps = ts_tally_gaps(s),
         .midstream = ts_session_midstream(s),
         .close = ts_session_close_reason(s),
     };

@@ -5,6 +5,7 @@
  * captures extracted in parallel share one line.
  */
 #include "cli.h"
+#include "util/probe.h"
 
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -55,13 +56,9 @@ plain_size(const char *path)
     GStatBuf st;
     if (g_stat(path, &st) != 0)
         return 0;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return 0;
-    unsigned char magic[2] = {0, 0};
-    size_t n = fread(magic, 1, 2, f);
-    fclose(f);
-    if (n == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
+    uint8_t magic[2] = {0, 0};
+    gssize n = ts_probe_read_file_head(path, magic, sizeof magic);
+    if (n < 0 || ts_probe_is_gzip(magic, (size_t)n))
         return 0;
     return (uint64_t)st.st_size;
 }

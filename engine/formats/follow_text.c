@@ -169,10 +169,3 @@ ts_follow_append_footer(GString *out, ts_follow_mode mode)
     if (mode != TS_FOLLOW_YAML)
         g_string_append(out, SEPARATOR);
 }
-
-size_t
-ts_follow_missing_text(uint64_t missing, char buf[64])
-{
-    int n = g_snprintf(buf, 64, "[%d bytes missing in capture file]", (int)missing);
-    return (size_t)n + 1;
-}

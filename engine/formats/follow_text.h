@@ -39,11 +39,6 @@ void ts_follow_append_record(GString *out, ts_follow_mode mode, int node, uint64
 /** Appends the footer (a separator line; nothing in yaml mode). */
 void ts_follow_append_footer(GString *out, ts_follow_mode mode);
 
-/** Writes tshark's stand-in for `missing` bytes lost in the capture,
- *  "[N bytes missing in capture file]" followed by a NUL byte, into `buf`
- *  and returns its length (NUL included). */
-size_t ts_follow_missing_text(uint64_t missing, char buf[64]);
-
 G_END_DECLS
 
 #endif /* TS_FOLLOW_TEXT_H */

@@ -150,18 +150,17 @@ ts_legacy_decode_texts(const ts_session *s, const ts_legacy_entry *entries, size
     }
 }
 
-bool
-ts_legacy_write_file(const char *path, const ts_session *s, const ts_legacy_entry *entries,
-                     size_t n, GString *text[2], GError **error)
+/* A copy of `entries` (caller frees) with every entry cut to the payload
+ * that exists; pay[] gets each side's payload ("" when there is none).
+ * Defensive: entries always index the payload; one that does not is cut
+ * rather than read out of bounds. */
+static ts_legacy_entry *
+clamp_entries(const ts_session *s, const ts_legacy_entry *entries, size_t n, const uint8_t *pay[2])
 {
     size_t len[2] = {0, 0};
-    const uint8_t *pay[2] = {
-        ts_session_payload(s, TS_FROM_CLIENT, &len[0]),
-        ts_session_payload(s, TS_FROM_SERVER, &len[1]),
-    };
-    /* Defensive: entries always index the payload; an entry that does not
-     * is cut to what exists rather than read out of bounds. */
-    g_autofree ts_legacy_entry *e = g_memdup2(entries, n * sizeof *entries);
+    pay[0] = ts_session_payload(s, TS_FROM_CLIENT, &len[0]);
+    pay[1] = ts_session_payload(s, TS_FROM_SERVER, &len[1]);
+    ts_legacy_entry *e = g_memdup2(entries, n * sizeof *entries);
     for (size_t i = 0; i < n; i++) {
         size_t have = pay[e[i].from] != NULL ? len[e[i].from] : 0;
         if (e[i].pos > have)
@@ -171,20 +170,34 @@ ts_legacy_write_file(const char *path, const ts_session *s, const ts_legacy_entr
         if (pay[e[i].from] == NULL)
             pay[e[i].from] = (const uint8_t *)"";
     }
+    return e;
+}
 
+/* The md5s of all listed bytes and of each side's. */
+static void
+sum_entries(const ts_legacy_entry *e, size_t n, const uint8_t *const pay[2], GChecksum *all_sum,
+            GChecksum *src_sum, GChecksum *dst_sum)
+{
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *data = pay[e[i].from] + e[i].pos;
+        g_checksum_update(all_sum, data, (gssize)e[i].len);
+        g_checksum_update(e[i].from == TS_FROM_CLIENT ? src_sum : dst_sum, data, (gssize)e[i].len);
+    }
+}
+
+/* Appends the JSON object of the session to the sink, field by field. */
+static void
+append_object(sink *k, const ts_session *s, const ts_legacy_entry *e, size_t n,
+              const uint8_t *const pay[2], GString *text[2])
+{
     char addr[2][TS_ADDRSTRLEN];
     const char *const ip[2] = {ts_endpoint_address(ts_session_client(s), addr[0]),
                                ts_endpoint_address(ts_session_server(s), addr[1])};
-    g_autoptr(ts_atomic_file) file = ts_atomic_file_new(path, error);
-    if (file == NULL)
-        return false;
-    sink k = {ts_atomic_file_stream(file), g_string_sized_new(FLUSH_AT + 4096), false};
-
-    g_string_append(k.buf, "{\n \"sip\": ");
-    ts_py_json_append_string(k.buf, ip[0]);
-    g_string_append(k.buf, ",\n \"dip\": ");
-    ts_py_json_append_string(k.buf, ip[1]);
-    g_string_append_printf(k.buf, ",\n \"sport\": %u,\n \"dport\": %u,\n \"proto\": 6",
+    g_string_append(k->buf, "{\n \"sip\": ");
+    ts_py_json_append_string(k->buf, ip[0]);
+    g_string_append(k->buf, ",\n \"dip\": ");
+    ts_py_json_append_string(k->buf, ip[1]);
+    g_string_append_printf(k->buf, ",\n \"sport\": %u,\n \"dport\": %u,\n \"proto\": 6",
                            (unsigned)ts_session_client(s)->port,
                            (unsigned)ts_session_server(s)->port);
 
@@ -192,28 +205,37 @@ ts_legacy_write_file(const char *path, const ts_session *s, const ts_legacy_entr
     g_autoptr(GChecksum) all_sum = g_checksum_new(G_CHECKSUM_MD5);
     g_autoptr(GChecksum) src_sum = g_checksum_new(G_CHECKSUM_MD5);
     g_autoptr(GChecksum) dst_sum = g_checksum_new(G_CHECKSUM_MD5);
-    for (size_t i = 0; i < n; i++) {
-        const uint8_t *data = pay[e[i].from] + e[i].pos;
-        g_checksum_update(all_sum, data, (gssize)e[i].len);
-        g_checksum_update(e[i].from == TS_FROM_CLIENT ? src_sum : dst_sum, data, (gssize)e[i].len);
-    }
+    sum_entries(e, n, pay, all_sum, src_sum, dst_sum);
 
-    g_string_append(k.buf, ",\n \"tcp_payload_hex\": ");
-    append_entry_list(&k, e, n, pay, ip, false, hex_sum);
-    append_md5_field(k.buf, "tcp_ordered_hex_payload_md5sum", hex_sum);
-    g_string_append(k.buf, ",\n \"tcp_payload_ascii\": ");
-    append_entry_list(&k, e, n, pay, ip, true, NULL);
-    append_md5_field(k.buf, "tcp_ordered_payload_md5sum", all_sum);
-    g_string_append(k.buf, ",\n \"combined_src_payload\": \"");
-    append_combined(&k, e, n, pay, TS_FROM_CLIENT, text != NULL ? text[0] : NULL);
-    g_string_append_c(k.buf, '"');
-    append_md5_field(k.buf, "combined_src_payload_md5sum", src_sum);
-    g_string_append(k.buf, ",\n \"combined_dst_payload\": \"");
-    append_combined(&k, e, n, pay, TS_FROM_SERVER, text != NULL ? text[1] : NULL);
-    g_string_append_c(k.buf, '"');
-    append_md5_field(k.buf, "combined_dst_payload_md5sum", dst_sum);
-    append_extras(k.buf, s);
-    g_string_append(k.buf, "\n}");
+    g_string_append(k->buf, ",\n \"tcp_payload_hex\": ");
+    append_entry_list(k, e, n, pay, ip, false, hex_sum);
+    append_md5_field(k->buf, "tcp_ordered_hex_payload_md5sum", hex_sum);
+    g_string_append(k->buf, ",\n \"tcp_payload_ascii\": ");
+    append_entry_list(k, e, n, pay, ip, true, NULL);
+    append_md5_field(k->buf, "tcp_ordered_payload_md5sum", all_sum);
+    g_string_append(k->buf, ",\n \"combined_src_payload\": \"");
+    append_combined(k, e, n, pay, TS_FROM_CLIENT, text != NULL ? text[0] : NULL);
+    g_string_append_c(k->buf, '"');
+    append_md5_field(k->buf, "combined_src_payload_md5sum", src_sum);
+    g_string_append(k->buf, ",\n \"combined_dst_payload\": \"");
+    append_combined(k, e, n, pay, TS_FROM_SERVER, text != NULL ? text[1] : NULL);
+    g_string_append_c(k->buf, '"');
+    append_md5_field(k->buf, "combined_dst_payload_md5sum", dst_sum);
+    append_extras(k->buf, s);
+    g_string_append(k->buf, "\n}");
+}
+
+bool
+ts_legacy_write_file(const char *path, const ts_session *s, const ts_legacy_entry *entries,
+                     size_t n, GString *text[2], GError **error)
+{
+    const uint8_t *pay[2];
+    g_autofree ts_legacy_entry *e = clamp_entries(s, entries, n, pay);
+    g_autoptr(ts_atomic_file) file = ts_atomic_file_new(path, error);
+    if (file == NULL)
+        return false;
+    sink k = {ts_atomic_file_stream(file), g_string_sized_new(FLUSH_AT + 4096), false};
+    append_object(&k, s, e, n, pay, text);
     sink_flush(&k);
     g_string_free(k.buf, TRUE);
     if (k.failed) {

@@ -13,6 +13,7 @@
  * removed on a fatal signal (atomic_file.h).
  */
 #include "util/atomic_file.h"
+#include "format.h"
 #include "formats.h"
 #include "util/json_text.h"
 
@@ -393,3 +394,42 @@ ts_jsonl_writer_free(ts_jsonl_writer *w)
     g_clear_error(&w->error);
     g_free(w);
 }
+
+/* ---- the format table entry ------------------------------------------- */
+
+static void *
+jsonl_open(const ts_format_args *args, GError **error)
+{
+    (void)error;
+    return ts_jsonl_writer_new(args->dir);
+}
+
+static void
+jsonl_session_done(void *w, ts_session *s)
+{
+    ts_jsonl_writer_add(w, s);
+}
+
+static bool
+jsonl_finish(void *w, bool create_empty, GError **error)
+{
+    return ts_jsonl_writer_finish(w, create_empty, error);
+}
+
+static void
+jsonl_free(void *w)
+{
+    ts_jsonl_writer_free(w);
+}
+
+const ts_format ts_format_jsonl = {
+    .name = "jsonl",
+    .summary = "sessions.jsonl: one JSON object per session, sorted by stream, with\n"
+               "endpoints, times, byte counts, md5s, messages (hex), gaps, anomalies",
+    .mention = "jsonl (default)",
+    .needs = TS_FORMAT_NEEDS_PAYLOAD,
+    .open = jsonl_open,
+    .session_done = jsonl_session_done,
+    .finish = jsonl_finish,
+    .free = jsonl_free,
+};

@@ -36,6 +36,7 @@
  * segment, before a session processes it. The frame callback marks which
  * frame is being processed (0 after the last one).
  */
+#include "format.h"
 #include "formats.h"
 
 #include "util/atomic_file.h"
@@ -517,3 +518,107 @@ ts_legacy_writer_free(ts_legacy_writer *w)
     g_free(w->js_dir);
     g_free(w);
 }
+
+/* ---- the format table entries ------------------------------------------ */
+
+static void *
+json_open(const ts_format_args *args, GError **error)
+{
+    (void)error;
+    return ts_legacy_writer_new(args->dir, args->js_dir);
+}
+
+/* --js beside another format: no JSON files, only the .js ones. */
+static void *
+js_open(const ts_format_args *args, GError **error)
+{
+    (void)error;
+    return ts_legacy_writer_new(NULL, args->js_dir);
+}
+
+static void
+legacy_data(void *w, ts_session *s, const ts_delivery *d)
+{
+    ts_legacy_writer_data(w, s, d);
+}
+
+static void
+legacy_gap(void *w, ts_session *s, const ts_gap *gap)
+{
+    ts_legacy_writer_gap(w, s, gap);
+}
+
+static void
+legacy_packet(void *w, ts_session *s, const ts_packet *p)
+{
+    ts_legacy_writer_packet(w, s, p);
+}
+
+static void
+legacy_session_done(void *w, ts_session *s)
+{
+    ts_legacy_writer_done(w, s);
+}
+
+static void
+legacy_frame(void *w, const ts_frame *f, uint64_t number)
+{
+    ts_legacy_writer_frame(w, f, number);
+}
+
+static void
+legacy_segment(void *w, const ts_segment *seg)
+{
+    ts_legacy_writer_segment(w, seg);
+}
+
+static bool
+legacy_finish(void *w, bool create_empty, GError **error)
+{
+    return ts_legacy_writer_finish(w, create_empty, error);
+}
+
+static void
+legacy_free(void *w)
+{
+    ts_legacy_writer_free(w);
+}
+
+#define LEGACY_NEEDS                                                                               \
+    (TS_FORMAT_NEEDS_PAYLOAD | TS_FORMAT_NEEDS_DATA | TS_FORMAT_NEEDS_GAPS |                       \
+     TS_FORMAT_NEEDS_PACKETS | TS_FORMAT_NEEDS_FRAMES)
+
+const ts_format ts_format_json = {
+    .name = "json",
+    .summary = "the original tcpsession's files, one per session:\n"
+               "{sip}_{sport}-{dip}_{dport}-6-{k}.json (same keys, lists and md5s;\n"
+               "our \"stream\", \"gaps\" and \"anomalies\" follow)",
+    .mention = "json (the original tcpsession's files)",
+    .needs = LEGACY_NEEDS,
+    .writes_js = true,
+    .open = json_open,
+    .data = legacy_data,
+    .gap = legacy_gap,
+    .packet = legacy_packet,
+    .session_done = legacy_session_done,
+    .frame = legacy_frame,
+    .segment = legacy_segment,
+    .finish = legacy_finish,
+    .free = legacy_free,
+};
+
+const ts_format ts_format_js = {
+    .name = "js",
+    .summary = "the original tcpsession's JavaScript extraction only (--js)",
+    .needs = LEGACY_NEEDS,
+    .writes_js = true,
+    .open = js_open,
+    .data = legacy_data,
+    .gap = legacy_gap,
+    .packet = legacy_packet,
+    .session_done = legacy_session_done,
+    .frame = legacy_frame,
+    .segment = legacy_segment,
+    .finish = legacy_finish,
+    .free = legacy_free,
+};

@@ -13,6 +13,7 @@
  * client_missing_bytes, server_missing_bytes, anomalies_dropped. Each file is
  * written atomically.
  */
+#include "format.h"
 #include "formats.h"
 
 #include "util/atomic_file.h"
@@ -73,3 +74,57 @@ ts_raw_finish(const char *dir, bool create, GError **raw_error, GError **error)
     }
     return true;
 }
+
+/* ---- the format table entry ------------------------------------------- */
+
+/* A raw run: the capture's folder and the first write failure. */
+typedef struct {
+    char *dir;
+    GError *error;
+} raw_writer;
+
+static void *
+raw_open(const ts_format_args *args, GError **error)
+{
+    (void)error;
+    raw_writer *w = g_new0(raw_writer, 1);
+    w->dir = g_strdup(args->dir);
+    return w;
+}
+
+/* Writes the session's folder unless an earlier one failed. */
+static void
+raw_session_done(void *writer, ts_session *s)
+{
+    raw_writer *w = writer;
+    if (w->error == NULL)
+        ts_raw_write_session(w->dir, s, &w->error);
+}
+
+static bool
+raw_finish(void *writer, bool create_empty, GError **error)
+{
+    raw_writer *w = writer;
+    return ts_raw_finish(w->dir, create_empty, &w->error, error);
+}
+
+static void
+raw_free(void *writer)
+{
+    raw_writer *w = writer;
+    if (w == NULL)
+        return;
+    g_clear_error(&w->error);
+    g_free(w->dir);
+    g_free(w);
+}
+
+const ts_format ts_format_raw = {
+    .name = "raw",
+    .summary = "one folder per session: client.bin, server.bin, session.json",
+    .needs = TS_FORMAT_NEEDS_PAYLOAD,
+    .open = raw_open,
+    .session_done = raw_session_done,
+    .finish = raw_finish,
+    .free = raw_free,
+};

@@ -15,6 +15,7 @@
  * engine. A file is committed (renamed from its temporary name) when its
  * session is done, so it is never seen half written.
  */
+#include "format.h"
 #include "formats.h"
 #include "file_writer.h"
 
@@ -159,3 +160,56 @@ ts_tcpflow_writer_free(ts_tcpflow_writer *w)
     g_free(w->dir);
     g_free(w);
 }
+
+/* ---- the format table entry ------------------------------------------- */
+
+static void *
+tcpflow_open(const ts_format_args *args, GError **error)
+{
+    (void)error;
+    return ts_tcpflow_writer_new(args->dir);
+}
+
+static void
+tcpflow_session_open(void *w, ts_session *s)
+{
+    ts_tcpflow_writer_open(w, s);
+}
+
+static void
+tcpflow_data(void *w, ts_session *s, const ts_delivery *d)
+{
+    ts_tcpflow_writer_data(w, s, d);
+}
+
+static void
+tcpflow_session_done(void *w, ts_session *s)
+{
+    ts_tcpflow_writer_done(w, s);
+}
+
+static bool
+tcpflow_finish(void *w, bool create_empty, GError **error)
+{
+    return ts_tcpflow_writer_finish(w, create_empty, error);
+}
+
+static void
+tcpflow_free(void *w)
+{
+    ts_tcpflow_writer_free(w);
+}
+
+const ts_format ts_format_tcpflow = {
+    .name = "tcpflow",
+    .summary = "one file per direction with data, named like tcpflow 1.6.1's\n"
+               "(SRCIP.SPORT-DSTIP.DPORT[cN]); unlike tcpflow, holes are not\n"
+               "zero-filled: a file holds exactly the bytes delivered",
+    .needs = TS_FORMAT_NEEDS_DATA,
+    .open = tcpflow_open,
+    .session_open = tcpflow_session_open,
+    .data = tcpflow_data,
+    .session_done = tcpflow_session_done,
+    .finish = tcpflow_finish,
+    .free = tcpflow_free,
+};
