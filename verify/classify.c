@@ -30,7 +30,7 @@
  *     (tshark-rebased-sequence);
  *   - includes RST payload and bytes beyond the FIN.
  */
-#include "verify.h"
+#include "verify_internal.h"
 
 #include <string.h>
 

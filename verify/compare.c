@@ -7,7 +7,7 @@
  * compared by length and md5, and byte for byte for the first difference;
  * differences go to classify.c. (tcpflow's files: tcpflow_model.c.)
  */
-#include "verify.h"
+#include "verify_internal.h"
 
 #include <string.h>
 

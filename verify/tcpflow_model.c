@@ -23,7 +23,7 @@
  * and the frames' bytes after their IP packets. A file equal to its model is
  * explained by the behaviours the model used; anything else is unexplained.
  */
-#include "verify.h"
+#include "verify_internal.h"
 
 #include <string.h>
 

@@ -8,7 +8,7 @@
  * A second, on-demand pass (`-T json -x` over a few frames) fetches the
  * payload of frames whose bytes we deliberately do not deliver.
  */
-#include "verify.h"
+#include "verify_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
