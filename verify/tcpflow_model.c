@@ -455,98 +455,142 @@ matches_closed(model *m, const tflow *old, const vf_frame *fr, uint64_t pl, uint
     return memcmp(old->data->data + at, bytes, pl + ex) == 0;
 }
 
+/* What libpcap and tcpflow's IP code make of a frame: the payload captured
+ * (a snap length may have cut it when the capture was made), the bytes after
+ * the IP packet, less what libpcap cuts at the file's snap length (lost). */
+typedef struct {
+    uint64_t pl, ex, lost;
+} frame_bytes;
+
+static frame_bytes
+captured_bytes(const vf_capture *cap, const vf_frame *fr)
+{
+    frame_bytes b = {.pl = fr->len, .ex = fr->v6 ? 0 : fr->extra_len};
+    if (fr->wire_len > fr->cap_len)
+        b.pl -= MIN(b.pl, (uint64_t)(fr->wire_len - fr->cap_len));
+    if (cap->snaplen > 0 && fr->cap_len > cap->snaplen) {
+        uint64_t cut = MIN((uint64_t)(fr->cap_len - cap->snaplen), b.pl + b.ex);
+        uint64_t from_ex = MIN(cut, b.ex);
+        b.ex -= from_ex;
+        b.pl -= cut - from_ex;
+        b.lost = cut;
+    }
+    return b;
+}
+
+/* tcpflow's state of the direction from `node` of tshark stream `ts`. */
+static tdir *
+dir_state(model *m, const vf_tstream *ts, int node)
+{
+    g_autofree char *key = dir_key(&ts->node[node], &ts->node[!node]);
+    tdir *d = g_hash_table_lookup(m->dirs, key);
+    if (d == NULL) {
+        d = g_new0(tdir, 1);
+        g_hash_table_insert(m->dirs, g_steal_pointer(&key), d);
+    }
+    return d;
+}
+
+/* The flow tcpflow writes frame `fr` into (opened as tcpflow would), with
+ * the frame's distance from the flow's next sequence number in *delta; NULL
+ * when tcpflow ignores the frame. */
+static tflow *
+flow_for_frame(model *m, tdir *d, const vf_frame *fr, const frame_bytes *b, int64_t owner, int dir,
+               const vf_tstream *ts, int node, int32_t *delta)
+{
+    uint64_t datalen = b->pl + b->ex;
+    bool syn = fr->flags & VF_TCP_SYN, ack = fr->flags & VF_TCP_ACK;
+    bool fin = fr->flags & VF_TCP_FIN, rst = fr->flags & VF_TCP_RST;
+    tflow *f = d->open;
+    if (f == NULL) {
+        if (datalen == 0 && (fin || rst || (!syn && !ack)))
+            return NULL;
+        if (datalen > 0 && matches_closed(m, d->closed, fr, b->pl, b->ex, owner, dir, ts, node))
+            return NULL;
+    }
+    if (f != NULL && syn && f->syn_count > 0 && f->pos > 0)
+        return NULL; /* "SYN TO IGNORE" */
+    *delta = 0;
+    const char *opened = d->closed == NULL ? "first flow of the direction"
+                         : d->closed->fin_count > 0
+                             ? "after tcpflow closed the previous flow on its FIN"
+                             : "after tcpflow closed the previous flow on a RST";
+    if (f != NULL) {
+        *delta = (int32_t)(fr->seq - f->nsn);
+        if (*delta > MAX_SEEK || *delta < -MAX_SEEK) {
+            close_flow(d);
+            f = NULL;
+            *delta = 0;
+            opened = "for a segment more than 16 MiB from the previous flow's position";
+        }
+    }
+    if (f == NULL) {
+        if (!syn && datalen == 0)
+            return NULL;
+        f = new_flow(m, d, ts, fr, syn ? fr->seq : fr->seq - 1, opened);
+    }
+    return f;
+}
+
+/* tcpflow closes a flow on a RST, or once its FIN and every byte before it
+ * were seen. */
+static void
+track_close(tdir *d, tflow *f, const vf_frame *fr, uint64_t datalen)
+{
+    if (fr->flags & VF_TCP_RST) {
+        close_flow(d);
+        return;
+    }
+    if (fr->flags & VF_TCP_FIN) {
+        f->fin_count++;
+        if (f->fin_count == 1)
+            f->fin_size = (int64_t)(uint32_t)(fr->seq + (uint32_t)datalen - f->isn) - 1;
+    }
+    if (f->fin_count > 0 && seen_bytes(f) == f->fin_size)
+        close_flow(d);
+}
+
+/* One frame through tcpflow. */
+static void
+replay_frame(model *m, const vf_frame *fr)
+{
+    const vf_capture *cap = m->cap;
+    const vf_tstream *ts = vf_frames_stream(cap->frames, fr->stream);
+    int64_t owner = fr->stream < cap->n_ts ? cap->ours_of[fr->stream] : -1;
+    int node = fr->from_node1;
+    int dir = 0;
+    if (owner >= 0)
+        dir = dir_of_node(g_ptr_array_index(cap->ours->sessions, owner), ts, node);
+    if (fr->tcpflow_skip != VF_SKIP_NONE && owner >= 0 && fr->len > 0)
+        m->skipped[owner * 2 + dir] = fr->tcpflow_skip;
+    if (fr->tcpflow_skip != VF_SKIP_NONE && fr->tcpflow_skip != VF_SKIP_FRAGMENT)
+        return;
+    tdir *d = dir_state(m, ts, node);
+    frame_bytes b = captured_bytes(cap, fr);
+    int32_t delta = 0;
+    tflow *f = flow_for_frame(m, d, fr, &b, owner, dir, ts, node, &delta);
+    if (f == NULL)
+        return;
+    if (owner >= 0) {
+        add_owner(f, (guint)owner);
+        note_flow(m, (guint)owner, dir, f, fr->len > 0);
+    }
+    if (fr->flags & VF_TCP_SYN)
+        f->syn_count++;
+    if (b.pl + b.ex > 0)
+        store(m, d, f, fr, delta, b.pl, b.ex, b.lost, owner, dir, ts, node);
+    track_close(d, f, fr, b.pl + b.ex);
+}
+
 /* Replays tcpflow over every frame. */
 static void
 replay(model *m)
 {
-    const vf_capture *cap = m->cap;
-    for (guint i = 0; i < cap->frames->frames->len; i++) {
-        const vf_frame *fr = &g_array_index(cap->frames->frames, vf_frame, i);
-        if (fr->in_icmp)
-            continue;
-        const vf_tstream *ts = vf_frames_stream(cap->frames, fr->stream);
-        int64_t owner = fr->stream < cap->n_ts ? cap->ours_of[fr->stream] : -1;
-        int node = fr->from_node1;
-        int dir = 0;
-        if (owner >= 0)
-            dir = dir_of_node(g_ptr_array_index(cap->ours->sessions, owner), ts, node);
-        if (fr->tcpflow_skip != VF_SKIP_NONE && fr->tcpflow_skip != VF_SKIP_FRAGMENT) {
-            if (owner >= 0 && fr->len > 0)
-                m->skipped[owner * 2 + dir] = fr->tcpflow_skip;
-            continue;
-        }
-        if (fr->tcpflow_skip == VF_SKIP_FRAGMENT && owner >= 0 && fr->len > 0)
-            m->skipped[owner * 2 + dir] = VF_SKIP_FRAGMENT;
-        g_autofree char *key = dir_key(&ts->node[node], &ts->node[!node]);
-        tdir *d = g_hash_table_lookup(m->dirs, key);
-        if (d == NULL) {
-            d = g_new0(tdir, 1);
-            g_hash_table_insert(m->dirs, g_steal_pointer(&key), d);
-        }
-        /* what libpcap and tcpflow's IP code make of the frame: the payload
-           captured (a snap length may have cut it when the capture was made),
-           the bytes after the IP packet, less what libpcap cuts at the file's
-           snap length */
-        uint64_t pl = fr->len, ex = fr->v6 ? 0 : fr->extra_len, lost = 0;
-        if (fr->wire_len > fr->cap_len)
-            pl -= MIN(pl, (uint64_t)(fr->wire_len - fr->cap_len));
-        if (cap->snaplen > 0 && fr->cap_len > cap->snaplen) {
-            uint64_t cut = MIN((uint64_t)(fr->cap_len - cap->snaplen), pl + ex);
-            uint64_t from_ex = MIN(cut, ex);
-            ex -= from_ex;
-            pl -= cut - from_ex;
-            lost = cut;
-        }
-        uint64_t datalen = pl + ex;
-        bool syn = fr->flags & VF_TCP_SYN, ack = fr->flags & VF_TCP_ACK;
-        bool fin = fr->flags & VF_TCP_FIN, rst = fr->flags & VF_TCP_RST;
-        tflow *f = d->open;
-        if (f == NULL) {
-            if (datalen == 0 && (fin || rst || (!syn && !ack)))
-                continue;
-            if (datalen > 0 && matches_closed(m, d->closed, fr, pl, ex, owner, dir, ts, node))
-                continue;
-        }
-        if (f != NULL && syn && f->syn_count > 0 && f->pos > 0)
-            continue; /* "SYN TO IGNORE" */
-        int32_t delta = 0;
-        const char *opened = d->closed == NULL ? "first flow of the direction"
-                             : d->closed->fin_count > 0
-                                 ? "after tcpflow closed the previous flow on its FIN"
-                                 : "after tcpflow closed the previous flow on a RST";
-        if (f != NULL) {
-            delta = (int32_t)(fr->seq - f->nsn);
-            if (delta > MAX_SEEK || delta < -MAX_SEEK) {
-                close_flow(d);
-                f = NULL;
-                delta = 0;
-                opened = "for a segment more than 16 MiB from the previous flow's position";
-            }
-        }
-        if (f == NULL) {
-            if (!syn && datalen == 0)
-                continue;
-            f = new_flow(m, d, ts, fr, syn ? fr->seq : fr->seq - 1, opened);
-        }
-        if (owner >= 0) {
-            add_owner(f, (guint)owner);
-            note_flow(m, (guint)owner, dir, f, fr->len > 0);
-        }
-        if (syn)
-            f->syn_count++;
-        if (datalen > 0)
-            store(m, d, f, fr, delta, pl, ex, lost, owner, dir, ts, node);
-        if (rst) {
-            close_flow(d);
-            continue;
-        }
-        if (fin) {
-            f->fin_count++;
-            if (f->fin_count == 1)
-                f->fin_size = (int64_t)(uint32_t)(fr->seq + (uint32_t)datalen - f->isn) - 1;
-        }
-        if (f->fin_count > 0 && seen_bytes(f) == f->fin_size)
-            close_flow(d);
+    const GArray *frames = m->cap->frames->frames;
+    for (guint i = 0; i < frames->len; i++) {
+        const vf_frame *fr = &g_array_index(frames, vf_frame, i);
+        if (!fr->in_icmp)
+            replay_frame(m, fr);
     }
 }
 
