@@ -30,7 +30,7 @@
  *     (tshark-rebased-sequence);
  *   - includes RST payload and bytes beyond the FIN.
  */
-#include "verify.h"
+#include "verify_internal.h"
 
 #include <string.h>
 
@@ -350,13 +350,90 @@ any_missing_text(const uint8_t *t, size_t len)
     return i + sizeof tail;
 }
 
+/* How tshark's output goes on at one of our holes. */
+typedef enum {
+    HOLE_TEXT,  /* with its missing-bytes text (or nothing, cut by a snap length) */
+    HOLE_STOPS, /* it stops there: the bytes after were never acknowledged */
+    HOLE_FAILS, /* neither: unexplained */
+} hole_match;
+
+/* Matches tshark's output at position *pos against our hole [cur, start)
+ * (after what a snap length cut, which tshark skips silently). */
+static hole_match
+match_hole(const vf_case *c, uint32_t base, int64_t *cur, int64_t start, bool rebased, size_t *pos,
+           uint32_t *cats, GString *why)
+{
+    const uint8_t *t = c->other;
+    size_t tlen = c->other_len;
+    /* bytes a snap length cut: tshark advances past them silently */
+    int64_t cut = snaplen_prefix(c, *cur, start);
+    if (cut > 0)
+        *cats |= 1u << VF_CAT_TSHARK_SNAPLEN;
+    *cur += cut;
+    if (start <= *cur)
+        return HOLE_TEXT;
+    char text[64];
+    size_t n = vf_missing_text((uint64_t)(start - *cur), text, sizeof text);
+    size_t any = 0;
+    if (n > 0 && tlen - *pos >= n && memcmp(t + *pos, text, n) == 0) {
+        *pos += n;
+        *cats |= 1u << VF_CAT_TSHARK_MISSING_TEXT;
+        return HOLE_TEXT;
+    }
+    if (rebased && (any = any_missing_text(t + *pos, tlen - *pos)) > 0) {
+        *pos += any;
+        *cats |= 1u << VF_CAT_TSHARK_MISSING_TEXT | 1u << VF_CAT_TSHARK_REBASED;
+        return HOLE_TEXT;
+    }
+    if (*pos == tlen) {
+        if (!never_acked(c, base + (uint32_t)*cur, why))
+            return HOLE_FAILS;
+        *cats |= 1u << VF_CAT_TSHARK_DROPS_UNACKED;
+        g_string_append_printf(why, "tshark stops at the hole at offset %" G_GINT64_FORMAT "; ",
+                               *cur);
+        return HOLE_STOPS;
+    }
+    g_string_append_printf(why,
+                           "at our hole [%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT
+                           ") tshark has neither the missing-bytes text nor its end; ",
+                           *cur, start);
+    return HOLE_FAILS;
+}
+
+/* True when tshark's output at `pos` has segment g's bytes from stream
+ * offset `start` to its end (any bytes for fragment wildcards). */
+static bool
+match_run(const vf_case *c, const vf_seg *g, int64_t start, size_t pos, GString *why)
+{
+    const uint8_t *t = c->other;
+    size_t tlen = c->other_len;
+    uint64_t n = (uint64_t)(g->off + (int64_t)g->len - start);
+    if (g->data == NULL) {
+        /* bytes of IP fragments we do not reassemble: any value */
+        if (tlen - pos < n) {
+            g_string_append(why, "tshark ends inside fragment bytes; ");
+            return false;
+        }
+        return true;
+    }
+    const uint8_t *bytes = g->data + (start - g->off);
+    if (tlen - pos < n || memcmp(t + pos, bytes, n) != 0) {
+        int64_t d = vf_first_difference(t + pos, MIN(tlen - pos, n), bytes, n);
+        g_string_append_printf(why,
+                               "bytes differ at stream offset %" G_GINT64_FORMAT
+                               " (tshark position %" G_GINT64_FORMAT "); ",
+                               start + MAX(d, 0), (int64_t)pos + MAX(d, 0));
+        return false;
+    }
+    return true;
+}
+
 /* Walks our segments the way tshark's follow would, starting at stream
  * offset `cur`, and matches `other`. `rebased`: any missing-bytes count. */
 static bool
 match_tshark(const vf_case *c, const GArray *segs, uint32_t base, int64_t cur, bool rebased,
              uint32_t *cats, GString *why)
 {
-    const uint8_t *t = c->other;
     size_t tlen = c->other_len, pos = 0;
     for (guint i = 0; i < segs->len; i++) {
         const vf_seg *g = &g_array_index(segs, vf_seg, i);
@@ -369,56 +446,13 @@ match_tshark(const vf_case *c, const GArray *segs, uint32_t base, int64_t cur, b
         if (g->off < cur)
             *cats |= 1u << VF_CAT_TSHARK_STARTS_LATER;
         if (start > cur) {
-            /* bytes a snap length cut: tshark advances past them silently */
-            int64_t cut = snaplen_prefix(c, cur, start);
-            if (cut > 0)
-                *cats |= 1u << VF_CAT_TSHARK_SNAPLEN;
-            cur += cut;
+            hole_match h = match_hole(c, base, &cur, start, rebased, &pos, cats, why);
+            if (h != HOLE_TEXT)
+                return h == HOLE_STOPS;
         }
-        if (start > cur) {
-            char text[64];
-            size_t n = vf_missing_text((uint64_t)(start - cur), text, sizeof text);
-            size_t any = 0;
-            if (n > 0 && tlen - pos >= n && memcmp(t + pos, text, n) == 0) {
-                pos += n;
-                *cats |= 1u << VF_CAT_TSHARK_MISSING_TEXT;
-            } else if (rebased && (any = any_missing_text(t + pos, tlen - pos)) > 0) {
-                pos += any;
-                *cats |= 1u << VF_CAT_TSHARK_MISSING_TEXT | 1u << VF_CAT_TSHARK_REBASED;
-            } else if (pos == tlen) {
-                if (!never_acked(c, base + (uint32_t)cur, why))
-                    return false;
-                *cats |= 1u << VF_CAT_TSHARK_DROPS_UNACKED;
-                g_string_append_printf(
-                    why, "tshark stops at the hole at offset %" G_GINT64_FORMAT "; ", cur);
-                return true;
-            } else {
-                g_string_append_printf(why,
-                                       "at our hole [%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT
-                                       ") tshark has neither the missing-bytes text nor its end; ",
-                                       cur, start);
-                return false;
-            }
-        }
-        uint64_t n = (uint64_t)(g_end - start);
-        if (g->data == NULL) {
-            /* bytes of IP fragments we do not reassemble: any value */
-            if (tlen - pos < n) {
-                g_string_append(why, "tshark ends inside fragment bytes; ");
-                return false;
-            }
-        } else {
-            const uint8_t *bytes = g->data + (start - g->off);
-            if (tlen - pos < n || memcmp(t + pos, bytes, n) != 0) {
-                int64_t d = vf_first_difference(t + pos, MIN(tlen - pos, n), bytes, n);
-                g_string_append_printf(why,
-                                       "bytes differ at stream offset %" G_GINT64_FORMAT
-                                       " (tshark position %" G_GINT64_FORMAT "); ",
-                                       start + MAX(d, 0), (int64_t)pos + MAX(d, 0));
-                return false;
-            }
-        }
-        pos += n;
+        if (!match_run(c, g, start, pos, why))
+            return false;
+        pos += (uint64_t)(g_end - start);
         cur = g_end;
         if (g->cat != OURS)
             *cats |= 1u << g->cat;

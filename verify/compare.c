@@ -7,7 +7,7 @@
  * compared by length and md5, and byte for byte for the first difference;
  * differences go to classify.c. (tcpflow's files: tcpflow_model.c.)
  */
-#include "verify.h"
+#include "verify_internal.h"
 
 #include <string.h>
 
@@ -217,100 +217,131 @@ unpaired_below(const int64_t *of, guint n, uint64_t limit, const vf_ours *ours)
     return count;
 }
 
+/* A session of ours tshark does not have: one "session" result. */
+static void
+compare_ours_only(const vf_capture *cap, const vf_session *s, GPtrArray *out)
+{
+    vf_result *r = vf_result_new(VF_TOOL_TSHARK, (int64_t)s->stream, -1, s->ep);
+    r->direction = "session";
+    g_autoptr(GByteArray) both = g_byte_array_new(); /* client's bytes first */
+    g_byte_array_append(both, s->dir[0].payload->data, s->dir[0].payload->len);
+    g_byte_array_append(both, s->dir[1].payload->data, s->dir[1].payload->len);
+    vf_result_set_sides(r, both->data, both->len, NULL, -1);
+    uint32_t cats = 0;
+    char *detail = NULL;
+    bool ok = vf_classify_presence(cap, VF_TOOL_TSHARK, s, NULL, &cats, &detail);
+    vf_result_set_verdict(r, ok, cats, detail);
+    g_ptr_array_add(out, r);
+}
+
+/* Session `s` is tshark's stream `t` under another number: returns the
+ * detail saying why (caller frees) and sets *cats to
+ * VF_CAT_TSHARK_STREAM_NUMBERING when the unpaired streams on both sides
+ * account for the shift, else 0. */
+static char *
+renumbering(const vf_capture *cap, const vf_session *s, int64_t t, const vf_tstream *ts,
+            uint32_t *cats)
+{
+    int64_t a = unpaired_below(cap->ours_of, cap->n_ts, (uint64_t)t, NULL);
+    int64_t b = unpaired_below(cap->ts_of, cap->ours->sessions->len, s->stream, cap->ours);
+    *cats = t - (int64_t)s->stream == a - b ? 1u << VF_CAT_TSHARK_STREAM_NUMBERING : 0;
+    /* tshark numbers no packet carries (a dissector such as SOCKS allocated
+       them) are part of the shift */
+    g_autoptr(GString) no_packet = g_string_new(NULL);
+    for (int64_t u = 0; u < t; u++) {
+        if (vf_frames_stream(cap->frames, (uint64_t)u) == NULL)
+            g_string_append_printf(no_packet, "%s%" G_GINT64_FORMAT, no_packet->len ? "," : "", u);
+    }
+    return g_strdup_printf(
+        "tshark numbers it %" G_GINT64_FORMAT " (same endpoints%s): %" G_GINT64_FORMAT
+        " tshark stream numbers%s%s%s and %" G_GINT64_FORMAT
+        " of our sessions before it have no counterpart",
+        t, ts->first_frame == s->first_frame ? " and first frame" : "", a,
+        no_packet->len ? " (no packet carries " : "", no_packet->str, no_packet->len ? ")" : "", b);
+}
+
+/* An unexplained renumbering spoils every result of the session, from
+ * out[before] on. */
+static void
+spoil_results(GPtrArray *out, guint before, const char *detail)
+{
+    for (guint k = before; k < out->len; k++) {
+        vf_result *r = g_ptr_array_index(out, k);
+        if (r->verdict == VF_SAME) {
+            r->direction = "session";
+            vf_result_set_sides(r, NULL, 0, NULL, 0);
+        }
+        vf_result_set_verdict(r, false, 0, g_strdup(detail));
+    }
+}
+
+/* Our session `s` against tshark's stream `t` (its pair). */
+static void
+compare_paired(const vf_capture *cap, const vf_session *s, int64_t t, GPtrArray *out)
+{
+    static const uint8_t empty[1] = {0};
+    const vf_tstream *ts = vf_frames_stream(cap->frames, (uint64_t)t);
+    const vf_follow *f = g_hash_table_lookup(cap->follow, &t);
+    int node_client = vf_endpoint_equal(&ts->node[0], &s->ep[TS_FROM_CLIENT]) ? 0 : 1;
+    int node_of[2] = {node_client, 1 - node_client};
+    const uint8_t *other[2];
+    size_t other_len[2];
+    for (int dir = 0; dir < 2; dir++) {
+        const GByteArray *b = f != NULL ? f->data[node_of[dir]] : NULL;
+        other[dir] = b != NULL && b->len > 0 ? b->data : empty;
+        other_len[dir] = b != NULL ? b->len : 0;
+    }
+    uint32_t pair_cats = 0;
+    g_autofree char *pair_detail = NULL;
+    if ((uint64_t)t != s->stream)
+        pair_detail = renumbering(cap, s, t, ts, &pair_cats);
+    const vf_session *s_linux =
+        cap->ours_linux != NULL ? vf_ours_find(cap->ours_linux, s->stream) : NULL;
+    vf_case c = {.cap = cap, .s = s, .ts = ts, .s_linux = s_linux};
+    guint before = out->len;
+    compare_pair(VF_TOOL_TSHARK, &c, other, other_len, node_of, t, NULL, pair_cats, pair_detail,
+                 out);
+    if ((uint64_t)t != s->stream && pair_cats == 0)
+        spoil_results(out, before, pair_detail);
+}
+
+/* tshark's stream `t`, which none of our sessions pairs with: one "session"
+ * result. */
+static void
+compare_tshark_only(const vf_capture *cap, guint t, const vf_tstream *ts, GPtrArray *out)
+{
+    int64_t key = t;
+    const vf_follow *f = g_hash_table_lookup(cap->follow, &key);
+    vf_result *r = vf_result_new(VF_TOOL_TSHARK, -1, t, ts->node);
+    r->direction = "session";
+    /* a session line: both directions, node 0's bytes first */
+    g_autoptr(GByteArray) both = g_byte_array_new();
+    if (f != NULL) {
+        g_byte_array_append(both, f->data[0]->data, f->data[0]->len);
+        g_byte_array_append(both, f->data[1]->data, f->data[1]->len);
+    }
+    vf_result_set_sides(r, NULL, -1, both->data, both->len);
+    uint32_t cats = 0;
+    char *detail = NULL;
+    bool ok = vf_classify_presence(cap, VF_TOOL_TSHARK, NULL, ts, &cats, &detail);
+    vf_result_set_verdict(r, ok, cats, detail);
+    g_ptr_array_add(out, r);
+}
+
 void
 vf_compare_tshark(const vf_capture *cap, GPtrArray *out)
 {
-    static const uint8_t empty[1] = {0};
-    guint n_ours = cap->ours->sessions->len;
-    for (guint i = 0; i < n_ours; i++) {
+    for (guint i = 0; i < cap->ours->sessions->len; i++) {
         const vf_session *s = g_ptr_array_index(cap->ours->sessions, i);
-        int64_t t = cap->ts_of[i];
-        if (t < 0) {
-            vf_result *r = vf_result_new(VF_TOOL_TSHARK, (int64_t)s->stream, -1, s->ep);
-            r->direction = "session";
-            g_autoptr(GByteArray) both = g_byte_array_new(); /* client's bytes first */
-            g_byte_array_append(both, s->dir[0].payload->data, s->dir[0].payload->len);
-            g_byte_array_append(both, s->dir[1].payload->data, s->dir[1].payload->len);
-            vf_result_set_sides(r, both->data, both->len, NULL, -1);
-            uint32_t cats = 0;
-            char *detail = NULL;
-            bool ok = vf_classify_presence(cap, VF_TOOL_TSHARK, s, NULL, &cats, &detail);
-            vf_result_set_verdict(r, ok, cats, detail);
-            g_ptr_array_add(out, r);
-            continue;
-        }
-        const vf_tstream *ts = vf_frames_stream(cap->frames, (uint64_t)t);
-        const vf_follow *f = g_hash_table_lookup(cap->follow, &t);
-        int node_client = vf_endpoint_equal(&ts->node[0], &s->ep[TS_FROM_CLIENT]) ? 0 : 1;
-        int node_of[2] = {node_client, 1 - node_client};
-        const uint8_t *other[2];
-        size_t other_len[2];
-        for (int dir = 0; dir < 2; dir++) {
-            const GByteArray *b = f != NULL ? f->data[node_of[dir]] : NULL;
-            other[dir] = b != NULL && b->len > 0 ? b->data : empty;
-            other_len[dir] = b != NULL ? b->len : 0;
-        }
-        uint32_t pair_cats = 0;
-        g_autofree char *pair_detail = NULL;
-        if ((uint64_t)t != s->stream) {
-            int64_t a = unpaired_below(cap->ours_of, cap->n_ts, (uint64_t)t, NULL);
-            int64_t b = unpaired_below(cap->ts_of, n_ours, s->stream, cap->ours);
-            if (t - (int64_t)s->stream == a - b)
-                pair_cats = 1u << VF_CAT_TSHARK_STREAM_NUMBERING;
-            /* tshark numbers no packet carries (a dissector such as SOCKS
-               allocated them) are part of the shift */
-            g_autoptr(GString) no_packet = g_string_new(NULL);
-            for (int64_t u = 0; u < t; u++) {
-                if (vf_frames_stream(cap->frames, (uint64_t)u) == NULL)
-                    g_string_append_printf(no_packet, "%s%" G_GINT64_FORMAT,
-                                           no_packet->len ? "," : "", u);
-            }
-            pair_detail = g_strdup_printf(
-                "tshark numbers it %" G_GINT64_FORMAT " (same endpoints%s): %" G_GINT64_FORMAT
-                " tshark stream numbers%s%s%s and %" G_GINT64_FORMAT
-                " of our sessions before it have no counterpart",
-                t, ts->first_frame == s->first_frame ? " and first frame" : "", a,
-                no_packet->len ? " (no packet carries " : "", no_packet->str,
-                no_packet->len ? ")" : "", b);
-        }
-        const vf_session *s_linux =
-            cap->ours_linux != NULL ? vf_ours_find(cap->ours_linux, s->stream) : NULL;
-        vf_case c = {.cap = cap, .s = s, .ts = ts, .s_linux = s_linux};
-        size_t before = out->len;
-        compare_pair(VF_TOOL_TSHARK, &c, other, other_len, node_of, t, NULL, pair_cats, pair_detail,
-                     out);
-        if ((uint64_t)t != s->stream && pair_cats == 0) {
-            /* an unexplained renumbering spoils every line of the session */
-            for (guint k = (guint)before; k < out->len; k++) {
-                vf_result *r = g_ptr_array_index(out, k);
-                if (r->verdict == VF_SAME) {
-                    r->direction = "session";
-                    vf_result_set_sides(r, NULL, 0, NULL, 0);
-                }
-                vf_result_set_verdict(r, false, 0, g_strdup(pair_detail));
-            }
-        }
+        if (cap->ts_of[i] < 0)
+            compare_ours_only(cap, s, out);
+        else
+            compare_paired(cap, s, cap->ts_of[i], out);
     }
     for (guint t = 0; t < cap->n_ts; t++) {
         const vf_tstream *ts = vf_frames_stream(cap->frames, t);
-        if (ts == NULL || cap->ours_of[t] >= 0)
-            continue;
-        int64_t key = t;
-        const vf_follow *f = g_hash_table_lookup(cap->follow, &key);
-        vf_result *r = vf_result_new(VF_TOOL_TSHARK, -1, t, ts->node);
-        r->direction = "session";
-        /* a session line: both directions, node 0's bytes first */
-        g_autoptr(GByteArray) both = g_byte_array_new();
-        if (f != NULL) {
-            g_byte_array_append(both, f->data[0]->data, f->data[0]->len);
-            g_byte_array_append(both, f->data[1]->data, f->data[1]->len);
-        }
-        vf_result_set_sides(r, NULL, -1, both->data, both->len);
-        uint32_t cats = 0;
-        char *detail = NULL;
-        bool ok = vf_classify_presence(cap, VF_TOOL_TSHARK, NULL, ts, &cats, &detail);
-        vf_result_set_verdict(r, ok, cats, detail);
-        g_ptr_array_add(out, r);
+        if (ts != NULL && cap->ours_of[t] < 0)
+            compare_tshark_only(cap, t, ts, out);
     }
 }
 

@@ -8,10 +8,11 @@
  * (one `wrong` line per differing direction, "session" when one side lacks
  * the session; `grep wrong` finds every difference, `grep unexplained` the
  * ones that need a look), the summary table per group of captures and tool
- * with the explained differences by category, and the same as JSON.
+ * with the explained differences by category, and the same as JSON (the
+ * run-level parts, vf_run_format_summary and vf_json_end, are in run.c).
  */
 #include "util/json_text.h"
-#include "verify.h"
+#include "verify_internal.h"
 
 #include <string.h>
 
@@ -283,4 +284,20 @@ vf_json_totals(GString *out, const vf_totals *t, const bool tools[VF_TOOL_COUNT_
         g_string_append(out, "}}");
     }
     g_string_append_c(out, '}');
+}
+
+void
+vf_json_begin(GString *out)
+{
+    g_string_append(out, "{\"results\":[");
+}
+
+void
+vf_json_capture(GString *out, const vf_capture_result *res, bool *first)
+{
+    for (size_t k = 0; k < res->n_results; k++) {
+        g_string_append(out, *first ? "\n" : ",\n");
+        vf_json_result(out, res->path, res->results[k]);
+        *first = false;
+    }
 }

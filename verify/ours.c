@@ -5,7 +5,7 @@
  * happen after the engine is gone. Also small helpers on endpoints, md5s and
  * offsets shared by the other verifier files.
  */
-#include "verify.h"
+#include "verify_internal.h"
 
 #include <arpa/inet.h>
 #include <string.h>

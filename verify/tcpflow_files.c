@@ -9,10 +9,15 @@
  *     2001:db8::1.01234-2001:db8::2.00080              IPv6, compressed
  *     ...--6                                           VLAN 6 ("--" then the id)
  *     ...c1, ...c2                                     later flows on the 4-tuple
+ *
+ * Also runs tcpflow for its own sake (vf_tcpflow_write_files), for the
+ * original command line's OUTDIR/tcpflow folders.
  */
-#include "verify.h"
+#include "verify_internal.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,4 +193,27 @@ vf_tcpflow_run(const char *capture, const char *tmpdir, GError **error)
     g_dir_close(dir);
     g_ptr_array_sort(files, compare_name);
     return files;
+}
+
+bool
+vf_tcpflow_write_files(const char *capture, const char *dir, GError **error)
+{
+    g_autofree char *tmp = vf_make_temp_dir(error);
+    if (tmp == NULL)
+        return false;
+    g_autofree char *input = vf_uncompressed_copy(capture, tmp, error);
+    bool ok = input != NULL;
+    if (ok && g_mkdir_with_parents(dir, 0777) != 0) {
+        int e = errno;
+        g_set_error_literal(error, G_FILE_ERROR, g_file_error_from_errno(e), g_strerror(e));
+        ok = false;
+    }
+    if (ok) {
+        g_autofree char *report = g_build_filename(tmp, "report.xml", NULL);
+        const char *argv[] = {
+            vf_tool_program(VF_TOOL_TCPFLOW), "-r", input, "-o", dir, "-X", report, NULL};
+        ok = vf_run_lines(argv, ignore_line, NULL, error);
+    }
+    vf_rmtree(tmp);
+    return ok;
 }

@@ -23,7 +23,7 @@
  * and the frames' bytes after their IP packets. A file equal to its model is
  * explained by the behaviours the model used; anything else is unexplained.
  */
-#include "verify.h"
+#include "verify_internal.h"
 
 #include <string.h>
 
@@ -455,98 +455,142 @@ matches_closed(model *m, const tflow *old, const vf_frame *fr, uint64_t pl, uint
     return memcmp(old->data->data + at, bytes, pl + ex) == 0;
 }
 
+/* What libpcap and tcpflow's IP code make of a frame: the payload captured
+ * (a snap length may have cut it when the capture was made), the bytes after
+ * the IP packet, less what libpcap cuts at the file's snap length (lost). */
+typedef struct {
+    uint64_t pl, ex, lost;
+} frame_bytes;
+
+static frame_bytes
+captured_bytes(const vf_capture *cap, const vf_frame *fr)
+{
+    frame_bytes b = {.pl = fr->len, .ex = fr->v6 ? 0 : fr->extra_len};
+    if (fr->wire_len > fr->cap_len)
+        b.pl -= MIN(b.pl, (uint64_t)(fr->wire_len - fr->cap_len));
+    if (cap->snaplen > 0 && fr->cap_len > cap->snaplen) {
+        uint64_t cut = MIN((uint64_t)(fr->cap_len - cap->snaplen), b.pl + b.ex);
+        uint64_t from_ex = MIN(cut, b.ex);
+        b.ex -= from_ex;
+        b.pl -= cut - from_ex;
+        b.lost = cut;
+    }
+    return b;
+}
+
+/* tcpflow's state of the direction from `node` of tshark stream `ts`. */
+static tdir *
+dir_state(model *m, const vf_tstream *ts, int node)
+{
+    g_autofree char *key = dir_key(&ts->node[node], &ts->node[!node]);
+    tdir *d = g_hash_table_lookup(m->dirs, key);
+    if (d == NULL) {
+        d = g_new0(tdir, 1);
+        g_hash_table_insert(m->dirs, g_steal_pointer(&key), d);
+    }
+    return d;
+}
+
+/* The flow tcpflow writes frame `fr` into (opened as tcpflow would), with
+ * the frame's distance from the flow's next sequence number in *delta; NULL
+ * when tcpflow ignores the frame. */
+static tflow *
+flow_for_frame(model *m, tdir *d, const vf_frame *fr, const frame_bytes *b, int64_t owner, int dir,
+               const vf_tstream *ts, int node, int32_t *delta)
+{
+    uint64_t datalen = b->pl + b->ex;
+    bool syn = fr->flags & VF_TCP_SYN, ack = fr->flags & VF_TCP_ACK;
+    bool fin = fr->flags & VF_TCP_FIN, rst = fr->flags & VF_TCP_RST;
+    tflow *f = d->open;
+    if (f == NULL) {
+        if (datalen == 0 && (fin || rst || (!syn && !ack)))
+            return NULL;
+        if (datalen > 0 && matches_closed(m, d->closed, fr, b->pl, b->ex, owner, dir, ts, node))
+            return NULL;
+    }
+    if (f != NULL && syn && f->syn_count > 0 && f->pos > 0)
+        return NULL; /* "SYN TO IGNORE" */
+    *delta = 0;
+    const char *opened = d->closed == NULL ? "first flow of the direction"
+                         : d->closed->fin_count > 0
+                             ? "after tcpflow closed the previous flow on its FIN"
+                             : "after tcpflow closed the previous flow on a RST";
+    if (f != NULL) {
+        *delta = (int32_t)(fr->seq - f->nsn);
+        if (*delta > MAX_SEEK || *delta < -MAX_SEEK) {
+            close_flow(d);
+            f = NULL;
+            *delta = 0;
+            opened = "for a segment more than 16 MiB from the previous flow's position";
+        }
+    }
+    if (f == NULL) {
+        if (!syn && datalen == 0)
+            return NULL;
+        f = new_flow(m, d, ts, fr, syn ? fr->seq : fr->seq - 1, opened);
+    }
+    return f;
+}
+
+/* tcpflow closes a flow on a RST, or once its FIN and every byte before it
+ * were seen. */
+static void
+track_close(tdir *d, tflow *f, const vf_frame *fr, uint64_t datalen)
+{
+    if (fr->flags & VF_TCP_RST) {
+        close_flow(d);
+        return;
+    }
+    if (fr->flags & VF_TCP_FIN) {
+        f->fin_count++;
+        if (f->fin_count == 1)
+            f->fin_size = (int64_t)(uint32_t)(fr->seq + (uint32_t)datalen - f->isn) - 1;
+    }
+    if (f->fin_count > 0 && seen_bytes(f) == f->fin_size)
+        close_flow(d);
+}
+
+/* One frame through tcpflow. */
+static void
+replay_frame(model *m, const vf_frame *fr)
+{
+    const vf_capture *cap = m->cap;
+    const vf_tstream *ts = vf_frames_stream(cap->frames, fr->stream);
+    int64_t owner = fr->stream < cap->n_ts ? cap->ours_of[fr->stream] : -1;
+    int node = fr->from_node1;
+    int dir = 0;
+    if (owner >= 0)
+        dir = dir_of_node(g_ptr_array_index(cap->ours->sessions, owner), ts, node);
+    if (fr->tcpflow_skip != VF_SKIP_NONE && owner >= 0 && fr->len > 0)
+        m->skipped[owner * 2 + dir] = fr->tcpflow_skip;
+    if (fr->tcpflow_skip != VF_SKIP_NONE && fr->tcpflow_skip != VF_SKIP_FRAGMENT)
+        return;
+    tdir *d = dir_state(m, ts, node);
+    frame_bytes b = captured_bytes(cap, fr);
+    int32_t delta = 0;
+    tflow *f = flow_for_frame(m, d, fr, &b, owner, dir, ts, node, &delta);
+    if (f == NULL)
+        return;
+    if (owner >= 0) {
+        add_owner(f, (guint)owner);
+        note_flow(m, (guint)owner, dir, f, fr->len > 0);
+    }
+    if (fr->flags & VF_TCP_SYN)
+        f->syn_count++;
+    if (b.pl + b.ex > 0)
+        store(m, d, f, fr, delta, b.pl, b.ex, b.lost, owner, dir, ts, node);
+    track_close(d, f, fr, b.pl + b.ex);
+}
+
 /* Replays tcpflow over every frame. */
 static void
 replay(model *m)
 {
-    const vf_capture *cap = m->cap;
-    for (guint i = 0; i < cap->frames->frames->len; i++) {
-        const vf_frame *fr = &g_array_index(cap->frames->frames, vf_frame, i);
-        if (fr->in_icmp)
-            continue;
-        const vf_tstream *ts = vf_frames_stream(cap->frames, fr->stream);
-        int64_t owner = fr->stream < cap->n_ts ? cap->ours_of[fr->stream] : -1;
-        int node = fr->from_node1;
-        int dir = 0;
-        if (owner >= 0)
-            dir = dir_of_node(g_ptr_array_index(cap->ours->sessions, owner), ts, node);
-        if (fr->tcpflow_skip != VF_SKIP_NONE && fr->tcpflow_skip != VF_SKIP_FRAGMENT) {
-            if (owner >= 0 && fr->len > 0)
-                m->skipped[owner * 2 + dir] = fr->tcpflow_skip;
-            continue;
-        }
-        if (fr->tcpflow_skip == VF_SKIP_FRAGMENT && owner >= 0 && fr->len > 0)
-            m->skipped[owner * 2 + dir] = VF_SKIP_FRAGMENT;
-        g_autofree char *key = dir_key(&ts->node[node], &ts->node[!node]);
-        tdir *d = g_hash_table_lookup(m->dirs, key);
-        if (d == NULL) {
-            d = g_new0(tdir, 1);
-            g_hash_table_insert(m->dirs, g_steal_pointer(&key), d);
-        }
-        /* what libpcap and tcpflow's IP code make of the frame: the payload
-           captured (a snap length may have cut it when the capture was made),
-           the bytes after the IP packet, less what libpcap cuts at the file's
-           snap length */
-        uint64_t pl = fr->len, ex = fr->v6 ? 0 : fr->extra_len, lost = 0;
-        if (fr->wire_len > fr->cap_len)
-            pl -= MIN(pl, (uint64_t)(fr->wire_len - fr->cap_len));
-        if (cap->snaplen > 0 && fr->cap_len > cap->snaplen) {
-            uint64_t cut = MIN((uint64_t)(fr->cap_len - cap->snaplen), pl + ex);
-            uint64_t from_ex = MIN(cut, ex);
-            ex -= from_ex;
-            pl -= cut - from_ex;
-            lost = cut;
-        }
-        uint64_t datalen = pl + ex;
-        bool syn = fr->flags & VF_TCP_SYN, ack = fr->flags & VF_TCP_ACK;
-        bool fin = fr->flags & VF_TCP_FIN, rst = fr->flags & VF_TCP_RST;
-        tflow *f = d->open;
-        if (f == NULL) {
-            if (datalen == 0 && (fin || rst || (!syn && !ack)))
-                continue;
-            if (datalen > 0 && matches_closed(m, d->closed, fr, pl, ex, owner, dir, ts, node))
-                continue;
-        }
-        if (f != NULL && syn && f->syn_count > 0 && f->pos > 0)
-            continue; /* "SYN TO IGNORE" */
-        int32_t delta = 0;
-        const char *opened = d->closed == NULL ? "first flow of the direction"
-                             : d->closed->fin_count > 0
-                                 ? "after tcpflow closed the previous flow on its FIN"
-                                 : "after tcpflow closed the previous flow on a RST";
-        if (f != NULL) {
-            delta = (int32_t)(fr->seq - f->nsn);
-            if (delta > MAX_SEEK || delta < -MAX_SEEK) {
-                close_flow(d);
-                f = NULL;
-                delta = 0;
-                opened = "for a segment more than 16 MiB from the previous flow's position";
-            }
-        }
-        if (f == NULL) {
-            if (!syn && datalen == 0)
-                continue;
-            f = new_flow(m, d, ts, fr, syn ? fr->seq : fr->seq - 1, opened);
-        }
-        if (owner >= 0) {
-            add_owner(f, (guint)owner);
-            note_flow(m, (guint)owner, dir, f, fr->len > 0);
-        }
-        if (syn)
-            f->syn_count++;
-        if (datalen > 0)
-            store(m, d, f, fr, delta, pl, ex, lost, owner, dir, ts, node);
-        if (rst) {
-            close_flow(d);
-            continue;
-        }
-        if (fin) {
-            f->fin_count++;
-            if (f->fin_count == 1)
-                f->fin_size = (int64_t)(uint32_t)(fr->seq + (uint32_t)datalen - f->isn) - 1;
-        }
-        if (f->fin_count > 0 && seen_bytes(f) == f->fin_size)
-            close_flow(d);
+    const GArray *frames = m->cap->frames->frames;
+    for (guint i = 0; i < frames->len; i++) {
+        const vf_frame *fr = &g_array_index(frames, vf_frame, i);
+        if (!fr->in_icmp)
+            replay_frame(m, fr);
     }
 }
 
@@ -672,115 +716,234 @@ orphan_fragments(const vf_capture *cap, const vf_flowfile *ff, size_t len, GStri
     return true;
 }
 
-void
-vf_compare_tcpflow(const vf_capture *cap, GPtrArray *out)
+static void
+model_init(model *m, const vf_capture *cap)
 {
-    static const uint8_t empty[1] = {0};
-    guint n = cap->ours->sessions->len;
-    model m = {.cap = cap};
-    m.dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    m.flows = g_ptr_array_new_with_free_func(tflow_free);
-    m.bytes = g_new0(ours_bytes, 2 * (gsize)MAX(n, 1));
-    m.flows_of = g_new0(GPtrArray *, 2 * (gsize)MAX(n, 1));
-    m.primary = g_new0(tflow *, 2 * (gsize)MAX(n, 1));
-    m.skipped = g_new0(uint8_t, 2 * (gsize)MAX(n, 1));
-    if (cap->frames != NULL)
-        replay(&m);
+    gsize n = 2 * (gsize)MAX(cap->ours->sessions->len, 1);
+    *m = (model){.cap = cap};
+    m->dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    m->flows = g_ptr_array_new_with_free_func(tflow_free);
+    m->bytes = g_new0(ours_bytes, n);
+    m->flows_of = g_new0(GPtrArray *, n);
+    m->primary = g_new0(tflow *, n);
+    m->skipped = g_new0(uint8_t, n);
+}
 
-    /* tcpflow's files by name key */
-    g_autoptr(GHashTable) files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    for (guint i = 0; i < cap->flowfiles->len; i++) {
-        vf_flowfile *ff = g_ptr_array_index(cap->flowfiles, i);
-        g_autofree char *dk = dir_key(&ff->src, &ff->dst);
-        char *key = g_strdup_printf("%s#%u", dk, ff->k);
+static void
+model_clear(model *m)
+{
+    for (guint i = 0; i < 2 * m->cap->ours->sessions->len; i++) {
+        if (m->bytes[i].ready) {
+            g_array_unref(m->bytes[i].segs);
+            g_string_free(m->bytes[i].why, TRUE);
+        }
+        if (m->flows_of[i] != NULL)
+            g_ptr_array_unref(m->flows_of[i]);
+    }
+    g_free(m->bytes);
+    g_free(m->flows_of);
+    g_free(m->primary);
+    g_free(m->skipped);
+    g_ptr_array_unref(m->flows);
+    g_hash_table_unref(m->dirs);
+}
+
+/* "src>dst#k": the name key of a flow or file. */
+static char *
+file_key(const ts_endpoint *src, const ts_endpoint *dst, unsigned k)
+{
+    g_autofree char *dk = dir_key(src, dst);
+    return g_strdup_printf("%s#%u", dk, k);
+}
+
+/* tcpflow's files by name key (the first of equal keys). */
+static GHashTable *
+index_files(const GPtrArray *flowfiles)
+{
+    GHashTable *files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; i < flowfiles->len; i++) {
+        vf_flowfile *ff = g_ptr_array_index(flowfiles, i);
+        char *key = file_key(&ff->src, &ff->dst, ff->k);
         if (!g_hash_table_contains(files, key))
             g_hash_table_insert(files, key, ff);
         else
             g_free(key);
     }
-    g_autoptr(GHashTable) used = g_hash_table_new(g_direct_hash, g_direct_equal);
+    return files;
+}
 
+/* The session's rank among those on its endpoints so far (its "cN" when
+ * files are paired by name, without tshark's frames). */
+static unsigned
+session_rank(GHashTable *rank, const vf_session *s)
+{
+    g_autofree char *ab = dir_key(&s->ep[0], &s->ep[1]);
+    g_autofree char *ba = dir_key(&s->ep[1], &s->ep[0]);
+    const char *pk = strcmp(ab, ba) <= 0 ? ab : ba;
+    unsigned k = GPOINTER_TO_UINT(g_hash_table_lookup(rank, pk));
+    g_hash_table_replace(rank, g_strdup(pk), GUINT_TO_POINTER(k + 1));
+    return k;
+}
+
+/* The model's flow of direction `dir` of session `i` (that of its first data
+ * frame, else its first flow) and tcpflow's file of it (or NULL). */
+static const vf_flowfile *
+direction_file(const model *m, GHashTable *files, guint i, int dir, unsigned k, tflow **flow)
+{
+    const vf_session *s = g_ptr_array_index(m->cap->ours->sessions, i);
+    GPtrArray *list = m->flows_of[i * 2 + (guint)dir];
+    tflow *f = m->primary[i * 2 + (guint)dir];
+    if (f == NULL && list != NULL && list->len > 0)
+        f = g_ptr_array_index(list, 0); /* no payload: the first flow */
+    *flow = f;
+    g_autofree char *key = NULL;
+    if (f != NULL)
+        key = file_key(&f->src, &f->dst, f->k);
+    else if (m->cap->frames == NULL)
+        key = file_key(&s->ep[dir], &s->ep[1 - dir], k);
+    return key != NULL ? g_hash_table_lookup(files, key) : NULL;
+}
+
+/* Explains why tcpflow's file `data` of a direction differs from our bytes;
+ * sets r's verdict. */
+static void
+explain_direction(const model *m, guint i, int dir, const tflow *f, const vf_flowfile *ff,
+                  const uint8_t *data, size_t len, vf_result *r)
+{
+    g_autoptr(GString) why = g_string_new(NULL);
+    uint32_t cats = 0;
+    bool ok = false;
+    uint8_t skip = m->skipped[i * 2 + (guint)dir];
+    GPtrArray *list = m->flows_of[i * 2 + (guint)dir];
+    if (skip != VF_SKIP_NONE) {
+        cats |= 1u << (skip == VF_SKIP_FRAGMENT ? VF_CAT_IP_FRAGMENTS : VF_CAT_TCPFLOW_UNDECODED);
+        g_string_append_printf(why, "tcpflow does not decode segments %s; ", skip_reason(skip));
+    }
+    if (m->cap->frames == NULL) {
+        g_string_append(why, "without tshark's frames tcpflow cannot be modelled; ");
+    } else if (f == NULL) {
+        ok = skip != VF_SKIP_NONE && len == 0;
+        if (!ok)
+            g_string_append(why, "the model has no tcpflow flow for it; ");
+    } else if (ff == NULL) {
+        g_string_append(why, "tcpflow wrote no file where the model has one; ");
+    } else if (model_matches(f, data, len, why)) {
+        ok = true;
+        cats |= flow_categories(f);
+        if (list != NULL && list->len > 1)
+            cats |= 1u << VF_CAT_TCPFLOW_SPLIT;
+    }
+    char *detail = NULL;
+    finish_detail(why, &detail);
+    vf_result_set_verdict(r, ok && cats != 0, cats, detail);
+}
+
+/* Direction `dir` of session `i` against tcpflow's file of it: NULL when
+ * the bytes are the same, else a result. The file is marked used. */
+static vf_result *
+compare_direction(const model *m, GHashTable *files, GHashTable *used, guint i, int dir, unsigned k)
+{
+    static const uint8_t empty[1] = {0};
+    const vf_session *s = g_ptr_array_index(m->cap->ours->sessions, i);
+    const GByteArray *mine = s->dir[dir].payload;
+    tflow *f = NULL;
+    const vf_flowfile *ff = direction_file(m, files, i, dir, k, &f);
+    gsize len = 0;
+    const uint8_t *data = ff != NULL ? g_bytes_get_data(ff->data, &len) : NULL;
+    if (data == NULL)
+        data = empty;
+    if (ff != NULL)
+        g_hash_table_add(used, (gpointer)ff);
+    if (vf_bytes_equal(data, len, mine->data, mine->len))
+        return NULL;
+    vf_result *r = vf_result_new(VF_TOOL_TCPFLOW, (int64_t)s->stream, -1, s->ep);
+    r->direction = dir_names[dir];
+    r->other_name = g_strdup(ff != NULL ? ff->name : "-");
+    vf_result_set_sides(r, mine->data, mine->len, data, (int64_t)len);
+    explain_direction(m, i, dir, f, ff, data, len, r);
+    return r;
+}
+
+/* Each of our sessions: a same result, or one per differing direction. */
+static void
+compare_sessions(const model *m, GHashTable *files, GHashTable *used, GPtrArray *out)
+{
     g_autoptr(GHashTable) rank = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    for (guint i = 0; i < n; i++) {
-        const vf_session *s = g_ptr_array_index(cap->ours->sessions, i);
+    for (guint i = 0; i < m->cap->ours->sessions->len; i++) {
+        const vf_session *s = g_ptr_array_index(m->cap->ours->sessions, i);
+        unsigned k = session_rank(rank, s);
         vf_result *results[2] = {NULL, NULL};
-        /* without tshark's frames, pair by name: the session's rank among
-           those on its endpoints gives the "cN" */
-        g_autofree char *ab = dir_key(&s->ep[0], &s->ep[1]);
-        g_autofree char *ba = dir_key(&s->ep[1], &s->ep[0]);
-        const char *pk = strcmp(ab, ba) <= 0 ? ab : ba;
-        unsigned k = GPOINTER_TO_UINT(g_hash_table_lookup(rank, pk));
-        g_hash_table_replace(rank, g_strdup(pk), GUINT_TO_POINTER(k + 1));
-        for (int dir = 0; dir < 2; dir++) {
-            const GByteArray *mine = s->dir[dir].payload;
-            GPtrArray *list = m.flows_of[i * 2 + (guint)dir];
-            tflow *f = m.primary[i * 2 + (guint)dir];
-            if (f == NULL && list != NULL && list->len > 0)
-                f = g_ptr_array_index(list, 0); /* no payload: the first flow */
-            const vf_flowfile *ff = NULL;
-            if (f != NULL) {
-                g_autofree char *dk = dir_key(&f->src, &f->dst);
-                g_autofree char *key = g_strdup_printf("%s#%u", dk, f->k);
-                ff = g_hash_table_lookup(files, key);
-            } else if (cap->frames == NULL) {
-                g_autofree char *dk = dir_key(&s->ep[dir], &s->ep[1 - dir]);
-                g_autofree char *key = g_strdup_printf("%s#%u", dk, k);
-                ff = g_hash_table_lookup(files, key);
-            }
-            gsize len = 0;
-            const uint8_t *data = ff != NULL ? g_bytes_get_data(ff->data, &len) : NULL;
-            if (data == NULL)
-                data = empty;
-            if (ff != NULL)
-                g_hash_table_add(used, (gpointer)ff);
-            if (vf_bytes_equal(data, len, mine->data, mine->len))
-                continue;
-            vf_result *r = vf_result_new(VF_TOOL_TCPFLOW, (int64_t)s->stream, -1, s->ep);
-            r->direction = dir_names[dir];
-            r->other_name = g_strdup(ff != NULL ? ff->name : "-");
-            vf_result_set_sides(r, mine->data, mine->len, data, (int64_t)len);
-            g_autoptr(GString) why = g_string_new(NULL);
-            uint32_t cats = 0;
-            bool ok = false;
-            uint8_t skip = m.skipped[i * 2 + (guint)dir];
-            if (skip != VF_SKIP_NONE) {
-                cats |= 1u << (skip == VF_SKIP_FRAGMENT ? VF_CAT_IP_FRAGMENTS
-                                                        : VF_CAT_TCPFLOW_UNDECODED);
-                g_string_append_printf(why, "tcpflow does not decode segments %s; ",
-                                       skip_reason(skip));
-            }
-            if (cap->frames == NULL) {
-                g_string_append(why, "without tshark's frames tcpflow cannot be modelled; ");
-            } else if (f == NULL) {
-                ok = skip != VF_SKIP_NONE && len == 0;
-                if (!ok)
-                    g_string_append(why, "the model has no tcpflow flow for it; ");
-            } else if (ff == NULL) {
-                g_string_append(why, "tcpflow wrote no file where the model has one; ");
-            } else if (model_matches(f, data, len, why)) {
-                ok = true;
-                cats |= flow_categories(f);
-                if (list != NULL && list->len > 1)
-                    cats |= 1u << VF_CAT_TCPFLOW_SPLIT;
-            }
-            char *detail = NULL;
-            finish_detail(why, &detail);
-            vf_result_set_verdict(r, ok && cats != 0, cats, detail);
-            results[dir] = r;
-        }
+        for (int dir = 0; dir < 2; dir++)
+            results[dir] = compare_direction(m, files, used, i, dir, k);
         if (results[0] == NULL && results[1] == NULL) {
             g_ptr_array_add(out, vf_result_new(VF_TOOL_TCPFLOW, (int64_t)s->stream, -1, s->ep));
-        } else {
-            for (int dir = 0; dir < 2; dir++) {
-                if (results[dir] != NULL)
-                    g_ptr_array_add(out, results[dir]);
-            }
+            continue;
+        }
+        for (int dir = 0; dir < 2; dir++) {
+            if (results[dir] != NULL)
+                g_ptr_array_add(out, results[dir]);
         }
     }
+}
 
-    /* Files that are no session direction's main file. */
-    for (guint i = 0; i < cap->flowfiles->len; i++) {
-        const vf_flowfile *ff = g_ptr_array_index(cap->flowfiles, i);
+/* The model's flow with the name of file `ff`, or NULL. */
+static tflow *
+find_flow(const model *m, const vf_flowfile *ff)
+{
+    for (guint k = 0; k < m->flows->len; k++) {
+        tflow *c = g_ptr_array_index(m->flows, k);
+        if (c->k == ff->k && vf_endpoint_equal(&c->src, &ff->src) &&
+            vf_endpoint_equal(&c->dst, &ff->dst))
+            return c;
+    }
+    return NULL;
+}
+
+/* Explains a file that is no session direction's main file; sets r's
+ * verdict (and its stream when the file is a later piece of a session). */
+static void
+explain_leftover(const model *m, const vf_flowfile *ff, const uint8_t *data, size_t len,
+                 vf_result *r)
+{
+    const vf_capture *cap = m->cap;
+    tflow *f = find_flow(m, ff);
+    g_autoptr(GString) why = g_string_new(NULL);
+    uint32_t cats = 0;
+    bool ok = false;
+    if (cap->frames == NULL) {
+        g_string_append(why, "without tshark's frames tcpflow cannot be modelled; ");
+    } else if (f == NULL) {
+        ok = orphan_fragments(cap, ff, len, why);
+        if (ok)
+            cats = 1u << VF_CAT_IP_FRAGMENTS;
+    } else if (f->owners->len > 0) {
+        /* a later piece of sessions whose main file is another */
+        const vf_session *s =
+            g_ptr_array_index(cap->ours->sessions, g_array_index(f->owners, guint, 0));
+        r->stream = (int64_t)s->stream;
+        if (model_matches(f, data, len, why)) {
+            ok = true;
+            cats = flow_categories(f) | 1u << VF_CAT_TCPFLOW_SPLIT;
+            g_string_append_printf(why, "tcpflow opened this file %s; ", f->opened);
+        }
+    } else {
+        const vf_tstream *ts = vf_frames_stream(cap->frames, (uint64_t)f->tstream);
+        char *pd = NULL;
+        ok = vf_classify_presence(cap, VF_TOOL_TCPFLOW, NULL, ts, &cats, &pd);
+        g_string_append_printf(why, "%s; ", pd);
+        g_free(pd);
+    }
+    char *detail = NULL;
+    finish_detail(why, &detail);
+    vf_result_set_verdict(r, ok && cats != 0, cats, detail);
+}
+
+/* Files that are no session direction's main file: a result each. */
+static void
+compare_leftovers(const model *m, GHashTable *used, GPtrArray *out)
+{
+    for (guint i = 0; i < m->cap->flowfiles->len; i++) {
+        const vf_flowfile *ff = g_ptr_array_index(m->cap->flowfiles, i);
         if (g_hash_table_contains(used, ff))
             continue;
         ts_endpoint ep[2] = {ff->src, ff->dst};
@@ -790,58 +953,21 @@ vf_compare_tcpflow(const vf_capture *cap, GPtrArray *out)
         gsize len = 0;
         const uint8_t *data = g_bytes_get_data(ff->data, &len);
         vf_result_set_sides(r, NULL, -1, data, (int64_t)len);
-        /* its flow in the model */
-        tflow *f = NULL;
-        for (guint k = 0; k < m.flows->len && f == NULL; k++) {
-            tflow *c = g_ptr_array_index(m.flows, k);
-            if (c->k == ff->k && vf_endpoint_equal(&c->src, &ff->src) &&
-                vf_endpoint_equal(&c->dst, &ff->dst))
-                f = c;
-        }
-        g_autoptr(GString) why = g_string_new(NULL);
-        uint32_t cats = 0;
-        char *detail = NULL;
-        bool ok = false;
-        if (cap->frames == NULL) {
-            g_string_append(why, "without tshark's frames tcpflow cannot be modelled; ");
-        } else if (f == NULL) {
-            ok = orphan_fragments(cap, ff, len, why);
-            if (ok)
-                cats = 1u << VF_CAT_IP_FRAGMENTS;
-        } else if (f->owners->len > 0) {
-            /* a later piece of sessions whose main file is another */
-            const vf_session *s =
-                g_ptr_array_index(cap->ours->sessions, g_array_index(f->owners, guint, 0));
-            r->stream = (int64_t)s->stream;
-            if (model_matches(f, data, len, why)) {
-                ok = true;
-                cats = flow_categories(f) | 1u << VF_CAT_TCPFLOW_SPLIT;
-                g_string_append_printf(why, "tcpflow opened this file %s; ", f->opened);
-            }
-        } else {
-            const vf_tstream *ts = vf_frames_stream(cap->frames, (uint64_t)f->tstream);
-            char *pd = NULL;
-            ok = vf_classify_presence(cap, VF_TOOL_TCPFLOW, NULL, ts, &cats, &pd);
-            g_string_append_printf(why, "%s; ", pd);
-            g_free(pd);
-        }
-        finish_detail(why, &detail);
-        vf_result_set_verdict(r, ok && cats != 0, cats, detail);
+        explain_leftover(m, ff, data, len, r);
         g_ptr_array_add(out, r);
     }
+}
 
-    for (guint i = 0; i < 2 * n; i++) {
-        if (m.bytes[i].ready) {
-            g_array_unref(m.bytes[i].segs);
-            g_string_free(m.bytes[i].why, TRUE);
-        }
-        if (m.flows_of[i] != NULL)
-            g_ptr_array_unref(m.flows_of[i]);
-    }
-    g_free(m.bytes);
-    g_free(m.flows_of);
-    g_free(m.primary);
-    g_free(m.skipped);
-    g_ptr_array_unref(m.flows);
-    g_hash_table_unref(m.dirs);
+void
+vf_compare_tcpflow(const vf_capture *cap, GPtrArray *out)
+{
+    model m;
+    model_init(&m, cap);
+    if (cap->frames != NULL)
+        replay(&m);
+    g_autoptr(GHashTable) files = index_files(cap->flowfiles);
+    g_autoptr(GHashTable) used = g_hash_table_new(g_direct_hash, g_direct_equal);
+    compare_sessions(&m, files, used, out);
+    compare_leftovers(&m, used, out);
+    model_clear(&m);
 }

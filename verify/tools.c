@@ -6,7 +6,7 @@
  * the tool runs while the engine does), temporary folders, and uncompressing
  * gzip captures for tools that cannot read them.
  */
-#include "verify.h"
+#include "verify_internal.h"
 
 #include "util/probe.h"
 

@@ -8,7 +8,7 @@
  * A second, on-demand pass (`-T json -x` over a few frames) fetches the
  * payload of frames whose bytes we deliberately do not deliver.
  */
-#include "verify.h"
+#include "verify_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +215,83 @@ protocol_path(const char *path)
     return pf;
 }
 
+/* The frame's endpoints, from the addresses of its innermost IP header;
+ * false when they do not parse. */
+static bool
+line_endpoints(char **col, bool v6, uint64_t sport, uint64_t dport, ts_endpoint *s_ep,
+               ts_endpoint *d_ep)
+{
+    char src_text[80], dst_text[80];
+    const char *src = v6 ? col[COL_IP6_SRC] : col[COL_IP_SRC];
+    const char *dst = v6 ? col[COL_IP6_DST] : col[COL_IP_DST];
+    g_snprintf(src_text, sizeof src_text, v6 ? "[%s]:%u" : "%s:%u", src, (unsigned)sport);
+    g_snprintf(dst_text, sizeof dst_text, v6 ? "[%s]:%u" : "%s:%u", dst, (unsigned)dport);
+    return vf_endpoint_parse(src_text, s_ep) && vf_endpoint_parse(dst_text, d_ep);
+}
+
+/* The IP-level facts of a line: lengths, fragments, what tcpflow skips. */
+static void
+line_ip_facts(char **col, const path_facts *pf, vf_frame *fr)
+{
+    uint64_t mf = 0, frag_off = 0, caplen = 0, wirelen = 0, iplen = 1, ip6plen = 1;
+    parse_u64(col[COL_IPLEN], 10, &iplen);
+    parse_u64(col[COL_IP6PLEN], 10, &ip6plen);
+    parse_u64(col[COL_CAPLEN], 10, &caplen);
+    parse_u64(col[COL_WIRELEN], 10, &wirelen);
+    parse_u64(col[COL_MF], 10, &mf);
+    parse_u64(col[COL_FRAG_OFFSET], 10, &frag_off);
+    fr->cap_len = (uint32_t)caplen;
+    fr->wire_len = (uint32_t)wirelen;
+    fr->fragmented = col[COL_FRAG_COUNT][0] != '\0' || col[COL_FRAG6_COUNT][0] != '\0' || mf != 0 ||
+                     frag_off != 0;
+    fr->encap = pf->encap;
+    fr->in_icmp = pf->in_icmp;
+    fr->v6 = pf->v6;
+    fr->tcpflow_skip = pf->tcpflow_skip;
+    fr->odd_trailer = pf->odd_trailer;
+    if (fr->tcpflow_skip == 0 && fr->fragmented)
+        fr->tcpflow_skip = VF_SKIP_FRAGMENT;
+    if (fr->tcpflow_skip == 0 && (pf->v6 ? ip6plen : iplen) == 0)
+        fr->tcpflow_skip = VF_SKIP_IP_LENGTH;
+    /* tshark shows the IPv4 length it presumes for TSO (field 0) */
+    fr->big_ip = !pf->v6 && iplen > 1500;
+}
+
+/* The bytes after the IP packet (padding, trailers, FCS) into the pool. */
+static void
+line_extra(vf_frames *f, char **col, vf_frame *fr)
+{
+    fr->extra_off = f->extra->len;
+    append_hex(f->extra, col[COL_PADDING]);
+    append_hex(f->extra, col[COL_TRAILER]);
+    append_hex(f->extra, col[COL_VLAN_TRAILER]);
+    append_hex(f->extra, col[COL_SLL_TRAILER]);
+    append_hex(f->extra, col[COL_FCS]);
+    fr->extra_len = f->extra->len - fr->extra_off;
+}
+
+/* Appends the frame to its stream (made on its first frame, node 0 = the
+ * source of that frame). */
+static void
+add_frame(vf_frames *f, vf_frame *fr, const ts_endpoint *s_ep, const ts_endpoint *d_ep)
+{
+    if (fr->stream >= f->stream->len)
+        g_ptr_array_set_size(f->stream, (guint)fr->stream + 1);
+    vf_tstream *t = g_ptr_array_index(f->stream, fr->stream);
+    if (t == NULL) {
+        t = g_new0(vf_tstream, 1);
+        t->node[0] = *s_ep;
+        t->node[1] = *d_ep;
+        t->first_frame = fr->frame;
+        t->frames = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+        g_ptr_array_index(f->stream, fr->stream) = t;
+    }
+    fr->from_node1 = !vf_endpoint_equal(s_ep, &t->node[0]);
+    uint32_t index = f->frames->len;
+    g_array_append_val(f->frames, *fr);
+    g_array_append_val(t->frames, index);
+}
+
 void
 vf_frames_add_line(void *user, const char *line, size_t len)
 {
@@ -239,71 +316,22 @@ vf_frames_add_line(void *user, const char *line, size_t len)
     parse_u64(col[COL_FLAGS], 16, &flags);
     parse_u64(col[COL_LEN], 10, &tlen);
     path_facts pf = protocol_path(col[COL_PROTOCOLS]);
-    bool in_icmp = pf.in_icmp, inner_v6 = pf.v6;
-    char src_text[80], dst_text[80];
-    const char *src = inner_v6 ? col[COL_IP6_SRC] : col[COL_IP_SRC];
-    const char *dst = inner_v6 ? col[COL_IP6_DST] : col[COL_IP_DST];
-    g_snprintf(src_text, sizeof src_text, inner_v6 ? "[%s]:%u" : "%s:%u", src, (unsigned)sport);
-    g_snprintf(dst_text, sizeof dst_text, inner_v6 ? "[%s]:%u" : "%s:%u", dst, (unsigned)dport);
     ts_endpoint s_ep, d_ep;
-    if (!vf_endpoint_parse(src_text, &s_ep) || !vf_endpoint_parse(dst_text, &d_ep)) {
+    if (!line_endpoints(col, pf.v6, sport, dport, &s_ep, &d_ep)) {
         f->bad_lines++;
         return;
     }
-
-    uint64_t mf = 0, frag_off = 0, caplen = 0, wirelen = 0, iplen = 1, ip6plen = 1;
-    parse_u64(col[COL_IPLEN], 10, &iplen);
-    parse_u64(col[COL_IP6PLEN], 10, &ip6plen);
-    parse_u64(col[COL_CAPLEN], 10, &caplen);
-    parse_u64(col[COL_WIRELEN], 10, &wirelen);
-    parse_u64(col[COL_MF], 10, &mf);
-    parse_u64(col[COL_FRAG_OFFSET], 10, &frag_off);
     vf_frame fr = {
         .frame = (uint32_t)frame,
         .stream = (uint32_t)stream,
         .seq = (uint32_t)seq,
         .ack = (uint32_t)ack,
         .len = (uint32_t)tlen,
-        .cap_len = (uint32_t)caplen,
-        .wire_len = (uint32_t)wirelen,
         .flags = (uint8_t)(flags & 0xff),
-        .fragmented = col[COL_FRAG_COUNT][0] != '\0' || col[COL_FRAG6_COUNT][0] != '\0' ||
-                      mf != 0 || frag_off != 0,
-        .encap = pf.encap,
-        .in_icmp = in_icmp,
-        .v6 = inner_v6,
-        .tcpflow_skip = pf.tcpflow_skip,
-        .odd_trailer = pf.odd_trailer,
-        .extra_off = f->extra->len,
     };
-    if (fr.tcpflow_skip == 0 && fr.fragmented)
-        fr.tcpflow_skip = VF_SKIP_FRAGMENT;
-    if (fr.tcpflow_skip == 0 && (inner_v6 ? ip6plen : iplen) == 0)
-        fr.tcpflow_skip = VF_SKIP_IP_LENGTH;
-    /* tshark shows the IPv4 length it presumes for TSO (field 0) */
-    fr.big_ip = !inner_v6 && iplen > 1500;
-    append_hex(f->extra, col[COL_PADDING]);
-    append_hex(f->extra, col[COL_TRAILER]);
-    append_hex(f->extra, col[COL_VLAN_TRAILER]);
-    append_hex(f->extra, col[COL_SLL_TRAILER]);
-    append_hex(f->extra, col[COL_FCS]);
-    fr.extra_len = f->extra->len - fr.extra_off;
-
-    if (stream >= f->stream->len)
-        g_ptr_array_set_size(f->stream, (guint)stream + 1);
-    vf_tstream *t = g_ptr_array_index(f->stream, stream);
-    if (t == NULL) {
-        t = g_new0(vf_tstream, 1);
-        t->node[0] = s_ep;
-        t->node[1] = d_ep;
-        t->first_frame = fr.frame;
-        t->frames = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-        g_ptr_array_index(f->stream, stream) = t;
-    }
-    fr.from_node1 = !vf_endpoint_equal(&s_ep, &t->node[0]);
-    uint32_t index = f->frames->len;
-    g_array_append_val(f->frames, fr);
-    g_array_append_val(t->frames, index);
+    line_ip_facts(col, &pf, &fr);
+    line_extra(f, col, &fr);
+    add_frame(f, &fr, &s_ep, &d_ep);
 }
 
 const vf_tstream *

@@ -17,7 +17,7 @@
  * "[N bytes missing in capture file]" followed by a NUL (see
  * vf_missing_text); the parser does not interpret them.
  */
-#include "verify.h"
+#include "verify_internal.h"
 
 #include "util/tshark_text.h"
 

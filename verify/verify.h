@@ -1,309 +1,66 @@
 /*
- * verify.h — internal interfaces of `tcpsession verify`: our own sessions
- * (ours.c), spawning tshark and tcpflow (tools.c), tshark's per-frame fields
- * (tshark_fields.c) and Follow TCP Stream output (tshark_follow.c), tcpflow's
- * output folder (tcpflow_files.c), pairing and byte comparison with tshark
- * (compare.c), the classification of tshark's differences (classify.c), the
- * model of what tcpflow writes and the comparison with it (tcpflow_model.c),
- * the log and summary (log.c) and the command itself (cmd_verify.c).
+ * verify.h — the verifier: checks the sessions our engine extracts from
+ * captures against tshark's Follow TCP Stream and tcpflow's files, and
+ * explains every difference (a known behaviour of the other tool, a
+ * deliberate difference of ours, a documented gap of the engine) or reports
+ * it as unexplained. `tcpsession verify` and the original command line
+ * (-p/-i, engine/original) are its two users.
  *
- * Conventions: a direction index is a ts_direction (0 client, 1 server) on
- * our side and a node index (0 = sender of the stream's first packet) on
- * tshark's side. Stream offsets count from our offset 0 of a direction with
- * gaps included; "payload positions" index our delivered bytes (gaps left out).
+ * A run in five steps:
+ *
+ *   vf_config cfg;
+ *   vf_config_init(&cfg);                      both tools, defaults
+ *   vf_run *run = vf_run_new(&cfg);            finds out which tools run
+ *   fputs(vf_run_notes(run), stderr);          ... and says which do not
+ *   if (!vf_run_has_tools(run)) ...            none: nothing to compare with
+ *   vf_run_add_capture(run, "a.pcap");         or vf_run_add_folder()
+ *   vf_run_verify(run, on_capture, user);      captures in parallel; results
+ *                                              handed back in the order given
+ *   vf_run_format_summary(out, run);           the table of the totals
+ *   vf_run_free(run);
+ *
+ * Each capture's results come as a vf_capture_result: one vf_result per
+ * session and tool when both sides are the same, one per differing direction
+ * otherwise. The functions at the end write the log line of a result, the
+ * summary table and the JSON document `tcpsession verify` prints.
+ *
+ * The programs run are "tshark" and "tcpflow" from PATH, or $TS_TSHARK and
+ * $TS_TCPFLOW when set. Everything here is called from one thread; the run
+ * uses worker threads of its own.
  */
 #ifndef TS_VERIFY_H
 #define TS_VERIFY_H
 
 #include "tcpsession.h"
 
-#include <gio/gio.h>
 #include <glib.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 G_BEGIN_DECLS
 
 /* ------------------------------------------------------------------ */
-/* Small helpers                                                       */
+/* Tools, verdicts, categories                                         */
 /* ------------------------------------------------------------------ */
 
-/** A run of stream offsets [offset, offset + length). */
-typedef struct {
-    int64_t offset;
-    uint64_t length;
-} vf_range;
-
-/** True when the two endpoints are the same address and port. */
-bool vf_endpoint_equal(const ts_endpoint *a, const ts_endpoint *b);
-
-/** Parses "1.2.3.4:80" or "[2001:db8::1]:80" into `ep`; false when malformed. */
-bool vf_endpoint_parse(const char *text, ts_endpoint *ep);
-
-/** Appends "1.2.3.4:80" or "[2001:db8::1]:80" to `out`. */
-void vf_endpoint_append(GString *out, const ts_endpoint *ep);
-
-/** True when the two runs of bytes are equal (either may be NULL when empty). */
-bool vf_bytes_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
-
-/** The md5 of `len` bytes as 32 lowercase hex digits in `out`. */
-void vf_md5(const uint8_t *data, size_t len, char out[33]);
-
-/** Index of the first byte where a and b differ, the shorter length when one
- *  is a prefix of the other, or -1 when they are equal. */
-int64_t vf_first_difference(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
-
-/* ------------------------------------------------------------------ */
-/* Our sessions (ours.c)                                               */
-/* ------------------------------------------------------------------ */
-
-/** One direction of one of our sessions. */
-typedef struct {
-    GByteArray *payload; /* delivered bytes, gaps left out */
-    GArray *holes;       /* vf_range: the gaps merged, ascending stream offsets */
-    GArray *chunks;      /* ts_chunk of this direction (offsets: payload positions) */
-} vf_ours_dir;
-
-/** One of our sessions, copied out of the engine. */
-typedef struct {
-    uint64_t stream;
-    ts_endpoint ep[2]; /* [TS_FROM_CLIENT], [TS_FROM_SERVER] */
-    uint64_t first_frame;
-    bool midstream;
-    ts_close_reason close;
-    vf_ours_dir dir[2];
-    GArray *anomalies; /* ts_anomaly, both directions */
-} vf_session;
-
-/** Our view of one capture. */
-typedef struct {
-    GPtrArray *sessions; /* vf_session*, ascending stream number */
-    ts_stats stats;
-    char *error; /* why the capture could not be read completely, or NULL */
-} vf_ours;
-
-/** Runs the engine over `path` (keep_payload, overlap `policy`) and returns
- *  every session; never NULL (a read failure is in ->error). */
-vf_ours *vf_ours_run(const char *path, ts_overlap_policy policy);
-void vf_ours_free(vf_ours *ours);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(vf_ours, vf_ours_free)
-
-/** Stream offset of payload position `pos` of direction `d` (holes added). */
-int64_t vf_ours_stream_offset(const vf_ours_dir *d, uint64_t pos);
-
-/** Payload position of stream offset `off` (holes before it left out). */
-uint64_t vf_ours_payload_pos(const vf_ours_dir *d, int64_t off);
-
-/** The session with this stream number, or NULL. */
-const vf_session *vf_ours_find(const vf_ours *ours, uint64_t stream);
-
-/* ------------------------------------------------------------------ */
-/* Spawning the tools (tools.c)                                        */
-/* ------------------------------------------------------------------ */
-
+/** The tools we compare with. */
 typedef enum { VF_TOOL_TSHARK = 0, VF_TOOL_TCPFLOW = 1, VF_TOOL_COUNT_ } vf_tool;
 
 /** "tshark" or "tcpflow". */
 const char *vf_tool_name(vf_tool tool);
 
-/** The program to run for `tool`: $TS_TSHARK / $TS_TCPFLOW when set, else
- *  the tool's name (looked up in PATH when spawned). */
-const char *vf_tool_program(vf_tool tool);
-
 /** Runs the tool's version command. Returns true when it could be started;
- *  otherwise false with a one-line reason in *why ("not installed (...)"). */
+ *  otherwise false with a one-line reason in *why (caller frees), such as
+ *  "not installed ('tshark' not found; Debian package: tshark)". */
 bool vf_tool_probe(vf_tool tool, char **why);
 
-/** Called for each line of a tool's output (without its newline). */
-typedef void (*vf_line_fn)(void *user, const char *line, size_t len);
-
-/** Runs `argv`, handing every line of its standard output to `fn` (in the
- *  calling thread); standard error is collected. False with `error` when it
- *  could not be started or exited with a failure (message includes the end
- *  of its standard error). */
-bool vf_run_lines(const char *const *argv, vf_line_fn fn, void *user, GError **error);
-
-/** A running vf_run_lines in its own thread. */
-typedef struct vf_job vf_job;
-/** Starts vf_run_lines(argv, fn, user) in a new thread (argv is copied). */
-vf_job *vf_job_start(const char *const *argv, vf_line_fn fn, void *user);
-/** Waits for the job; false with `error` as vf_run_lines. Frees the job. */
-bool vf_job_finish(vf_job *job, GError **error);
-
-/** A private temporary folder (created); remove with vf_rmtree. */
-char *vf_make_temp_dir(GError **error);
-/** Removes a folder and everything in it (best effort). */
-void vf_rmtree(const char *path);
-
-/** When `path` is gzip-compressed, writes it uncompressed into `tmpdir` and
- *  returns that file's path; otherwise returns a copy of `path`. */
-char *vf_uncompressed_copy(const char *path, const char *tmpdir, GError **error);
-
-/** The snapshot length in the capture's file header (pcap) or first
- *  interface description (pcapng), through gzip; 0 when none or unknown.
- *  libpcap cuts longer records to it, so tcpflow never sees their tails. */
-uint32_t vf_capture_snaplen(const char *path);
-
-/** True when the file starts like a capture (pcap, pcapng, or gzip). */
-bool vf_looks_like_capture(const char *path);
-
-/* ------------------------------------------------------------------ */
-/* tshark's per-frame fields (tshark_fields.c)                         */
-/* ------------------------------------------------------------------ */
-
-enum {
-    VF_TCP_FIN = 0x01,
-    VF_TCP_SYN = 0x02,
-    VF_TCP_RST = 0x04,
-    VF_TCP_ACK = 0x10,
-};
-
-/** Encapsulations in a frame's protocol path that the engine does not decode. */
-enum {
-    VF_ENCAP_UDP_TUNNEL = 1u << 0, /* TCP carried inside UDP (VXLAN, GTP, ...) */
-    VF_ENCAP_LINK = 1u << 1,       /* a link type or layer we do not decode */
-    VF_ENCAP_OTHER = 1u << 2,      /* GRE and other tunnels */
-};
-
-/** Why tcpflow 1.6.1 does not decode a frame's segment (vf_frame.tcpflow_skip). */
-enum {
-    VF_SKIP_NONE = 0,
-    VF_SKIP_TUNNEL,    /* tunnelled, or quoted by an ICMP error */
-    VF_SKIP_LINK,      /* PPPoE, MPLS, 802.3 LLC, IPv6 over BSD NULL */
-    VF_SKIP_IPV6_EXT,  /* IPv6 extension headers before TCP */
-    VF_SKIP_FRAGMENT,  /* IP fragments: tcpflow keeps only the first one's bytes */
-    VF_SKIP_IP_LENGTH, /* IP length field 0 (TSO, BIG TCP, jumbogram) */
-};
-
-/** One TCP frame as tshark dissected it. */
-typedef struct {
-    uint32_t frame;
-    uint32_t stream;
-    uint32_t seq;      /* raw sequence number */
-    uint32_t ack;      /* raw acknowledgement number */
-    uint32_t len;      /* TCP payload length */
-    uint32_t cap_len;  /* bytes of the frame in the capture */
-    uint32_t wire_len; /* bytes of the frame on the wire */
-    uint8_t flags;
-    uint8_t from_node1;   /* sent by the stream's node 1 */
-    uint8_t fragmented;   /* carried in (reassembled) IP fragments */
-    uint8_t encap;        /* VF_ENCAP_* */
-    uint8_t in_icmp;      /* a TCP header quoted by an ICMP error, not a segment */
-    uint8_t v6;           /* carried by IPv6 */
-    uint8_t tcpflow_skip; /* VF_SKIP_* */
-    uint8_t big_ip;       /* IPv4 length above 1500 as tshark shows it */
-    uint8_t odd_trailer;  /* bytes after the IP packet dissected as a protocol
-                             (F5, VSS): not in the extra bytes until fetched */
-    uint32_t extra_off;   /* bytes after the IP packet (padding, trailer, FCS) */
-    uint32_t extra_len;   /*   in vf_frames.extra */
-} vf_frame;
-
-/** One tshark stream: its nodes and frames. */
-typedef struct {
-    ts_endpoint node[2]; /* node 0: source of the stream's first frame */
-    uint32_t first_frame;
-    GArray *frames; /* uint32_t indexes into vf_frames.frames, capture order */
-} vf_tstream;
-
-/** Every TCP frame of a capture. */
-typedef struct {
-    GArray *frames;    /* vf_frame, capture order */
-    GPtrArray *stream; /* vf_tstream* indexed by stream number (NULL: never seen) */
-    GByteArray *extra; /* pool of bytes after IP packets */
-    uint64_t lines;    /* lines parsed */
-    uint64_t bad_lines;
-} vf_frames;
-
-/** The argv of tshark's fields pass over `capture` (NULL-terminated, free
- *  with g_strfreev). */
-char **vf_fields_argv(const char *capture);
-vf_frames *vf_frames_new(void);
-void vf_frames_free(vf_frames *f);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(vf_frames, vf_frames_free)
-/** Parses one output line of the fields pass (a vf_line_fn). */
-void vf_frames_add_line(void *frames, const char *line, size_t len);
-/** The stream, or NULL. */
-const vf_tstream *vf_frames_stream(const vf_frames *f, uint64_t stream);
-/** The frame with this number, or NULL (binary search). */
-const vf_frame *vf_frames_get(const vf_frames *f, uint32_t frame);
-
-/** Marks the frames whose IPv4 length field is really 0 (tshark shows the
- *  length it presumes for TSO; tcpflow drops them) with VF_SKIP_IP_LENGTH. */
-bool vf_check_ip_lengths(const char *capture, vf_frames *frames, GError **error);
-
-/** Fetches the TCP payload bytes of the given frames (tshark -T json -x).
- *  Returns frame number -> GBytes; the bytes after their IP packets go to
- *  `trailers` (frame -> GBytes) when not NULL. */
-GHashTable *vf_fetch_payloads(const char *capture, const uint32_t *frames, size_t n,
-                              GHashTable *trailers, GError **error);
-/** The first IP fragments (more-fragments set, offset 0) of TCP segments
- *  from `src` to `dst`, dissected without reassembly: appends vf_frame
- *  (frame, seq, len, flags) to `out`. */
-bool vf_first_fragments(const char *capture, const ts_endpoint *src, const ts_endpoint *dst,
-                        GArray *out, GError **error);
-
-/** Replaces the bytes after a frame's IP packet. */
-void vf_frames_set_extra(vf_frames *f, uint32_t frame, GBytes *bytes);
-/** Parses tshark's `-T json -x` output lines into `table` (frame -> GBytes);
- *  exposed for the unit tests. */
-typedef struct vf_json_payloads vf_json_payloads;
-vf_json_payloads *vf_json_payloads_new(GHashTable *table, GHashTable *trailers);
-void vf_json_payloads_line(void *parser, const char *line, size_t len);
-void vf_json_payloads_free(vf_json_payloads *p);
-
-/* ------------------------------------------------------------------ */
-/* tshark's Follow TCP Stream, raw (tshark_follow.c)                   */
-/* ------------------------------------------------------------------ */
-
-/** One followed stream. */
-typedef struct {
-    uint64_t stream;
-    ts_endpoint node[2];
-    bool has_nodes; /* false for "Node 0: :0" (no packet) */
-    GByteArray *data[2];
-} vf_follow;
-
-void vf_follow_free(gpointer follow);
-
-/** Parser of `-q -z follow,tcp,raw,N ...` output. */
-typedef struct vf_follow_parser vf_follow_parser;
-vf_follow_parser *vf_follow_parser_new(void);
-/** Parses one line (a vf_line_fn). */
-void vf_follow_parser_line(void *parser, const char *line, size_t len);
-/** Returns stream number -> vf_follow* (owned by the table) and frees the
- *  parser; *bad gets the number of lines that could not be understood. */
-GHashTable *vf_follow_parser_finish(vf_follow_parser *p, uint64_t *bad);
-
-/** The argv of one follow run over `streams[0..n)`. */
-char **vf_follow_argv(const char *capture, const uint64_t *streams, size_t n);
-
-/** The text tshark puts in place of `n` missing bytes, NUL included. */
-size_t vf_missing_text(uint64_t n, char *buf, size_t size);
-
-/* ------------------------------------------------------------------ */
-/* tcpflow's output (tcpflow_files.c)                                  */
-/* ------------------------------------------------------------------ */
-
-/** One file tcpflow wrote. */
-typedef struct {
-    char *name;
-    ts_endpoint src, dst;
-    unsigned k; /* 0, or N of the "cN" suffix */
-    int vlan;   /* VLAN id of a "--N" suffix, or -1 */
-    GBytes *data;
-} vf_flowfile;
-
-/** Parses a tcpflow 1.6.1 file name; false when it is not one. */
-bool vf_tcpflow_parse_name(const char *name, vf_flowfile *out);
-
-/** Runs tcpflow over `capture` in a temporary folder under `tmpdir` and
- *  returns its files (vf_flowfile*, sorted by name), or NULL with `error`. */
-GPtrArray *vf_tcpflow_run(const char *capture, const char *tmpdir, GError **error);
-void vf_flowfile_free(gpointer file);
-
-/* ------------------------------------------------------------------ */
-/* Results, classification and the log (compare.c, classify.c, log.c)  */
-/* ------------------------------------------------------------------ */
+/** What came of comparing one session (or one direction of it). */
+typedef enum {
+    VF_SAME = 0,    /* both sides have the same bytes */
+    VF_EXPLAINED,   /* they differ, and every difference is proved explained */
+    VF_UNEXPLAINED, /* they differ for a reason the verifier cannot prove */
+} vf_verdict;
 
 /** Why a difference is there. Each is a predicate proved from the data;
  *  README.md ("Verifying against tshark and tcpflow") documents each. */
@@ -336,158 +93,175 @@ typedef enum {
     VF_CAT_COUNT_
 } vf_category;
 
-/** Stable name of a category, e.g. "tshark-missing-text". */
+/** Stable name of a category, e.g. "tshark-missing-text" ("unknown" when
+ *  out of range). */
 const char *vf_category_name(vf_category cat);
 
-typedef enum {
-    VF_SAME = 0,
-    VF_EXPLAINED,
-    VF_UNEXPLAINED,
-} vf_verdict;
+/* ------------------------------------------------------------------ */
+/* Results                                                             */
+/* ------------------------------------------------------------------ */
 
-/** The comparison of one session (or one direction of it) with one tool. */
+/** The comparison of one session, or one direction of it, with one tool.
+ *  Made and owned by the verifier; read-only for its callers. */
 typedef struct {
     vf_tool tool;
     vf_verdict verdict;
-    int64_t stream;              /* ours, or -1 when we have no such session */
-    int64_t other_stream;        /* tshark's stream number (-1: none / tcpflow) */
+    int64_t stream;              /* our session's stream number, -1: we have none */
+    int64_t other_stream;        /* tshark's stream number (-1: none, or tcpflow) */
     ts_endpoint ep[2];           /* client, server (or the tool's two nodes) */
-    const char *direction;       /* "client", "server", "session" (presence), or NULL
-                                    for a same line */
-    int64_t ours_len, other_len; /* -1: no such session on that side */
+    const char *direction;       /* "client", "server", "session" (one side lacks the
+                                    session); NULL for a same result */
+    int64_t ours_len, other_len; /* bytes of the direction; -1: no such session */
     char ours_md5[33], other_md5[33];
-    int64_t first_diff;
-    uint32_t categories; /* bit (1u << vf_category) */
-    char *detail;        /* proof or reason, may be NULL */
-    char *other_name;    /* tcpflow file name, may be NULL */
+    int64_t first_diff;  /* offset of the first differing byte */
+    uint32_t categories; /* explained: bit (1u << vf_category) per reason */
+    char *detail;        /* the proof, or why there is none; may be NULL */
+    char *other_name;    /* tcpflow's file name, may be NULL */
 } vf_result;
 
-void vf_result_free(gpointer r);
-/** A result for session `stream` (-1: none of ours), verdict same. */
-vf_result *vf_result_new(vf_tool tool, int64_t stream, int64_t other_stream,
-                         const ts_endpoint ep[2]);
-/** Sets both sides' lengths and md5s (length -1: that side has no such
- *  session) and the first difference. */
-void vf_result_set_sides(vf_result *r, const uint8_t *ours, int64_t ours_len, const uint8_t *other,
-                         int64_t other_len);
-/** Sets the verdict (explained or unexplained), its categories and detail
- *  (taken). */
-void vf_result_set_verdict(vf_result *r, bool explained, uint32_t cats, char *detail);
-
-/** Everything known about one capture while it is being verified. */
+/** Totals of one group of captures (a summary row), or of all of them.
+ *  Several results of one session count once: unexplained beats explained
+ *  beats same. Read-only for callers of vf_run_*; vf_totals_add() fills one
+ *  from hand-made results. */
 typedef struct {
-    const char *path;
-    vf_ours *ours;
-    vf_ours *ours_last;   /* same capture with overlap "last", or NULL */
-    vf_ours *ours_linux;  /* same capture with overlap "linux", or NULL */
-    vf_frames *frames;    /* tshark fields, or NULL without tshark */
-    GHashTable *follow;   /* stream -> vf_follow*, or NULL */
-    GPtrArray *flowfiles; /* vf_flowfile*, or NULL */
-    GHashTable *payloads; /* frame -> GBytes of anomaly frames, or NULL */
-    uint32_t snaplen;     /* file's snapshot length (vf_capture_snaplen) */
-    /* tshark stream of each of our sessions (by index in ours->sessions) and
-       back, -1 when there is none; set by vf_pair_streams */
-    int64_t *ts_of;
-    int64_t *ours_of;
-    guint n_ts;
-} vf_capture;
-
-/** Pairs our sessions with tshark's streams: same number and endpoints, else
- *  same endpoints and first frame, else the same endpoints in order. */
-void vf_pair_streams(vf_capture *cap);
-/** Frees what vf_pair_streams allocated. */
-void vf_unpair_streams(vf_capture *cap);
-
-/** Frames whose payload bytes the classification needs (anomalies that
- *  carry bytes we do not deliver), as a sorted array of uint32_t. */
-GArray *vf_needed_payload_frames(const vf_capture *cap);
-
-/** True when some session has an overlap_conflict anomaly. */
-bool vf_has_overlap_conflicts(const vf_ours *ours);
-
-/** Compares our sessions with tshark's follow output; appends vf_result* to
- *  `out`. */
-void vf_compare_tshark(const vf_capture *cap, GPtrArray *out);
-/** Compares our sessions with tcpflow's files through a model of what
- *  tcpflow writes (tcpflow_model.c); appends vf_result* to `out`. */
-void vf_compare_tcpflow(const vf_capture *cap, GPtrArray *out);
-
-/** Direction of one comparison, as classify.c sees it. */
-typedef struct {
-    const vf_capture *cap;
-    const vf_session *s;       /* our session */
-    int dir;                   /* ts_direction */
-    const vf_session *s_linux; /* same session with overlap "linux" (tshark), or NULL */
-    const vf_tstream *ts;      /* tshark's stream of this session, or NULL */
-    int node;                  /* tshark node index of direction `dir` */
-    const uint8_t *other;
-    size_t other_len;
-} vf_case;
-
-/** A run of one direction's bytes at stream offsets [off, off + len); data
- *  NULL: bytes of IP fragments we do not have (any value). */
-typedef struct {
-    int64_t off;
-    uint64_t len;
-    const uint8_t *data;
-    int cat; /* VF_CAT_COUNT_: bytes we deliver; else the category of bytes we
-                deliberately do not deliver, or VF_CAT_IP_FRAGMENTS */
-} vf_seg;
-
-/** The bytes of direction c->dir at stream offsets (`base`: raw sequence
- *  number of offset 0), sorted: what `src` delivered (holes left out), the
- *  bytes of c->s's anomalies that carry bytes we do not deliver (RST payload,
- *  beyond the FIN, before the start, and the late ones when `late`), placed
- *  where their frames put them, and wildcards for IP fragments. False with a
- *  reason in `why` when an anomaly's bytes are unknown. */
-bool vf_segments(const vf_case *c, const vf_session *src, bool late, uint32_t base, GArray *segs,
-                 GString *why);
-
-/** Tries to explain other != ours for one direction. Returns true with the
- *  categories (bits) and a detail string (caller frees) when proved. */
-bool vf_classify_tshark(const vf_case *c, uint32_t *categories, char **detail);
-
-/** Explains a session only one side has: `ts` is tshark's stream when tshark
- *  has it and we do not; otherwise `s` is ours and the tool lacks it. */
-bool vf_classify_presence(const vf_capture *cap, vf_tool tool, const vf_session *s,
-                          const vf_tstream *ts, uint32_t *categories, char **detail);
-
-/** Raw sequence number of stream offset 0 of our direction `dir`, found from
- *  the frames that carried the chunks; false when unknown. */
-bool vf_direction_base(const vf_capture *cap, const vf_session *s, int dir, const vf_tstream *ts,
-                       int node, uint32_t *base);
-
-/* ---- the log (log.c) ------------------------------------------------ */
-
-/** Appends the log line of `r` (no newline) for capture `path`. */
-void vf_format_result(GString *out, const char *path, const vf_result *r);
-
-/** Totals of one group of captures. */
-typedef struct {
-    char *name;
+    char *name; /* group name; NULL for the total */
     uint64_t captures;
     uint64_t sessions[VF_TOOL_COUNT_];
     uint64_t same[VF_TOOL_COUNT_];
     uint64_t explained[VF_TOOL_COUNT_];
     uint64_t unexplained[VF_TOOL_COUNT_];
     uint64_t by_category[VF_TOOL_COUNT_][VF_CAT_COUNT_];
-    uint64_t skipped[VF_TOOL_COUNT_]; /* captures a tool could not process */
-    uint64_t errors;                  /* captures we could not read completely */
+    uint64_t skipped[VF_TOOL_COUNT_]; /* captures a tool in use could not process */
+    uint64_t errors;                  /* captures we could not read to the end */
 } vf_totals;
 
-/** Adds the results of one capture (several results of one session count
- *  once: unexplained beats explained beats same). */
+/** Adds the results of one capture (vf_result*, in log order) to `t`. */
 void vf_totals_add(vf_totals *t, const GPtrArray *results);
 
-/** Appends the summary table (one block per tool, one row per group and a
- *  total row) to `out`. `tools` says which tools ran. */
+/** What came of one capture; handed to the vf_capture_fn of vf_run_verify()
+ *  and valid only during that call. */
+typedef struct {
+    const char *path;                /* as given or found */
+    const char *group;               /* the summary row it counts in */
+    const char *notes;               /* messages for standard error, each a line
+                                        "tcpsession verify: PATH: ...\n"; "" when none */
+    bool error;                      /* our engine could not read it to the end */
+    bool skipped[VF_TOOL_COUNT_];    /* a tool in use could not process it */
+    const vf_result *const *results; /* tshark's first, then tcpflow's */
+    size_t n_results;
+} vf_capture_result;
+
+/* ------------------------------------------------------------------ */
+/* A run                                                               */
+/* ------------------------------------------------------------------ */
+
+/** What to verify against and how. Fill with vf_config_init(), then change. */
+typedef struct {
+    bool want[VF_TOOL_COUNT_]; /* the tools to compare with (at least one) */
+    int jobs;                  /* captures verified at once; <= 0: one per processor */
+    int batch;                 /* streams per tshark follow run; <= 0: 1000 */
+} vf_config;
+
+/** Both tools, jobs and batch by default. */
+void vf_config_init(vf_config *cfg);
+
+/** A verification run over a list of captures (opaque). */
+typedef struct vf_run vf_run;
+
+/** A run with `cfg` (copied): probes the tools wanted, and tshark also when
+ *  only tcpflow is (tcpflow's differences are classified from tshark's
+ *  frames). Never NULL; free with vf_run_free(). */
+vf_run *vf_run_new(const vf_config *cfg);
+void vf_run_free(vf_run *run);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(vf_run, vf_run_free)
+
+/** What the probe found for standard error: a line per tool that cannot run
+ *  ("tcpsession verify: skipped tshark: not installed (...)\n"); "" when all
+ *  can. Owned by the run. */
+const char *vf_run_notes(const vf_run *run);
+
+/** True when `tool` was wanted and can run: its results and its block of
+ *  the summary appear. */
+bool vf_run_uses(const vf_run *run, vf_tool tool);
+
+/** True when some tool is in use; a run without one compares nothing (the
+ *  `verify` command then exits with status 3). */
+bool vf_run_has_tools(const vf_run *run);
+
+/** Adds one capture (`path` copied); its group is the name of its folder. */
+void vf_run_add_capture(vf_run *run, const char *path);
+
+/** Adds every capture under folder `root`, recursively, in name order
+ *  (captures recognised by content: pcap, pcapng, gzip; symbolic links to
+ *  folders not followed). Their group is ROOT, or ROOT/SUB for those under
+ *  its subfolder SUB (ROOT, SUB: base names). */
+void vf_run_add_folder(vf_run *run, const char *root);
+
+/** Number of captures added. */
+size_t vf_run_n_captures(const vf_run *run);
+
+/** Receives each capture's results, in the order the captures were added,
+ *  in the thread that called vf_run_verify(). */
+typedef void (*vf_capture_fn)(void *user, const vf_capture_result *res);
+
+/** Verifies the captures added, `jobs` at once, calling `fn` (may be NULL)
+ *  for each as soon as it and those before it are done, after adding it to
+ *  the totals. Call once. Returns true when every capture was read to the
+ *  end and nothing is unexplained. */
+bool vf_run_verify(vf_run *run, vf_capture_fn fn, void *user);
+
+/** Totals of all captures verified so far (owned by the run). */
+const vf_totals *vf_run_total(const vf_run *run);
+
+/** Number of groups, and group `i` (0-based, in order of first capture;
+ *  owned by the run). */
+size_t vf_run_n_groups(const vf_run *run);
+const vf_totals *vf_run_group(const vf_run *run, size_t i);
+
+/* ------------------------------------------------------------------ */
+/* What `tcpsession verify` writes                                     */
+/* ------------------------------------------------------------------ */
+
+/** Appends the log line of `r` for capture `path` (no newline):
+ *    same tshark CAPTURE stream 3 10.0.0.1:1234-10.0.0.2:80
+ *    wrong tshark CAPTURE stream 3 10.0.0.1:1234-10.0.0.2:80 server ours 1200 MD5
+ *        tshark 1236 MD5 first-difference 512 explained: tshark-missing-text -- PROOF */
+void vf_format_result(GString *out, const char *path, const vf_result *r);
+
+/** Appends the summary table: per tool in `tools`, a row per group and a
+ *  total row (when there are several groups) and the explained sessions by
+ *  category; then the count of captures not read to the end, if any. */
 void vf_format_summary(GString *out, vf_totals *const *groups, size_t n, const vf_totals *total,
                        const bool tools[VF_TOOL_COUNT_]);
 
-/** Appends a JSON object for one result. */
+/** vf_format_summary() of a run's groups, total and tools in use. */
+void vf_run_format_summary(GString *out, const vf_run *run);
+
+/** Appends a JSON object for one result of capture `path`. */
 void vf_json_result(GString *out, const char *path, const vf_result *r);
-/** Appends a JSON object for totals. */
+
+/** Appends a JSON object for totals (the tools in `tools` only). */
 void vf_json_totals(GString *out, const vf_totals *t, const bool tools[VF_TOOL_COUNT_]);
+
+/** The JSON document of a run is vf_json_begin(), vf_json_capture() for each
+ *  capture, vf_json_end():
+ *    {"results":[
+ *    {RESULT},
+ *    {RESULT}
+ *    ],"groups":[{TOTALS},...],"total":{TOTALS}}
+ *  `*first` starts true and tells whether a result was appended yet. */
+void vf_json_begin(GString *out);
+void vf_json_capture(GString *out, const vf_capture_result *res, bool *first);
+void vf_json_end(GString *out, const vf_run *run);
+
+/* ------------------------------------------------------------------ */
+/* tcpflow's own files                                                 */
+/* ------------------------------------------------------------------ */
+
+/** Runs tcpflow over `capture` (uncompressed first when gzip-compressed)
+ *  writing its files into folder `dir` (created). False with `error` when
+ *  tcpflow is missing or fails. */
+bool vf_tcpflow_write_files(const char *capture, const char *dir, GError **error);
 
 G_END_DECLS
 

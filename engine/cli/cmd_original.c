@@ -435,91 +435,214 @@ static const char original_description[] =
     "\n"
     "Exit status: 0 success, 1 a capture could not be read or written, 2 usage error.";
 
-int
-ts_cmd_original(int argc, char **argv)
+/* The command line as given. */
+typedef struct {
+    char *pcap, *input_dir, *outdir, *prefix;
+    gboolean recursive, create_tar, no_js, wireshark, quiet;
+    int perf_runs;
+} original_args;
+
+static void
+options_clear(original_args *o)
 {
-    g_autofree char *pcap = NULL, *input_dir = NULL, *outdir = NULL, *prefix = NULL;
-    gboolean recursive = FALSE, create_tar = FALSE, no_js = FALSE, wireshark = FALSE, quiet = FALSE;
-    int perf_runs = 0;
+    g_free(o->pcap);
+    g_free(o->input_dir);
+    g_free(o->outdir);
+    g_free(o->prefix);
+}
+
+/* Parses the options; false with the exit status in *status (--help, or a
+ * usage error printed). */
+static bool
+parse_options(int argc, char **argv, original_args *o, int *status)
+{
+    *o = (original_args){0};
     const GOptionEntry entries[] = {
-        {"pcap", 'p', 0, G_OPTION_ARG_FILENAME, &pcap, "Input capture", "PCAP"},
-        {"input-dir", 'i', 0, G_OPTION_ARG_FILENAME, &input_dir, "Folder of captures", "DIR"},
-        {"output-dir", 'o', 0, G_OPTION_ARG_FILENAME, &outdir, "Output folder", "OUTDIR"},
-        {"recursive", 'r', 0, G_OPTION_ARG_NONE, &recursive, "Search DIR recursively", NULL},
-        {"create-tar", 'c', 0, G_OPTION_ARG_NONE, &create_tar, "Archive the results", NULL},
-        {"tar-output-prefix", 't', 0, G_OPTION_ARG_STRING, &prefix, "Archive name prefix",
+        {"pcap", 'p', 0, G_OPTION_ARG_FILENAME, &o->pcap, "Input capture", "PCAP"},
+        {"input-dir", 'i', 0, G_OPTION_ARG_FILENAME, &o->input_dir, "Folder of captures", "DIR"},
+        {"output-dir", 'o', 0, G_OPTION_ARG_FILENAME, &o->outdir, "Output folder", "OUTDIR"},
+        {"recursive", 'r', 0, G_OPTION_ARG_NONE, &o->recursive, "Search DIR recursively", NULL},
+        {"create-tar", 'c', 0, G_OPTION_ARG_NONE, &o->create_tar, "Archive the results", NULL},
+        {"tar-output-prefix", 't', 0, G_OPTION_ARG_STRING, &o->prefix, "Archive name prefix",
          "PREFIX"},
-        {"no-js-extraction", 'n', 0, G_OPTION_ARG_NONE, &no_js, "No JavaScript extraction", NULL},
-        {"wireshark-verification", 'w', 0, G_OPTION_ARG_NONE, &wireshark, "Verify against tshark",
+        {"no-js-extraction", 'n', 0, G_OPTION_ARG_NONE, &o->no_js, "No JavaScript extraction",
          NULL},
-        {"performance-comparison", 'k', 0, G_OPTION_ARG_INT, &perf_runs,
+        {"wireshark-verification", 'w', 0, G_OPTION_ARG_NONE, &o->wireshark,
+         "Verify against tshark", NULL},
+        {"performance-comparison", 'k', 0, G_OPTION_ARG_INT, &o->perf_runs,
          "Time N runs against tshark and tcpflow", "N"},
-        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress line or summary", NULL},
+        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress line or summary", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     g_auto(GStrv) rest = NULL;
-    int status = TS_EXIT_OK;
+    *status = TS_EXIT_OK;
     if (!ts_cli_parse("original", "", "Runs the original tcpsession's command line.",
-                      original_description, entries, argc, argv, &rest, &status))
-        return status;
+                      original_description, entries, argc, argv, &rest, status))
+        return false;
     const char *usage = NULL;
     if (rest[0] != NULL)
         usage = "unexpected argument";
-    else if (pcap == NULL && input_dir == NULL)
+    else if (o->pcap == NULL && o->input_dir == NULL)
         usage = "give a capture (-p PCAP) or a folder of captures (-i DIR)";
-    else if (wireshark && perf_runs != 0)
+    else if (o->wireshark && o->perf_runs != 0)
         usage = "-w and -k cannot be used together";
-    else if (perf_runs < 0)
+    else if (o->perf_runs < 0)
         usage = "-k needs a positive number of runs";
-    else if (prefix != NULL && (strchr(prefix, '/') != NULL || prefix[0] == '\0'))
+    else if (o->prefix != NULL && (strchr(o->prefix, '/') != NULL || o->prefix[0] == '\0'))
         usage = "-t PREFIX must be a plain file name prefix";
     if (usage != NULL) {
         fprintf(stderr, "tcpsession: %s\nTry 'tcpsession original --help' for more information.\n",
                 usage);
-        return TS_EXIT_USAGE;
+        *status = TS_EXIT_USAGE;
+        return false;
     }
+    return true;
+}
 
-    g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(capture_item_free);
-    if (input_dir != NULL) {
-        if (!g_file_test(input_dir, G_FILE_TEST_IS_DIR)) {
-            fprintf(stderr, "tcpsession: %s: not a folder\n", input_dir);
-            return TS_EXIT_FAILURE;
+/* The captures of -i DIR (sorted) or -p PCAP; false after an error. */
+static bool
+find_captures(const original_args *o, GPtrArray *items)
+{
+    if (o->input_dir != NULL) {
+        if (!g_file_test(o->input_dir, G_FILE_TEST_IS_DIR)) {
+            fprintf(stderr, "tcpsession: %s: not a folder\n", o->input_dir);
+            return false;
         }
-        collect(input_dir, "", recursive, items, 0);
+        collect(o->input_dir, "", o->recursive, items, 0);
         g_ptr_array_sort(items, compare_items);
         if (items->len == 0) {
             fprintf(stderr, "tcpsession: %s: no capture found (.pcap, .pcapng, .cap, .gz)\n",
-                    input_dir);
-            return TS_EXIT_FAILURE;
+                    o->input_dir);
+            return false;
         }
-    } else {
-        if (!g_file_test(pcap, G_FILE_TEST_IS_REGULAR)) {
-            fprintf(stderr, "tcpsession: %s: no such file\n", pcap);
-            return TS_EXIT_FAILURE;
-        }
-        g_ptr_array_add(items, item_new(pcap, ""));
+        return true;
     }
+    if (!g_file_test(o->pcap, G_FILE_TEST_IS_REGULAR)) {
+        fprintf(stderr, "tcpsession: %s: no such file\n", o->pcap);
+        return false;
+    }
+    g_ptr_array_add(items, item_new(o->pcap, ""));
+    return true;
+}
 
-    original_run run = {
-        .outdir = outdir != NULL ? outdir : g_get_current_dir(),
-        .js = !no_js,
-        .tar = create_tar,
-        .recursive = recursive,
-        .quiet = quiet,
-        .prefix = prefix != NULL      ? prefix
-                  : input_dir != NULL ? (char *)"extracted-session-data-"
-                                      : (char *)"extracted-",
-        .wireshark = wireshark,
-        .perf_runs = perf_runs,
+/* The run's settings from the options (run->outdir owned by the run). */
+static void
+run_init(original_run *run, const original_args *o)
+{
+    *run = (original_run){
+        .outdir = o->outdir != NULL ? g_strdup(o->outdir) : g_get_current_dir(),
+        .js = !o->no_js,
+        .tar = o->create_tar,
+        .recursive = o->recursive,
+        .quiet = o->quiet,
+        .prefix = o->prefix != NULL      ? o->prefix
+                  : o->input_dir != NULL ? (char *)"extracted-session-data-"
+                                         : (char *)"extracted-",
+        .wireshark = o->wireshark,
+        .perf_runs = o->perf_runs,
         .json_tars = g_ptr_array_new_with_free_func(g_free),
         .js_tars = g_ptr_array_new_with_free_func(g_free),
     };
-    if (outdir == NULL)
-        outdir = run.outdir; /* freed at the end */
+}
+
+static void
+run_clear(original_run *run)
+{
+    ts_progress_free(run->progress);
+    if (run->log != NULL)
+        fclose(run->log);
+    g_ptr_array_unref(run->json_tars);
+    g_ptr_array_unref(run->js_tars);
+    g_free(run->outdir);
+}
+
+/* -k N: the timings of ours and of both verifications. */
+static int
+run_performance(original_run *run, GPtrArray *items)
+{
+    g_autoptr(GPtrArray) paths = g_ptr_array_new();
+    for (guint i = 0; i < items->len; i++)
+        g_ptr_array_add(paths, ((capture_item *)items->pdata[i])->path);
+    return ts_original_performance((const char *const *)paths->pdata, paths->len, run->perf_runs,
+                                   time_ours, run, run->log, run->quiet)
+               ? TS_EXIT_OK
+               : TS_EXIT_FAILURE;
+}
+
+/* Every session of the captures verified by one run of the verifier. */
+static void
+verify_all(original_run *run, GPtrArray *done)
+{
+    g_autofree char *what = g_strdup_printf("verifying %u captures against %s...", done->len,
+                                            run->wireshark ? "tshark" : "tcpflow");
+    ts_progress_message(run->progress, what);
+    ts_original_verify((const char *const *)done->pdata, done->len,
+                       run->wireshark ? TS_VERIFY_TSHARK : TS_VERIFY_TCPFLOW, run->log,
+                       &run->verdicts);
+    ts_progress_clear(run->progress);
+}
+
+/* The summary line: logged, and on stderr unless -q. */
+static void
+print_summary(const original_run *run, gint64 started)
+{
+    double secs = (double)(g_get_monotonic_time() - started) / 1e6;
+    g_autofree char *summary = g_strdup_printf(
+        "%" PRIu64 " captures (%" PRIu64 " failed), %" PRIu64 " sessions, %" PRIu64
+        " bytes delivered, %" PRIu64 " anomalies, %" PRIu64 " JavaScript files; "
+        "against %s: %" PRIu64 " sessions same, %" PRIu64 " differences explained, %" PRIu64
+        " unexplained, %" PRIu64 " captures not verified; %.3fs",
+        run->captures, run->failed, run->sessions, run->bytes, run->anomalies, run->js_files,
+        run->wireshark ? "tshark" : "tcpflow", run->verdicts.same, run->verdicts.explained,
+        run->verdicts.unexplained, run->verdicts.unverified, secs);
+    ts_original_log(run->log, "Summary: %s", summary);
+    if (!run->quiet)
+        fprintf(stderr, "tcpsession: %s (log: %s)\n", summary, LOG_NAME);
+}
+
+/* Every capture written, verified, archived; the exit status. */
+static int
+run_captures(original_run *run, GPtrArray *items, gint64 started)
+{
+    int status = TS_EXIT_OK;
+    run->tcpflow_available = !run->wireshark && ts_original_tool_available(TS_VERIFY_TCPFLOW);
+    g_autoptr(GPtrArray) done = g_ptr_array_new();
+    for (guint i = 0; i < items->len; i++) {
+        capture_item *c = items->pdata[i];
+        run->captures++;
+        if (!process_capture(run, c, i + 1, items->len)) {
+            run->failed++;
+            status = TS_EXIT_FAILURE;
+        }
+        g_ptr_array_add(done, c->path);
+    }
+    verify_all(run, done);
+    if (run->tar && !run->wireshark && !final_tars(run))
+        status = TS_EXIT_FAILURE;
+    print_summary(run, started);
+    return status;
+}
+
+int
+ts_cmd_original(int argc, char **argv)
+{
+    original_args o;
+    int status;
+    if (!parse_options(argc, argv, &o, &status)) {
+        options_clear(&o);
+        return status;
+    }
+    g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(capture_item_free);
+    if (!find_captures(&o, items)) {
+        options_clear(&o);
+        return TS_EXIT_FAILURE;
+    }
+    original_run run;
+    run_init(&run, &o);
     if (g_mkdir_with_parents(run.outdir, 0777) != 0) {
         fprintf(stderr, "tcpsession: %s: %s\n", run.outdir, g_strerror(errno));
-        g_ptr_array_unref(run.json_tars);
-        g_ptr_array_unref(run.js_tars);
+        run_clear(&run);
+        options_clear(&o);
         return TS_EXIT_FAILURE;
     }
     ts_atomic_install_signal_cleanup();
@@ -527,56 +650,10 @@ ts_cmd_original(int argc, char **argv)
     if (run.log == NULL)
         fprintf(stderr, "tcpsession: %s: %s (continuing without log)\n", LOG_NAME,
                 g_strerror(errno));
-    run.progress = ts_progress_new(quiet);
+    run.progress = ts_progress_new(o.quiet);
     gint64 started = g_get_monotonic_time();
-
-    if (perf_runs > 0) {
-        g_autoptr(GPtrArray) paths = g_ptr_array_new();
-        for (guint i = 0; i < items->len; i++)
-            g_ptr_array_add(paths, ((capture_item *)items->pdata[i])->path);
-        status = ts_original_performance((const char *const *)paths->pdata, paths->len, perf_runs,
-                                         time_ours, &run, run.log, quiet)
-                     ? TS_EXIT_OK
-                     : TS_EXIT_FAILURE;
-    } else {
-        run.tcpflow_available = !run.wireshark && ts_original_tool_available(TS_VERIFY_TCPFLOW);
-        g_autoptr(GPtrArray) done = g_ptr_array_new();
-        for (guint i = 0; i < items->len; i++) {
-            capture_item *c = items->pdata[i];
-            run.captures++;
-            if (!process_capture(&run, c, i + 1, items->len)) {
-                run.failed++;
-                status = TS_EXIT_FAILURE;
-            }
-            g_ptr_array_add(done, c->path);
-        }
-        /* every session verified by one run of the verifier */
-        g_autofree char *what = g_strdup_printf("verifying %u captures against %s...", done->len,
-                                                run.wireshark ? "tshark" : "tcpflow");
-        ts_progress_message(run.progress, what);
-        ts_original_verify((const char *const *)done->pdata, done->len,
-                           run.wireshark ? TS_VERIFY_TSHARK : TS_VERIFY_TCPFLOW, run.log,
-                           &run.verdicts);
-        ts_progress_clear(run.progress);
-        if (run.tar && !run.wireshark && !final_tars(&run))
-            status = TS_EXIT_FAILURE;
-        double secs = (double)(g_get_monotonic_time() - started) / 1e6;
-        g_autofree char *summary = g_strdup_printf(
-            "%" PRIu64 " captures (%" PRIu64 " failed), %" PRIu64 " sessions, %" PRIu64
-            " bytes delivered, %" PRIu64 " anomalies, %" PRIu64 " JavaScript files; "
-            "against %s: %" PRIu64 " sessions same, %" PRIu64 " differences explained, %" PRIu64
-            " unexplained, %" PRIu64 " captures not verified; %.3fs",
-            run.captures, run.failed, run.sessions, run.bytes, run.anomalies, run.js_files,
-            run.wireshark ? "tshark" : "tcpflow", run.verdicts.same, run.verdicts.explained,
-            run.verdicts.unexplained, run.verdicts.unverified, secs);
-        ts_original_log(run.log, "Summary: %s", summary);
-        if (!quiet)
-            fprintf(stderr, "tcpsession: %s (log: %s)\n", summary, LOG_NAME);
-    }
-    ts_progress_free(run.progress);
-    if (run.log != NULL)
-        fclose(run.log);
-    g_ptr_array_unref(run.json_tars);
-    g_ptr_array_unref(run.js_tars);
+    status = o.perf_runs > 0 ? run_performance(&run, items) : run_captures(&run, items, started);
+    run_clear(&run);
+    options_clear(&o);
     return status;
 }

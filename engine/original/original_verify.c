@@ -1,21 +1,16 @@
 /*
  * original_verify.c — verification and timing for the original command
- * line, through the verifier (verify/): `tcpsession verify` is run in-process
- * with its log written to a temporary file and its standard output (the
- * summary table) captured, and both are copied into the original's log;
- * tcpflow's own files for the OUTDIR/tcpflow layout are made with the
- * verifier's tool runner.
+ * line, through the verifier library (verify/verify.h): every session of the
+ * captures is verified against one tool, its log lines and summary table
+ * copied into the original's log and the verdicts counted from the typed
+ * results; tcpflow's own files for the OUTDIR/tcpflow layout; -k timings.
  */
 #include "original_verify.h"
 
 #include "verify/verify.h"
-#include "cli/cli.h"
 
-#include <errno.h>
-#include <glib/gstdio.h>
 #include <stdarg.h>
 #include <string.h>
-#include <unistd.h>
 
 void
 ts_original_log(FILE *log, const char *fmt, ...)
@@ -32,148 +27,126 @@ ts_original_log(FILE *log, const char *fmt, ...)
     fflush(log);
 }
 
+static vf_tool
+verifier_tool(ts_verify_tool tool)
+{
+    return tool == TS_VERIFY_TSHARK ? VF_TOOL_TSHARK : VF_TOOL_TCPFLOW;
+}
+
 bool
 ts_original_tool_available(ts_verify_tool tool)
 {
     g_autofree char *why = NULL;
-    return vf_tool_probe(tool == TS_VERIFY_TSHARK ? VF_TOOL_TSHARK : VF_TOOL_TCPFLOW, &why);
-}
-
-static void
-ignore_line(void *user, const char *line, size_t len)
-{
-    (void)user;
-    (void)line;
-    (void)len;
+    return vf_tool_probe(verifier_tool(tool), &why);
 }
 
 bool
 ts_original_tcpflow_files(const char *capture, const char *dir, FILE *log)
 {
     g_autoptr(GError) error = NULL;
-    g_autofree char *tmp = vf_make_temp_dir(&error);
-    g_autofree char *input = tmp != NULL ? vf_uncompressed_copy(capture, tmp, &error) : NULL;
-    bool ok = input != NULL && g_mkdir_with_parents(dir, 0777) == 0;
-    if (ok) {
-        g_autofree char *report = g_build_filename(tmp, "report.xml", NULL);
-        const char *argv[] = {
-            vf_tool_program(VF_TOOL_TCPFLOW), "-r", input, "-o", dir, "-X", report, NULL};
-        ok = vf_run_lines(argv, ignore_line, NULL, &error);
-    }
-    if (!ok)
-        ts_original_log(log, "tcpflow could not process %s: %s", capture,
-                        error != NULL ? error->message : g_strerror(errno));
-    if (tmp != NULL)
-        vf_rmtree(tmp);
-    return ok;
+    if (vf_tcpflow_write_files(capture, dir, &error))
+        return true;
+    ts_original_log(log, "tcpflow could not process %s: %s", capture, error->message);
+    return false;
 }
 
-/* Runs `tcpsession verify ARGS` in this process; its standard output goes to
- * `captured` (when not NULL). Returns its exit status. */
-static int
-run_verify(GPtrArray *args, GString *captured)
+/* A verifier run against `tool` alone over the captures; its probe notes go
+ * to stderr. NULL when the tool cannot run. */
+static vf_run *
+start_run(const char *const *captures, size_t n, vf_tool tool)
 {
-    int argc = (int)args->len;
-    g_ptr_array_add(args, NULL);
-    fflush(stdout);
-    g_autofree char *tmp_name = NULL;
-    int fd = g_file_open_tmp("tcpsession-verify-XXXXXX", &tmp_name, NULL);
-    int saved = fd >= 0 ? dup(STDOUT_FILENO) : -1;
-    if (saved >= 0)
-        dup2(fd, STDOUT_FILENO);
-    int status = ts_cmd_verify(argc, (char **)args->pdata);
-    fflush(stdout);
-    if (saved >= 0) {
-        dup2(saved, STDOUT_FILENO);
-        close(saved);
+    vf_config cfg;
+    vf_config_init(&cfg);
+    cfg.want[VF_TOOL_TSHARK] = tool == VF_TOOL_TSHARK;
+    cfg.want[VF_TOOL_TCPFLOW] = tool == VF_TOOL_TCPFLOW;
+    vf_run *run = vf_run_new(&cfg);
+    fputs(vf_run_notes(run), stderr);
+    if (!vf_run_has_tools(run)) {
+        vf_run_free(run);
+        return NULL;
     }
-    if (fd >= 0) {
-        close(fd);
-        g_autofree char *text = NULL;
-        if (captured != NULL && g_file_get_contents(tmp_name, &text, NULL, NULL))
-            g_string_append(captured, text);
-        g_unlink(tmp_name);
+    for (size_t i = 0; i < n; i++)
+        vf_run_add_capture(run, captures[i]);
+    return run;
+}
+
+/* Copies each capture's lines into the log as the verifier's --log file
+ * has them, counts the verdicts and keeps the unexplained lines (which the
+ * verifier also prints before its summary table). */
+typedef struct {
+    FILE *log;
+    ts_original_verdicts *v;
+    GString *unexplained;
+} log_copy;
+
+static void
+copy_capture(void *user, const vf_capture_result *res)
+{
+    log_copy *lc = user;
+    fputs(res->notes, stderr);
+    g_autoptr(GString) line = g_string_new(NULL);
+    for (size_t k = 0; k < res->n_results; k++) {
+        const vf_result *r = res->results[k];
+        lc->v->same += r->verdict == VF_SAME;
+        lc->v->explained += r->verdict == VF_EXPLAINED;
+        lc->v->unexplained += r->verdict == VF_UNEXPLAINED;
+        g_string_truncate(line, 0);
+        vf_format_result(line, res->path, r);
+        g_string_append_c(line, '\n');
+        if (lc->log != NULL)
+            fputs(line->str, lc->log);
+        if (r->verdict == VF_UNEXPLAINED)
+            g_string_append(lc->unexplained, line->str);
     }
-    g_ptr_array_set_size(args, (guint)argc);
-    return status;
 }
 
 void
 ts_original_verify(const char *const *captures, size_t n, ts_verify_tool tool, FILE *log,
                    ts_original_verdicts *v)
 {
-    const char *name = tool == TS_VERIFY_TSHARK ? "tshark" : "tcpflow";
-    g_autoptr(GError) error = NULL;
-    g_autofree char *tmp = vf_make_temp_dir(&error);
-    if (tmp == NULL) {
-        ts_original_log(log, "Could not verify against %s: %s", name, error->message);
+    vf_tool vt = verifier_tool(tool);
+    const char *name = vf_tool_name(vt);
+    ts_original_log(log, "Going to verify the results against %s", name);
+    g_autoptr(vf_run) run = start_run(captures, n, vt);
+    if (run == NULL) {
+        ts_original_log(log, "Couldn't verify against %s: it is not installed or failed", name);
         v->unverified += n;
         return;
     }
-    g_autofree char *lines_path = g_build_filename(tmp, "verify.log", NULL);
-    g_autoptr(GPtrArray) args = g_ptr_array_new();
-    g_ptr_array_add(args, (char *)"verify");
-    g_ptr_array_add(args, (char *)"--against");
-    g_ptr_array_add(args, (char *)name);
-    g_ptr_array_add(args, (char *)"--log");
-    g_ptr_array_add(args, lines_path);
-    for (size_t i = 0; i < n; i++)
-        g_ptr_array_add(args, (char *)captures[i]);
-    ts_original_log(log, "Going to verify the results against %s", name);
-    g_autoptr(GString) summary = g_string_new(NULL);
-    int status = run_verify(args, summary);
-
-    g_autofree char *lines = NULL;
-    if (status == 3 || !g_file_get_contents(lines_path, &lines, NULL, NULL)) {
-        ts_original_log(log, "Couldn't verify against %s: it is not installed or failed", name);
-        v->unverified += n;
-    } else {
-        /* one line per session and direction: "same ..." or "wrong ..." */
-        for (char *line = lines, *next; line != NULL && *line != '\0'; line = next) {
-            next = strchr(line, '\n');
-            if (next != NULL)
-                *next++ = '\0';
-            if (g_str_has_prefix(line, "same "))
-                v->same++;
-            else if (g_str_has_prefix(line, "wrong ") && strstr(line, " unexplained") != NULL)
-                v->unexplained++;
-            else if (g_str_has_prefix(line, "wrong "))
-                v->explained++;
-            if (log != NULL)
-                fprintf(log, "%s\n", line);
-        }
-        if (log != NULL && summary->len > 0)
-            fputs(summary->str, log);
-        if (log != NULL)
-            fflush(log);
+    g_autoptr(GString) unexplained = g_string_new(NULL);
+    log_copy lc = {log, v, unexplained};
+    vf_run_verify(run, copy_capture, &lc);
+    if (log != NULL) {
+        fputs(unexplained->str, log);
+        g_autoptr(GString) summary = g_string_new(NULL);
+        vf_run_format_summary(summary, run);
+        fputs(summary->str, log);
+        fflush(log);
     }
-    vf_rmtree(tmp);
 }
 
-/* Time of `runs` runs of `tcpsession verify --against TOOL` over the captures. */
-static double
-time_verify(const char *const *captures, size_t n, int runs, const char *tool, bool *ok)
+/* Prints a capture's messages only (the timed runs log nothing). */
+static void
+notes_only(void *user, const vf_capture_result *res)
 {
-    g_autoptr(GError) error = NULL;
-    g_autofree char *tmp = vf_make_temp_dir(&error);
-    if (tmp == NULL) {
-        *ok = false;
-        return 0;
-    }
-    g_autofree char *lines_path = g_build_filename(tmp, "verify.log", NULL);
-    g_autoptr(GPtrArray) args = g_ptr_array_new();
-    const char *fixed[] = {"verify", "--against", tool, "--log", lines_path, "--quiet"};
-    for (size_t i = 0; i < G_N_ELEMENTS(fixed); i++)
-        g_ptr_array_add(args, (char *)fixed[i]);
-    for (size_t i = 0; i < n; i++)
-        g_ptr_array_add(args, (char *)captures[i]);
+    (void)user;
+    fputs(res->notes, stderr);
+}
+
+/* Time of `runs` verifications against `tool` over the captures; *ok false
+ * when the tool cannot run. */
+static double
+time_verify(const char *const *captures, size_t n, int runs, vf_tool tool, bool *ok)
+{
     gint64 t0 = g_get_monotonic_time();
-    for (int r = 0; r < runs; r++)
-        if (run_verify(args, NULL) == 3)
+    for (int r = 0; r < runs; r++) {
+        g_autoptr(vf_run) run = start_run(captures, n, tool);
+        if (run == NULL)
             *ok = false;
-    double secs = (double)(g_get_monotonic_time() - t0) / 1e6;
-    vf_rmtree(tmp);
-    return secs;
+        else
+            vf_run_verify(run, notes_only, NULL);
+    }
+    return (double)(g_get_monotonic_time() - t0) / 1e6;
 }
 
 bool
@@ -187,8 +160,8 @@ ts_original_performance(const char *const *captures, size_t n, int runs, ts_orig
             ok = ours(captures[i], user) && ok;
     double t_ours = (double)(g_get_monotonic_time() - t0) / 1e6;
     bool tshark_ok = true, tcpflow_ok = true;
-    double t_tshark = time_verify(captures, n, runs, "tshark", &tshark_ok);
-    double t_tcpflow = time_verify(captures, n, runs, "tcpflow", &tcpflow_ok);
+    double t_tshark = time_verify(captures, n, runs, VF_TOOL_TSHARK, &tshark_ok);
+    double t_tcpflow = time_verify(captures, n, runs, VF_TOOL_TCPFLOW, &tcpflow_ok);
     const struct {
         const char *what;
         double secs;

@@ -18,11 +18,11 @@ typedef enum {
     TS_VERIFY_TSHARK,
 } ts_verify_tool;
 
-/** Counts of the verifier's log lines. */
+/** Counts of the verifier's results (one log line each). */
 typedef struct {
-    uint64_t same;        /* "same" lines: sessions equal in both directions */
-    uint64_t explained;   /* "wrong" lines whose difference is explained */
-    uint64_t unexplained; /* "wrong" lines left unexplained */
+    uint64_t same;        /* sessions equal in both directions */
+    uint64_t explained;   /* differing directions, the difference explained */
+    uint64_t unexplained; /* differing directions left unexplained */
     uint64_t unverified;  /* captures not verified (the tool is missing or failed) */
 } ts_original_verdicts;
 
@@ -33,15 +33,16 @@ void ts_original_log(FILE *log, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 bool ts_original_tool_available(ts_verify_tool tool);
 
 /** Writes tcpflow's own files for `capture` into `dir` (the original's
- *  OUTDIR/tcpflow layout), with the verifier's tool runner; false (logged)
+ *  OUTDIR/tcpflow layout) through the verifier; false (logged)
  *  when tcpflow is missing or fails. */
 bool ts_original_tcpflow_files(const char *capture, const char *dir, FILE *log);
 
 /** Verifies every session of the captures against `tool` with one run of
- *  the verifier (`tcpsession verify --against TOOL`): its lines ("same ..."
- *  or "wrong ...", one per session and direction) and its summary table go
- *  to `log`; the counts are added to *v (all captures unverified when the
- *  tool is missing). */
+ *  the verifier (as `tcpsession verify --against TOOL --log`): its lines
+ *  ("same ..." or "wrong ...", one per session and direction), then its
+ *  unexplained lines again and its summary table go to `log`; the verdicts
+ *  of the results are added to *v (all captures unverified when the tool is
+ *  missing). The verifier's messages go to stderr. */
 void ts_original_verify(const char *const *captures, size_t n, ts_verify_tool tool, FILE *log,
                         ts_original_verdicts *v);
 

@@ -7,7 +7,7 @@
  * acknowledged (and the proof failing when an acknowledgement exists),
  * tcpflow's zero-filled holes and trailer bytes.
  */
-#include "verify.h"
+#include "verify_internal.h"
 
 #include <check.h>
 #include <glib.h>
