@@ -9,6 +9,7 @@
  * the hex offset wrapping at 2^32; the missing-bytes text; mode names.
  */
 #include "formats/follow_text.h"
+#include "util/tshark_text.h"
 
 #include <check.h>
 #include <glib.h>
@@ -258,10 +259,10 @@ END_TEST
 START_TEST(missing_text)
 {
     char buf[64];
-    size_t n = ts_follow_missing_text(5, buf);
+    size_t n = ts_missing_bytes_text(5, buf, sizeof buf);
     ck_assert_uint_eq(n, 34);
     ck_assert_mem_eq(buf, "[5 bytes missing in capture file]\0", 34);
-    n = ts_follow_missing_text(1234567, buf);
+    n = ts_missing_bytes_text(1234567, buf, sizeof buf);
     ck_assert_str_eq(buf, "[1234567 bytes missing in capture file]");
     ck_assert_uint_eq(n, strlen(buf) + 1);
 }
