@@ -112,7 +112,9 @@ def check_include(root, path, header):
         # bare: in the file's folder (or its layer's root folder), else a
         # header of another folder that needs its folder in the name
         for folder in (os.path.dirname(path), layer):
-            if os.path.isfile(os.path.join(root, folder, header)):
+            here = os.path.join(root, folder, header)
+            # a header configure generates from HEADER.in counts as present
+            if os.path.isfile(here) or os.path.isfile(here + ".in"):
                 return None, layer
         target = find_elsewhere(root, header)
         if target is None:
