@@ -53,7 +53,7 @@ seq_diff(uint32_t a, uint32_t b)
 static uint32_t
 data_seq(const vf_frame *f)
 {
-    return f->seq + ((f->flags & VF_TCP_SYN) ? 1u : 0u);
+    return f->seq + ((f->flags & TS_TCP_SYN) ? 1u : 0u);
 }
 
 static const vf_frame *
@@ -111,7 +111,7 @@ vf_direction_base(const vf_capture *cap, const vf_session *s, int dir, const vf_
             const vf_frame *f = stream_frame(cap, ts, i);
             if (f->in_icmp || (int)f->from_node1 != node)
                 continue;
-            if (pass == 0 ? (f->flags & VF_TCP_SYN) != 0 : f->len > 0) {
+            if (pass == 0 ? (f->flags & TS_TCP_SYN) != 0 : f->len > 0) {
                 *base = data_seq(f);
                 return true;
             }
@@ -253,13 +253,13 @@ never_acked(const vf_case *c, uint32_t hole_seq, GString *why)
         if (f->in_icmp)
             continue;
         if ((int)f->from_node1 == c->node) {
-            if ((f->len > 0 || (f->flags & VF_TCP_RST)) && seq_diff(data_seq(f), hole_seq) > 0) {
+            if ((f->len > 0 || (f->flags & TS_TCP_RST)) && seq_diff(data_seq(f), hole_seq) > 0) {
                 if (!buffered || seq_diff(lowest, data_seq(f)) > 0)
                     lowest = data_seq(f);
                 buffered = true;
                 g_array_append_val(held, f->frame);
             }
-        } else if (buffered && (f->flags & VF_TCP_ACK) && seq_diff(f->ack, lowest) > 0) {
+        } else if (buffered && (f->flags & TS_TCP_ACK) && seq_diff(f->ack, lowest) > 0) {
             g_string_append_printf(why, "frame %u acknowledges past the hole; ", f->frame);
             return false;
         }
@@ -323,7 +323,7 @@ syn_not_first(const vf_case *c)
         const vf_frame *f = stream_frame(c->cap, c->ts, i);
         if (f->in_icmp || (int)f->from_node1 != c->node)
             continue;
-        if (f->flags & VF_TCP_SYN)
+        if (f->flags & TS_TCP_SYN)
             return seen_other;
         seen_other = true;
     }

@@ -399,9 +399,9 @@ vf_needed_payload_frames(const vf_capture *cap)
                 int n = f->from_node1;
                 if (f->in_icmp || f->len == 0)
                     continue;
-                uint32_t seq = f->seq + ((f->flags & VF_TCP_SYN) ? 1u : 0u);
+                uint32_t seq = f->seq + ((f->flags & TS_TCP_SYN) ? 1u : 0u);
                 if (f->len == 1 && seen[n] && (int32_t)(seq + 1 - high[n]) <= 0 &&
-                    !(f->flags & (VF_TCP_SYN | VF_TCP_FIN | VF_TCP_RST)))
+                    !(f->flags & (TS_TCP_SYN | TS_TCP_FIN | TS_TCP_RST)))
                     g_array_append_val(frames, f->frame);
                 if (!seen[n] || (int32_t)(seq + f->len - high[n]) > 0)
                     high[n] = seq + f->len;

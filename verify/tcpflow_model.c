@@ -353,7 +353,7 @@ store(model *m, tdir *d, tflow *f, const vf_frame *fr, int32_t delta, uint64_t p
                 if (f->unknown->len == 0)
                     g_string_append_printf(f->unknown, "frame %u: %s", fr->frame, b->why->str);
             } else {
-                uint32_t seq = fr->seq + ((fr->flags & VF_TCP_SYN) ? 1u : 0u);
+                uint32_t seq = fr->seq + ((fr->flags & TS_TCP_SYN) ? 1u : 0u);
                 write_ours(f, f->pos, b, seq, pl, fr->frame);
                 if (b->last)
                     f->cats |= 1u << VF_CAT_TCPFLOW_LAST_WRITE;
@@ -446,7 +446,7 @@ matches_closed(model *m, const tflow *old, const vf_frame *fr, uint64_t pl, uint
         if (owner < 0 || fr->tcpflow_skip == VF_SKIP_FRAGMENT)
             return false;
         ours_bytes *b = get_bytes(m, (guint)owner, dir, ts, node);
-        uint32_t seq = fr->seq + ((fr->flags & VF_TCP_SYN) ? 1u : 0u);
+        uint32_t seq = fr->seq + ((fr->flags & TS_TCP_SYN) ? 1u : 0u);
         if (!b->ok || !copy_ours(b, seq, pl, bytes))
             return false;
     }
@@ -499,8 +499,8 @@ flow_for_frame(model *m, tdir *d, const vf_frame *fr, const frame_bytes *b, int6
                const vf_tstream *ts, int node, int32_t *delta)
 {
     uint64_t datalen = b->pl + b->ex;
-    bool syn = fr->flags & VF_TCP_SYN, ack = fr->flags & VF_TCP_ACK;
-    bool fin = fr->flags & VF_TCP_FIN, rst = fr->flags & VF_TCP_RST;
+    bool syn = fr->flags & TS_TCP_SYN, ack = fr->flags & TS_TCP_ACK;
+    bool fin = fr->flags & TS_TCP_FIN, rst = fr->flags & TS_TCP_RST;
     tflow *f = d->open;
     if (f == NULL) {
         if (datalen == 0 && (fin || rst || (!syn && !ack)))
@@ -537,11 +537,11 @@ flow_for_frame(model *m, tdir *d, const vf_frame *fr, const frame_bytes *b, int6
 static void
 track_close(tdir *d, tflow *f, const vf_frame *fr, uint64_t datalen)
 {
-    if (fr->flags & VF_TCP_RST) {
+    if (fr->flags & TS_TCP_RST) {
         close_flow(d);
         return;
     }
-    if (fr->flags & VF_TCP_FIN) {
+    if (fr->flags & TS_TCP_FIN) {
         f->fin_count++;
         if (f->fin_count == 1)
             f->fin_size = (int64_t)(uint32_t)(fr->seq + (uint32_t)datalen - f->isn) - 1;
@@ -575,7 +575,7 @@ replay_frame(model *m, const vf_frame *fr)
         add_owner(f, (guint)owner);
         note_flow(m, (guint)owner, dir, f, fr->len > 0);
     }
-    if (fr->flags & VF_TCP_SYN)
+    if (fr->flags & TS_TCP_SYN)
         f->syn_count++;
     if (b.pl + b.ex > 0)
         store(m, d, f, fr, delta, b.pl, b.ex, b.lost, owner, dir, ts, node);
@@ -694,12 +694,12 @@ orphan_fragments(const vf_capture *cap, const vf_flowfile *ff, size_t len, GStri
         return false;
     }
     const vf_frame *first = &g_array_index(frags, vf_frame, 0);
-    uint32_t isn = (first->flags & VF_TCP_SYN) ? first->seq : first->seq - 1;
+    uint32_t isn = (first->flags & TS_TCP_SYN) ? first->seq : first->seq - 1;
     int64_t end = 0;
     g_autoptr(GArray) numbers = g_array_new(FALSE, FALSE, sizeof(uint32_t));
     for (guint i = 0; i < frags->len; i++) {
         const vf_frame *f = &g_array_index(frags, vf_frame, i);
-        int64_t at = (int32_t)(f->seq - isn - 1) + ((f->flags & VF_TCP_SYN) ? 1 : 0);
+        int64_t at = (int32_t)(f->seq - isn - 1) + ((f->flags & TS_TCP_SYN) ? 1 : 0);
         end = MAX(end, at + (int64_t)f->len);
         g_array_append_val(numbers, f->frame);
     }

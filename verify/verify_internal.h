@@ -144,13 +144,6 @@ bool vf_looks_like_capture(const char *path);
 /* tshark's per-frame fields (tshark_fields.c)                         */
 /* ------------------------------------------------------------------ */
 
-enum {
-    VF_TCP_FIN = 0x01,
-    VF_TCP_SYN = 0x02,
-    VF_TCP_RST = 0x04,
-    VF_TCP_ACK = 0x10,
-};
-
 /** Encapsulations in a frame's protocol path that the engine does not decode. */
 enum {
     VF_ENCAP_UDP_TUNNEL = 1u << 0, /* TCP carried inside UDP (VXLAN, GTP, ...) */

@@ -17,11 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Exit status when none of the tools is installed (cli.h gets it too). */
-#ifndef TS_EXIT_NOT_INSTALLED
-#define TS_EXIT_NOT_INSTALLED 3
-#endif
-
 /* The command line of one run. */
 typedef struct {
     char *against;
