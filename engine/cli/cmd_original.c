@@ -35,6 +35,7 @@
 #include "formats/formats.h"
 
 #include "util/atomic_file.h"
+#include "util/probe.h"
 #include "util/tar_gz.h"
 
 #include <errno.h>
@@ -109,23 +110,6 @@ capture_item_free(gpointer p)
     g_free(c);
 }
 
-/* True for .pcap, .pcapng, .cap and their .gz forms. */
-static bool
-capture_name(const char *name)
-{
-    static const char *const exts[] = {".pcap", ".pcapng", ".cap"};
-    g_autofree char *lower = g_ascii_strdown(name, -1);
-    size_t len = strlen(lower);
-    if (len > 3 && strcmp(lower + len - 3, ".gz") == 0)
-        lower[len -= 3] = '\0';
-    for (size_t i = 0; i < G_N_ELEMENTS(exts); i++) {
-        size_t n = strlen(exts[i]);
-        if (len > n && strcmp(lower + len - n, exts[i]) == 0)
-            return true;
-    }
-    return false;
-}
-
 static capture_item *
 item_new(const char *path, const char *reldir)
 {
@@ -160,7 +144,7 @@ collect(const char *dir, const char *reldir, bool recursive, GPtrArray *items, i
             g_autofree char *sub =
                 reldir[0] != '\0' ? g_strconcat(reldir, "/", part, NULL) : g_strdup(part);
             collect(path, sub, recursive, items, depth + 1);
-        } else if (g_file_test(path, G_FILE_TEST_IS_REGULAR) && capture_name(name)) {
+        } else if (g_file_test(path, G_FILE_TEST_IS_REGULAR) && ts_probe_capture_name(name)) {
             g_ptr_array_add(items, item_new(path, reldir));
         }
     }
