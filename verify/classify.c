@@ -43,12 +43,6 @@ compare_seg(gconstpointer a, gconstpointer b)
     return x->off < y->off ? -1 : x->off > y->off;
 }
 
-static int32_t
-seq_diff(uint32_t a, uint32_t b)
-{
-    return (int32_t)(a - b);
-}
-
 /* Data sequence number of a frame (the SYN takes one). */
 static uint32_t
 data_seq(const vf_frame *f)
@@ -189,7 +183,7 @@ vf_segments(const vf_case *c, const vf_session *s, bool late, uint32_t base, GAr
             const vf_frame *f = stream_frame(c->cap, c->ts, i);
             if (f->fragmented && !f->in_icmp && f->len > 0 && (int)f->from_node1 == c->node)
                 add_uncovered(
-                    segs, (vf_seg){seq_diff(data_seq(f), base), f->len, NULL, VF_CAT_IP_FRAGMENTS});
+                    segs, (vf_seg){ts_seq_diff(data_seq(f), base), f->len, NULL, VF_CAT_IP_FRAGMENTS});
         }
         g_array_sort(segs, compare_seg);
     }
@@ -211,7 +205,7 @@ vf_segments(const vf_case *c, const vf_session *s, bool late, uint32_t base, GAr
         }
         gsize flen = 0;
         const uint8_t *fdata = g_bytes_get_data(bytes, &flen);
-        int64_t fo = seq_diff(data_seq(f), base);
+        int64_t fo = ts_seq_diff(data_seq(f), base);
         bool whole = cat == VF_CAT_RST_WITH_DATA || cat == VF_CAT_STALE_SEGMENT;
         int64_t start = whole || cat == VF_CAT_DATA_BEFORE_START ? fo : (int64_t)a->offset;
         uint64_t len = whole ? flen : a->length;
@@ -253,13 +247,13 @@ never_acked(const vf_case *c, uint32_t hole_seq, GString *why)
         if (f->in_icmp)
             continue;
         if ((int)f->from_node1 == c->node) {
-            if ((f->len > 0 || (f->flags & TS_TCP_RST)) && seq_diff(data_seq(f), hole_seq) > 0) {
-                if (!buffered || seq_diff(lowest, data_seq(f)) > 0)
+            if ((f->len > 0 || (f->flags & TS_TCP_RST)) && ts_seq_diff(data_seq(f), hole_seq) > 0) {
+                if (!buffered || ts_seq_diff(lowest, data_seq(f)) > 0)
                     lowest = data_seq(f);
                 buffered = true;
                 g_array_append_val(held, f->frame);
             }
-        } else if (buffered && (f->flags & TS_TCP_ACK) && seq_diff(f->ack, lowest) > 0) {
+        } else if (buffered && (f->flags & TS_TCP_ACK) && ts_seq_diff(f->ack, lowest) > 0) {
             g_string_append_printf(why, "frame %u acknowledges past the hole; ", f->frame);
             return false;
         }
@@ -483,7 +477,7 @@ vf_classify_tshark(const vf_case *c, uint32_t *categories, char **detail)
            packet, or (capture in random order, its relative sequence numbers
            re-based) at our offset 0. */
         const vf_session *sources[2] = {c->s, c->s_linux};
-        int64_t starts[2] = {seq_diff(start_seq, base), 0};
+        int64_t starts[2] = {ts_seq_diff(start_seq, base), 0};
         bool rebased = syn_not_first(c);
         g_autoptr(GString) first_why = g_string_new(NULL);
         for (int v = 0; v < 8 && !ok; v++) {

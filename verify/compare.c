@@ -400,10 +400,10 @@ vf_needed_payload_frames(const vf_capture *cap)
                 if (f->in_icmp || f->len == 0)
                     continue;
                 uint32_t seq = f->seq + ((f->flags & TS_TCP_SYN) ? 1u : 0u);
-                if (f->len == 1 && seen[n] && (int32_t)(seq + 1 - high[n]) <= 0 &&
+                if (f->len == 1 && seen[n] && !ts_seq_after(seq + 1, high[n]) &&
                     !(f->flags & (TS_TCP_SYN | TS_TCP_FIN | TS_TCP_RST)))
                     g_array_append_val(frames, f->frame);
-                if (!seen[n] || (int32_t)(seq + f->len - high[n]) > 0)
+                if (!seen[n] || ts_seq_after(seq + f->len, high[n]))
                     high[n] = seq + f->len;
                 seen[n] = true;
             }

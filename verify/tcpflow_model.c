@@ -167,7 +167,7 @@ fetched_bytes(const model *m, const vf_frame *fr, uint64_t pl)
 static int64_t
 stream_offset(ours_bytes *b, uint32_t seq)
 {
-    int64_t off = b->ref + (int32_t)(seq - (b->base + (uint32_t)b->ref));
+    int64_t off = b->ref + ts_seq_diff(seq, b->base + (uint32_t)b->ref);
     b->ref = off;
     return off;
 }
@@ -516,7 +516,7 @@ flow_for_frame(model *m, tdir *d, const vf_frame *fr, const frame_bytes *b, int6
                              ? "after tcpflow closed the previous flow on its FIN"
                              : "after tcpflow closed the previous flow on a RST";
     if (f != NULL) {
-        *delta = (int32_t)(fr->seq - f->nsn);
+        *delta = ts_seq_diff(fr->seq, f->nsn);
         if (*delta > MAX_SEEK || *delta < -MAX_SEEK) {
             close_flow(d);
             f = NULL;
@@ -699,7 +699,7 @@ orphan_fragments(const vf_capture *cap, const vf_flowfile *ff, size_t len, GStri
     g_autoptr(GArray) numbers = g_array_new(FALSE, FALSE, sizeof(uint32_t));
     for (guint i = 0; i < frags->len; i++) {
         const vf_frame *f = &g_array_index(frags, vf_frame, i);
-        int64_t at = (int32_t)(f->seq - isn - 1) + ((f->flags & TS_TCP_SYN) ? 1 : 0);
+        int64_t at = ts_seq_diff(f->seq, isn + 1) + ((f->flags & TS_TCP_SYN) ? 1 : 0);
         end = MAX(end, at + (int64_t)f->len);
         g_array_append_val(numbers, f->frame);
     }

@@ -127,7 +127,7 @@ release_hold(follow_state *st, int dir, uint32_t ack, uint64_t frame, bool all)
         record *gap = &g_array_index(h->queue, record, i);
         g_assert(gap->gap);
         if (!all &&
-            (!gap->has_data || (int32_t)(ack - (st->base[dir] + (uint32_t)gap->offset)) <= 0))
+            (!gap->has_data || !ts_seq_after(ack, st->base[dir] + (uint32_t)gap->offset)))
             break;
         guint end = i + 1;
         while (end < h->queue->len && !g_array_index(h->queue, record, end).gap)

@@ -312,12 +312,6 @@ ts_legacy_writer_gap(ts_legacy_writer *w, ts_session *s, const ts_gap *gap)
 }
 
 static bool
-seq_after(uint32_t a, uint32_t b)
-{
-    return (int32_t)(a - b) > 0;
-}
-
-static bool
 same_header(const norm_header *a, const norm_header *b)
 {
     return a->len == b->len && memcmp(a->bytes, b->bytes, a->len) == 0;
@@ -345,7 +339,7 @@ list_empty_packet(legacy_session *st, const ts_packet *p, uint32_t data_seq, boo
     if (end != st->nxt[d] || (st->prev_set[d] && same_header(&st->prev[d], hdr)))
         return false;
     /* the original moved the peer's rcv_nxt to what a listed packet acked */
-    if ((f & TS_TCP_ACK) && st->nxt_set[!d] && seq_after(p->ack, st->nxt[!d]))
+    if ((f & TS_TCP_ACK) && st->nxt_set[!d] && ts_seq_after(p->ack, st->nxt[!d]))
         st->nxt[!d] = p->ack;
     return true;
 }
@@ -367,7 +361,7 @@ ts_legacy_writer_packet(ts_legacy_writer *w, ts_session *s, const ts_packet *p)
     /* next expected sequence number of this side: what was delivered */
     if (st->confirmed[d]) {
         uint32_t next = data_seq + (uint32_t)((int64_t)st->delivered_end[d] - p->offset);
-        if (!st->nxt_set[d] || seq_after(next, st->nxt[d]))
+        if (!st->nxt_set[d] || ts_seq_after(next, st->nxt[d]))
             st->nxt[d] = next;
         st->nxt_set[d] = true;
     }

@@ -74,6 +74,36 @@ G_BEGIN_DECLS
 #define TS_LINKTYPE_LINUX_SLL2 276 /* Linux "cooked" capture v2 */
 
 /* ------------------------------------------------------------------ */
+/* Sequence-number arithmetic                                          */
+/* ------------------------------------------------------------------ */
+
+/* TCP sequence and acknowledgement numbers are 32-bit and wrap (RFC 9293
+ * 3.4): they are compared by their signed distance modulo 2^32. These are
+ * the only helpers for it; code outside the library uses them instead of
+ * writing (int32_t)(a - b) itself. Header-only: no symbol is exported. */
+
+/** Signed distance from `b` to `a` modulo 2^32 (positive: a is after b). */
+static inline int32_t
+ts_seq_diff(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b);
+}
+
+/** True when `a` comes strictly before `b` in sequence space. */
+static inline bool
+ts_seq_before(uint32_t a, uint32_t b)
+{
+    return ts_seq_diff(a, b) < 0;
+}
+
+/** True when `a` comes strictly after `b` in sequence space. */
+static inline bool
+ts_seq_after(uint32_t a, uint32_t b)
+{
+    return ts_seq_diff(a, b) > 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* Basic types                                                         */
 /* ------------------------------------------------------------------ */
 

@@ -5,30 +5,19 @@
  * the edge, into a 64-bit "absolute" number chosen nearest to a reference it
  * already knows, and from then on works with 64-bit stream offsets that never
  * wrap. Absolute numbers start at 2^48 so that moving backwards never goes
- * below zero.
+ * below zero. The 32-bit comparisons (ts_seq_diff, ts_seq_before,
+ * ts_seq_after) are public, in tcpsession.h.
  */
 #ifndef TS_SEQ_H
 #define TS_SEQ_H
+
+#include "tcpsession.h" /* ts_seq_diff, ts_seq_before, ts_seq_after */
 
 #include <stdbool.h>
 #include <stdint.h>
 
 /* Where the first absolute sequence number of a direction is placed. */
 #define TS_SEQ_ABS_BASE ((uint64_t)1 << 48)
-
-/* Signed distance from b to a, modulo 2^32 (positive: a is after b). */
-static inline int32_t
-ts_seq_diff(uint32_t a, uint32_t b)
-{
-    return (int32_t)(a - b);
-}
-
-/* True when a comes before b in sequence space. */
-static inline bool
-ts_seq_before(uint32_t a, uint32_t b)
-{
-    return ts_seq_diff(a, b) < 0;
-}
 
 /* True when a is b or at most `window` after it (0 <= a - b <= window). */
 static inline bool
