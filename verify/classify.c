@@ -182,8 +182,8 @@ vf_segments(const vf_case *c, const vf_session *s, bool late, uint32_t base, GAr
         for (guint i = 0; i < c->ts->frames->len; i++) {
             const vf_frame *f = stream_frame(c->cap, c->ts, i);
             if (f->fragmented && !f->in_icmp && f->len > 0 && (int)f->from_node1 == c->node)
-                add_uncovered(
-                    segs, (vf_seg){ts_seq_diff(data_seq(f), base), f->len, NULL, VF_CAT_IP_FRAGMENTS});
+                add_uncovered(segs, (vf_seg){ts_seq_diff(data_seq(f), base), f->len, NULL,
+                                             VF_CAT_IP_FRAGMENTS});
         }
         g_array_sort(segs, compare_seg);
     }

@@ -126,8 +126,7 @@ release_hold(follow_state *st, int dir, uint32_t ack, uint64_t frame, bool all)
     while (i < h->queue->len) {
         record *gap = &g_array_index(h->queue, record, i);
         g_assert(gap->gap);
-        if (!all &&
-            (!gap->has_data || !ts_seq_after(ack, st->base[dir] + (uint32_t)gap->offset)))
+        if (!all && (!gap->has_data || !ts_seq_after(ack, st->base[dir] + (uint32_t)gap->offset)))
             break;
         guint end = i + 1;
         while (end < h->queue->len && !g_array_index(h->queue, record, end).gap)
