@@ -36,6 +36,7 @@
 
 #include "util/atomic_file.h"
 #include "util/probe.h"
+#include "util/tally.h"
 #include "util/tar_gz.h"
 
 #include <errno.h>
@@ -182,7 +183,7 @@ clear_old_files(const char *dir, const char *suffix)
 typedef struct {
     ts_legacy_writer *legacy;
     original_run *run;
-    uint64_t sessions, bytes, anomalies;
+    ts_tally tally; /* the capture's finished sessions */
 } capture_run_state;
 
 static void
@@ -203,7 +204,7 @@ static void
 cb_progress(void *user, uint64_t bytes, uint64_t frames)
 {
     capture_run_state *st = user;
-    ts_progress_update(st->run->progress, bytes, frames, st->sessions);
+    ts_progress_update(st->run->progress, bytes, frames, st->tally.sessions);
 }
 
 static void
@@ -231,11 +232,7 @@ static void
 cb_done(void *user, ts_session *s)
 {
     capture_run_state *st = user;
-    size_t n = 0;
-    ts_session_anomalies(s, &n);
-    st->sessions++;
-    st->bytes += ts_session_bytes(s, TS_FROM_CLIENT) + ts_session_bytes(s, TS_FROM_SERVER);
-    st->anomalies += n + ts_session_anomalies_dropped(s);
+    ts_tally_add(&st->tally, s);
     ts_legacy_writer_done(st->legacy, s);
 }
 
@@ -267,16 +264,16 @@ original_extract(original_run *run, const capture_item *c, const char *json_dir,
     bool written = ts_legacy_writer_finish(st.legacy, true, &write_error);
     run->js_files += ts_legacy_writer_js_files(st.legacy);
     ts_legacy_writer_free(st.legacy);
-    run->sessions += st.sessions;
-    run->bytes += st.bytes;
-    run->anomalies += st.anomalies;
+    run->sessions += st.tally.sessions;
+    run->bytes += st.tally.bytes;
+    run->anomalies += st.tally.anomalies;
     if (!ok) {
         fprintf(stderr, "tcpsession: %s\n", error->message);
         ts_original_log(run->log, "Could not read %s completely: %s", c->path, error->message);
     }
     if (!written)
         fprintf(stderr, "tcpsession: %s\n", write_error->message);
-    ts_original_log(run->log, "%s: %" PRIu64 " sessions written to %s", c->path, st.sessions,
+    ts_original_log(run->log, "%s: %" PRIu64 " sessions written to %s", c->path, st.tally.sessions,
                     json_dir);
     return ok && written;
 }

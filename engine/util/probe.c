@@ -26,11 +26,14 @@ static const struct {
 
 #define PCAPNG_BYTE_ORDER_MAGIC 0x1a2b3c4du
 
+/* The 32-bit number at p (4 bytes the caller has checked) in the given byte
+ * order. */
 static uint32_t
 get32(const uint8_t *p, bool big)
 {
-    return big ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
-               : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return big ? GUINT32_FROM_BE(v) : GUINT32_FROM_LE(v);
 }
 
 /* See probe.h. */

@@ -15,7 +15,10 @@ folder, then the include roots. Rules:
   folder, for harness/bench) or be the public header tcpsession.h; a header
   of another folder is written "util/x.h", "formats/x.h", "verify/verify.h";
 - no "../" in an include;
-- no cycle between folders.
+- no cycle between folders;
+- outside engine/lib and engine/include no sequence arithmetic written
+  inline: a signed 32-bit difference `(int32_t)(a - b)` is ts_seq_diff()
+  (or ts_seq_before/ts_seq_after) of the public header.
 
 FILE (default: none) lists temporary exceptions, one per line, as
 `PATH "HEADER"` (e.g. `engine/formats/formats.h "capture.h"`; # starts a
@@ -49,6 +52,9 @@ PUBLIC_HEADER = "engine/include/tcpsession.h"
 SCANNED = ["engine", "verify", "harness"]
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]*)"')
+# a signed 32-bit difference written inline, and the folders that may do it
+INLINE_SEQ = re.compile(r"\(int32_t\)\s*\([^()]*-")
+SEQ_HOME = ("engine/lib/", "engine/include/")
 
 
 def layer_of(path):
@@ -193,6 +199,9 @@ def main(argv):
         with open(os.path.join(root, path), encoding="utf-8", errors="replace") as f:
             lines = f.read().splitlines()
         for n, line in enumerate(lines, 1):
+            if INLINE_SEQ.search(line) and not path.startswith(SEQ_HOME):
+                problems.append("%s:%d: sequence arithmetic written inline: use ts_seq_diff()"
+                                % (path, n))
             m = INCLUDE.match(line)
             if not m:
                 continue

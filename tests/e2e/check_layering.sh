@@ -6,7 +6,8 @@
 #
 # 1. The checker itself, on a fake tree in a temporary folder: each kind of
 #    violation (a folder the rule forbids, a bare header of another folder,
-#    "../", a missing header, a cycle between folders) gives its exact
+#    "../", a missing header, a cycle between folders, a signed 32-bit
+#    difference written outside the library instead of ts_seq_diff) gives its exact
 #    message and exit status 1; exceptions silence them; a stale exception
 #    fails; a clean tree passes.
 # 2. The source tree, with the exceptions file: must pass.
@@ -92,6 +93,15 @@ engine/lib/l.c:3: "util/u.h" is engine/util/u.h: engine/lib may include only eng
 EOF
 layering one 1
 rm "$tmp/tree/engine/lib/l.c"
+
+# sequence arithmetic written inline: reported outside the library only
+put engine/formats/s.c 'static int d(unsigned a, unsigned b) { return (int32_t)(a - b) > 0; }'
+put engine/lib/s.c 'static int d(unsigned a, unsigned b) { return (int32_t)(a - b); }'
+cat >"$tmp/seq.want" <<'EOF'
+engine/formats/s.c:1: sequence arithmetic written inline: use ts_seq_diff()
+EOF
+layering seq 1
+rm "$tmp/tree/engine/formats/s.c" "$tmp/tree/engine/lib/s.c"
 echo 'ok - 7 includes in 9 files follow the layering (0 temporary exceptions)' >"$tmp/clean.want"
 layering clean 0
 
