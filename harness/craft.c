@@ -13,6 +13,7 @@
  * session's own second; pb_conn_send_at() does not advance sequence
  * numbers, pb_conn_send() does.
  */
+#include "byteorder.h"
 #include "pktbuild.h"
 
 #include <glib.h>
@@ -702,22 +703,6 @@ die(const char *what, const char *path)
 }
 
 static void
-put32le(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static void
-put16le(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void
 gz_write(gz_pcap *g, const void *p, size_t n)
 {
     if (gzwrite(g->gz, p, (unsigned)n) != (int)n)
@@ -729,10 +714,10 @@ static void
 gz_sink(void *user, int64_t ts_ns, const uint8_t *frame, uint32_t len)
 {
     uint8_t rec[16];
-    put32le(rec, (uint32_t)(ts_ns / SECOND));
-    put32le(rec + 4, (uint32_t)(ts_ns % SECOND / 1000));
-    put32le(rec + 8, len);
-    put32le(rec + 12, len);
+    pb_put32le(rec, (uint32_t)(ts_ns / SECOND));
+    pb_put32le(rec + 4, (uint32_t)(ts_ns % SECOND / 1000));
+    pb_put32le(rec + 8, len);
+    pb_put32le(rec + 12, len);
     gz_write(user, rec, sizeof rec);
     gz_write(user, frame, len);
 }
@@ -745,13 +730,13 @@ case_tcp_k(const char *dir)
     if (g.gz == NULL)
         die("cannot create", path);
     uint8_t hdr[24];
-    put32le(hdr, 0xa1b2c3d4u);
-    put16le(hdr + 4, 2);
-    put16le(hdr + 6, 4);
-    put32le(hdr + 8, 0);
-    put32le(hdr + 12, 0);
-    put32le(hdr + 16, 262144);
-    put32le(hdr + 20, PB_LINK_RAW);
+    pb_put32le(hdr, 0xa1b2c3d4u);
+    pb_put16le(hdr + 4, 2);
+    pb_put16le(hdr + 6, 4);
+    pb_put32le(hdr + 8, 0);
+    pb_put32le(hdr + 12, 0);
+    pb_put32le(hdr + 16, 262144);
+    pb_put32le(hdr + 20, PB_LINK_RAW);
     gz_write(&g, hdr, sizeof hdr);
     conv k = case_conv(NULL, PB_LINK_RAW, 4, 0);
     pb_conn_set_sink(k.c, gz_sink, &g);
@@ -982,8 +967,8 @@ ng_block(ng_writer *ng, uint32_t type, const uint8_t *body, size_t len)
     static const uint8_t zero[4] = {0};
     size_t pad = (4 - len % 4) % 4;
     uint8_t word[8];
-    put32le(word, type);
-    put32le(word + 4, (uint32_t)(12 + len + pad));
+    pb_put32le(word, type);
+    pb_put32le(word + 4, (uint32_t)(12 + len + pad));
     if (fwrite(word, 1, 8, ng->f) != 8 || fwrite(body, 1, len, ng->f) != len ||
         fwrite(zero, 1, pad, ng->f) != pad || fwrite(word + 4, 1, 4, ng->f) != 4)
         die("write failed", ng->path);
@@ -997,20 +982,24 @@ ng_sink(void *user, int64_t ts_ns, const uint8_t *frame, uint32_t len)
 {
     ng_writer *ng = user;
     static uint8_t body[20 + PB_MAX_FRAME + 32];
+    if (len < 15)
+        die("frame too short", ng->path);
     int v6 = frame[14] >> 4 == 6;
+    if (len < 14 + (v6 ? 40u : 20u))
+        die("frame too short", ng->path);
     int from = frame[14 + (v6 ? 23 : 15)] == 1 ? CLIENT : SERVER;
     uint32_t iface = (uint32_t)ng->iface[from];
-    uint16_t ethertype = (uint16_t)(frame[12] << 8 | frame[13]);
+    uint16_t ethertype = pb_get16(frame + 12);
     uint8_t *out = body + 20;
     size_t n = pb_build_link(ng->linktype[iface], ethertype, 0, out, sizeof body - 20);
     memcpy(out + n, frame + 14, len - 14);
     n += len - 14;
     uint64_t us = (uint64_t)(ts_ns / 1000);
-    put32le(body, iface);
-    put32le(body + 4, (uint32_t)(us >> 32));
-    put32le(body + 8, (uint32_t)us);
-    put32le(body + 12, (uint32_t)n);
-    put32le(body + 16, (uint32_t)n);
+    pb_put32le(body, iface);
+    pb_put32le(body + 4, (uint32_t)(us >> 32));
+    pb_put32le(body + 8, (uint32_t)us);
+    pb_put32le(body + 12, (uint32_t)n);
+    pb_put32le(body + 16, (uint32_t)n);
     ng_block(ng, 6, body, 20 + n); /* Enhanced Packet Block */
 }
 
@@ -1022,16 +1011,16 @@ case_pcapng(const char *dir)
     if (ng.f == NULL)
         die("cannot create", path);
     uint8_t shb[16];
-    put32le(shb, 0x1a2b3c4du);
-    put16le(shb + 4, 1);
-    put16le(shb + 6, 0);
+    pb_put32le(shb, 0x1a2b3c4du);
+    pb_put16le(shb + 4, 1);
+    pb_put16le(shb + 6, 0);
     memset(shb + 8, 0xff, 8); /* section length unknown */
     ng_block(&ng, 0x0a0d0d0au, shb, sizeof shb);
     for (int i = 0; i < 3; i++) {
         uint8_t idb[8];
-        put16le(idb, (uint16_t)ng.linktype[i]);
-        put16le(idb + 2, 0);
-        put32le(idb + 4, 262144);
+        pb_put16le(idb, (uint16_t)ng.linktype[i]);
+        pb_put16le(idb + 2, 0);
+        pb_put32le(idb + 4, 262144);
         ng_block(&ng, 1, idb, sizeof idb); /* Interface Description Block */
     }
     static const int ifaces[3][2] = {{0, 0}, {1, 1}, {0, 2}};
