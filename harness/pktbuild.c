@@ -204,7 +204,7 @@ pb_link(int linktype, uint16_t ethertype, int vlan_tags, bool qinq, uint8_t *out
     int i;
 
     switch (linktype) {
-    case PB_LINK_ETHERNET:
+    case TS_LINKTYPE_ETHERNET:
         if (vlan_tags < 0 || vlan_tags > 16)
             pb_die("bad vlan_tags", NULL);
         n = 14 + 4 * (size_t)vlan_tags;
@@ -218,16 +218,16 @@ pb_link(int linktype, uint16_t ethertype, int vlan_tags, bool qinq, uint8_t *out
         }
         pb_put16(out + 12 + 4 * vlan_tags, ethertype);
         return n;
-    case PB_LINK_NULL:
-    case PB_LINK_LOOP:
+    case TS_LINKTYPE_NULL:
+    case TS_LINKTYPE_LOOP:
         pb_need(cap, 4);
         fam = ethertype == 0x86dd ? 30 : ethertype == 0x0800 ? 2 : ethertype;
-        if (linktype == PB_LINK_LOOP)
+        if (linktype == TS_LINKTYPE_LOOP)
             pb_put32(out, fam);
         else
             memcpy(out, &fam, 4); /* host byte order */
         return 4;
-    case PB_LINK_SLL:
+    case TS_LINKTYPE_LINUX_SLL:
         pb_need(cap, 16);
         memset(out, 0, 16);
         pb_put16(out, 0);     /* packet type: to us */
@@ -236,7 +236,7 @@ pb_link(int linktype, uint16_t ethertype, int vlan_tags, bool qinq, uint8_t *out
         memcpy(out + 6, smac, 6);
         pb_put16(out + 14, ethertype);
         return 16;
-    case PB_LINK_SLL2:
+    case TS_LINKTYPE_LINUX_SLL2:
         pb_need(cap, 20);
         memset(out, 0, 20);
         pb_put16(out, ethertype);
@@ -246,11 +246,11 @@ pb_link(int linktype, uint16_t ethertype, int vlan_tags, bool qinq, uint8_t *out
         out[11] = 6;          /* address length */
         memcpy(out + 12, smac, 6);
         return 20;
-    case 12:
-    case 14:
-    case PB_LINK_RAW:
-    case PB_LINK_IPV4:
-    case PB_LINK_IPV6: return 0;
+    case TS_LINKTYPE_RAW_12:
+    case TS_LINKTYPE_RAW_14:
+    case TS_LINKTYPE_RAW:
+    case TS_LINKTYPE_IPV4:
+    case TS_LINKTYPE_IPV6: return 0;
     default: pb_die("unsupported link type", NULL);
     }
     return 0;
@@ -430,22 +430,22 @@ pb_ip_offset(int linktype, const uint8_t *frame, size_t len)
 {
     size_t off;
     switch (linktype) {
-    case PB_LINK_ETHERNET:
+    case TS_LINKTYPE_ETHERNET:
         off = 12;
         while (off + 2 <= len &&
                (pb_get16(frame + off) == 0x8100 || pb_get16(frame + off) == 0x88a8 ||
                 pb_get16(frame + off) == 0x9100))
             off += 4;
         return off + 2;
-    case PB_LINK_NULL:
-    case PB_LINK_LOOP: return 4;
-    case PB_LINK_SLL: return 16;
-    case PB_LINK_SLL2: return 20;
-    case 12:
-    case 14:
-    case PB_LINK_RAW:
-    case PB_LINK_IPV4:
-    case PB_LINK_IPV6: return 0;
+    case TS_LINKTYPE_NULL:
+    case TS_LINKTYPE_LOOP: return 4;
+    case TS_LINKTYPE_LINUX_SLL: return 16;
+    case TS_LINKTYPE_LINUX_SLL2: return 20;
+    case TS_LINKTYPE_RAW_12:
+    case TS_LINKTYPE_RAW_14:
+    case TS_LINKTYPE_RAW:
+    case TS_LINKTYPE_IPV4:
+    case TS_LINKTYPE_IPV6: return 0;
     default: pb_die("unsupported link type", NULL);
     }
     return 0;
@@ -551,7 +551,7 @@ pb_conn_template(const pb_conn *c, int from, pb_tcp *seg)
     seg->dport = c->port[to];
     seg->seq = c->next[from];
     seg->ack = c->next[to];
-    seg->flags = PB_ACK;
+    seg->flags = TS_TCP_ACK;
     seg->window = 65535;
 }
 
@@ -575,12 +575,12 @@ pb_conn_handshake(pb_conn *c)
     pb_conn_template(c, 0, &seg);
     seg.seq = c->isn[0];
     seg.ack = 0;
-    seg.flags = PB_SYN;
+    seg.flags = TS_TCP_SYN;
     pb_conn_write(c, &seg);
     pb_conn_template(c, 1, &seg);
     seg.seq = c->isn[1];
     seg.ack = c->isn[0] + 1;
-    seg.flags = PB_SYN | PB_ACK;
+    seg.flags = TS_TCP_SYN | TS_TCP_ACK;
     pb_conn_write(c, &seg);
     c->next[0] = c->isn[0] + 1;
     c->next[1] = c->isn[1] + 1;
@@ -594,7 +594,7 @@ pb_conn_send(pb_conn *c, int from, const void *data, size_t len)
 {
     pb_tcp seg;
     pb_conn_template(c, from, &seg);
-    seg.flags = PB_PSH | PB_ACK;
+    seg.flags = TS_TCP_PSH | TS_TCP_ACK;
     seg.payload = data;
     seg.len = len;
     pb_conn_write(c, &seg);
@@ -609,7 +609,7 @@ pb_conn_send_at(pb_conn *c, int from, uint32_t rel_offset, const void *data, siz
     pb_tcp seg;
     pb_conn_template(c, from, &seg);
     seg.seq = c->isn[from] + 1 + rel_offset;
-    seg.flags = flags ? flags : (PB_PSH | PB_ACK);
+    seg.flags = flags ? flags : (TS_TCP_PSH | TS_TCP_ACK);
     seg.payload = data;
     seg.len = len;
     pb_conn_write(c, &seg);
@@ -621,7 +621,7 @@ pb_conn_fin(pb_conn *c, int from)
 {
     pb_tcp seg;
     pb_conn_template(c, from, &seg);
-    seg.flags = PB_FIN | PB_ACK;
+    seg.flags = TS_TCP_FIN | TS_TCP_ACK;
     pb_conn_write(c, &seg);
     c->next[from] += 1;
 }
@@ -632,7 +632,7 @@ pb_conn_rst(pb_conn *c, int from)
 {
     pb_tcp seg;
     pb_conn_template(c, from, &seg);
-    seg.flags = PB_RST | PB_ACK;
+    seg.flags = TS_TCP_RST | TS_TCP_ACK;
     pb_conn_write(c, &seg);
 }
 

@@ -61,6 +61,7 @@
 
 #include "byteorder.h"
 #include "rng.h"
+#include "tcpsession.h" /* TS_TCP_*, TS_LINKTYPE_* */
 
 #define MAX_FRAME 65600
 #define MAX_HELD 4096
@@ -175,7 +176,7 @@ capture_open(capture *c, const config *cfg)
     put32(c->pcap, 0);
     put32(c->pcap, 0);
     put32(c->pcap, 262144);
-    put32(c->pcap, 1); /* LINKTYPE_ETHERNET */
+    put32(c->pcap, TS_LINKTYPE_ETHERNET);
     c->pcapng = NULL;
     if (cfg->pcapng_path) {
         FILE *f = c->pcapng = open_capture_file(cfg->pcapng_path);
@@ -191,7 +192,7 @@ capture_open(capture *c, const config *cfg)
         /* Interface description block: Ethernet, default microsecond resolution. */
         put32(f, 0x00000001);
         put32(f, 20);
-        put16(f, 1);
+        put16(f, TS_LINKTYPE_ETHERNET);
         put16(f, 0);
         put32(f, 262144);
         put32(f, 20);
@@ -366,7 +367,8 @@ shift_frame(uint64_t seed, uint8_t *f, size_t len)
     uint8_t flags = sg.tcp[13];
     uint32_t seq = pb_get32(sg.tcp + 4);
     flow *own = flow_find(key);
-    if ((flags & 0x02) && (!own || own->isn != seq)) { /* SYN or SYN-ACK: new sequence space */
+    /* SYN or SYN-ACK: new sequence space */
+    if ((flags & TS_TCP_SYN) && (!own || own->isn != seq)) {
         if (!own) {
             if (!flows)
                 flows = calloc(MAX_FLOWS, sizeof *flows);
@@ -385,7 +387,7 @@ shift_frame(uint64_t seed, uint8_t *f, size_t len)
     const flow *rev = flow_find(rkey);
     uint32_t mine = own ? own->shift : 0, theirs = rev ? rev->shift : 0;
     pb_put32(sg.tcp + 4, seq + mine);
-    if (flags & 0x10)
+    if (flags & TS_TCP_ACK)
         pb_put32(sg.tcp + 8, pb_get32(sg.tcp + 8) + theirs);
     size_t hl = (size_t)(sg.tcp[12] >> 4) * 4;
     for (size_t i = 20; i < hl;) { /* options: SACK blocks are in the peer's space */
