@@ -13,6 +13,7 @@
  * session's own second; pb_conn_send_at() does not advance sequence
  * numbers, pb_conn_send() does.
  */
+#include "byteorder.h"
 #include "pktbuild.h"
 
 #include <glib.h>
@@ -35,8 +36,8 @@ static pb_conn *
 conversation(pb_writer *w, int family, const char *client, uint16_t cport, const char *server,
              uint32_t client_isn, uint32_t server_isn, int second)
 {
-    pb_conn *c =
-        pb_conn_new(w, PB_LINK_ETHERNET, family, client, cport, server, 80, client_isn, server_isn);
+    pb_conn *c = pb_conn_new(w, TS_LINKTYPE_ETHERNET, family, client, cport, server, 80, client_isn,
+                             server_isn);
     pb_conn_set_time(c, T_2024 + second * SECOND);
     return c;
 }
@@ -236,7 +237,7 @@ seg_rel(const conv *k, int from, uint32_t rel, uint8_t flags, const void *data, 
     pb_tcp seg;
     pb_conn_template(k->c, from, &seg);
     seg.seq = k->isn[from] + 1 + rel;
-    seg.flags = flags ? flags : PB_PSH | PB_ACK;
+    seg.flags = flags ? flags : TS_TCP_PSH | TS_TCP_ACK;
     seg.payload = data;
     seg.len = len;
     return seg;
@@ -282,9 +283,9 @@ dsend(const conv *k, const decor *dc, int from, uint8_t flags, const char *s)
 {
     pb_tcp seg;
     pb_conn_template(k->c, from, &seg);
-    if (flags & PB_SYN)
+    if (flags & TS_TCP_SYN)
         seg.seq = k->isn[from];
-    if ((flags & (PB_SYN | PB_ACK)) == PB_SYN)
+    if ((flags & (TS_TCP_SYN | TS_TCP_ACK)) == TS_TCP_SYN)
         seg.ack = 0;
     seg.flags = flags;
     seg.payload = s;
@@ -297,7 +298,7 @@ dsend(const conv *k, const decor *dc, int from, uint8_t flags, const char *s)
         seg.ip6_ext_first = dc->ext_first[from];
     }
     pb_conn_write(k->c, &seg);
-    uint32_t adv = (uint32_t)seg.len + ((flags & PB_FIN) ? 1u : 0u);
+    uint32_t adv = (uint32_t)seg.len + ((flags & TS_TCP_FIN) ? 1u : 0u);
     pb_conn_set_next_seq(k->c, from, pb_conn_next_seq(k->c, from) + adv);
 }
 
@@ -311,14 +312,14 @@ flags_send(const conv *k, int from, uint8_t flags, const char *s)
 static void
 scripted_session(conv *k, const decor *dc, const char *request, const char *response)
 {
-    dsend(k, dc, CLIENT, PB_SYN, NULL);
-    dsend(k, dc, SERVER, PB_SYN | PB_ACK, NULL);
-    dsend(k, dc, CLIENT, PB_ACK, NULL);
-    dsend(k, dc, CLIENT, PB_PSH | PB_ACK, request);
-    dsend(k, dc, SERVER, PB_PSH | PB_ACK, response);
-    dsend(k, dc, CLIENT, PB_FIN | PB_ACK, NULL);
-    dsend(k, dc, SERVER, PB_FIN | PB_ACK, NULL);
-    dsend(k, dc, CLIENT, PB_ACK, NULL);
+    dsend(k, dc, CLIENT, TS_TCP_SYN, NULL);
+    dsend(k, dc, SERVER, TS_TCP_SYN | TS_TCP_ACK, NULL);
+    dsend(k, dc, CLIENT, TS_TCP_ACK, NULL);
+    dsend(k, dc, CLIENT, TS_TCP_PSH | TS_TCP_ACK, request);
+    dsend(k, dc, SERVER, TS_TCP_PSH | TS_TCP_ACK, response);
+    dsend(k, dc, CLIENT, TS_TCP_FIN | TS_TCP_ACK, NULL);
+    dsend(k, dc, SERVER, TS_TCP_FIN | TS_TCP_ACK, NULL);
+    dsend(k, dc, CLIENT, TS_TCP_ACK, NULL);
     pb_conn_free(k->c);
     k->c = NULL;
 }
@@ -359,7 +360,7 @@ static const int orders_y[3][3] = {{0, 1, 2}, {2, 0, 1}, {0, 2, 1}};
 static void
 overlap_session(pb_writer *w, int n, const case_seg *set, const int *order)
 {
-    conv k = case_conv(w, PB_LINK_ETHERNET, 4, n);
+    conv k = case_conv(w, TS_LINKTYPE_ETHERNET, 4, n);
     pb_conn_handshake(k.c);
     uint32_t end = 0;
     for (int i = 0; i < 3; i++) {
@@ -375,7 +376,7 @@ static void
 case_tcp_a(const char *dir)
 {
     char *path = case_path(dir, "tcp-a-overlap-orders.pcap");
-    pb_writer *w = pb_pcap_open(path, PB_LINK_ETHERNET, false, 0);
+    pb_writer *w = pb_pcap_open(path, TS_LINKTYPE_ETHERNET, false, 0);
     int n = 0;
     for (int i = 0; i < 6; i++)
         overlap_session(w, n++, overlap_x, orders6[i]);
@@ -395,8 +396,8 @@ case_tcp_b(const char *dir)
     static const char *const part[4] = {"GET /ahead HTTP/1.1\r\n", "Host: www.example.test\r\n",
                                         "Accept: */*\r\n", "\r\n"};
     char *path = case_path(dir, "tcp-b-ahead-of-seq.pcap");
-    pb_writer *w = pb_pcap_open(path, PB_LINK_ETHERNET, false, 0);
-    conv k = case_conv(w, PB_LINK_ETHERNET, 4, 0);
+    pb_writer *w = pb_pcap_open(path, TS_LINKTYPE_ETHERNET, false, 0);
+    conv k = case_conv(w, TS_LINKTYPE_ETHERNET, 4, 0);
     pb_conn_handshake(k.c); /* f1-3 */
     uint32_t off[5] = {0};
     for (int i = 0; i < 4; i++)
@@ -431,16 +432,16 @@ static void
 case_tcp_c(const char *dir)
 {
     char *path = case_path(dir, "tcp-c-partly-outside-window.pcap");
-    pb_writer *w = pb_pcap_open(path, PB_LINK_ETHERNET, false, 0);
-    conv k = case_conv(w, PB_LINK_ETHERNET, 4, 0);
+    pb_writer *w = pb_pcap_open(path, TS_LINKTYPE_ETHERNET, false, 0);
+    conv k = case_conv(w, TS_LINKTYPE_ETHERNET, 4, 0);
     uint8_t data[320];
     for (size_t i = 0; i < sizeof data; i++)
         data[i] = (uint8_t)('A' + i % 26);
-    pb_tcp seg = seg_rel(&k, CLIENT, 0, PB_SYN, NULL, 0); /* f1 */
+    pb_tcp seg = seg_rel(&k, CLIENT, 0, TS_TCP_SYN, NULL, 0); /* f1 */
     seg.seq = k.isn[CLIENT];
     seg.ack = 0;
     pb_conn_write(k.c, &seg);
-    seg = seg_rel(&k, SERVER, 0, PB_SYN | PB_ACK, NULL, 0); /* f2: window 64 */
+    seg = seg_rel(&k, SERVER, 0, TS_TCP_SYN | TS_TCP_ACK, NULL, 0); /* f2: window 64 */
     seg.seq = k.isn[SERVER];
     seg.window = 64;
     pb_conn_write(k.c, &seg);
@@ -448,14 +449,14 @@ case_tcp_c(const char *dir)
     /* f4: 200 bytes into a 64-byte window (136 beyond its right edge) */
     pb_conn_send_at(k.c, CLIENT, 0, data, 200, 0);
     next_rel(&k, CLIENT, 200);
-    seg = seg_rel(&k, SERVER, 0, PB_ACK, NULL, 0); /* f5: acks 200, window 64 */
+    seg = seg_rel(&k, SERVER, 0, TS_TCP_ACK, NULL, 0); /* f5: acks 200, window 64 */
     seg.window = 64;
     pb_conn_write(k.c, &seg);
     /* f6: 100 bytes from 150: the first 50 are left of the window (old,
      * identical), the last 50 new */
     pb_conn_send_at(k.c, CLIENT, 150, data + 150, 100, 0);
     next_rel(&k, CLIENT, 250);
-    seg = seg_rel(&k, SERVER, 0, PB_ACK, NULL, 0); /* f7: acks 250, window 0 */
+    seg = seg_rel(&k, SERVER, 0, TS_TCP_ACK, NULL, 0); /* f7: acks 250, window 0 */
     seg.window = 0;
     pb_conn_write(k.c, &seg);
     /* f8: 70 bytes into the zero window */
@@ -473,24 +474,24 @@ static void
 case_tcp_d(const char *dir)
 {
     char *path = case_path(dir, "tcp-d-invalid-flags.pcap");
-    pb_writer *w = pb_pcap_open(path, PB_LINK_ETHERNET, false, 0);
+    pb_writer *w = pb_pcap_open(path, TS_LINKTYPE_ETHERNET, false, 0);
     /* stream 0: the handshake SYN also carries FIN (f1); the server answers
      * normally, sends a banner and its FIN (f2-5) */
-    conv a = case_conv(w, PB_LINK_ETHERNET, 4, 0);
-    flags_send(&a, CLIENT, PB_SYN | PB_FIN, NULL); /* FIN at offset 0 */
-    next_rel(&a, CLIENT, 0);                       /* the server ignores that FIN */
-    flags_send(&a, SERVER, PB_SYN | PB_ACK, NULL);
-    flags_send(&a, CLIENT, PB_ACK, NULL);
+    conv a = case_conv(w, TS_LINKTYPE_ETHERNET, 4, 0);
+    flags_send(&a, CLIENT, TS_TCP_SYN | TS_TCP_FIN, NULL); /* FIN at offset 0 */
+    next_rel(&a, CLIENT, 0);                               /* the server ignores that FIN */
+    flags_send(&a, SERVER, TS_TCP_SYN | TS_TCP_ACK, NULL);
+    flags_send(&a, CLIENT, TS_TCP_ACK, NULL);
     text(&a, SERVER, "banner");
     pb_conn_fin(a.c, SERVER);
     pb_conn_free(a.c);
     /* stream 1: SYN+RST (f6), nothing else */
-    conv b = case_conv(w, PB_LINK_ETHERNET, 4, 1);
-    flags_send(&b, CLIENT, PB_SYN | PB_RST, NULL);
+    conv b = case_conv(w, TS_LINKTYPE_ETHERNET, 4, 1);
+    flags_send(&b, CLIENT, TS_TCP_SYN | TS_TCP_RST, NULL);
     pb_conn_free(b.c);
     /* stream 2: a data segment without any flag between two normal ones
      * (f10-12) */
-    conv d = case_conv(w, PB_LINK_ETHERNET, 4, 2);
+    conv d = case_conv(w, TS_LINKTYPE_ETHERNET, 4, 2);
     pb_conn_handshake(d.c); /* f7-9 */
     text(&d, CLIENT, "abc");
     flags_send(&d, CLIENT, 0, "def");
@@ -498,7 +499,7 @@ case_tcp_d(const char *dir)
     case_close(&d); /* f13-15 */
     /* stream 3: a NULL-scan probe (no flags, no data, f16) answered by
      * RST|ACK (f17) */
-    conv e = case_conv(w, PB_LINK_ETHERNET, 4, 3);
+    conv e = case_conv(w, TS_LINKTYPE_ETHERNET, 4, 3);
     flags_send(&e, CLIENT, 0, NULL);
     pb_conn_rst(e.c, SERVER);
     pb_conn_free(e.c);
@@ -512,26 +513,26 @@ static void
 case_tcp_e(const char *dir)
 {
     char *path = case_path(dir, "tcp-e-syn-after-established.pcap");
-    pb_writer *w = pb_pcap_open(path, PB_LINK_ETHERNET, false, 0);
+    pb_writer *w = pb_pcap_open(path, TS_LINKTYPE_ETHERNET, false, 0);
     /* stream 0: established, data both ways (f1-5); a late copy of its own
      * SYN (same ISN, f6) is a retransmission; more data (f7) */
-    conv a = case_conv(w, PB_LINK_ETHERNET, 4, 0);
+    conv a = case_conv(w, TS_LINKTYPE_ETHERNET, 4, 0);
     pb_conn_handshake(a.c);
     text(&a, CLIENT, "abc");
     text(&a, SERVER, "def");
-    flags_send(&a, CLIENT, PB_SYN, NULL);
+    flags_send(&a, CLIENT, TS_TCP_SYN, NULL);
     text(&a, CLIENT, "ghi");
     pb_conn_free(a.c);
     /* stream 1: a SYN with a new ISN on the same 4-tuple, one second later
      * (f8-10), data (f11, f12); then the server sends a SYN-ACK with yet
      * another ISN inside the session (f13), more data (f14), FIN/FIN/ACK
      * (f15-17) */
-    conv b = case_conv_at(w, PB_LINK_ETHERNET, 4, "10.1.0.1", 40000, "10.1.0.2", 80, CISN + 777777u,
-                          SISN + 777777u, 1);
+    conv b = case_conv_at(w, TS_LINKTYPE_ETHERNET, 4, "10.1.0.1", 40000, "10.1.0.2", 80,
+                          CISN + 777777u, SISN + 777777u, 1);
     pb_conn_handshake(b.c);
     text(&b, CLIENT, "new");
     text(&b, SERVER, "data");
-    pb_tcp seg = seg_rel(&b, SERVER, 0, PB_SYN | PB_ACK, NULL, 0);
+    pb_tcp seg = seg_rel(&b, SERVER, 0, TS_TCP_SYN | TS_TCP_ACK, NULL, 0);
     seg.seq = b.isn[SERVER] + 123456u;
     pb_conn_write(b.c, &seg);
     text(&b, SERVER, "more");
@@ -546,21 +547,22 @@ static void
 case_tcp_f(const char *dir)
 {
     char *path = case_path(dir, "tcp-f-urgent.pcap");
-    pb_writer *w = pb_pcap_open(path, PB_LINK_ETHERNET, false, 0);
-    conv k = case_conv_at(w, PB_LINK_ETHERNET, 4, "10.1.0.1", 40000, "10.1.0.2", 23, CISN, SISN, 0);
+    pb_writer *w = pb_pcap_open(path, TS_LINKTYPE_ETHERNET, false, 0);
+    conv k =
+        case_conv_at(w, TS_LINKTYPE_ETHERNET, 4, "10.1.0.1", 40000, "10.1.0.2", 23, CISN, SISN, 0);
     pb_conn_handshake(k.c);     /* f1-3 */
     text(&k, CLIENT, "ls\r\n"); /* f4 */
     /* f5: a telnet "Synch": IAC IP (ff f4), then IAC DM (ff f2) with URG and
      * urgent pointer 4, so the urgent byte is the DM at offset 4 + 4 - 1 */
     static const char synch[] = "\xff\xf4\xff\xf2";
-    pb_tcp seg = seg_rel(&k, CLIENT, 4, PB_URG | PB_PSH | PB_ACK, synch, 4);
+    pb_tcp seg = seg_rel(&k, CLIENT, 4, TS_TCP_URG | TS_TCP_PSH | TS_TCP_ACK, synch, 4);
     seg.urgent = 4;
     pb_conn_write(k.c, &seg);
     next_rel(&k, CLIENT, 8);
     text(&k, CLIENT, "pwd\r\n");   /* f6 */
     text(&k, SERVER, "/home\r\n"); /* f7 */
     /* f8: the server's one-byte urgent message "!" at offset 7 */
-    seg = seg_rel(&k, SERVER, 7, PB_URG | PB_PSH | PB_ACK, "!", 1);
+    seg = seg_rel(&k, SERVER, 7, TS_TCP_URG | TS_TCP_PSH | TS_TCP_ACK, "!", 1);
     seg.urgent = 1;
     pb_conn_write(k.c, &seg);
     next_rel(&k, SERVER, 8);
@@ -575,16 +577,16 @@ static void
 case_tcp_g(const char *dir)
 {
     char *path = case_path(dir, "tcp-g-rst-then-reuse.pcap");
-    pb_writer *w = pb_pcap_open(path, PB_LINK_ETHERNET, false, 0);
-    conv a = case_conv(w, PB_LINK_ETHERNET, 4, 0);
+    pb_writer *w = pb_pcap_open(path, TS_LINKTYPE_ETHERNET, false, 0);
+    conv a = case_conv(w, TS_LINKTYPE_ETHERNET, 4, 0);
     pb_conn_handshake(a.c);        /* f1-3 */
     text(&a, CLIENT, "abc");       /* f4 */
     text(&a, SERVER, "def");       /* f5 */
     pb_conn_rst(a.c, SERVER);      /* f6 */
     text_at(&a, CLIENT, 0, "abc"); /* f7: a retransmission after the RST */
     pb_conn_free(a.c);
-    conv b = case_conv_at(w, PB_LINK_ETHERNET, 4, "10.1.0.1", 40000, "10.1.0.2", 80, CISN + 500000u,
-                          SISN + 500000u, 1);
+    conv b = case_conv_at(w, TS_LINKTYPE_ETHERNET, 4, "10.1.0.1", 40000, "10.1.0.2", 80,
+                          CISN + 500000u, SISN + 500000u, 1);
     pb_conn_handshake(b.c);  /* f8-10 */
     text(&b, CLIENT, "xyz"); /* f11 */
     text(&b, SERVER, "uvw"); /* f12 */
@@ -600,8 +602,8 @@ static void
 write_bad_ip_checksum(pb_writer *w, conv *k, const pb_tcp *seg)
 {
     static uint8_t frame[PB_MAX_FRAME];
-    size_t n = pb_build_tcp(PB_LINK_ETHERNET, seg, frame, sizeof frame);
-    size_t ip = pb_ip_offset(PB_LINK_ETHERNET, frame, n);
+    size_t n = pb_build_tcp(TS_LINKTYPE_ETHERNET, seg, frame, sizeof frame);
+    size_t ip = pb_ip_offset(TS_LINKTYPE_ETHERNET, frame, n);
     frame[ip + 11] ^= 0x5a; /* header checksum, low byte */
     int64_t t = pb_conn_time(k->c);
     pb_pcap_write(w, t, frame, (uint32_t)n);
@@ -612,8 +614,8 @@ static void
 case_tcp_h(const char *dir)
 {
     char *path = case_path(dir, "tcp-h-bad-checksums.pcap");
-    pb_writer *w = pb_pcap_open(path, PB_LINK_ETHERNET, false, 0);
-    conv k = case_conv(w, PB_LINK_ETHERNET, 4, 0);
+    pb_writer *w = pb_pcap_open(path, TS_LINKTYPE_ETHERNET, false, 0);
+    conv k = case_conv(w, TS_LINKTYPE_ETHERNET, 4, 0);
     pb_conn_handshake(k.c);                            /* f1-3 */
     pb_tcp seg = seg_rel(&k, CLIENT, 0, 0, "EVIL", 4); /* f4: bad TCP checksum */
     seg.bad_checksum = true;
@@ -630,8 +632,8 @@ case_tcp_h(const char *dir)
     case_close(&k);           /* f10-12 */
     /* stream 1 (IPv6): the first SYN has a bad checksum (f13), then the
      * real handshake with the same ISN (f14-16), data, FIN/FIN/ACK */
-    conv v = case_conv(w, PB_LINK_ETHERNET, 6, 1);
-    seg = seg_rel(&v, CLIENT, 0, PB_SYN, NULL, 0);
+    conv v = case_conv(w, TS_LINKTYPE_ETHERNET, 6, 1);
+    seg = seg_rel(&v, CLIENT, 0, TS_TCP_SYN, NULL, 0);
     seg.seq = v.isn[CLIENT];
     seg.ack = 0;
     seg.bad_checksum = true;
@@ -649,9 +651,9 @@ static void
 case_tcp_i(const char *dir)
 {
     char *path = case_path(dir, "tcp-i-seq-wrap.pcap");
-    pb_writer *w = pb_pcap_open(path, PB_LINK_ETHERNET, false, 0);
-    conv k = case_conv_at(w, PB_LINK_ETHERNET, 4, "10.1.0.1", 40000, "10.1.0.2", 80, 0xFFFFFFF0u,
-                          0xFFFFFFFFu, 0);
+    pb_writer *w = pb_pcap_open(path, TS_LINKTYPE_ETHERNET, false, 0);
+    conv k = case_conv_at(w, TS_LINKTYPE_ETHERNET, 4, "10.1.0.1", 40000, "10.1.0.2", 80,
+                          0xFFFFFFF0u, 0xFFFFFFFFu, 0);
     pb_conn_handshake(k.c);                /* f1-3 */
     text_at(&k, CLIENT, 0, "0123456789");  /* f4: seq 0xFFFFFFF1-0xFFFFFFFA */
     text_at(&k, CLIENT, 20, "klmnopqrst"); /* f5: seq 5-14, after the wrap */
@@ -669,14 +671,14 @@ case_tcp_i(const char *dir)
 static void
 case_tcp_j(const char *dir)
 {
-    static const uint8_t extra[4] = {PB_ECE | PB_CWR, PB_PSH, PB_URG, PB_ECE};
+    static const uint8_t extra[4] = {TS_TCP_ECE | TS_TCP_CWR, TS_TCP_PSH, TS_TCP_URG, TS_TCP_ECE};
     char *path = case_path(dir, "tcp-j-syn-with-other-flags.pcap");
-    pb_writer *w = pb_pcap_open(path, PB_LINK_ETHERNET, false, 0);
+    pb_writer *w = pb_pcap_open(path, TS_LINKTYPE_ETHERNET, false, 0);
     for (int i = 0; i < 4; i++) {
-        conv k = case_conv(w, PB_LINK_ETHERNET, 4, i);
-        flags_send(&k, CLIENT, PB_SYN | extra[i], NULL);
-        flags_send(&k, SERVER, PB_SYN | PB_ACK | (extra[i] & PB_ECE), NULL);
-        flags_send(&k, CLIENT, PB_ACK, NULL);
+        conv k = case_conv(w, TS_LINKTYPE_ETHERNET, 4, i);
+        flags_send(&k, CLIENT, TS_TCP_SYN | extra[i], NULL);
+        flags_send(&k, SERVER, TS_TCP_SYN | TS_TCP_ACK | (extra[i] & TS_TCP_ECE), NULL);
+        flags_send(&k, CLIENT, TS_TCP_ACK, NULL);
         text(&k, CLIENT, "req");
         text(&k, SERVER, "resp");
         case_close(&k);
@@ -702,22 +704,6 @@ die(const char *what, const char *path)
 }
 
 static void
-put32le(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static void
-put16le(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void
 gz_write(gz_pcap *g, const void *p, size_t n)
 {
     if (gzwrite(g->gz, p, (unsigned)n) != (int)n)
@@ -729,10 +715,10 @@ static void
 gz_sink(void *user, int64_t ts_ns, const uint8_t *frame, uint32_t len)
 {
     uint8_t rec[16];
-    put32le(rec, (uint32_t)(ts_ns / SECOND));
-    put32le(rec + 4, (uint32_t)(ts_ns % SECOND / 1000));
-    put32le(rec + 8, len);
-    put32le(rec + 12, len);
+    pb_put32le(rec, (uint32_t)(ts_ns / SECOND));
+    pb_put32le(rec + 4, (uint32_t)(ts_ns % SECOND / 1000));
+    pb_put32le(rec + 8, len);
+    pb_put32le(rec + 12, len);
     gz_write(user, rec, sizeof rec);
     gz_write(user, frame, len);
 }
@@ -745,15 +731,15 @@ case_tcp_k(const char *dir)
     if (g.gz == NULL)
         die("cannot create", path);
     uint8_t hdr[24];
-    put32le(hdr, 0xa1b2c3d4u);
-    put16le(hdr + 4, 2);
-    put16le(hdr + 6, 4);
-    put32le(hdr + 8, 0);
-    put32le(hdr + 12, 0);
-    put32le(hdr + 16, 262144);
-    put32le(hdr + 20, PB_LINK_RAW);
+    pb_put32le(hdr, 0xa1b2c3d4u);
+    pb_put16le(hdr + 4, 2);
+    pb_put16le(hdr + 6, 4);
+    pb_put32le(hdr + 8, 0);
+    pb_put32le(hdr + 12, 0);
+    pb_put32le(hdr + 16, 262144);
+    pb_put32le(hdr + 20, TS_LINKTYPE_RAW);
     gz_write(&g, hdr, sizeof hdr);
-    conv k = case_conv(NULL, PB_LINK_RAW, 4, 0);
+    conv k = case_conv(NULL, TS_LINKTYPE_RAW, 4, 0);
     pb_conn_set_sink(k.c, gz_sink, &g);
     pb_conn_handshake(k.c); /* f1-3 */
     for (uint32_t i = REVERSED_N; i-- > 0;) {
@@ -773,8 +759,8 @@ static void
 case_gap_never_filled(const char *dir)
 {
     char *path = case_path(dir, "gap-never-filled.pcap");
-    pb_writer *w = pb_pcap_open(path, PB_LINK_ETHERNET, false, 0);
-    conv k = case_conv(w, PB_LINK_ETHERNET, 4, 0);
+    pb_writer *w = pb_pcap_open(path, TS_LINKTYPE_ETHERNET, false, 0);
+    conv k = case_conv(w, TS_LINKTYPE_ETHERNET, 4, 0);
     pb_conn_handshake(k.c);           /* f1-3 */
     text(&k, CLIENT, "abcde");        /* f4 */
     text_at(&k, CLIENT, 10, "klmno"); /* f5: bytes 5-9 never sent */
@@ -789,14 +775,14 @@ static void
 case_syn_with_data(const char *dir)
 {
     char *path = case_path(dir, "syn-with-data.pcap");
-    pb_writer *w = pb_pcap_open(path, PB_LINK_ETHERNET, false, 0);
-    conv k = case_conv(w, PB_LINK_ETHERNET, 4, 0);
-    flags_send(&k, CLIENT, PB_SYN, "hello");       /* f1 (TCP Fast Open style) */
-    flags_send(&k, SERVER, PB_SYN | PB_ACK, "hi"); /* f2 */
-    flags_send(&k, CLIENT, PB_ACK, NULL);          /* f3 */
-    text(&k, CLIENT, " world");                    /* f4 */
-    text(&k, SERVER, "!");                         /* f5 */
-    case_close(&k);                                /* f6-8 */
+    pb_writer *w = pb_pcap_open(path, TS_LINKTYPE_ETHERNET, false, 0);
+    conv k = case_conv(w, TS_LINKTYPE_ETHERNET, 4, 0);
+    flags_send(&k, CLIENT, TS_TCP_SYN, "hello");           /* f1 (TCP Fast Open style) */
+    flags_send(&k, SERVER, TS_TCP_SYN | TS_TCP_ACK, "hi"); /* f2 */
+    flags_send(&k, CLIENT, TS_TCP_ACK, NULL);              /* f3 */
+    text(&k, CLIENT, " world");                            /* f4 */
+    text(&k, SERVER, "!");                                 /* f5 */
+    case_close(&k);                                        /* f6-8 */
     pb_pcap_close(w);
     g_free(path);
 }
@@ -806,12 +792,12 @@ case_rst_with_data(const char *dir)
 {
     static const char why[] = "connection reset by policy";
     char *path = case_path(dir, "rst-with-data.pcap");
-    pb_writer *w = pb_pcap_open(path, PB_LINK_ETHERNET, false, 0);
-    conv k = case_conv(w, PB_LINK_ETHERNET, 4, 0);
-    pb_conn_handshake(k.c);                                                  /* f1-3 */
-    text(&k, CLIENT, "GET / HTTP/1.1\r\n\r\n");                              /* f4 */
-    text(&k, SERVER, "HTTP/1.1 200 OK\r\n");                                 /* f5: 17 bytes */
-    pb_tcp seg = seg_rel(&k, SERVER, 17, PB_RST | PB_ACK, why, strlen(why)); /* f6 */
+    pb_writer *w = pb_pcap_open(path, TS_LINKTYPE_ETHERNET, false, 0);
+    conv k = case_conv(w, TS_LINKTYPE_ETHERNET, 4, 0);
+    pb_conn_handshake(k.c);                     /* f1-3 */
+    text(&k, CLIENT, "GET / HTTP/1.1\r\n\r\n"); /* f4 */
+    text(&k, SERVER, "HTTP/1.1 200 OK\r\n");    /* f5: 17 bytes */
+    pb_tcp seg = seg_rel(&k, SERVER, 17, TS_TCP_RST | TS_TCP_ACK, why, strlen(why)); /* f6 */
     pb_conn_write(k.c, &seg);
     pb_conn_free(k.c);
     pb_pcap_close(w);
@@ -822,8 +808,8 @@ static void
 case_data_after_fin(const char *dir)
 {
     char *path = case_path(dir, "data-after-fin.pcap");
-    pb_writer *w = pb_pcap_open(path, PB_LINK_ETHERNET, false, 0);
-    conv a = case_conv(w, PB_LINK_ETHERNET, 4, 0);
+    pb_writer *w = pb_pcap_open(path, TS_LINKTYPE_ETHERNET, false, 0);
+    conv a = case_conv(w, TS_LINKTYPE_ETHERNET, 4, 0);
     pb_conn_handshake(a.c);         /* f1-3 */
     text(&a, CLIENT, "abc");        /* f4 */
     pb_conn_fin(a.c, CLIENT);       /* f5: FIN at 3 */
@@ -834,7 +820,7 @@ case_data_after_fin(const char *dir)
     pb_conn_ack(a.c, CLIENT);       /* f10 */
     pb_conn_free(a.c);
     /* stream 1: bytes buffered beyond a FIN that arrives after them */
-    conv b = case_conv(w, PB_LINK_ETHERNET, 4, 1);
+    conv b = case_conv(w, TS_LINKTYPE_ETHERNET, 4, 1);
     pb_conn_handshake(b.c);           /* f11-13 */
     text_at(&b, CLIENT, 10, "later"); /* f14 */
     text(&b, CLIENT, "abc");          /* f15 */
@@ -850,9 +836,9 @@ static void
 case_midstream(const char *dir)
 {
     char *path = case_path(dir, "midstream.pcap");
-    pb_writer *w = pb_pcap_open(path, PB_LINK_ETHERNET, false, 0);
+    pb_writer *w = pb_pcap_open(path, TS_LINKTYPE_ETHERNET, false, 0);
     /* stream 0: no handshake; the server speaks first (f1-4) */
-    conv a = case_conv(w, PB_LINK_ETHERNET, 4, 0);
+    conv a = case_conv(w, TS_LINKTYPE_ETHERNET, 4, 0);
     text(&a, SERVER, "220 ready\r\n");
     text(&a, CLIENT, "HELO x\r\n");
     text(&a, SERVER, "250 ok\r\n");
@@ -860,15 +846,15 @@ case_midstream(const char *dir)
     pb_conn_free(a.c);
     /* stream 1: the SYN was missed; the SYN-ACK comes from the high port
      * (an active-mode FTP data connection from 10.1.0.2:20), f5-10 */
-    conv b = case_conv_at(w, PB_LINK_ETHERNET, 4, "10.1.0.2", 20, "10.1.0.1", 40001, CISN + 1000u,
-                          SISN + 1000u, 1);
-    flags_send(&b, SERVER, PB_SYN | PB_ACK, NULL);
-    flags_send(&b, CLIENT, PB_ACK, NULL);
+    conv b = case_conv_at(w, TS_LINKTYPE_ETHERNET, 4, "10.1.0.2", 20, "10.1.0.1", 40001,
+                          CISN + 1000u, SISN + 1000u, 1);
+    flags_send(&b, SERVER, TS_TCP_SYN | TS_TCP_ACK, NULL);
+    flags_send(&b, CLIENT, TS_TCP_ACK, NULL);
     text(&b, CLIENT, "file contents\n");
     case_close(&b);
     /* stream 2: the server acknowledges the client's offset 0 (f11); the
      * client's first captured bytes are at offset 10 (f12) */
-    conv d = case_conv(w, PB_LINK_ETHERNET, 4, 2);
+    conv d = case_conv(w, TS_LINKTYPE_ETHERNET, 4, 2);
     text(&d, SERVER, "hello");
     text_at(&d, CLIENT, 10, "xyz");
     pb_conn_free(d.c);
@@ -882,15 +868,15 @@ static void
 case_same_host(const char *dir)
 {
     char *path = case_path(dir, "same-host.pcap");
-    pb_writer *w = pb_pcap_open(path, PB_LINK_ETHERNET, false, 0);
-    conv a =
-        case_conv_at(w, PB_LINK_ETHERNET, 4, "127.0.0.1", 40000, "127.0.0.1", 80, CISN, SISN, 0);
+    pb_writer *w = pb_pcap_open(path, TS_LINKTYPE_ETHERNET, false, 0);
+    conv a = case_conv_at(w, TS_LINKTYPE_ETHERNET, 4, "127.0.0.1", 40000, "127.0.0.1", 80, CISN,
+                          SISN, 0);
     pb_conn_handshake(a.c);
     text(&a, CLIENT, "ping");
     text(&a, SERVER, "pong");
     text(&a, CLIENT, "!");
     case_close(&a);
-    conv b = case_conv_at(w, PB_LINK_ETHERNET, 6, "::1", 40001, "::1", 8080, CISN, SISN, 1);
+    conv b = case_conv_at(w, TS_LINKTYPE_ETHERNET, 6, "::1", 40001, "::1", 8080, CISN, SISN, 1);
     pb_conn_handshake(b.c);
     text(&b, CLIENT, "ping6");
     text(&b, SERVER, "pong6");
@@ -904,8 +890,8 @@ case_snaplen_cut(const char *dir)
 {
     char *path = case_path(dir, "snaplen-cut.pcap");
     /* 54 header bytes + 20 payload bytes captured per frame */
-    pb_writer *w = pb_pcap_open(path, PB_LINK_ETHERNET, false, 74);
-    conv k = case_conv(w, PB_LINK_ETHERNET, 4, 0);
+    pb_writer *w = pb_pcap_open(path, TS_LINKTYPE_ETHERNET, false, 74);
+    conv k = case_conv(w, TS_LINKTYPE_ETHERNET, 4, 0);
     pb_conn_handshake(k.c);                                       /* f1-3 */
     text(&k, CLIENT, "0123456789ABCDEFGHIJabcdefghijklmnopqrst"); /* f4: 40 bytes, 20 kept */
     text(&k, CLIENT, "KLMNOPQRST");                               /* f5 */
@@ -925,9 +911,9 @@ case_ipv6_ext_headers(const char *dir)
                                       0,  0, 0, 0, 6, 0, 1, 4, 0,  0, 0, 0};
     static const uint8_t dstopt[8] = {6, 0, 1, 4, 0, 0, 0, 0};
     char *path = case_path(dir, "ipv6-ext-headers.pcap");
-    pb_writer *w = pb_pcap_open(path, PB_LINK_ETHERNET, false, 0);
+    pb_writer *w = pb_pcap_open(path, TS_LINKTYPE_ETHERNET, false, 0);
     decor dc = {.ext = {chain, dstopt}, .ext_len = {24, 8}, .ext_first = {0, 60}};
-    conv k = case_conv(w, PB_LINK_ETHERNET, 6, 0);
+    conv k = case_conv(w, TS_LINKTYPE_ETHERNET, 6, 0);
     scripted_session(&k, &dc, "GET /v6-ext HTTP/1.1\r\n\r\n", "HTTP/1.1 204 No Content\r\n\r\n");
     pb_pcap_close(w);
     g_free(path);
@@ -937,18 +923,18 @@ static void
 case_vlan_qinq(const char *dir)
 {
     char *path = case_path(dir, "vlan-qinq.pcap");
-    pb_writer *w = pb_pcap_open(path, PB_LINK_ETHERNET, false, 0);
+    pb_writer *w = pb_pcap_open(path, TS_LINKTYPE_ETHERNET, false, 0);
     /* stream 0: 802.1ad outer tag + 802.1Q inner tag both ways (IPv4) */
     decor qinq = {.vlan = {2, 2}, .qinq = {true, true}};
-    conv a = case_conv(w, PB_LINK_ETHERNET, 4, 0);
+    conv a = case_conv(w, TS_LINKTYPE_ETHERNET, 4, 0);
     scripted_session(&a, &qinq, "qinq request", "qinq response");
     /* stream 1: one 802.1Q tag both ways (IPv6) */
     decor one = {.vlan = {1, 1}};
-    conv b = case_conv(w, PB_LINK_ETHERNET, 6, 1);
+    conv b = case_conv(w, TS_LINKTYPE_ETHERNET, 6, 1);
     scripted_session(&b, &one, "vlan request", "vlan response");
     /* stream 2: the client's packets double-tagged, the server's untagged */
     decor asym = {.vlan = {2, 0}, .qinq = {true, false}};
-    conv d = case_conv(w, PB_LINK_ETHERNET, 4, 2);
+    conv d = case_conv(w, TS_LINKTYPE_ETHERNET, 4, 2);
     scripted_session(&d, &asym, "tagged request", "untagged response");
     pb_pcap_close(w);
     g_free(path);
@@ -958,10 +944,10 @@ static void
 case_sll2(const char *dir)
 {
     char *path = case_path(dir, "sll2.pcap");
-    pb_writer *w = pb_pcap_open(path, PB_LINK_SLL2, false, 0);
-    conv a = case_conv(w, PB_LINK_SLL2, 4, 0);
+    pb_writer *w = pb_pcap_open(path, TS_LINKTYPE_LINUX_SLL2, false, 0);
+    conv a = case_conv(w, TS_LINKTYPE_LINUX_SLL2, 4, 0);
     scripted_session(&a, NULL, "sll2 over IPv4", "ok v4");
-    conv b = case_conv(w, PB_LINK_SLL2, 6, 1);
+    conv b = case_conv(w, TS_LINKTYPE_LINUX_SLL2, 6, 1);
     scripted_session(&b, NULL, "sll2 over IPv6", "ok v6");
     pb_pcap_close(w);
     g_free(path);
@@ -982,8 +968,8 @@ ng_block(ng_writer *ng, uint32_t type, const uint8_t *body, size_t len)
     static const uint8_t zero[4] = {0};
     size_t pad = (4 - len % 4) % 4;
     uint8_t word[8];
-    put32le(word, type);
-    put32le(word + 4, (uint32_t)(12 + len + pad));
+    pb_put32le(word, type);
+    pb_put32le(word + 4, (uint32_t)(12 + len + pad));
     if (fwrite(word, 1, 8, ng->f) != 8 || fwrite(body, 1, len, ng->f) != len ||
         fwrite(zero, 1, pad, ng->f) != pad || fwrite(word + 4, 1, 4, ng->f) != 4)
         die("write failed", ng->path);
@@ -997,20 +983,24 @@ ng_sink(void *user, int64_t ts_ns, const uint8_t *frame, uint32_t len)
 {
     ng_writer *ng = user;
     static uint8_t body[20 + PB_MAX_FRAME + 32];
+    if (len < 15)
+        die("frame too short", ng->path);
     int v6 = frame[14] >> 4 == 6;
+    if (len < 14 + (v6 ? 40u : 20u))
+        die("frame too short", ng->path);
     int from = frame[14 + (v6 ? 23 : 15)] == 1 ? CLIENT : SERVER;
     uint32_t iface = (uint32_t)ng->iface[from];
-    uint16_t ethertype = (uint16_t)(frame[12] << 8 | frame[13]);
+    uint16_t ethertype = pb_get16(frame + 12);
     uint8_t *out = body + 20;
     size_t n = pb_build_link(ng->linktype[iface], ethertype, 0, out, sizeof body - 20);
     memcpy(out + n, frame + 14, len - 14);
     n += len - 14;
     uint64_t us = (uint64_t)(ts_ns / 1000);
-    put32le(body, iface);
-    put32le(body + 4, (uint32_t)(us >> 32));
-    put32le(body + 8, (uint32_t)us);
-    put32le(body + 12, (uint32_t)n);
-    put32le(body + 16, (uint32_t)n);
+    pb_put32le(body, iface);
+    pb_put32le(body + 4, (uint32_t)(us >> 32));
+    pb_put32le(body + 8, (uint32_t)us);
+    pb_put32le(body + 12, (uint32_t)n);
+    pb_put32le(body + 16, (uint32_t)n);
     ng_block(ng, 6, body, 20 + n); /* Enhanced Packet Block */
 }
 
@@ -1018,27 +1008,30 @@ static void
 case_pcapng(const char *dir)
 {
     char *path = case_path(dir, "pcapng-multi-linktype.pcapng");
-    ng_writer ng = {fopen(path, "wb"), path, {PB_LINK_ETHERNET, PB_LINK_SLL, PB_LINK_RAW}, {0, 0}};
+    ng_writer ng = {fopen(path, "wb"),
+                    path,
+                    {TS_LINKTYPE_ETHERNET, TS_LINKTYPE_LINUX_SLL, TS_LINKTYPE_RAW},
+                    {0, 0}};
     if (ng.f == NULL)
         die("cannot create", path);
     uint8_t shb[16];
-    put32le(shb, 0x1a2b3c4du);
-    put16le(shb + 4, 1);
-    put16le(shb + 6, 0);
+    pb_put32le(shb, 0x1a2b3c4du);
+    pb_put16le(shb + 4, 1);
+    pb_put16le(shb + 6, 0);
     memset(shb + 8, 0xff, 8); /* section length unknown */
     ng_block(&ng, 0x0a0d0d0au, shb, sizeof shb);
     for (int i = 0; i < 3; i++) {
         uint8_t idb[8];
-        put16le(idb, (uint16_t)ng.linktype[i]);
-        put16le(idb + 2, 0);
-        put32le(idb + 4, 262144);
+        pb_put16le(idb, (uint16_t)ng.linktype[i]);
+        pb_put16le(idb + 2, 0);
+        pb_put32le(idb + 4, 262144);
         ng_block(&ng, 1, idb, sizeof idb); /* Interface Description Block */
     }
     static const int ifaces[3][2] = {{0, 0}, {1, 1}, {0, 2}};
     static const char *const req[3] = {"on ethernet", "on linux cooked", "client on ethernet"};
     static const char *const resp[3] = {"eth ok", "sll ok", "server on raw ip"};
     for (int i = 0; i < 3; i++) {
-        conv k = case_conv(NULL, PB_LINK_ETHERNET, i == 1 ? 6 : 4, i);
+        conv k = case_conv(NULL, TS_LINKTYPE_ETHERNET, i == 1 ? 6 : 4, i);
         pb_conn_set_sink(k.c, ng_sink, &ng);
         ng.iface[CLIENT] = ifaces[i][0];
         ng.iface[SERVER] = ifaces[i][1];
@@ -1101,7 +1094,7 @@ main(int argc, char **argv)
         return 0;
     }
     char *path = g_build_filename(dir, "sample.pcap", NULL);
-    pb_writer *w = pb_pcap_open(path, PB_LINK_ETHERNET, false, 0);
+    pb_writer *w = pb_pcap_open(path, TS_LINKTYPE_ETHERNET, false, 0);
     session_clean(w);
     session_reordered(w);
     session_conflict(w);

@@ -2,7 +2,8 @@
  * pktbuild.c — test frame builders and a classic pcap writer.
  *
  * Written for clarity, not speed: every header is assembled byte by byte in
- * network order with small put helpers, checksums are computed from scratch.
+ * network order with the put helpers of byteorder.h, checksums are computed
+ * from scratch.
  * All failures abort (see pktbuild.h). The pcap writer is hand-written
  * (rather than pcap_dump) so nanosecond files and odd caplen/origlen
  * combinations are easy.
@@ -11,6 +12,7 @@
  * fragment fields are written raw by pb_build_tcp (no splitting).
  */
 #include "pktbuild.h"
+#include "byteorder.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -56,37 +58,6 @@ pb_need(size_t have, size_t need)
         pb_die("output buffer too small", NULL);
 }
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static void
-put32le(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
-
 /* Parses address text of `family` (4 or 6) into `out` (4 or 16 bytes). */
 static void
 pb_parse_addr(int family, const char *text, uint8_t *out)
@@ -104,7 +75,7 @@ pb_sum(const uint8_t *p, size_t len, uint32_t sum)
     uint64_t s = sum;
     size_t i;
     for (i = 0; i + 1 < len; i += 2)
-        s += (uint32_t)((p[i] << 8) | p[i + 1]);
+        s += pb_get16(p + i);
     if (len & 1)
         s += (uint32_t)(p[len - 1] << 8);
     while (s >> 16)
@@ -133,10 +104,10 @@ pb_pseudo_sum(int family, const uint8_t *src, const uint8_t *dst, uint8_t proto,
     if (family == 4) {
         tail[0] = 0;
         tail[1] = proto;
-        put16(tail + 2, (uint16_t)l4_len);
+        pb_put16(tail + 2, (uint16_t)l4_len);
         return pb_sum(tail, 4, s);
     }
-    put32(tail, l4_len);
+    pb_put32(tail, l4_len);
     tail[4] = tail[5] = tail[6] = 0;
     tail[7] = proto;
     return pb_sum(tail, 8, s);
@@ -158,15 +129,15 @@ pb_pcap_open(const char *path, int linktype, bool nanoseconds, uint32_t snaplen)
     w->linktype = linktype;
     w->nanoseconds = nanoseconds;
     w->snaplen = snaplen ? snaplen : 262144;
-    put32le(hdr, nanoseconds ? 0xa1b23c4du : 0xa1b2c3d4u);
+    pb_put32le(hdr, nanoseconds ? 0xa1b23c4du : 0xa1b2c3d4u);
     hdr[4] = 2; /* version 2.4, little-endian */
     hdr[5] = 0;
     hdr[6] = 4;
     hdr[7] = 0;
-    put32le(hdr + 8, 0);  /* thiszone */
-    put32le(hdr + 12, 0); /* sigfigs */
-    put32le(hdr + 16, w->snaplen);
-    put32le(hdr + 20, (uint32_t)linktype);
+    pb_put32le(hdr + 8, 0);  /* thiszone */
+    pb_put32le(hdr + 12, 0); /* sigfigs */
+    pb_put32le(hdr + 16, w->snaplen);
+    pb_put32le(hdr + 20, (uint32_t)linktype);
     if (fwrite(hdr, 1, sizeof hdr, w->f) != sizeof hdr)
         pb_die("write failed", path);
     return w;
@@ -186,10 +157,10 @@ pb_pcap_write_raw(pb_writer *w, int64_t ts_ns, const uint8_t *frame, uint32_t ca
     }
     if (!w->nanoseconds)
         frac /= 1000;
-    put32le(rec, (uint32_t)sec);
-    put32le(rec + 4, (uint32_t)frac);
-    put32le(rec + 8, caplen);
-    put32le(rec + 12, origlen);
+    pb_put32le(rec, (uint32_t)sec);
+    pb_put32le(rec + 4, (uint32_t)frac);
+    pb_put32le(rec + 8, caplen);
+    pb_put32le(rec + 12, origlen);
     if (fwrite(rec, 1, sizeof rec, w->f) != sizeof rec ||
         (caplen && fwrite(frame, 1, caplen, w->f) != caplen))
         pb_die("write failed", NULL);
@@ -233,7 +204,7 @@ pb_link(int linktype, uint16_t ethertype, int vlan_tags, bool qinq, uint8_t *out
     int i;
 
     switch (linktype) {
-    case PB_LINK_ETHERNET:
+    case TS_LINKTYPE_ETHERNET:
         if (vlan_tags < 0 || vlan_tags > 16)
             pb_die("bad vlan_tags", NULL);
         n = 14 + 4 * (size_t)vlan_tags;
@@ -242,44 +213,44 @@ pb_link(int linktype, uint16_t ethertype, int vlan_tags, bool qinq, uint8_t *out
         memcpy(out + 6, smac, 6);
         for (i = 0; i < vlan_tags; i++) {
             uint16_t tpid = (qinq && i < vlan_tags - 1) ? 0x88a8 : 0x8100;
-            put16(out + 12 + 4 * i, tpid);
-            put16(out + 14 + 4 * i, (uint16_t)(100 + i)); /* PCP 0, VID 100+i */
+            pb_put16(out + 12 + 4 * i, tpid);
+            pb_put16(out + 14 + 4 * i, (uint16_t)(100 + i)); /* PCP 0, VID 100+i */
         }
-        put16(out + 12 + 4 * vlan_tags, ethertype);
+        pb_put16(out + 12 + 4 * vlan_tags, ethertype);
         return n;
-    case PB_LINK_NULL:
-    case PB_LINK_LOOP:
+    case TS_LINKTYPE_NULL:
+    case TS_LINKTYPE_LOOP:
         pb_need(cap, 4);
         fam = ethertype == 0x86dd ? 30 : ethertype == 0x0800 ? 2 : ethertype;
-        if (linktype == PB_LINK_LOOP)
-            put32(out, fam);
+        if (linktype == TS_LINKTYPE_LOOP)
+            pb_put32(out, fam);
         else
             memcpy(out, &fam, 4); /* host byte order */
         return 4;
-    case PB_LINK_SLL:
+    case TS_LINKTYPE_LINUX_SLL:
         pb_need(cap, 16);
         memset(out, 0, 16);
-        put16(out, 0);     /* packet type: to us */
-        put16(out + 2, 1); /* ARPHRD_ETHER */
-        put16(out + 4, 6); /* address length */
+        pb_put16(out, 0);     /* packet type: to us */
+        pb_put16(out + 2, 1); /* ARPHRD_ETHER */
+        pb_put16(out + 4, 6); /* address length */
         memcpy(out + 6, smac, 6);
-        put16(out + 14, ethertype);
+        pb_put16(out + 14, ethertype);
         return 16;
-    case PB_LINK_SLL2:
+    case TS_LINKTYPE_LINUX_SLL2:
         pb_need(cap, 20);
         memset(out, 0, 20);
-        put16(out, ethertype);
-        put32(out + 4, 2); /* interface index */
-        put16(out + 8, 1); /* ARPHRD_ETHER */
-        out[10] = 0;       /* packet type */
-        out[11] = 6;       /* address length */
+        pb_put16(out, ethertype);
+        pb_put32(out + 4, 2); /* interface index */
+        pb_put16(out + 8, 1); /* ARPHRD_ETHER */
+        out[10] = 0;          /* packet type */
+        out[11] = 6;          /* address length */
         memcpy(out + 12, smac, 6);
         return 20;
-    case 12:
-    case 14:
-    case PB_LINK_RAW:
-    case PB_LINK_IPV4:
-    case PB_LINK_IPV6: return 0;
+    case TS_LINKTYPE_RAW_12:
+    case TS_LINKTYPE_RAW_14:
+    case TS_LINKTYPE_RAW:
+    case TS_LINKTYPE_IPV4:
+    case TS_LINKTYPE_IPV6: return 0;
     default: pb_die("unsupported link type", NULL);
     }
     return 0;
@@ -310,32 +281,32 @@ pb_ip_header(int family, const uint8_t *src, const uint8_t *dst, uint8_t proto, 
             pb_die("IPv4 packet too long", NULL);
         out[0] = (uint8_t)(0x40 | (hl / 4));
         out[1] = 0;
-        put16(out + 2, (uint16_t)(hl + l4_len));
-        put16(out + 4, opt ? opt->ip_id : 0);
+        pb_put16(out + 2, (uint16_t)(hl + l4_len));
+        pb_put16(out + 4, opt ? opt->ip_id : 0);
         if (opt) {
             frag = (uint16_t)((opt->ip_frag_offset_bytes / 8) & 0x1fff);
             if (opt->ip_more_fragments)
                 frag |= 0x2000;
         }
-        put16(out + 6, frag);
+        pb_put16(out + 6, frag);
         out[8] = opt && opt->ttl ? opt->ttl : 64;
         out[9] = proto;
-        put16(out + 10, 0);
+        pb_put16(out + 10, 0);
         memcpy(out + 12, src, 4);
         memcpy(out + 16, dst, 4);
         if (olen) {
             memset(out + 20, 0, olen);
             memcpy(out + 20, opt->ip_options, opt->ip_options_len);
         }
-        put16(out + 10, pb_checksum(out, hl, 0));
+        pb_put16(out + 10, pb_checksum(out, hl, 0));
         return hl;
     } else {
         size_t ext = opt ? opt->ip6_ext_len : 0;
         pb_need(cap, 40 + ext);
         if (ext + l4_len > 65535)
             pb_die("IPv6 payload too long", NULL);
-        put32(out, 0x60000000u);
-        put16(out + 4, (uint16_t)(ext + l4_len));
+        pb_put32(out, 0x60000000u);
+        pb_put16(out + 4, (uint16_t)(ext + l4_len));
         out[6] = ext ? opt->ip6_ext_first : proto;
         out[7] = opt && opt->ttl ? opt->ttl : 64;
         memcpy(out + 8, src, 16);
@@ -373,15 +344,15 @@ pb_build_tcp(int linktype, const pb_tcp *seg, uint8_t *out, size_t cap)
     n = link + iph + th + seg->len;
     pb_need(cap, n + seg->eth_trailer);
     tcp = out + link + iph;
-    put16(tcp, seg->sport);
-    put16(tcp + 2, seg->dport);
-    put32(tcp + 4, seg->seq);
-    put32(tcp + 8, seg->ack);
+    pb_put16(tcp, seg->sport);
+    pb_put16(tcp + 2, seg->dport);
+    pb_put32(tcp + 4, seg->seq);
+    pb_put32(tcp + 8, seg->ack);
     tcp[12] = (uint8_t)((th / 4) << 4);
     tcp[13] = seg->flags;
-    put16(tcp + 14, seg->window);
-    put16(tcp + 16, 0);
-    put16(tcp + 18, seg->urgent);
+    pb_put16(tcp + 14, seg->window);
+    pb_put16(tcp + 16, 0);
+    pb_put16(tcp + 18, seg->urgent);
     if (olen) {
         memset(tcp + 20, 0, olen);
         memcpy(tcp + 20, seg->tcp_options, seg->tcp_options_len);
@@ -392,7 +363,7 @@ pb_build_tcp(int linktype, const pb_tcp *seg, uint8_t *out, size_t cap)
     sum = pb_checksum(tcp, th + seg->len, s);
     if (seg->bad_checksum)
         sum ^= 0x0101; /* never turns 0x0000 into its twin 0xffff */
-    put16(tcp + 16, sum);
+    pb_put16(tcp + 16, sum);
     if (seg->eth_trailer)
         memset(out + n, 0xee, seg->eth_trailer);
     return n + seg->eth_trailer;
@@ -430,14 +401,14 @@ pb_build_udp(int linktype, int family, const char *src, const char *dst, uint16_
     iph = pb_ip_header(family, s, d, 17, 8 + len, NULL, out + link, cap - link);
     pb_need(cap, link + iph + 8 + len);
     udp = out + link + iph;
-    put16(udp, sport);
-    put16(udp + 2, dport);
-    put16(udp + 4, (uint16_t)(8 + len));
-    put16(udp + 6, 0);
+    pb_put16(udp, sport);
+    pb_put16(udp + 2, dport);
+    pb_put16(udp + 4, (uint16_t)(8 + len));
+    pb_put16(udp + 6, 0);
     if (len)
         memcpy(udp + 8, payload, len);
     sum = pb_checksum(udp, 8 + len, pb_pseudo_sum(family, s, d, 17, (uint32_t)(8 + len)));
-    put16(udp + 6, sum ? sum : 0xffff);
+    pb_put16(udp + 6, sum ? sum : 0xffff);
     return link + iph + 8 + len;
 }
 
@@ -459,21 +430,22 @@ pb_ip_offset(int linktype, const uint8_t *frame, size_t len)
 {
     size_t off;
     switch (linktype) {
-    case PB_LINK_ETHERNET:
+    case TS_LINKTYPE_ETHERNET:
         off = 12;
-        while (off + 2 <= len && (get16(frame + off) == 0x8100 || get16(frame + off) == 0x88a8 ||
-                                  get16(frame + off) == 0x9100))
+        while (off + 2 <= len &&
+               (pb_get16(frame + off) == 0x8100 || pb_get16(frame + off) == 0x88a8 ||
+                pb_get16(frame + off) == 0x9100))
             off += 4;
         return off + 2;
-    case PB_LINK_NULL:
-    case PB_LINK_LOOP: return 4;
-    case PB_LINK_SLL: return 16;
-    case PB_LINK_SLL2: return 20;
-    case 12:
-    case 14:
-    case PB_LINK_RAW:
-    case PB_LINK_IPV4:
-    case PB_LINK_IPV6: return 0;
+    case TS_LINKTYPE_NULL:
+    case TS_LINKTYPE_LOOP: return 4;
+    case TS_LINKTYPE_LINUX_SLL: return 16;
+    case TS_LINKTYPE_LINUX_SLL2: return 20;
+    case TS_LINKTYPE_RAW_12:
+    case TS_LINKTYPE_RAW_14:
+    case TS_LINKTYPE_RAW:
+    case TS_LINKTYPE_IPV4:
+    case TS_LINKTYPE_IPV6: return 0;
     default: pb_die("unsupported link type", NULL);
     }
     return 0;
@@ -492,14 +464,14 @@ pb_fragment_ipv4(int linktype, const uint8_t *frame, size_t len, size_t mtu_payl
     if (ipoff + 20 > len || (ip[0] >> 4) != 4)
         pb_die("pb_fragment_ipv4: not an IPv4 frame", NULL);
     hl = (size_t)(ip[0] & 15) * 4;
-    total = get16(ip + 2);
+    total = pb_get16(ip + 2);
     if (ipoff + total > len || total < hl)
         pb_die("pb_fragment_ipv4: inconsistent frame", NULL);
     plen = total - hl;
     chunk = mtu_payload & ~(size_t)7;
     if (chunk == 0)
         pb_die("pb_fragment_ipv4: mtu_payload < 8", NULL);
-    base_frag = get16(ip + 6);
+    base_frag = pb_get16(ip + 6);
     for (done = 0; done < plen || (plen == 0 && count == 0); done += chunk) {
         size_t n = plen - done < chunk ? plen - done : chunk;
         uint16_t off = (uint16_t)((base_frag & 0x1fff) + done / 8);
@@ -513,10 +485,10 @@ pb_fragment_ipv4(int linktype, const uint8_t *frame, size_t len, size_t mtu_payl
         memcpy(o + ipoff + hl, ip + hl + done, n);
         if (done + n < plen || (base_frag & 0x2000))
             frag |= 0x2000;
-        put16(o + ipoff + 2, (uint16_t)(hl + n));
-        put16(o + ipoff + 6, frag);
-        put16(o + ipoff + 10, 0);
-        put16(o + ipoff + 10, pb_checksum(o + ipoff, hl, 0));
+        pb_put16(o + ipoff + 2, (uint16_t)(hl + n));
+        pb_put16(o + ipoff + 6, frag);
+        pb_put16(o + ipoff + 10, 0);
+        pb_put16(o + ipoff + 10, pb_checksum(o + ipoff, hl, 0));
         out_lens[count++] = ipoff + hl + n;
         if (plen == 0)
             break;
@@ -579,7 +551,7 @@ pb_conn_template(const pb_conn *c, int from, pb_tcp *seg)
     seg->dport = c->port[to];
     seg->seq = c->next[from];
     seg->ack = c->next[to];
-    seg->flags = PB_ACK;
+    seg->flags = TS_TCP_ACK;
     seg->window = 65535;
 }
 
@@ -603,12 +575,12 @@ pb_conn_handshake(pb_conn *c)
     pb_conn_template(c, 0, &seg);
     seg.seq = c->isn[0];
     seg.ack = 0;
-    seg.flags = PB_SYN;
+    seg.flags = TS_TCP_SYN;
     pb_conn_write(c, &seg);
     pb_conn_template(c, 1, &seg);
     seg.seq = c->isn[1];
     seg.ack = c->isn[0] + 1;
-    seg.flags = PB_SYN | PB_ACK;
+    seg.flags = TS_TCP_SYN | TS_TCP_ACK;
     pb_conn_write(c, &seg);
     c->next[0] = c->isn[0] + 1;
     c->next[1] = c->isn[1] + 1;
@@ -622,7 +594,7 @@ pb_conn_send(pb_conn *c, int from, const void *data, size_t len)
 {
     pb_tcp seg;
     pb_conn_template(c, from, &seg);
-    seg.flags = PB_PSH | PB_ACK;
+    seg.flags = TS_TCP_PSH | TS_TCP_ACK;
     seg.payload = data;
     seg.len = len;
     pb_conn_write(c, &seg);
@@ -637,7 +609,7 @@ pb_conn_send_at(pb_conn *c, int from, uint32_t rel_offset, const void *data, siz
     pb_tcp seg;
     pb_conn_template(c, from, &seg);
     seg.seq = c->isn[from] + 1 + rel_offset;
-    seg.flags = flags ? flags : (PB_PSH | PB_ACK);
+    seg.flags = flags ? flags : (TS_TCP_PSH | TS_TCP_ACK);
     seg.payload = data;
     seg.len = len;
     pb_conn_write(c, &seg);
@@ -649,7 +621,7 @@ pb_conn_fin(pb_conn *c, int from)
 {
     pb_tcp seg;
     pb_conn_template(c, from, &seg);
-    seg.flags = PB_FIN | PB_ACK;
+    seg.flags = TS_TCP_FIN | TS_TCP_ACK;
     pb_conn_write(c, &seg);
     c->next[from] += 1;
 }
@@ -660,7 +632,7 @@ pb_conn_rst(pb_conn *c, int from)
 {
     pb_tcp seg;
     pb_conn_template(c, from, &seg);
-    seg.flags = PB_RST | PB_ACK;
+    seg.flags = TS_TCP_RST | TS_TCP_ACK;
     pb_conn_write(c, &seg);
 }
 

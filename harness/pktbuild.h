@@ -3,7 +3,9 @@
  *
  * Used by the unit tests and by harness/tcpsession-craft. Everything here is
  * for tests: any error (bad address text, buffer too small, I/O failure)
- * prints a message and aborts, so callers never check return codes.
+ * prints a message and aborts, so callers never check return codes. TCP
+ * flags and link types are those of the public header, tcpsession.h
+ * (TS_TCP_*, TS_LINKTYPE_*), which this header includes.
  *
  * Three layers:
  *   - a classic pcap writer (little-endian, microsecond or nanosecond magic);
@@ -25,36 +27,14 @@
 #ifndef TS_PKTBUILD_H
 #define TS_PKTBUILD_H
 
+#include "tcpsession.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /* Largest frame the builders produce (IPv4/IPv6 packet of 64 KiB + headers). */
 #define PB_MAX_FRAME 65700
-
-/* TCP flags (same values as TS_TCP_* in engine/decode.h). */
-enum {
-    PB_FIN = 0x01,
-    PB_SYN = 0x02,
-    PB_RST = 0x04,
-    PB_PSH = 0x08,
-    PB_ACK = 0x10,
-    PB_URG = 0x20,
-    PB_ECE = 0x40,
-    PB_CWR = 0x80,
-};
-
-/* Link types the builders support (LINKTYPE_* numbers). */
-enum {
-    PB_LINK_NULL = 0,
-    PB_LINK_ETHERNET = 1,
-    PB_LINK_RAW = 101,
-    PB_LINK_LOOP = 108,
-    PB_LINK_SLL = 113,
-    PB_LINK_IPV4 = 228,
-    PB_LINK_IPV6 = 229,
-    PB_LINK_SLL2 = 276,
-};
 
 /* ---- pcap writer ------------------------------------------------------ */
 
@@ -87,7 +67,7 @@ typedef struct {
     const char *dst;
     uint16_t sport, dport;
     uint32_t seq, ack;
-    uint8_t flags; /* PB_* / TS_TCP_* bits */
+    uint8_t flags; /* TS_TCP_* bits */
     uint16_t window, urgent;
     const void *payload;
     size_t len;
@@ -109,9 +89,10 @@ typedef struct {
     uint8_t ttl;            /* 0 means 64 */
 } pb_tcp;
 
-/* Builds link header + IP + TCP for `linktype` (1 Ethernet, 0 NULL, 108 LOOP,
- * 101 raw, 113 SLL, 276 SLL2, 228, 229) into `out`; returns the frame length
- * (aborts if `cap` is too small). */
+/* Builds link header + IP + TCP for `linktype` (a TS_LINKTYPE_* of
+ * tcpsession.h: 1 Ethernet, 0 NULL, 108 LOOP, 12, 14 and 101 raw, 113 SLL,
+ * 276 SLL2, 228, 229) into `out`; returns the frame length (aborts if `cap`
+ * is too small). */
 size_t pb_build_tcp(int linktype, const pb_tcp *seg, uint8_t *out, size_t cap);
 
 /* Builds a UDP datagram frame (correct checksums). */

@@ -59,7 +59,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "byteorder.h"
 #include "rng.h"
+#include "tcpsession.h" /* TS_TCP_*, TS_LINKTYPE_* */
 
 #define MAX_FRAME 65600
 #define MAX_HELD 4096
@@ -140,6 +142,8 @@ typedef struct {
     FILE *pcap, *pcapng;
 } capture;
 
+/* Writes `v` to `f` in the machine's byte order (the files' magic numbers
+ * tell readers which); not a byte-order conversion (see byteorder.h). */
 static void
 put32(FILE *f, uint32_t v)
 {
@@ -172,7 +176,7 @@ capture_open(capture *c, const config *cfg)
     put32(c->pcap, 0);
     put32(c->pcap, 0);
     put32(c->pcap, 262144);
-    put32(c->pcap, 1); /* LINKTYPE_ETHERNET */
+    put32(c->pcap, TS_LINKTYPE_ETHERNET);
     c->pcapng = NULL;
     if (cfg->pcapng_path) {
         FILE *f = c->pcapng = open_capture_file(cfg->pcapng_path);
@@ -188,7 +192,7 @@ capture_open(capture *c, const config *cfg)
         /* Interface description block: Ethernet, default microsecond resolution. */
         put32(f, 0x00000001);
         put32(f, 20);
-        put16(f, 1);
+        put16(f, TS_LINKTYPE_ETHERNET);
         put16(f, 0);
         put32(f, 262144);
         put32(f, 20);
@@ -257,9 +261,13 @@ typedef struct {
 static bool
 find_segment(uint8_t *f, size_t len, segment *sg)
 {
-    uint16_t type = (uint16_t)(f[12] << 8 | f[13]);
+    if (len < 14)
+        return false;
+    uint16_t type = pb_get16(f + 12);
     if (type == 0x0800) {
-        size_t ihl = (size_t)(f[14] & 15) * 4, total = (size_t)(f[16] << 8 | f[17]);
+        if (len < 34)
+            return false;
+        size_t ihl = (size_t)(f[14] & 15) * 4, total = pb_get16(f + 16);
         if (ihl < 20 || 14 + total > len || total < ihl + 20)
             return false;
         sg->ip = f + 14;
@@ -267,7 +275,9 @@ find_segment(uint8_t *f, size_t len, segment *sg)
         sg->tcp_len = total - ihl;
         sg->family = 4;
     } else {
-        size_t plen = (size_t)(f[18] << 8 | f[19]);
+        if (len < 54)
+            return false;
+        size_t plen = pb_get16(f + 18);
         if (54 + plen > len || plen < 20)
             return false;
         sg->ip = f + 14;
@@ -305,25 +315,10 @@ flow_find(const uint8_t key[37])
 }
 
 static uint32_t
-get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-set32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static uint32_t
 sum16(const uint8_t *p, size_t n, uint32_t sum)
 {
     for (size_t i = 0; i + 1 < n; i += 2)
-        sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+        sum += pb_get16(p + i);
     if (n & 1)
         sum += (uint32_t)p[n - 1] << 8;
     return sum;
@@ -343,8 +338,7 @@ tcp_checksum(const segment *sg)
     while (sum >> 16)
         sum = (sum & 0xFFFF) + (sum >> 16);
     uint16_t c = (uint16_t)~sum;
-    sg->tcp[16] = (uint8_t)(c >> 8);
-    sg->tcp[17] = (uint8_t)c;
+    pb_put16(sg->tcp + 16, c);
 }
 
 /* The shift of the direction `key` whose SYN carries `isn`: the ISN moves to
@@ -371,9 +365,10 @@ shift_frame(uint64_t seed, uint8_t *f, size_t len)
     flow_key(&sg, false, key);
     flow_key(&sg, true, rkey);
     uint8_t flags = sg.tcp[13];
-    uint32_t seq = get32(sg.tcp + 4);
+    uint32_t seq = pb_get32(sg.tcp + 4);
     flow *own = flow_find(key);
-    if ((flags & 0x02) && (!own || own->isn != seq)) { /* SYN or SYN-ACK: new sequence space */
+    /* SYN or SYN-ACK: new sequence space */
+    if ((flags & TS_TCP_SYN) && (!own || own->isn != seq)) {
         if (!own) {
             if (!flows)
                 flows = calloc(MAX_FLOWS, sizeof *flows);
@@ -391,9 +386,9 @@ shift_frame(uint64_t seed, uint8_t *f, size_t len)
     }
     const flow *rev = flow_find(rkey);
     uint32_t mine = own ? own->shift : 0, theirs = rev ? rev->shift : 0;
-    set32(sg.tcp + 4, seq + mine);
-    if (flags & 0x10)
-        set32(sg.tcp + 8, get32(sg.tcp + 8) + theirs);
+    pb_put32(sg.tcp + 4, seq + mine);
+    if (flags & TS_TCP_ACK)
+        pb_put32(sg.tcp + 8, pb_get32(sg.tcp + 8) + theirs);
     size_t hl = (size_t)(sg.tcp[12] >> 4) * 4;
     for (size_t i = 20; i < hl;) { /* options: SACK blocks are in the peer's space */
         uint8_t kind = sg.tcp[i];
@@ -407,8 +402,8 @@ shift_frame(uint64_t seed, uint8_t *f, size_t len)
             break;
         if (kind == 5)
             for (size_t b = i + 2; b + 8 <= i + sg.tcp[i + 1]; b += 8) {
-                set32(sg.tcp + b, get32(sg.tcp + b) + theirs);
-                set32(sg.tcp + b + 4, get32(sg.tcp + b + 4) + theirs);
+                pb_put32(sg.tcp + b, pb_get32(sg.tcp + b) + theirs);
+                pb_put32(sg.tcp + b + 4, pb_get32(sg.tcp + b + 4) + theirs);
             }
         i += sg.tcp[i + 1];
     }
@@ -423,7 +418,7 @@ is_tcp(const uint8_t *f, size_t len)
 {
     if (len < 14)
         return false;
-    uint16_t type = (uint16_t)(f[12] << 8 | f[13]);
+    uint16_t type = pb_get16(f + 12);
     if (type == 0x0800)
         return len >= 34 && f[23] == 6;
     if (type == 0x86DD)
@@ -453,10 +448,8 @@ pass(const config *cfg, rng *r, capture *c, counters *n, int fd, const uint8_t *
             shift_frame(cfg->seed, view, vlen);
         if (cfg->vlan >= 0 && vlen >= 14) { /* 802.1Q tag after the MAC addresses */
             memmove(view + 16, view + 12, vlen - 12);
-            view[12] = 0x81;
-            view[13] = 0x00;
-            view[14] = (uint8_t)(cfg->vlan >> 8);
-            view[15] = (uint8_t)cfg->vlan;
+            pb_put16(view + 12, 0x8100);
+            pb_put16(view + 14, (uint16_t)cfg->vlan);
             vlen += 4;
         }
         capture_write(c, n, view, vlen);

@@ -85,6 +85,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "byteorder.h"
 #include "rng.h"
 
 enum { FROM_CLIENT = 0, FROM_SERVER = 1 };
@@ -229,10 +230,7 @@ content_init(content *c, uint64_t seed, unsigned conn, int from, unsigned msg)
     memset(c, 0, sizeof *c);
     rng_seed(&c->r, seed, conn, (uint64_t)from + 1, (uint64_t)msg + 1);
     if (from == FROM_CLIENT && msg == 0) {
-        c->prefix[0] = (uint8_t)(conn >> 24);
-        c->prefix[1] = (uint8_t)(conn >> 16);
-        c->prefix[2] = (uint8_t)(conn >> 8);
-        c->prefix[3] = (uint8_t)conn;
+        pb_put32(c->prefix, conn);
         c->prefix_len = 4;
     }
 }
@@ -836,8 +834,7 @@ serve_connection(const plan *pl, int fd, int family, conn_record *rec, long *id_
         }
         have += (size_t)got;
     }
-    uint32_t id =
-        (uint32_t)head[0] << 24 | (uint32_t)head[1] << 16 | (uint32_t)head[2] << 8 | head[3];
+    uint32_t id = pb_get32(head);
     if (id >= pl->p.conns) {
         snprintf(rec->error, sizeof rec->error, "unknown connection id %u", id);
         return false;

@@ -258,7 +258,7 @@ conn_start(gconn *g, uint32_t idx, plan *p)
     memset(g, 0, sizeof *g);
     g->isn[0] = (uint32_t)rng_next();
     g->isn[1] = (uint32_t)rng_next();
-    g->pc = pb_conn_new(NULL, PB_LINK_ETHERNET, v6 ? 6 : 4, cli, cport, srv, sport, g->isn[0],
+    g->pc = pb_conn_new(NULL, TS_LINKTYPE_ETHERNET, v6 ? 6 : 4, cli, cport, srv, sport, g->isn[0],
                         g->isn[1]);
     pb_conn_set_sink(g->pc, sink, NULL);
     g->plan = p;
@@ -345,14 +345,14 @@ conn_step(gconn *g)
         pb_conn_template(g->pc, 0, &seg);
         seg.seq = g->isn[0];
         seg.ack = 0;
-        seg.flags = PB_SYN;
+        seg.flags = TS_TCP_SYN;
         pb_conn_write(g->pc, &seg);
         g->phase = SYNACK;
         return true;
     case SYNACK:
         pb_conn_template(g->pc, 1, &seg);
         seg.seq = g->isn[1];
-        seg.flags = PB_SYN | PB_ACK;
+        seg.flags = TS_TCP_SYN | TS_TCP_ACK;
         pb_conn_write(g->pc, &seg);
         g->phase = ACK3;
         return true;
@@ -470,7 +470,7 @@ main(int argc, char **argv)
     }
 
     plan *plans = make_plans();
-    writer = pb_pcap_open(out, PB_LINK_ETHERNET, false, 0);
+    writer = pb_pcap_open(out, TS_LINKTYPE_ETHERNET, false, 0);
     gconn *active = xrealloc(NULL, (size_t)opt.concurrency * sizeof *active);
     uint32_t nactive = 0, started = 0;
     while (started < opt.connections || nactive > 0) {

@@ -74,7 +74,7 @@ static void
 sink(void *user, int64_t ts_ns, const uint8_t *frame, uint32_t len)
 {
     frames *f = user;
-    ts_frame fr = {PB_LINK_RAW, ts_ns, len, len, g_memdup2(frame, len)};
+    ts_frame fr = {TS_LINKTYPE_RAW, ts_ns, len, len, g_memdup2(frame, len)};
     g_array_append_val(f->frames, fr);
 }
 
@@ -85,7 +85,8 @@ static frames
 conversation(void)
 {
     frames f = {g_array_new(FALSE, FALSE, sizeof(ts_frame))};
-    pb_conn *k = pb_conn_new(NULL, PB_LINK_RAW, 4, "10.0.0.1", 40000, "10.0.0.2", 80, 1000, 5000);
+    pb_conn *k =
+        pb_conn_new(NULL, TS_LINKTYPE_RAW, 4, "10.0.0.1", 40000, "10.0.0.2", 80, 1000, 5000);
     pb_conn_set_sink(k, sink, &f);
     pb_conn_handshake(k);
     pb_conn_send(k, 0, "hello", 5);
@@ -111,7 +112,7 @@ conversation_file(char **dir)
     *dir = g_build_filename(g_get_tmp_dir(), "test_abi-XXXXXX", NULL);
     ck_assert_ptr_nonnull(g_mkdtemp(*dir));
     char *path = g_build_filename(*dir, "c.pcap", NULL);
-    pb_writer *w = pb_pcap_open(path, PB_LINK_RAW, false, 0);
+    pb_writer *w = pb_pcap_open(path, TS_LINKTYPE_RAW, false, 0);
     frames f = conversation();
     for (guint i = 0; i < f.frames->len; i++) {
         const ts_frame *fr = &g_array_index(f.frames, ts_frame, i);

@@ -37,7 +37,7 @@ seg_default(int family)
     s.dport = 80;
     s.seq = 0x01020304;
     s.ack = 0xa0b0c0d0;
-    s.flags = PB_PSH | PB_ACK;
+    s.flags = TS_TCP_PSH | TS_TCP_ACK;
     s.window = 0x1234;
     s.urgent = 0;
     s.payload = PAYLOAD;
@@ -112,7 +112,7 @@ START_TEST(test_link_ethernet)
     pb_tcp s4 = seg_default(4), s6 = seg_default(6);
     roundtrip(TS_LINKTYPE_ETHERNET, &s4);
     roundtrip(TS_LINKTYPE_ETHERNET, &s6);
-    s4.flags = PB_SYN;
+    s4.flags = TS_TCP_SYN;
     s4.len = 0;
     s4.ack = 0;
     s4.urgent = 7;
@@ -511,7 +511,7 @@ START_TEST(test_eth_trailer)
     /* Minimum-size Ethernet frame: a bare ACK padded from 54 to 60 bytes. */
     s = seg_default(4);
     s.len = 0;
-    s.flags = PB_ACK;
+    s.flags = TS_TCP_ACK;
     s.eth_trailer = 6;
     n = build(TS_LINKTYPE_ETHERNET, &s);
     ck_assert_uint_eq(n, 60);
@@ -716,7 +716,7 @@ START_TEST(test_ipv6_jumbogram)
     f[46] = (uint8_t)(jumbo >> 8), f[47] = (uint8_t)jumbo;
     f[48] = 0x9c, f[49] = 0x40, f[50] = 0x00, f[51] = 0x50; /* 40000 -> 80 */
     f[52 + 0] = 0x11;                                       /* seq 0x11000000 */
-    f[48 + 12] = 0x50, f[48 + 13] = PB_ACK | PB_PSH;
+    f[48 + 12] = 0x50, f[48 + 13] = TS_TCP_ACK | TS_TCP_PSH;
     for (i = 0; i < plen; i++)
         f[68 + i] = (uint8_t)(i * 7);
     memcpy(pseudo, f + 8, 32);
@@ -934,7 +934,7 @@ START_TEST(test_icmp_quoting_tcp)
     ts_decoded d;
     for (int fam = 4; fam <= 6; fam += 2) {
         pb_tcp q = seg_default(fam);
-        q.flags = PB_SYN;
+        q.flags = TS_TCP_SYN;
         size_t in = pb_build_tcp(TS_LINKTYPE_RAW, &q, inner, sizeof inner);
         /* destination unreachable (3) / ICMPv6 (1), quoting the whole segment */
         memset(icmp, 0, 8);
@@ -949,7 +949,7 @@ START_TEST(test_icmp_quoting_tcp)
         ck_assert_uint_eq(d.src_port, q.sport);
         ck_assert_uint_eq(d.dst_port, q.dport);
         ck_assert_uint_eq(d.seq, q.seq);
-        ck_assert_uint_eq(d.flags, PB_SYN);
+        ck_assert_uint_eq(d.flags, TS_TCP_SYN);
         ck_assert_uint_eq(d.payload_len, 0);
         ck_assert_uint_eq(d.payload_wire_len, 0);
         /* an echo request is not an error: nothing quoted */

@@ -403,8 +403,8 @@ seg_at(pb_conn *k, int from, uint32_t seq, uint8_t flags, const char *s)
     pb_tcp seg;
     pb_conn_template(k, from, &seg);
     seg.seq = seq;
-    seg.flags = flags ? flags : PB_PSH | PB_ACK;
-    if ((flags & (PB_SYN | PB_ACK)) == PB_SYN)
+    seg.flags = flags ? flags : TS_TCP_PSH | TS_TCP_ACK;
+    if ((flags & (TS_TCP_SYN | TS_TCP_ACK)) == TS_TCP_SYN)
         seg.ack = 0;
     seg.payload = s;
     seg.len = s != NULL ? strlen(s) : 0;
@@ -423,7 +423,7 @@ put(pb_conn *k, int from, uint32_t seq, uint8_t flags, const char *s)
 static void
 hs(pb_conn *k, int step)
 {
-    static const uint8_t flags[3] = {PB_SYN, PB_SYN | PB_ACK, PB_ACK};
+    static const uint8_t flags[3] = {TS_TCP_SYN, TS_TCP_SYN | TS_TCP_ACK, TS_TCP_ACK};
     int from = step == 1 ? SV : CL;
     put(k, from, pb_conn_next_seq(k, from) - (step < 2), flags[step], NULL);
 }
@@ -433,12 +433,12 @@ hs(pb_conn *k, int step)
 static void
 vsend(pb_conn *k, int from, uint8_t flags, const char *s, int vlan, bool qinq)
 {
-    pb_tcp seg = seg_at(k, from, pb_conn_next_seq(k, from) - ((flags & PB_SYN) != 0), flags, s);
+    pb_tcp seg = seg_at(k, from, pb_conn_next_seq(k, from) - ((flags & TS_TCP_SYN) != 0), flags, s);
     seg.flags = flags;
     seg.vlan_tags = vlan;
     seg.vlan_qinq = qinq;
     pb_conn_write(k, &seg);
-    uint32_t adv = (uint32_t)seg.len + ((flags & PB_FIN) ? 1 : 0);
+    uint32_t adv = (uint32_t)seg.len + ((flags & TS_TCP_FIN) ? 1 : 0);
     pb_conn_set_next_seq(k, from, pb_conn_next_seq(k, from) + adv);
 }
 
@@ -456,7 +456,7 @@ close_both(pb_conn *k)
 
 START_TEST(clean_session)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_std(c);
     pb_conn_handshake(k);                    /* f1-3 */
     send_s(k, CL, "GET / HTTP/1.1\r\n\r\n"); /* f4 */
@@ -491,7 +491,7 @@ END_TEST
 
 START_TEST(close_reasons_and_unclosed_data)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *a = cap_std(c);
     pb_conn_handshake(a);
     send_s(a, CL, "never");
@@ -502,7 +502,7 @@ START_TEST(close_reasons_and_unclosed_data)
     pb_conn_rst(b, SV);
     pb_conn *f = cap_conn(c, 4, "10.0.0.1", 40002, "10.0.0.2", 80, 70, 90);
     pb_conn_handshake(f);
-    vsend(f, CL, PB_FIN | PB_PSH | PB_ACK, "bye", 0, false); /* FIN carrying data */
+    vsend(f, CL, TS_TCP_FIN | TS_TCP_PSH | TS_TCP_ACK, "bye", 0, false); /* FIN carrying data */
     pb_conn_fin(f, SV);
     pb_conn_ack(f, CL);
     run *r = cap_run(c, NULL);
@@ -525,18 +525,18 @@ END_TEST
 
 START_TEST(frame_numbers_across_file)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *a = cap_std(c);
     pb_conn *b = cap_conn(c, 4, "10.0.0.3", 40001, "10.0.0.2", 80, 77, 99);
     uint8_t buf[256];
     hs(b, 0); /* f1: b first, so b is stream 0 */
     hs(a, 0); /* f2 */
-    size_t n =
-        pb_build_udp(PB_LINK_ETHERNET, 4, "10.0.0.1", "10.0.0.2", 53, 53, "q", 1, buf, sizeof buf);
+    size_t n = pb_build_udp(TS_LINKTYPE_ETHERNET, 4, "10.0.0.1", "10.0.0.2", 53, 53, "q", 1, buf,
+                            sizeof buf);
     pb_pcap_write(c->w, T0 + 2 * MS, buf, (uint32_t)n); /* f3 */
     hs(b, 1);                                           /* f4 */
     hs(a, 1);                                           /* f5 */
-    n = pb_build_link(PB_LINK_ETHERNET, 0x0806, 0, buf, sizeof buf);
+    n = pb_build_link(TS_LINKTYPE_ETHERNET, 0x0806, 0, buf, sizeof buf);
     memset(buf + n, 0, 28);
     pb_pcap_write(c->w, T0 + 5 * MS, buf, (uint32_t)n + 28); /* f6: ARP */
     hs(b, 2);                                                /* f7 */
@@ -563,7 +563,7 @@ END_TEST
 
 START_TEST(ethernet_trailer_is_not_payload)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_std(c);
     pb_conn_handshake(k);
     pb_tcp seg = seg_at(k, CL, CISN + 1, 0, "ab");
@@ -583,7 +583,7 @@ END_TEST
 
 START_TEST(same_host_connection)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_conn(c, 4, "127.0.0.1", 40000, "127.0.0.1", 80, CISN, SISN);
     pb_conn_handshake(k);
     send_s(k, CL, "ping");
@@ -608,13 +608,13 @@ END_TEST
 START_TEST(no_window_mss_or_ack_checks)
 {
     static const uint8_t mss536[4] = {2, 4, 0x02, 0x18};
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_std(c);
-    pb_tcp seg = seg_at(k, CL, CISN, PB_SYN, NULL);
+    pb_tcp seg = seg_at(k, CL, CISN, TS_TCP_SYN, NULL);
     seg.tcp_options = mss536;
     seg.tcp_options_len = 4;
     pb_conn_write(k, &seg);
-    seg = seg_at(k, SV, SISN, PB_SYN | PB_ACK, NULL);
+    seg = seg_at(k, SV, SISN, TS_TCP_SYN | TS_TCP_ACK, NULL);
     seg.window = 8; /* tiny window */
     seg.tcp_options = mss536;
     seg.tcp_options_len = 4;
@@ -649,7 +649,7 @@ START_TEST(roles_synack_first)
 {
     /* The SYN was missed; the SYN-ACK sender is the server even though it
      * has the higher port. */
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_conn(c, 4, "10.0.0.1", 80, "10.0.0.2", 50000, CISN, SISN);
     hs(k, 1);              /* f1 */
     hs(k, 2);              /* f2 */
@@ -671,7 +671,7 @@ END_TEST
 START_TEST(roles_by_port)
 {
     /* No handshake, the server speaks first: the lower port is the server. */
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_std(c);
     send_s(k, SV, "220 ready"); /* f1 */
     send_s(k, CL, "HELO");      /* f2 */
@@ -694,7 +694,7 @@ START_TEST(roles_port_tie)
 {
     /* Same port both ends: the first packet's sender is the client, whether
      * its address is the higher (stream 0) or the lower one (stream 1). */
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *a = cap_conn(c, 4, "10.0.0.9", 5000, "10.0.0.1", 5000, 100, 200);
     send_s(a, CL, "hi");
     send_s(a, SV, "yo");
@@ -718,7 +718,7 @@ END_TEST
 
 START_TEST(midstream_offsets)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     /* stream 0: the server ACKs client offset 0, the client's first captured
      * bytes are at offset 10: the first 10 bytes are a gap. */
     pb_conn *a = cap_std(c);
@@ -760,15 +760,15 @@ END_TEST
  * handshake. */
 START_TEST(syn_with_extra_flags)
 {
-    static const uint8_t extra[] = {PB_ECE | PB_CWR, PB_PSH, PB_URG, PB_ECE};
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    static const uint8_t extra[] = {TS_TCP_ECE | TS_TCP_CWR, TS_TCP_PSH, TS_TCP_URG, TS_TCP_ECE};
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     for (int i = 0; i < 4; i++) {
         pb_conn *k = cap_conn(c, 4, "10.0.0.1", (uint16_t)(40000 + i), "10.0.0.2", 80, CISN, SISN);
-        vsend(k, CL, PB_SYN | extra[i], NULL, 0, false);
-        vsend(k, SV, PB_SYN | PB_ACK | (extra[i] & PB_ECE), NULL, 0, false);
-        vsend(k, CL, PB_ACK, NULL, 0, false);
-        vsend(k, CL, PB_PSH | PB_ACK, "req", 0, false);
-        vsend(k, SV, PB_PSH | PB_ACK, "resp", 0, false);
+        vsend(k, CL, TS_TCP_SYN | extra[i], NULL, 0, false);
+        vsend(k, SV, TS_TCP_SYN | TS_TCP_ACK | (extra[i] & TS_TCP_ECE), NULL, 0, false);
+        vsend(k, CL, TS_TCP_ACK, NULL, 0, false);
+        vsend(k, CL, TS_TCP_PSH | TS_TCP_ACK, "req", 0, false);
+        vsend(k, SV, TS_TCP_PSH | TS_TCP_ACK, "resp", 0, false);
     }
     run *r = cap_run(c, NULL);
     ck_assert_uint_eq(r->recs->len, 4);
@@ -793,19 +793,19 @@ END_TEST
 
 START_TEST(invalid_flags)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     /* stream 0: SYN+FIN opens the handshake (libnids j); still processed:
      * the FIN counts, so the server's FIN closes the session. */
     pb_conn *a = cap_std(c);
-    vsend(a, CL, PB_SYN | PB_FIN, NULL, 0, false); /* f1 */
+    vsend(a, CL, TS_TCP_SYN | TS_TCP_FIN, NULL, 0, false); /* f1 */
     pb_conn_set_next_seq(a, CL, CISN + 1);
-    vsend(a, SV, PB_SYN | PB_ACK, NULL, 0, false); /* f2 */
-    vsend(a, CL, PB_ACK, NULL, 0, false);          /* f3 */
-    send_s(a, SV, "banner");                       /* f4 */
-    pb_conn_fin(a, SV);                            /* f5 */
+    vsend(a, SV, TS_TCP_SYN | TS_TCP_ACK, NULL, 0, false); /* f2 */
+    vsend(a, CL, TS_TCP_ACK, NULL, 0, false);              /* f3 */
+    send_s(a, SV, "banner");                               /* f4 */
+    pb_conn_fin(a, SV);                                    /* f5 */
     /* stream 1: SYN+RST. */
     pb_conn *b = cap_conn(c, 4, "10.0.0.1", 40001, "10.0.0.2", 80, CISN, SISN);
-    vsend(b, CL, PB_SYN | PB_RST, NULL, 0, false); /* f6 */
+    vsend(b, CL, TS_TCP_SYN | TS_TCP_RST, NULL, 0, false); /* f6 */
     /* stream 2: a data segment without any flag (still delivered). */
     pb_conn *d = cap_conn(c, 4, "10.0.0.1", 40002, "10.0.0.2", 80, CISN, SISN);
     pb_conn_handshake(d);             /* f7-9 */
@@ -833,14 +833,14 @@ END_TEST
 
 START_TEST(syn_and_rst_with_data)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_std(c);
-    vsend(k, CL, PB_SYN, "hello", 0, false);           /* f1 */
-    vsend(k, SV, PB_SYN | PB_ACK, "hi", 0, false);     /* f2 */
-    pb_conn_ack(k, CL);                                /* f3 */
-    send_s(k, CL, " world");                           /* f4 */
-    send_s(k, SV, "!");                                /* f5 */
-    put(k, SV, SISN + 1 + 3, PB_RST | PB_ACK, "junk"); /* f6 */
+    vsend(k, CL, TS_TCP_SYN, "hello", 0, false);               /* f1 */
+    vsend(k, SV, TS_TCP_SYN | TS_TCP_ACK, "hi", 0, false);     /* f2 */
+    pb_conn_ack(k, CL);                                        /* f3 */
+    send_s(k, CL, " world");                                   /* f4 */
+    send_s(k, SV, "!");                                        /* f5 */
+    put(k, SV, SISN + 1 + 3, TS_TCP_RST | TS_TCP_ACK, "junk"); /* f6 */
     run *r = cap_run(c, NULL);
     const rec *x = R(r, 0);
     ck_assert(!x->midstream);
@@ -858,11 +858,11 @@ END_TEST
  * urgent byte (seq + urgent pointer - 1). */
 START_TEST(urgent_data)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_std(c);
     pb_conn_handshake(k);
-    send_s(k, CL, "hello");                                                     /* f4 */
-    pb_tcp seg = seg_at(k, CL, CISN + 1 + 5, PB_URG | PB_PSH | PB_ACK, "abc!"); /* f5 */
+    send_s(k, CL, "hello");                                                                 /* f4 */
+    pb_tcp seg = seg_at(k, CL, CISN + 1 + 5, TS_TCP_URG | TS_TCP_PSH | TS_TCP_ACK, "abc!"); /* f5 */
     seg.urgent = 4;
     pb_conn_write(k, &seg);
     next_at(k, CL, 9);
@@ -876,7 +876,7 @@ END_TEST
 
 START_TEST(data_after_fin)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_std(c);
     pb_conn_handshake(k);
     send_s(k, CL, "abc");   /* f4 */
@@ -912,7 +912,7 @@ END_TEST
 
 START_TEST(reuse_three_sessions)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k0 = cap_std(c);
     pb_conn_handshake(k0); /* f1-3 */
     send_s(k0, CL, "one"); /* f4, never closed */
@@ -948,14 +948,14 @@ END_TEST
 
 START_TEST(syn_retransmission_same_isn)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_std(c);
     hs(k, 0);
     hs(k, 0); /* same ISN: a retransmission */
     hs(k, 1);
     hs(k, 2);
     send_s(k, CL, "data");
-    put(k, CL, CISN, PB_SYN, NULL); /* a very late copy of the SYN */
+    put(k, CL, CISN, TS_TCP_SYN, NULL); /* a very late copy of the SYN */
     send_s(k, CL, "more");
     run *r = cap_run(c, NULL);
     ck_assert_uint_eq(r->recs->len, 1);
@@ -970,7 +970,7 @@ END_TEST
  * new session. */
 START_TEST(syn_after_established)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k0 = cap_std(c);
     pb_conn_handshake(k0);
     send_s(k0, CL, "abc");
@@ -998,7 +998,7 @@ END_TEST
  * (stream 1 -> 2); in between, two late copies for the retired stream 1. */
 START_TEST(rst_then_reuse)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k0 = cap_std(c);
     pb_conn_handshake(k0);
     send_s(k0, CL, "abc");
@@ -1036,7 +1036,7 @@ END_TEST
 
 START_TEST(idle_timeout)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *a = cap_std(c);
     pb_conn_handshake(a);
     send_s(a, CL, "abc"); /* f4 at T0+3ms */
@@ -1065,7 +1065,7 @@ END_TEST
 
 START_TEST(out_of_order_and_retransmissions)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_std(c);
     pb_conn_handshake(k);
     at_s(k, CL, 6, "ghi");     /* f4 */
@@ -1093,7 +1093,7 @@ END_TEST
  * window the receiver advertised. */
 START_TEST(ahead_and_partly_outside_window)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_std(c);
     pb_conn_handshake(k);
     char far[41];
@@ -1122,20 +1122,20 @@ END_TEST
  * byte; zero-window probes carry real data. */
 START_TEST(keepalive_and_window_probe)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_std(c);
     pb_conn_handshake(k);
-    send_s(k, CL, "hello");                             /* f4 */
-    pb_tcp seg = seg_at(k, SV, SISN + 1, PB_ACK, NULL); /* f5: zero window */
+    send_s(k, CL, "hello");                                 /* f4 */
+    pb_tcp seg = seg_at(k, SV, SISN + 1, TS_TCP_ACK, NULL); /* f5: zero window */
     seg.window = 0;
     pb_conn_write(k, &seg);
     at_s(k, CL, 5, "x"); /* f6: window probe, new data */
     next_at(k, CL, 6);
-    pb_conn_write(k, &seg);                     /* f7: still zero window */
-    put(k, CL, CISN + 1 + 5, PB_ACK, NULL);     /* f8: keep-alive without data at next-1 */
-    at_s(k, CL, 5, "x");                        /* f9: keep-alive, same byte */
-    pb_conn_send_at(k, CL, 5, "\0", 1, PB_ACK); /* f10: keep-alive, garbage byte */
-    at_s(k, CL, 5, "xyz");                      /* f11 */
+    pb_conn_write(k, &seg);                         /* f7: still zero window */
+    put(k, CL, CISN + 1 + 5, TS_TCP_ACK, NULL);     /* f8: keep-alive without data at next-1 */
+    at_s(k, CL, 5, "x");                            /* f9: keep-alive, same byte */
+    pb_conn_send_at(k, CL, 5, "\0", 1, TS_TCP_ACK); /* f10: keep-alive, garbage byte */
+    at_s(k, CL, 5, "xyz");                          /* f11 */
     run *r = cap_run(c, NULL);
     const rec *x = R(r, 0);
     CK_DATA(x, CL, "helloxyz");
@@ -1153,13 +1153,13 @@ END_TEST
  * data/ground-truth/tfo-late-synack.pcap). */
 START_TEST(late_synack_reanchors_without_inventing_acks)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_std(c);
-    hs(k, 0);                                          /* f1 SYN */
-    put(k, SV, SISN + 1 + 4, PB_ACK | PB_PSH, "efgh"); /* f2: server data at 4 */
-    hs(k, 1);                                          /* f3 SYN-ACK, late */
-    hs(k, 2);                                          /* f4 ACK of offset 0 */
-    put(k, SV, SISN + 1, PB_ACK | PB_PSH, "abcd");     /* f5: the lost start, again */
+    hs(k, 0);                                                  /* f1 SYN */
+    put(k, SV, SISN + 1 + 4, TS_TCP_ACK | TS_TCP_PSH, "efgh"); /* f2: server data at 4 */
+    hs(k, 1);                                                  /* f3 SYN-ACK, late */
+    hs(k, 2);                                                  /* f4 ACK of offset 0 */
+    put(k, SV, SISN + 1, TS_TCP_ACK | TS_TCP_PSH, "abcd");     /* f5: the lost start, again */
     run *r = cap_run(c, NULL);
     const rec *x = R(r, 0);
     CK_DATA(x, SV, "abcdefgh");
@@ -1175,7 +1175,7 @@ END_TEST
  * data/ground-truth/reuse-stale-v6.pcap). */
 START_TEST(stale_segments_after_port_reuse)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_std(c);
     pb_conn_handshake(k);      /* f1-3 */
     send_s(k, CL, "old1");     /* f4 */
@@ -1203,14 +1203,14 @@ END_TEST
  * (suricata-verify tcp-fastopen-10-syn-data-ignore). */
 START_TEST(second_synack_acknowledged_wins)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_std(c);
-    hs(k, 0);                                  /* f1 SYN */
-    put(k, SV, 777000, PB_SYN | PB_ACK, NULL); /* f2 SYN-ACK, ISN 777000 */
-    put(k, SV, SISN, PB_SYN | PB_ACK, NULL);   /* f3 SYN-ACK, ISN SISN */
-    hs(k, 2);                                  /* f4 ACK of SISN+1 */
-    send_s(k, SV, "hello");                    /* f5 */
-    send_s(k, CL, "hi");                       /* f6 */
+    hs(k, 0);                                          /* f1 SYN */
+    put(k, SV, 777000, TS_TCP_SYN | TS_TCP_ACK, NULL); /* f2 SYN-ACK, ISN 777000 */
+    put(k, SV, SISN, TS_TCP_SYN | TS_TCP_ACK, NULL);   /* f3 SYN-ACK, ISN SISN */
+    hs(k, 2);                                          /* f4 ACK of SISN+1 */
+    send_s(k, SV, "hello");                            /* f5 */
+    send_s(k, CL, "hi");                               /* f6 */
     run *r = cap_run(c, NULL);
     const rec *x = R(r, 0);
     CK_DATA(x, SV, "hello");
@@ -1224,7 +1224,7 @@ END_TEST
 /* libnids TCP i: sequence numbers wrap inside both streams. */
 START_TEST(sequence_wrap)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_conn(c, 4, "10.0.0.1", 40000, "10.0.0.2", 80, 0xFFFFFFF0u, 0xFFFFFFFFu);
     pb_conn_handshake(k);
     pb_conn_send_at(k, CL, 0, "0123456789", 10, 0);  /* f4: 0xFFFFFFF1.. */
@@ -1251,7 +1251,7 @@ END_TEST
 START_TEST(reversed_one_byte_segments)
 {
     enum { N = 50000 };
-    cap *c = cap_new(PB_LINK_RAW);
+    cap *c = cap_new(TS_LINKTYPE_RAW);
     pb_conn *k = cap_std(c);
     pb_conn_handshake(k);
     uint8_t *want = g_malloc(N);
@@ -1279,7 +1279,7 @@ END_TEST
  * early, later copies of it are late data (anomalies capped). */
 START_TEST(reversed_segments_buffer_limit)
 {
-    cap *c = cap_new(PB_LINK_RAW);
+    cap *c = cap_new(TS_LINKTYPE_RAW);
     pb_conn *k = cap_std(c);
     pb_conn_handshake(k);
     uint8_t want[300];
@@ -1317,7 +1317,7 @@ START_TEST(overlap_policies)
         "zzbbbbbbyyDDDDxxEEwwggggggHH", /* LINUX */
     };
     ts_overlap_policy pol = (ts_overlap_policy)_i;
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_std(c);
     pb_conn_handshake(k);
     at_s(k, CL, 4, "AAAA");    /* f4 */
@@ -1364,7 +1364,7 @@ START_TEST(overlap_conflict_spans)
         "overlap_conflict C2+2@5, overlap_conflict C2+4@6, overlap_conflict C17+2@8",
     };
     ts_overlap_policy pol = (ts_overlap_policy)_i;
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_std(c);
     pb_conn_handshake(k);
     at_s(k, CL, 0, "0123456789"); /* f4 */
@@ -1413,7 +1413,7 @@ run_permutation(const mseg *set, int n, const int *order, ts_overlap_policy pol)
     uint32_t own_start[MAXB] = {0}, own_len[MAXB] = {0};
     bool diff[4][MAXB] = {{false}}, before[4][MAXB];
     size_t total = 0;
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_std(c);
     pb_conn_handshake(k);
     for (int a = 0; a < n; a++) {
@@ -1506,7 +1506,7 @@ END_TEST
 
 START_TEST(gap_acked_with_later_data)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_std(c);
     pb_conn_handshake(k);
     at_s(k, CL, 0, "abcde");  /* f4 */
@@ -1529,7 +1529,7 @@ END_TEST
 
 START_TEST(gap_ack_before_later_data)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_std(c);
     pb_conn_handshake(k);
     at_s(k, CL, 0, "abcde"); /* f4 */
@@ -1548,7 +1548,7 @@ END_TEST
 
 START_TEST(gap_trailing_ack_and_fin)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     /* stream 0: the server acknowledged 5 bytes never captured */
     pb_conn *a = cap_std(c);
     pb_conn_handshake(a);
@@ -1586,7 +1586,7 @@ END_TEST
 
 START_TEST(gap_buffer_limit)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_std(c);
     pb_conn_handshake(k);
     at_s(k, CL, 0, "abcde");   /* f4 */
@@ -1608,7 +1608,7 @@ END_TEST
 
 START_TEST(gaps_both_directions)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_std(c);
     pb_conn_handshake(k);
     at_s(k, SV, 0, "12345"); /* f4 */
@@ -1632,7 +1632,7 @@ END_TEST
 START_TEST(snaplen_cut_segment)
 {
     /* 54 header bytes + 20 payload bytes captured per frame */
-    cap *c = cap_new_snap(PB_LINK_ETHERNET, 74);
+    cap *c = cap_new_snap(TS_LINKTYPE_ETHERNET, 74);
     pb_conn *k = cap_std(c);
     pb_conn_handshake(k);
     send_s(k, CL, "0123456789ABCDEFGHIJabcdefghijklmnopqrst"); /* f4: 40 bytes, 20 kept */
@@ -1652,12 +1652,12 @@ END_TEST
  * it (caplen == origlen): the header lies, the snap length did not cut it. */
 START_TEST(short_frame_is_not_a_snaplen_cut)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_std(c);
     pb_conn_handshake(k); /* f1-3 */
     pb_tcp seg = seg_at(k, CL, CISN + 1, 0, "0123456789");
     static uint8_t frame[PB_MAX_FRAME];
-    size_t n = pb_build_tcp(PB_LINK_ETHERNET, &seg, frame, sizeof frame);
+    size_t n = pb_build_tcp(TS_LINKTYPE_ETHERNET, &seg, frame, sizeof frame);
     /* f4: the last 4 payload bytes are missing from the frame itself */
     pb_pcap_write_raw(c->w, pb_conn_time(k), frame, (uint32_t)n - 4, (uint32_t)n - 4);
     next_at(k, CL, 10);
@@ -1693,7 +1693,7 @@ bad_checksum_capture(cap *c)
 
 START_TEST(checksums_verified)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     bad_checksum_capture(c);
     ts_options o;
     opts_keep(&o);
@@ -1712,7 +1712,7 @@ END_TEST
 
 START_TEST(checksums_not_verified)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     bad_checksum_capture(c);
     run *r = cap_run(c, NULL);
     const rec *x = R(r, 0);
@@ -1727,9 +1727,9 @@ END_TEST
 
 START_TEST(checksum_bad_syn_opens_nothing)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_conn(c, 6, "2001:db8::1", 40000, "2001:db8::2", 80, CISN, SISN);
-    pb_tcp seg = seg_at(k, CL, CISN, PB_SYN, NULL);
+    pb_tcp seg = seg_at(k, CL, CISN, TS_TCP_SYN, NULL);
     seg.bad_checksum = true;
     pb_conn_write(k, &seg); /* f1 */
     pb_conn_handshake(k);   /* f2-4 */
@@ -1757,14 +1757,14 @@ static const struct {
     int linktype, family, vlan;
     bool qinq;
 } links[] = {
-    {PB_LINK_ETHERNET, 4, 0, false}, {PB_LINK_ETHERNET, 4, 1, false},
-    {PB_LINK_ETHERNET, 6, 2, true},  {PB_LINK_ETHERNET, 6, 0, false},
-    {PB_LINK_RAW, 4, 0, false},      {PB_LINK_RAW, 6, 0, false},
-    {PB_LINK_SLL, 4, 0, false},      {PB_LINK_SLL, 6, 0, false},
-    {PB_LINK_SLL2, 4, 0, false},     {PB_LINK_SLL2, 6, 0, false},
-    {PB_LINK_NULL, 4, 0, false},     {PB_LINK_NULL, 6, 0, false},
-    {PB_LINK_LOOP, 4, 0, false},     {PB_LINK_IPV4, 4, 0, false},
-    {PB_LINK_IPV6, 6, 0, false},
+    {TS_LINKTYPE_ETHERNET, 4, 0, false},   {TS_LINKTYPE_ETHERNET, 4, 1, false},
+    {TS_LINKTYPE_ETHERNET, 6, 2, true},    {TS_LINKTYPE_ETHERNET, 6, 0, false},
+    {TS_LINKTYPE_RAW, 4, 0, false},        {TS_LINKTYPE_RAW, 6, 0, false},
+    {TS_LINKTYPE_LINUX_SLL, 4, 0, false},  {TS_LINKTYPE_LINUX_SLL, 6, 0, false},
+    {TS_LINKTYPE_LINUX_SLL2, 4, 0, false}, {TS_LINKTYPE_LINUX_SLL2, 6, 0, false},
+    {TS_LINKTYPE_NULL, 4, 0, false},       {TS_LINKTYPE_NULL, 6, 0, false},
+    {TS_LINKTYPE_LOOP, 4, 0, false},       {TS_LINKTYPE_IPV4, 4, 0, false},
+    {TS_LINKTYPE_IPV6, 6, 0, false},
 };
 
 START_TEST(link_types)
@@ -1775,14 +1775,14 @@ START_TEST(link_types)
                           v6 ? "2001:db8::2" : "10.0.0.2", 80, CISN, SISN);
     int vl = links[_i].vlan;
     bool qq = links[_i].qinq;
-    vsend(k, CL, PB_SYN, NULL, vl, qq);
-    vsend(k, SV, PB_SYN | PB_ACK, NULL, vl, qq);
-    vsend(k, CL, PB_ACK, NULL, vl, qq);
-    vsend(k, CL, PB_PSH | PB_ACK, "GET /", vl, qq);
-    vsend(k, SV, PB_PSH | PB_ACK, "HTTP 200", vl, qq);
-    vsend(k, CL, PB_FIN | PB_ACK, NULL, vl, qq);
-    vsend(k, SV, PB_FIN | PB_ACK, NULL, vl, qq);
-    vsend(k, CL, PB_ACK, NULL, vl, qq);
+    vsend(k, CL, TS_TCP_SYN, NULL, vl, qq);
+    vsend(k, SV, TS_TCP_SYN | TS_TCP_ACK, NULL, vl, qq);
+    vsend(k, CL, TS_TCP_ACK, NULL, vl, qq);
+    vsend(k, CL, TS_TCP_PSH | TS_TCP_ACK, "GET /", vl, qq);
+    vsend(k, SV, TS_TCP_PSH | TS_TCP_ACK, "HTTP 200", vl, qq);
+    vsend(k, CL, TS_TCP_FIN | TS_TCP_ACK, NULL, vl, qq);
+    vsend(k, SV, TS_TCP_FIN | TS_TCP_ACK, NULL, vl, qq);
+    vsend(k, CL, TS_TCP_ACK, NULL, vl, qq);
     run *r = cap_run(c, NULL);
     ck_assert_uint_eq(r->recs->len, 1);
     const rec *x = R(r, 0);
@@ -1801,7 +1801,7 @@ END_TEST
  * segment's bytes end up in a gap. */
 START_TEST(ip_fragments_counted)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_std(c);
     pb_conn_handshake(k);
     send_s(k, CL, "head"); /* f4 */
@@ -1811,10 +1811,11 @@ START_TEST(ip_fragments_counted)
     seg.payload = big;
     seg.len = sizeof big;
     seg.ip_id = 77;
-    size_t n = pb_build_tcp(PB_LINK_ETHERNET, &seg, frame, sizeof frame);
+    size_t n = pb_build_tcp(TS_LINKTYPE_ETHERNET, &seg, frame, sizeof frame);
     uint8_t *outs[2] = {f0, f1};
     size_t lens[2];
-    ck_assert_uint_eq(pb_fragment_ipv4(PB_LINK_ETHERNET, frame, n, 800, outs, lens, 2, 1600), 2);
+    ck_assert_uint_eq(pb_fragment_ipv4(TS_LINKTYPE_ETHERNET, frame, n, 800, outs, lens, 2, 1600),
+                      2);
     pb_pcap_write(c->w, T0 + 4 * MS, f0, (uint32_t)lens[0]); /* f5 */
     pb_pcap_write(c->w, T0 + 4 * MS, f1, (uint32_t)lens[1]); /* f6 */
     next_at(k, CL, 1404);
@@ -1839,7 +1840,8 @@ mem_conversation(void)
 {
     mem *m = g_new0(mem, 1);
     m->frames = g_ptr_array_new_with_free_func(mem_free_frame);
-    pb_conn *k = pb_conn_new(NULL, PB_LINK_RAW, 4, "10.0.0.1", 40000, "10.0.0.2", 80, CISN, SISN);
+    pb_conn *k =
+        pb_conn_new(NULL, TS_LINKTYPE_RAW, 4, "10.0.0.1", 40000, "10.0.0.2", 80, CISN, SISN);
     pb_conn_set_sink(k, mem_sink, m);
     pb_conn_handshake(k);  /* f1-3 */
     send_s(k, CL, "abc");  /* f4 */
@@ -1866,7 +1868,7 @@ START_TEST(feed_callbacks)
     run *r = run_new(true);
     ts_engine *e = engine_for(r, NULL);
     for (guint i = 0; i < m->frames->len; i++)
-        feed_frame(e, PB_LINK_RAW, m->frames->pdata[i]);
+        feed_frame(e, TS_LINKTYPE_RAW, m->frames->pdata[i]);
     static const uint8_t junk[8] = {0};
     ts_frame odd = {9999, T0 + 50 * MS, 8, 8, junk}; /* f12: unsupported link */
     ts_engine_feed(e, &odd);
@@ -1902,7 +1904,7 @@ START_TEST(feed_without_keep_payload)
     ck_assert(!o.keep_payload);
     ts_engine *e = engine_for(r, &o);
     for (guint i = 0; i < m->frames->len; i++)
-        feed_frame(e, PB_LINK_RAW, m->frames->pdata[i]);
+        feed_frame(e, TS_LINKTYPE_RAW, m->frames->pdata[i]);
     ts_engine_finish(e);
     run_end(r, e);
     const rec *x = R(r, 0);
@@ -1921,7 +1923,7 @@ END_TEST
  * small at first (2 KiB), grown once a retransmission reaches further back. */
 START_TEST(streaming_history_ring)
 {
-    cap *c = cap_new(PB_LINK_ETHERNET);
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_std(c);
     pb_conn_handshake(k);
     char block[1001];
@@ -1965,7 +1967,7 @@ START_TEST(packet_callback)
     ts_callbacks cb = {.packet = on_packet_text};
     ts_engine *e = ts_engine_new(NULL, &cb, log);
     for (guint i = 0; i < m->frames->len; i++)
-        feed_frame(e, PB_LINK_RAW, m->frames->pdata[i]);
+        feed_frame(e, TS_LINKTYPE_RAW, m->frames->pdata[i]);
     ts_engine_finish(e);
     ts_engine_free(e);
     ck_assert_str_eq(log->str, "C1:02@0+0 S2:12@0+0 C3:10@0+0 C4:18@0+3 C5:18@6+3 S6:10@0+0 "
@@ -1981,7 +1983,7 @@ START_TEST(feed_free_without_finish)
     run *r = run_new(false);
     ts_engine *e = engine_for(r, NULL);
     for (guint i = 0; i < 5; i++)
-        feed_frame(e, PB_LINK_RAW, m->frames->pdata[i]);
+        feed_frame(e, TS_LINKTYPE_RAW, m->frames->pdata[i]);
     ck_assert_uint_eq(ts_engine_stats(e)->sessions, 1);
     ts_engine_free(e); /* the open session is dropped without callbacks */
     ck_assert_int_eq(r->opened, 1);
@@ -2009,7 +2011,7 @@ static void
 feed_sink(void *user, int64_t ts_ns, const uint8_t *frame, uint32_t len)
 {
     feeder *f = user;
-    ts_frame fr = {PB_LINK_RAW, ts_ns, len, len, frame};
+    ts_frame fr = {TS_LINKTYPE_RAW, ts_ns, len, len, frame};
     ts_engine_feed(f->e, &fr);
 }
 
@@ -2071,7 +2073,7 @@ random_exchange(GRand *g, int iter)
     o.overlap = (ts_overlap_policy)(iter % 3);
     feeder f = {engine_for(r, &o)};
     pb_conn *k =
-        pb_conn_new(NULL, PB_LINK_RAW, 4, "10.1.0.1", 33000, "10.1.0.2", 443, isn[0], isn[1]);
+        pb_conn_new(NULL, TS_LINKTYPE_RAW, 4, "10.1.0.1", 33000, "10.1.0.2", 443, isn[0], isn[1]);
     pb_conn_set_sink(k, feed_sink, &f);
     pb_conn_handshake(k);
     bool *got[2] = {g_new0(bool, st[0]->len + 1), g_new0(bool, st[1]->len + 1)};
@@ -2084,7 +2086,7 @@ random_exchange(GRand *g, int iter)
         pb_conn_template(k, s->from, &seg);
         seg.seq = isn[s->from] + 1 + s->off;
         seg.ack = isn[p] + 1 + prefix[p] + (fin_got[p] && prefix[p] == st[p]->len ? 1 : 0);
-        seg.flags = s->fin ? PB_FIN | PB_ACK : PB_PSH | PB_ACK;
+        seg.flags = s->fin ? TS_TCP_FIN | TS_TCP_ACK : TS_TCP_PSH | TS_TCP_ACK;
         seg.payload = st[s->from]->data + s->off;
         seg.len = s->len;
         pb_conn_write(k, &seg);

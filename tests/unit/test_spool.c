@@ -111,7 +111,7 @@ random_connection(GRand *g, uint16_t port, GByteArray *st[2], GPtrArray *out)
         g_array_index(segs, rseg, j) = t;
     }
     pb_conn *k =
-        pb_conn_new(NULL, PB_LINK_RAW, 4, "10.2.0.1", port, "10.2.0.2", 443, isn[0], isn[1]);
+        pb_conn_new(NULL, TS_LINKTYPE_RAW, 4, "10.2.0.1", port, "10.2.0.2", 443, isn[0], isn[1]);
     pb_conn_set_sink(k, traffic_sink, out);
     pb_conn_handshake(k);
     bool *got[2] = {g_new0(bool, st[0]->len + 1), g_new0(bool, st[1]->len + 1)};
@@ -128,7 +128,7 @@ random_connection(GRand *g, uint16_t port, GByteArray *st[2], GPtrArray *out)
         pb_conn_template(k, s->from, &seg);
         seg.seq = isn[s->from] + 1 + s->off;
         seg.ack = isn[p] + 1 + prefix[p] + (fin_got[p] && prefix[p] == st[p]->len ? 1 : 0);
-        seg.flags = s->fin ? PB_FIN | PB_ACK : PB_PSH | PB_ACK;
+        seg.flags = s->fin ? TS_TCP_FIN | TS_TCP_ACK : TS_TCP_PSH | TS_TCP_ACK;
         seg.payload = bytes;
         seg.len = s->len;
         pb_conn_write(k, &seg);
@@ -334,7 +334,7 @@ run_traffic(const traffic *t, const ts_options *o, int peek_every, bool *spilled
     ts_engine *e = ts_engine_new(o, &cb, r);
     for (guint i = 0; i < t->frames->len; i++) {
         const GByteArray *b = t->frames->pdata[i];
-        ts_frame f = {PB_LINK_RAW, T0 + (int64_t)i * MS, b->len, b->len, b->data};
+        ts_frame f = {TS_LINKTYPE_RAW, T0 + (int64_t)i * MS, b->len, b->len, b->data};
         ts_engine_feed(e, &f);
     }
     ts_engine_finish(e);
@@ -476,9 +476,9 @@ START_TEST(session_spilled_many_times)
     GRand *g = g_rand_new_with_seed(42);
     GByteArray *st[2] = {random_bytes(g, 100000), random_bytes(g, 100000)};
     traffic *t = traffic_new();
-    pb_conn *k = pb_conn_new(NULL, PB_LINK_RAW, 4, "10.3.0.1", 50000, "10.3.0.2", 80, 100, 900);
+    pb_conn *k = pb_conn_new(NULL, TS_LINKTYPE_RAW, 4, "10.3.0.1", 50000, "10.3.0.2", 80, 100, 900);
     pb_conn_set_sink(k, traffic_sink, t->frames);
-    pb_conn *other = pb_conn_new(NULL, PB_LINK_RAW, 6, "fd00::1", 50001, "fd00::2", 80, 7, 9);
+    pb_conn *other = pb_conn_new(NULL, TS_LINKTYPE_RAW, 6, "fd00::1", 50001, "fd00::2", 80, 7, 9);
     pb_conn_set_sink(other, traffic_sink, t->frames);
     pb_conn_handshake(k);
     pb_conn_handshake(other);
@@ -579,7 +579,7 @@ START_TEST(no_spool_without_budget_and_free_while_open)
     ts_engine *e = ts_engine_new(&o, &none, plain);
     for (guint i = 0; i < t->frames->len; i++) {
         const GByteArray *b = t->frames->pdata[i];
-        ts_frame f = {PB_LINK_RAW, T0 + (int64_t)i * MS, b->len, b->len, b->data};
+        ts_frame f = {TS_LINKTYPE_RAW, T0 + (int64_t)i * MS, b->len, b->len, b->data};
         ts_engine_feed(e, &f);
     }
     ck_assert(!spool_open_in(dir));
@@ -592,7 +592,7 @@ START_TEST(no_spool_without_budget_and_free_while_open)
     e = ts_engine_new(&o, &cb, dropped);
     for (guint i = 0; i < t->frames->len / 2; i++) {
         const GByteArray *b = t->frames->pdata[i];
-        ts_frame f = {PB_LINK_RAW, T0 + (int64_t)i * MS, b->len, b->len, b->data};
+        ts_frame f = {TS_LINKTYPE_RAW, T0 + (int64_t)i * MS, b->len, b->len, b->data};
         ts_engine_feed(e, &f);
     }
     ck_assert(spool_open_in(dir));
