@@ -36,6 +36,16 @@ typedef struct {
     unsigned files;   /* files opened: the next one is named "c<files>" */
 } tdir;
 
+/* Whose bytes a frame carries: our session (its index in cap->ours->sessions,
+ * -1 when none of ours has the frame's tshark stream) and its direction
+ * there, and the frame's tshark stream and node. */
+typedef struct {
+    int64_t owner;
+    int dir;
+    const vf_tstream *ts;
+    int node;
+} frame_owner;
+
 /* What libpcap and tcpflow's IP code make of a frame: the payload captured
  * (a snap length may have cut it when the capture was made), the bytes after
  * the IP packet, less what libpcap cuts at the file's snap length (lost). */
@@ -88,6 +98,28 @@ grow(vf_tflow *f, int64_t end)
     g_byte_array_set_size(f->kind, (guint)end);
     memset(f->data->data + old, 0, f->data->len - old);
     memset(f->kind->data + old, VF_KIND_NONE, f->data->len - old);
+}
+
+/* Opens up `insert` zero bytes at the front of the flow's file, for bytes
+ * before its start: tcpflow moves its sequence numbers back and forgets
+ * which positions it saw. */
+static void
+shift_front(vf_tflow *f, int64_t insert)
+{
+    guint old = f->data->len;
+    grow(f, old + insert);
+    memmove(f->data->data + insert, f->data->data, old);
+    memmove(f->kind->data + insert, f->kind->data, old);
+    memset(f->data->data, 0, (size_t)insert);
+    memset(f->kind->data, VF_KIND_NONE, (size_t)insert);
+    f->isn -= (uint32_t)insert;
+    f->pos = 0;
+    f->nsn = f->isn + 1;
+    f->cats |= 1u << VF_CAT_TCPFLOW_SHIFTED;
+    if (f->seen != NULL) {
+        g_array_unref(f->seen);
+        f->seen = NULL;
+    }
 }
 
 static void
@@ -154,37 +186,52 @@ note_flow(vf_tcpflow_model *m, guint index, int dir, vf_tflow *f, bool data)
 
 /* ---- tcpflow's store_packet() ------------------------------------------ */
 
-/* tcpflow's store_packet(): writes a frame's `pl` payload bytes and `ex`
- * bytes after its IP packet at the flow's position plus `delta`; `lost`
- * bytes after them never reached tcpflow (libpcap's snap length). */
+/* Writes the frame's `pl` payload bytes at the flow's position: any value
+ * for IP fragments, a keep-alive's fetched byte, else ours (the reason in
+ * f->unknown when they are unknown). */
 static void
-store(vf_tcpflow_model *m, tdir *d, vf_tflow *f, const vf_frame *fr, int32_t delta, uint64_t pl,
-      uint64_t ex, uint64_t lost, int64_t owner, int dir, const vf_tstream *ts, int node)
+store_payload(vf_tcpflow_model *m, vf_tflow *f, const vf_frame *fr, uint64_t pl,
+              const frame_owner *who)
 {
-    uint64_t length = pl + ex;
+    if (fr->tcpflow_skip == VF_SKIP_FRAGMENT) {
+        memset(f->data->data + f->pos, 0, pl);
+        memset(f->kind->data + f->pos, VF_KIND_WILD, pl);
+    } else if (vf_fetched_bytes(m, fr, pl) != NULL) {
+        memcpy(f->data->data + f->pos, vf_fetched_bytes(m, fr, pl), pl);
+        memset(f->kind->data + f->pos, VF_KIND_FETCHED, pl);
+    } else if (who->owner < 0) {
+        if (f->unknown->len == 0)
+            g_string_append_printf(f->unknown, "frame %u belongs to no session of ours", fr->frame);
+    } else {
+        vf_dir_bytes *b = vf_dir_bytes_get(m, (guint)who->owner, who->dir, who->ts, who->node);
+        if (!b->ok) {
+            if (f->unknown->len == 0)
+                g_string_append_printf(f->unknown, "frame %u: %s", fr->frame, b->why->str);
+        } else {
+            uint32_t seq = fr->seq + ((fr->flags & TS_TCP_SYN) ? 1u : 0u);
+            vf_dir_bytes_write(f, f->pos, b, seq, pl, fr->frame);
+            if (b->last)
+                f->cats |= 1u << VF_CAT_TCPFLOW_LAST_WRITE;
+        }
+    }
+}
+
+/* tcpflow's store_packet(): writes a frame's `b->pl` payload bytes and
+ * `b->ex` bytes after its IP packet at the flow's position plus `delta`;
+ * `b->lost` bytes after them never reached tcpflow (libpcap's snap length). */
+static void
+store(vf_tcpflow_model *m, tdir *d, vf_tflow *f, const vf_frame *fr, int32_t delta,
+      const frame_bytes *b, const frame_owner *who)
+{
+    uint64_t length = b->pl + b->ex;
     int64_t offset = f->pos + delta;
     if (offset < 0 && f->syn_count > 0)
         return; /* before the start of a flow with a SYN: ignored */
     if (f->k == G_MAXUINT)
         f->k = d->files++; /* tcpflow opens (names) the file on its first write */
     if (offset < 0) {
-        /* open up room at the front of the file */
-        int64_t insert = -offset;
-        guint old = f->data->len;
-        grow(f, old + insert);
-        memmove(f->data->data + insert, f->data->data, old);
-        memmove(f->kind->data + insert, f->kind->data, old);
-        memset(f->data->data, 0, (size_t)insert);
-        memset(f->kind->data, VF_KIND_NONE, (size_t)insert);
-        f->isn -= (uint32_t)insert;
-        f->pos = 0;
-        f->nsn = f->isn + 1;
+        shift_front(f, -offset);
         offset = 0;
-        f->cats |= 1u << VF_CAT_TCPFLOW_SHIFTED;
-        if (f->seen != NULL) {
-            g_array_unref(f->seen);
-            f->seen = NULL;
-        }
     }
     if (offset != f->pos) {
         if (delta == -1 && length == 1)
@@ -193,37 +240,15 @@ store(vf_tcpflow_model *m, tdir *d, vf_tflow *f, const vf_frame *fr, int32_t del
         f->nsn += (uint32_t)delta;
     }
     grow(f, f->pos + (int64_t)length);
-    if (pl > 0) {
-        if (fr->tcpflow_skip == VF_SKIP_FRAGMENT) {
-            memset(f->data->data + f->pos, 0, pl);
-            memset(f->kind->data + f->pos, VF_KIND_WILD, pl);
-        } else if (vf_fetched_bytes(m, fr, pl) != NULL) {
-            memcpy(f->data->data + f->pos, vf_fetched_bytes(m, fr, pl), pl);
-            memset(f->kind->data + f->pos, VF_KIND_FETCHED, pl);
-        } else if (owner < 0) {
-            if (f->unknown->len == 0)
-                g_string_append_printf(f->unknown, "frame %u belongs to no session of ours",
-                                       fr->frame);
-        } else {
-            vf_dir_bytes *b = vf_dir_bytes_get(m, (guint)owner, dir, ts, node);
-            if (!b->ok) {
-                if (f->unknown->len == 0)
-                    g_string_append_printf(f->unknown, "frame %u: %s", fr->frame, b->why->str);
-            } else {
-                uint32_t seq = fr->seq + ((fr->flags & TS_TCP_SYN) ? 1u : 0u);
-                vf_dir_bytes_write(f, f->pos, b, seq, pl, fr->frame);
-                if (b->last)
-                    f->cats |= 1u << VF_CAT_TCPFLOW_LAST_WRITE;
-            }
-        }
-    }
-    if (ex > 0) {
+    if (b->pl > 0)
+        store_payload(m, f, fr, b->pl, who);
+    if (b->ex > 0) {
         const GByteArray *pool = m->cap->frames->extra;
-        memcpy(f->data->data + f->pos + pl, pool->data + fr->extra_off, ex);
-        memset(f->kind->data + f->pos + pl, VF_KIND_EXTRA, ex);
+        memcpy(f->data->data + f->pos + b->pl, pool->data + fr->extra_off, b->ex);
+        memset(f->kind->data + f->pos + b->pl, VF_KIND_EXTRA, b->ex);
     }
-    if (lost > 0) { /* zero in the file unless written later */
-        vf_range r = {f->pos + (int64_t)length, lost};
+    if (b->lost > 0) { /* zero in the file unless written later */
+        vf_range r = {f->pos + (int64_t)length, b->lost};
         g_array_append_val(f->cut, r);
     }
     seen_add(f, f->pos, f->pos + (int64_t)length);
@@ -271,7 +296,7 @@ new_flow(vf_tcpflow_model *m, tdir *d, const vf_tstream *ts, const vf_frame *fr,
  * segment would go: the same bytes there mean a retransmission, ignored. */
 static bool
 matches_closed(vf_tcpflow_model *m, const vf_tflow *old, const vf_frame *fr, uint64_t pl,
-               uint64_t ex, int64_t owner, int dir, const vf_tstream *ts, int node)
+               uint64_t ex, const frame_owner *who)
 {
     if (old == NULL || pl + ex == 0)
         return false;
@@ -282,9 +307,9 @@ matches_closed(vf_tcpflow_model *m, const vf_tflow *old, const vf_frame *fr, uin
     if (pl > 0 && vf_fetched_bytes(m, fr, pl) != NULL) {
         memcpy(bytes, vf_fetched_bytes(m, fr, pl), pl);
     } else if (pl > 0) {
-        if (owner < 0 || fr->tcpflow_skip == VF_SKIP_FRAGMENT)
+        if (who->owner < 0 || fr->tcpflow_skip == VF_SKIP_FRAGMENT)
             return false;
-        vf_dir_bytes *b = vf_dir_bytes_get(m, (guint)owner, dir, ts, node);
+        vf_dir_bytes *b = vf_dir_bytes_get(m, (guint)who->owner, who->dir, who->ts, who->node);
         uint32_t seq = fr->seq + ((fr->flags & TS_TCP_SYN) ? 1u : 0u);
         if (!b->ok || !vf_dir_bytes_copy(b, seq, pl, bytes))
             return false;
@@ -328,7 +353,7 @@ dir_state(vf_tcpflow_model *m, const vf_tstream *ts, int node)
  * when tcpflow ignores the frame. */
 static vf_tflow *
 flow_for_frame(vf_tcpflow_model *m, tdir *d, const vf_frame *fr, const frame_bytes *b,
-               int64_t owner, int dir, const vf_tstream *ts, int node, int32_t *delta)
+               const frame_owner *who, int32_t *delta)
 {
     uint64_t datalen = b->pl + b->ex;
     bool syn = fr->flags & TS_TCP_SYN, ack = fr->flags & TS_TCP_ACK;
@@ -337,7 +362,7 @@ flow_for_frame(vf_tcpflow_model *m, tdir *d, const vf_frame *fr, const frame_byt
     if (f == NULL) {
         if (datalen == 0 && (fin || rst || (!syn && !ack)))
             return NULL;
-        if (datalen > 0 && matches_closed(m, d->closed, fr, b->pl, b->ex, owner, dir, ts, node))
+        if (datalen > 0 && matches_closed(m, d->closed, fr, b->pl, b->ex, who))
             return NULL;
     }
     if (f != NULL && syn && f->syn_count > 0 && f->pos > 0)
@@ -359,7 +384,7 @@ flow_for_frame(vf_tcpflow_model *m, tdir *d, const vf_frame *fr, const frame_byt
     if (f == NULL) {
         if (!syn && datalen == 0)
             return NULL;
-        f = new_flow(m, d, ts, fr, syn ? fr->seq : fr->seq - 1, opened);
+        f = new_flow(m, d, who->ts, fr, syn ? fr->seq : fr->seq - 1, opened);
     }
     return f;
 }
@@ -389,30 +414,31 @@ static void
 replay_frame(vf_tcpflow_model *m, const vf_frame *fr)
 {
     const vf_capture *cap = m->cap;
-    const vf_tstream *ts = vf_frames_stream(cap->frames, fr->stream);
-    int64_t owner = fr->stream < cap->n_ts ? cap->ours_of[fr->stream] : -1;
-    int node = fr->from_node1;
-    int dir = 0;
-    if (owner >= 0)
-        dir = dir_of_node(g_ptr_array_index(cap->ours->sessions, owner), ts, node);
-    if (fr->tcpflow_skip != VF_SKIP_NONE && owner >= 0 && fr->len > 0)
-        m->skipped[owner * 2 + dir] = fr->tcpflow_skip;
+    frame_owner who = {
+        .owner = fr->stream < cap->n_ts ? cap->ours_of[fr->stream] : -1,
+        .ts = vf_frames_stream(cap->frames, fr->stream),
+        .node = fr->from_node1,
+    };
+    if (who.owner >= 0)
+        who.dir = dir_of_node(g_ptr_array_index(cap->ours->sessions, who.owner), who.ts, who.node);
+    if (fr->tcpflow_skip != VF_SKIP_NONE && who.owner >= 0 && fr->len > 0)
+        m->skipped[who.owner * 2 + who.dir] = fr->tcpflow_skip;
     if (fr->tcpflow_skip != VF_SKIP_NONE && fr->tcpflow_skip != VF_SKIP_FRAGMENT)
         return;
-    tdir *d = dir_state(m, ts, node);
+    tdir *d = dir_state(m, who.ts, who.node);
     frame_bytes b = captured_bytes(cap, fr);
     int32_t delta = 0;
-    vf_tflow *f = flow_for_frame(m, d, fr, &b, owner, dir, ts, node, &delta);
+    vf_tflow *f = flow_for_frame(m, d, fr, &b, &who, &delta);
     if (f == NULL)
         return;
-    if (owner >= 0) {
-        add_owner(f, (guint)owner);
-        note_flow(m, (guint)owner, dir, f, fr->len > 0);
+    if (who.owner >= 0) {
+        add_owner(f, (guint)who.owner);
+        note_flow(m, (guint)who.owner, who.dir, f, fr->len > 0);
     }
     if (fr->flags & TS_TCP_SYN)
         f->syn_count++;
     if (b.pl + b.ex > 0)
-        store(m, d, f, fr, delta, b.pl, b.ex, b.lost, owner, dir, ts, node);
+        store(m, d, f, fr, delta, &b, &who);
     track_close(d, f, fr, b.pl + b.ex);
 }
 
