@@ -4,7 +4,7 @@
  * tshark's known behaviour is applied to OUR bytes to build what tshark must
  * have produced if that behaviour were the only reason; the difference is
  * explained exactly when the result equals tshark's bytes, and the behaviours
- * that changed something name the categories. (tcpflow: tcpflow_model.c.)
+ * that changed something name the categories. (tcpflow: tcpflow_compare.c.)
  *
  * Our stream is a list of segments at stream offsets (vf_segments, shared
  * with the tcpflow model): the delivered bytes split at their holes, plus the

@@ -5,7 +5,7 @@
  * order (a renumbering is itself a difference, explained when the streams
  * one side lacks before it account for the shift). Each pair of directions is
  * compared by length and md5, and byte for byte for the first difference;
- * differences go to classify.c. (tcpflow's files: tcpflow_model.c.)
+ * differences go to classify.c. (tcpflow's files: tcpflow_compare.c.)
  */
 #include "verify_internal.h"
 

@@ -5,9 +5,10 @@
  * (tshark_fields.c) and Follow TCP Stream output (tshark_follow.c), tcpflow's
  * output folder (tcpflow_files.c), pairing and byte comparison with tshark
  * (compare.c), the classification of tshark's differences (classify.c), the
- * model of what tcpflow writes and the comparison with it (tcpflow_model.c),
- * the verification of one capture (capture.c), the run over many (run.c) and
- * what is written (log.c).
+ * comparison with tcpflow's files (tcpflow_compare.c) through a model of what
+ * tcpflow writes (tcpflow_model.c, tcpflow_ours.c; its own header
+ * tcpflow_model.h), the verification of one capture (capture.c), the run over
+ * many (run.c) and what is written (log.c).
  *
  * Conventions: a direction index is a ts_direction (0 client, 1 server) on
  * our side and a node index (0 = sender of the stream's first packet) on
@@ -338,7 +339,7 @@ bool vf_has_overlap_conflicts(const vf_ours *ours);
  *  `out`. */
 void vf_compare_tshark(const vf_capture *cap, GPtrArray *out);
 /** Compares our sessions with tcpflow's files through a model of what
- *  tcpflow writes (tcpflow_model.c); appends vf_result* to `out`. */
+ *  tcpflow writes (tcpflow_compare.c); appends vf_result* to `out`. */
 void vf_compare_tcpflow(const vf_capture *cap, GPtrArray *out);
 
 /** Direction of one comparison, as classify.c sees it. */
