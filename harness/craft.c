@@ -14,7 +14,7 @@
  * numbers, pb_conn_send() does.
  */
 #include "byteorder.h"
-#include "pktbuild.h"
+#include "craft.h"
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -22,12 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
-
-enum { CLIENT = 0, SERVER = 1 };
-
-/* 2024-01-01 00:00:00 UTC in nanoseconds. */
-#define T_2024 (1704067200LL * 1000000000LL)
-#define SECOND 1000000000LL
 
 static const char request_fmt[] = "GET %s HTTP/1.1\r\nHost: www.example.test\r\n\r\n";
 
@@ -57,7 +51,7 @@ send_request(pb_conn *c, const char *path)
 }
 
 /* FIN from the client, FIN from the server, last ACK. */
-static void
+void
 close_conversation(pb_conn *c)
 {
     pb_conn_fin(c, CLIENT);
@@ -197,17 +191,8 @@ session_reuse(pb_writer *w)
  * 2001:db8:1::1) port 40000 + n, server 10.1.0.2 (2001:db8:1::2) port 80
  * unless a case says otherwise. Offsets in comments are relative to the
  * sender's ISN + 1; "fN" is frame N of the file (1-based). */
-#define T_CASES (1704153600LL * SECOND)
-#define CISN 1000000u
-#define SISN 5000000u
 
-/* A conversation and its two ISNs (for relative offsets). */
-typedef struct {
-    pb_conn *c;
-    uint32_t isn[2];
-} conv;
-
-static conv
+conv
 case_conv_at(pb_writer *w, int linktype, int family, const char *client, uint16_t cport,
              const char *server, uint16_t sport, uint32_t cisn, uint32_t sisn, int second)
 {
@@ -219,7 +204,7 @@ case_conv_at(pb_writer *w, int linktype, int family, const char *client, uint16_
 
 /* Session `n` of a file: the standard addresses and ports, ISNs CISN/SISN
  * (plus n * 1000 so no two sessions of a file share them). */
-static conv
+conv
 case_conv(pb_writer *w, int linktype, int family, int n)
 {
     uint32_t add = (uint32_t)n * 1000u;
@@ -231,7 +216,7 @@ case_conv(pb_writer *w, int linktype, int family, int n)
 /* A segment template from `from` at relative offset `rel` carrying `len`
  * bytes of `data`; flags 0 means PSH|ACK. Tweak it and emit it with
  * pb_conn_write(); the conversation's sequence numbers do not change. */
-static pb_tcp
+pb_tcp
 seg_rel(const conv *k, int from, uint32_t rel, uint8_t flags, const void *data, size_t len)
 {
     pb_tcp seg;
@@ -244,41 +229,31 @@ seg_rel(const conv *k, int from, uint32_t rel, uint8_t flags, const void *data, 
 }
 
 /* Text at relative offset `rel` (PSH|ACK); the sequence state is unchanged. */
-static void
+void
 text_at(const conv *k, int from, uint32_t rel, const char *text)
 {
     pb_conn_send_at(k->c, from, rel, text, strlen(text), 0);
 }
 
 /* Text at the side's next sequence number, which then advances. */
-static void
+void
 text(const conv *k, int from, const char *s)
 {
     pb_conn_send(k->c, from, s, strlen(s));
 }
 
 /* Moves side `from`'s next sequence number to relative offset `rel`. */
-static void
+void
 next_rel(const conv *k, int from, uint32_t rel)
 {
     pb_conn_set_next_seq(k->c, from, k->isn[from] + 1 + rel);
 }
 
-/* Per-direction decorations of a conversation's packets: VLAN tags, IPv6
- * extension headers. */
-typedef struct {
-    int vlan[2];
-    bool qinq[2];
-    const uint8_t *ext[2];
-    size_t ext_len[2];
-    uint8_t ext_first[2];
-} decor;
-
 /* One packet with `flags` from `from` at its next sequence number (at its
  * ISN for a SYN; a SYN without ACK acknowledges nothing), carrying `s` (or
  * nothing), decorated by `dc` (may be NULL); the sequence number then
  * advances past the data and a FIN. */
-static void
+void
 dsend(const conv *k, const decor *dc, int from, uint8_t flags, const char *s)
 {
     pb_tcp seg;
@@ -302,14 +277,14 @@ dsend(const conv *k, const decor *dc, int from, uint8_t flags, const char *s)
     pb_conn_set_next_seq(k->c, from, pb_conn_next_seq(k->c, from) + adv);
 }
 
-static void
+void
 flags_send(const conv *k, int from, uint8_t flags, const char *s)
 {
     dsend(k, NULL, from, flags, s);
 }
 
 /* Eight packets: SYN, SYN-ACK, ACK, request, response, FIN, FIN, ACK. */
-static void
+void
 scripted_session(conv *k, const decor *dc, const char *request, const char *response)
 {
     dsend(k, dc, CLIENT, TS_TCP_SYN, NULL);
@@ -325,7 +300,7 @@ scripted_session(conv *k, const decor *dc, const char *request, const char *resp
 }
 
 /* FIN from the client, FIN from the server, last ACK; frees the conversation. */
-static void
+void
 case_close(conv *k)
 {
     close_conversation(k->c);
@@ -333,7 +308,7 @@ case_close(conv *k)
     k->c = NULL;
 }
 
-static char *
+char *
 case_path(const char *dir, const char *name)
 {
     return g_build_filename(dir, name, NULL);
@@ -696,7 +671,7 @@ typedef struct {
     const char *path;
 } gz_pcap;
 
-static void
+void
 die(const char *what, const char *path)
 {
     fprintf(stderr, "tcpsession-craft: %s: %s\n", path, what);
@@ -1068,6 +1043,10 @@ write_cases(const char *dir)
     case_vlan_qinq(dir);
     case_sll2(dir);
     case_pcapng(dir);
+    write_fragment_cases(dir);
+    write_tunnel_cases(dir);
+    write_link_cases(dir);
+    write_consistency_cases(dir);
 }
 
 /* `tcpsession-craft OUTDIR` writes OUTDIR/sample.pcap; `tcpsession-craft
