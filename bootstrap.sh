@@ -14,7 +14,7 @@ cd "$(dirname "$0")"
 what="${1:-demo}"
 
 PACKAGES="build-essential autoconf automake libtool pkg-config libpcap-dev libglib2.0-dev \
-zlib1g-dev check python3 tshark tcpflow valgrind"
+zlib1g-dev check python3 tshark tcpflow valgrind libnids-dev"
 
 missing=""
 for p in $PACKAGES; do

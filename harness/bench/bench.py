@@ -335,6 +335,9 @@ def main():
                     help="skip the one-tshark-per-stream run (minutes)")
     ap.add_argument("--tcpsession", help="tcpsession binary")
     ap.add_argument("--bench-gen", help="bench-gen binary")
+    ap.add_argument("--baseline", help="another tcpsession binary (e.g. a build of main) "
+                    "measured in the same rounds: prints both builds' ratios against "
+                    "libnids and tcpflow and how much they differ")
     args = ap.parse_args()
 
     quick = args.quick
@@ -444,6 +447,18 @@ def bench(args, quick, rounds, size, conns, ts_size, ts_conns, parts, ncpu, tcps
             cases.append(Case("tshark_loop", "tshark, one run per stream",
                               [["sh", "-c", loop, tshark, ts_cap]], ts_bytes,
                               stdout_name="tshark_loop.out", once=True))
+    if args.baseline:
+        base = os.path.abspath(args.baseline)
+        cases.append(Case("none_base", "baseline `--format none`",
+                          [[base, "extract", "--format", "none", main_cap]], main_bytes))
+        if nids:
+            cases.append(Case("none_v4_base", "baseline `--format none`",
+                              [[base, "extract", "--format", "none", v4_cap]],
+                              v4_facts["bytes"]))
+        cases.append(Case("tf_base", "baseline `--format tcpflow`",
+                          [[base, "extract", "-q", "--format", "tcpflow", "-o",
+                            os.path.join(out, "base"), main_cap]], main_bytes,
+                          outdirs=[os.path.join(out, "base")]))
     by = {c.key: c for c in cases}
 
     # warm the page cache: every tool reads the captures from memory
@@ -475,7 +490,7 @@ def bench(args, quick, rounds, size, conns, ts_size, ts_conns, parts, ncpu, tcps
                 first_round_check(c, checks, work, out, stem, ts_stem)
     if "tf_theirs" in by and not checks["tcpflow"][0]:
         status = 1
-    for d in (os.path.join(out, "ours"), os.path.join(out, "theirs")):
+    for d in (os.path.join(out, "ours"), os.path.join(out, "theirs"), os.path.join(out, "base")):
         shutil.rmtree(d, ignore_errors=True)
     out_fs = first_line(["stat", "-f", "-c", "%T", out])
     if args.outdir:
@@ -649,6 +664,36 @@ def report(args, quick, rounds, parts, ncpu, by, checks, main, part_caps, ts, v4
        " (libnids on the IPv4-only capture: %.1f MB)" % (by["nids"].med("rss_kb") / 1024)
        if "nids" in by else "",
        yn(max(rss.values()) < 64 + 2 * main_facts["max_message"] / 2**20)))
+    if "none_base" in by:
+        report_baseline(by)
+
+
+def report_baseline(by):
+    """With --baseline: each build's ratio against its competitor (median
+    wall and CPU), and the change of the ratio in percent."""
+    p = print
+    pairs = [("none", "cat", "`--format none` vs `cat`")]
+    if "nids" in by:
+        pairs.append(("none_v4", "nids", "`--format none` vs libnids (IPv4 only)"))
+    if "tf_theirs" in by:
+        pairs.append(("tf_ours", "tf_theirs", "`--format tcpflow` vs tcpflow"))
+    p("")
+    p("Against the baseline build (%s), same rounds:" % by["none_base"].argv[0][0])
+    p("")
+    p("| comparison | this build: ratio wall (CPU) | baseline: ratio wall (CPU) | change wall "
+      "(CPU) |")
+    p("| --- | ---: | ---: | ---: |")
+    for ours, theirs, label in pairs:
+        base = by[ours.replace("_ours", "") + "_base"]
+        a, b, t = by[ours], base, by[theirs]
+        ra = (t.med("wall") / a.med("wall"), t.med("cpu") / a.med("cpu"))
+        rb = (t.med("wall") / b.med("wall"), t.med("cpu") / b.med("cpu"))
+        p("| %s | %.3fx (%.3fx) | %.3fx (%.3fx) | %+.1f%% (%+.1f%%) |" %
+          (label, ra[0], ra[1], rb[0], rb[1], 100 * (ra[0] / rb[0] - 1),
+           100 * (ra[1] / rb[1] - 1)))
+    p("")
+    p("Ratio = how many times faster than the competitor; change = this build's ratio "
+      "relative to the baseline's (negative: slower).")
 
 
 def args_tcpsession(by):

@@ -13,7 +13,7 @@ gen="$(dirname "$TS_BIN")/harness/bench/bench-gen"
 make_tmp
 out=$tmp
 if ! timeout 120 sh "$TS_SRCDIR/harness/bench/bench.sh" --quick --tcpsession "$TS_BIN" \
-    --bench-gen "$gen" --workdir "$out" >"$out/report.md" 2>"$out/log"; then
+    --baseline "$TS_BIN" --bench-gen "$gen" --workdir "$out" >"$out/report.md" 2>"$out/log"; then
     echo "FAIL: bench.sh --quick"
     cat "$out/log" "$out/report.md"
     exit 1
@@ -26,8 +26,16 @@ for want in '^| comparison | command | wall (min) | CPU | peak RSS | throughput 
     '^- tcpflow-format files identical to tcpflow.s: yes' \
     '^- tshark.s per-stream byte counts (one pass) equal tcpsession.s: yes' \
     '^- tshark.s per-stream byte counts (one run per stream) equal tcpsession.s: yes' \
-    '^| follow every stream | tshark, one run per stream |'; do
+    '^| follow every stream | tshark, one run per stream |' \
+    '^Against the baseline build' '^| `--format none` vs `cat` | [0-9.]*x' \
+    '^| `--format tcpflow` vs tcpflow | [0-9.]*x'; do
     grep -q -- "$want" "$out/report.md" || fail "no line matching: $want"
 done
+# libnids-dev (installed by bootstrap.sh) makes the libnids rows appear
+if [ -f /usr/include/nids.h ]; then
+    for want in '^| vs libnids (IPv4 only) | libnids' '^| `--format none` vs libnids (IPv4 only) | [0-9.]*x'; do
+        grep -q -- "$want" "$out/report.md" || fail "no line matching: $want"
+    done
+fi
 [ $status -eq 0 ] && ok "bench.sh --quick printed its table"
 finish
