@@ -24,8 +24,9 @@
 #include <stdio.h>
 #include <string.h>
 
-/* " (N IP fragments not reassembled, N truncated, ...)" for the frames that
- * did not reach a session, or "" when there are none. Caller frees. */
+/* " (N IP fragments in N datagrams, N IP datagrams timed out, N truncated,
+ * ...)" for the frames that did not reach a session as they were (IP
+ * fragments, reassembled or not), or "" when there are none. Caller frees. */
 static char *
 skipped_frames(const ts_stats *st)
 {
@@ -33,7 +34,13 @@ skipped_frames(const ts_stats *st)
         uint64_t count;
         const char *what;
     } kinds[] = {
-        {st->ip_fragments, "IP fragments not reassembled"},
+        {st->ip_fragments, "IP fragments"},
+        {st->ip_datagrams_reassembled, "IP datagrams reassembled"},
+        {st->ip_datagrams_timed_out, "IP datagrams timed out"},
+        {st->ip_datagrams_memory_dropped, "IP datagrams dropped for fragment memory"},
+        {st->ip_datagrams_policy_dropped, "IP datagrams dropped by the overlap policy"},
+        {st->ip_datagrams_incomplete, "IP datagrams incomplete"},
+        {st->ip_fragments_cut, "IP fragments cut by the snap length"},
         {st->truncated, "cut inside a header"},
         {st->malformed, "malformed"},
         {st->unsupported_link, "of an unsupported link type"},
@@ -306,6 +313,21 @@ parse_size(const char *text, size_t *size)
     return true;
 }
 
+/* Parses a non-negative number of seconds ("30", "0.5"). */
+static bool
+parse_seconds(const char *text, double *seconds)
+{
+    char *end = NULL;
+    if (!g_ascii_isdigit(text[0]))
+        return false;
+    errno = 0;
+    double value = g_ascii_strtod(text, &end);
+    if (errno != 0 || *end != '\0' || !(value >= 0 && value < 1e12))
+        return false;
+    *seconds = value;
+    return true;
+}
+
 static void
 usage_error(const char *fmt, const char *value)
 {
@@ -396,6 +418,7 @@ extract_description(void)
  * extract_args_clear()). */
 typedef struct {
     char *outdir, *format, *overlap, *max_buffer, *max_memory;
+    char *frag_timeout, *frag_memory;
     gboolean verify, quiet, js;
     gint jobs;
     char **captures;
@@ -409,6 +432,8 @@ extract_args_clear(extract_args *a)
     g_free(a->overlap);
     g_free(a->max_buffer);
     g_free(a->max_memory);
+    g_free(a->frag_timeout);
+    g_free(a->frag_memory);
     g_strfreev(a->captures);
 }
 
@@ -433,6 +458,14 @@ parse_args(int argc, char **argv, extract_args *a, int *status)
         {"max-memory", 0, 0, G_OPTION_ARG_STRING, &a->max_memory,
          "Memory for the bytes of sessions still open; beyond it they go to a temporary file "
          "in $TMPDIR (suffix K, M, G; 0 = no limit; default 32M)",
+         "BYTES"},
+        {"ip-fragment-timeout", 0, 0, G_OPTION_ARG_STRING, &a->frag_timeout,
+         "Seconds of capture time after its first fragment an incomplete IP datagram is "
+         "dropped (0 = never; default 30, as Linux)",
+         "SECONDS"},
+        {"ip-fragment-memory", 0, 0, G_OPTION_ARG_STRING, &a->frag_memory,
+         "Memory for the fragments of incomplete IP datagrams; beyond it the oldest are dropped "
+         "(suffix K, M, G; 0 = no limit; default 4M, as Linux)",
          "BYTES"},
         {"jobs", 'j', 0, G_OPTION_ARG_INT, &a->jobs,
          "Extract N captures in parallel (default: CPUs usable; 1: one at a time)", "N"},
@@ -472,6 +505,15 @@ make_config(const extract_args *a, extract_config *cfg)
     }
     if (a->max_memory != NULL && !parse_size(a->max_memory, &cfg->opts.max_payload_memory)) {
         usage_error("invalid byte count '%s' for --max-memory", a->max_memory);
+        return false;
+    }
+    if (a->frag_timeout != NULL &&
+        !parse_seconds(a->frag_timeout, &cfg->opts.ip_fragment_timeout)) {
+        usage_error("invalid number of seconds '%s' for --ip-fragment-timeout", a->frag_timeout);
+        return false;
+    }
+    if (a->frag_memory != NULL && !parse_size(a->frag_memory, &cfg->opts.ip_fragment_memory)) {
+        usage_error("invalid byte count '%s' for --ip-fragment-memory", a->frag_memory);
         return false;
     }
     if (a->jobs < 0) {

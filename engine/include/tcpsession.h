@@ -174,6 +174,14 @@ typedef enum {
                                         processed */
     TS_ANOMALY_SHORT_FRAME,          /* the frame ends before the length its IP header
                                         states, though the capture did not cut it */
+    /* added after 0.1.0: */
+    TS_ANOMALY_IP_OVERLAP_CONFLICT, /* two IP fragments of the segment's datagram carried
+                                       the same bytes with different values (or two last
+                                       fragments different ends); recorded once for each of
+                                       the two frames, the copy kept follows
+                                       ts_options.overlap; offset/length: the differing
+                                       bytes in the stream when they are TCP payload,
+                                       else the segment's offset and 0 */
     TS_ANOMALY_COUNT_
 } ts_anomaly_type;
 
@@ -291,9 +299,15 @@ typedef struct {
                                   behind); if it cannot be created or written, the bytes
                                   stay in memory and ts_engine_warnings() says why. */
     /* added after 0.1.0 (interface 1 of libtcpsession.so.0): */
-    bool map_files; /* ts_engine_run_file(): read a plain capture file by mapping it
-                       (default true), else with read() (a little slower). See
-                       "Mapped files and SIGBUS" below. */
+    bool map_files;             /* ts_engine_run_file(): read a plain capture file by mapping it
+                                   (default true), else with read() (a little slower). See
+                                   "Mapped files and SIGBUS" below. */
+    double ip_fragment_timeout; /* seconds of capture time after its first fragment an
+                                   incomplete IP datagram is dropped (default 30, Linux's
+                                   ipfrag_time; <= 0: never) */
+    size_t ip_fragment_memory;  /* memory the fragments of incomplete datagrams may take
+                                   (default 4 MiB, Linux's ipfrag_high_thresh; 0: no
+                                   limit); past it the oldest datagrams are dropped */
 } ts_options;
 
 /* Mapped files and SIGBUS. With map_files (the default), ts_engine_run_file()
@@ -436,7 +450,8 @@ typedef struct {
     uint64_t tcp_segments;     /* TCP segments handed to sessions */
     uint64_t not_ip;           /* frames that are not IPv4/IPv6 */
     uint64_t not_tcp;          /* IP packets that are not TCP */
-    uint64_t ip_fragments;     /* IP fragments (not reassembled yet; not processed) */
+    uint64_t ip_fragments;     /* IP fragment frames (reassembled into datagrams, see
+                                  the ip_datagrams_* counters) */
     uint64_t truncated;        /* frames cut inside a header by the snap length */
     uint64_t malformed;        /* frames whose headers are inconsistent */
     uint64_t unsupported_link; /* frames of a link type we do not decode */
@@ -444,6 +459,14 @@ typedef struct {
     uint64_t sessions;         /* sessions seen */
     uint64_t late_packets;     /* packets for finished sessions, counted only */
     uint64_t icmp_errors;      /* ICMP errors quoting a TCP segment */
+    /* added after 0.1.0: IP fragment reassembly (fragments overlap by
+       ts_options.overlap; see ts_options.ip_fragment_*) */
+    uint64_t ip_datagrams_reassembled;    /* datagrams completed from fragments */
+    uint64_t ip_datagrams_timed_out;      /* incomplete past ip_fragment_timeout */
+    uint64_t ip_datagrams_memory_dropped; /* dropped for ip_fragment_memory */
+    uint64_t ip_datagrams_policy_dropped; /* dropped by the linux overlap policy */
+    uint64_t ip_datagrams_incomplete;     /* still incomplete at the end of the capture */
+    uint64_t ip_fragments_cut;            /* fragments cut by the snap length (unusable) */
 } ts_stats;
 
 typedef struct ts_engine ts_engine;

@@ -24,7 +24,8 @@ typedef enum {
     TS_DECODE_TCP = 0,   /* a TCP segment: every field of ts_decoded is set */
     TS_DECODE_NOT_IP,    /* the link carries something else (ARP, LLDP, ...) */
     TS_DECODE_NOT_TCP,   /* IP, but not TCP (UDP, ICMP, ...) */
-    TS_DECODE_FRAGMENT,  /* an IPv4/IPv6 fragment (not reassembled yet) */
+    TS_DECODE_FRAGMENT,  /* an IPv4/IPv6 fragment: ts_decoded.fragment describes it
+                            (nothing else of ts_decoded is set) */
     TS_DECODE_TRUNCATED, /* the frame ends inside a link, IP or TCP header */
     TS_DECODE_MALFORMED, /* a header is inconsistent (bad version, IHL < 5,
                             TCP data offset < 5, total length < header, ...) */
@@ -33,6 +34,24 @@ typedef enum {
                             segment are set; no payload */
     TS_DECODE_UNSUPPORTED_LINK,
 } ts_decode_status;
+
+/** An IP fragment (TS_DECODE_FRAGMENT): what reassembly needs. The
+ *  addresses are those of the IP header holding the fragment (the innermost
+ *  one when tunnelled); `data` borrows the frame. */
+typedef struct {
+    uint8_t family; /* 4 or 6 */
+    uint8_t proto;  /* IPv4 protocol / next header of the IPv6 fragment header */
+    bool more;      /* more-fragments flag */
+    uint8_t src_addr[16];
+    uint8_t dst_addr[16];   /* IPv4 uses the first 4 bytes, rest zero */
+    uint32_t id;            /* IPv4 identification (16 bits) or IPv6 (32 bits) */
+    uint32_t offset;        /* of data[0] in the datagram's payload, in bytes */
+    const uint8_t *data;    /* the fragment's payload (first captured byte) */
+    uint32_t data_len;      /* payload bytes present in the frame */
+    uint32_t data_wire_len; /* payload bytes per the IP header (> data_len:
+                               the snap length cut it, it cannot be used) */
+    int depth;              /* IP headers enclosing the fragment's IP header */
+} ts_fragment;
 
 /** A decoded TCP segment. Pointers borrow the frame. */
 typedef struct {
@@ -58,6 +77,7 @@ typedef struct {
     const uint8_t *ip4_header; /* the IPv4 header nearest the TCP header, or
                                   NULL when the packet has none (IPv6) */
     uint32_t ip4_header_len;
+    ts_fragment fragment; /* set only with TS_DECODE_FRAGMENT */
 } ts_decoded;
 
 /** Decodes `frame` (`caplen` captured bytes) of link type `linktype` down to

@@ -55,4 +55,13 @@ ts_decode_status ts_decode_ip(const uint8_t *p, uint32_t cap, uint32_t wire, int
 ts_decode_status ts_decode_tcp(const uint8_t *p, uint32_t cap, uint32_t wire, int family,
                                const uint8_t *src, const uint8_t *dst, ts_decoded *out);
 
+/* Goes on with protocol `proto` (IPv4 protocol / IPv6 next header) found
+ * after an IP header of `family` whose addresses are `src`/`dst`; `p` is
+ * the first byte after that header (or a reassembled datagram's payload),
+ * `cap`/`wire` as above, `depth` as for ts_decode_ip. The engine calls it on
+ * reassembled IP datagrams. */
+ts_decode_status ts_decode_next(uint8_t proto, const uint8_t *p, uint32_t cap, uint32_t wire,
+                                int family, const uint8_t *src, const uint8_t *dst, int depth,
+                                ts_decoded *out);
+
 #endif /* TS_DECODE_INTERNAL_H */

@@ -10,6 +10,8 @@
  * Gotchas:
  *   - any IPv4 fragment (MF set or offset != 0) is TS_DECODE_FRAGMENT, even
  *     of non-TCP protocols: the fragment bits are checked before the protocol;
+ *     ts_decoded.fragment then describes it for the engine's reassembly
+ *     (defrag.h), which decodes the whole datagram with ts_decode_next();
  *   - an IPv6 fragment header with offset 0 and M = 0 (an "atomic fragment",
  *     RFC 6946) is not a fragment: we continue past it;
  *   - IPv4 total length 0 is what TSO / BIG TCP captures on the sending host
@@ -108,8 +110,8 @@ ts_decode_icmp_quote(const uint8_t *p, uint32_t cap, int family, ts_decoded *out
 }
 
 /* Follows protocol `proto` found after an IP header; `p` is the first byte
- * after it. */
-static inline ts_decode_status
+ * after it (decode_internal.h). */
+ts_decode_status
 ts_decode_next(uint8_t proto, const uint8_t *p, uint32_t cap, uint32_t wire, int family,
                const uint8_t *src, const uint8_t *dst, int depth, ts_decoded *out)
 {
@@ -137,6 +139,57 @@ with_ip4_header(ts_decode_status st, const uint8_t *p, uint32_t hl, ts_decoded *
     return st;
 }
 
+/* Describes the fragment after the IPv4 header `p` (`hl` bytes; `cap` and
+ * `wire` bytes of payload; `frag` the flags and offset field). */
+static ts_decode_status
+ipv4_fragment(const uint8_t *p, uint32_t hl, uint32_t cap, uint32_t wire, uint16_t frag, int depth,
+              ts_decoded *out)
+{
+    ts_fragment *f = &out->fragment;
+    uint16_t id;
+    if (!ts_get_be16(p, hl, 4, &id))
+        return TS_DECODE_TRUNCATED; /* cannot happen: hl >= 20 */
+    memset(f, 0, sizeof *f);
+    f->family = 4;
+    f->proto = p[9];
+    f->more = (frag & 0x2000) != 0;
+    memcpy(f->src_addr, p + 12, 4);
+    memcpy(f->dst_addr, p + 16, 4);
+    f->id = id;
+    f->offset = (uint32_t)(frag & 0x1fff) * 8;
+    f->data = p + hl;
+    f->data_len = cap;
+    f->data_wire_len = wire;
+    f->depth = depth;
+    return TS_DECODE_FRAGMENT;
+}
+
+/* Describes the fragment whose IPv6 fragment header is at `p + off`
+ * (checked present: 8 bytes) in the IPv6 packet `p` with `cap` bytes
+ * present of `total`. */
+static ts_decode_status
+ipv6_fragment(const uint8_t *p, uint32_t off, uint32_t cap, uint32_t total, uint16_t fragment,
+              int depth, ts_decoded *out)
+{
+    ts_fragment *f = &out->fragment;
+    uint32_t id;
+    if (!ts_get_be32(p, cap, off + 4, &id))
+        return TS_DECODE_TRUNCATED; /* cannot happen: checked by the caller */
+    memset(f, 0, sizeof *f);
+    f->family = 6;
+    f->proto = p[off];
+    f->more = (fragment & 1) != 0;
+    memcpy(f->src_addr, p + 8, 16);
+    memcpy(f->dst_addr, p + 24, 16);
+    f->id = id;
+    f->offset = fragment & 0xfff8u;
+    f->data = p + off + 8;
+    f->data_len = cap - off - 8;
+    f->data_wire_len = total - off - 8;
+    f->depth = depth;
+    return TS_DECODE_FRAGMENT;
+}
+
 /* IPv4: version, IHL, total length, fragments, options skipped. */
 static ts_decode_status
 ts_decode_ipv4(const uint8_t *p, uint32_t cap, uint32_t wire, int depth, ts_decoded *out)
@@ -156,7 +209,7 @@ ts_decode_ipv4(const uint8_t *p, uint32_t cap, uint32_t wire, int depth, ts_deco
         if (hl > cap)
             return TS_DECODE_TRUNCATED;
         if (frag & 0x3fff)
-            return TS_DECODE_FRAGMENT;
+            return ipv4_fragment(p, hl, cap - hl, cap - hl, frag, depth, out);
         return with_ip4_header(ts_decode_next(p[9], p + hl, cap - hl,
                                               wire == TS_WIRE_UNKNOWN ? wire : wire - hl, 4, p + 12,
                                               p + 16, depth, out),
@@ -166,10 +219,10 @@ ts_decode_ipv4(const uint8_t *p, uint32_t cap, uint32_t wire, int depth, ts_deco
         return TS_DECODE_MALFORMED;
     if (hl > cap)
         return TS_DECODE_TRUNCATED; /* options cut by the snap length */
-    if (frag & 0x3fff)              /* MF or fragment offset */
-        return TS_DECODE_FRAGMENT;
     if (cap > total)
-        cap = total; /* drop link padding / trailer */
+        cap = total;   /* drop link padding / trailer */
+    if (frag & 0x3fff) /* MF or fragment offset */
+        return ipv4_fragment(p, hl, cap - hl, total - hl, frag, depth, out);
     return with_ip4_header(
         ts_decode_next(p[9], p + hl, cap - hl, total - hl, 4, p + 12, p + 16, depth, out), p, hl,
         out);
@@ -265,7 +318,7 @@ ts_decode_ipv6(const uint8_t *p, uint32_t cap, uint32_t wire, int depth, ts_deco
             if (cap - off < 8 || !ts_get_be16(p, cap, off + 2, &fragment))
                 return TS_DECODE_TRUNCATED;
             if (fragment & 0xfff9) /* offset (13 bits) or M */
-                return TS_DECODE_FRAGMENT;
+                return ipv6_fragment(p, off, cap, total, fragment, depth, out);
             nh = p[off]; /* atomic fragment: the whole packet is here */
             off += 8;
             break;

@@ -17,9 +17,16 @@
  * With keep_payload and a max_payload_memory budget, the engine owns a payload
  * spool (spool.h): its sessions move kept bytes there when the budget is
  * passed, and the file goes away with the engine.
+ *
+ * IP fragments go to a reassembler (defrag.h) created on the first one; a
+ * completed datagram is decoded from its protocol (ts_decode_next) and
+ * handled like a frame of its own, numbered and stamped as the fragment
+ * that completed it (Wireshark's "reassembled in"). Conflicting fragment
+ * copies become ip_overlap_conflict anomalies of the session it reaches.
  */
 #include "capture.h"
-#include "decode.h"
+#include "decode_internal.h"
+#include "defrag.h"
 #include "flow_table.h"
 #include "session.h"
 
@@ -56,6 +63,7 @@ struct ts_engine {
     GPtrArray *warnings; /* char*, NULL-terminated view built on demand */
     char *spool_dir;     /* copy of opts.spool_dir */
     ts_spool *spool;     /* keep_payload with max_payload_memory; else NULL */
+    ts_defrag *defrag;   /* created by the first IP fragment; else NULL */
 };
 
 /* The defaults of every field. */
@@ -71,6 +79,8 @@ options_defaults(ts_options *opts)
     opts->max_payload_memory = (size_t)32 << 20;
     opts->spool_dir = NULL;
     opts->map_files = true;
+    opts->ip_fragment_timeout = 30;
+    opts->ip_fragment_memory = (size_t)4 << 20;
 }
 
 void
@@ -227,6 +237,8 @@ expire(ts_engine *e)
             break;
         tombstone_drop(e, t);
     }
+    if (e->defrag != NULL)
+        ts_defrag_expire(e->defrag, e->now_ns);
 }
 
 /* ---- segments ------------------------------------------------------- */
@@ -278,8 +290,12 @@ starts_new_connection(const ts_decoded *seg, bool base_set, uint32_t base)
     return (seg->flags & (TS_TCP_SYN | TS_TCP_ACK)) == TS_TCP_SYN && base_set && seg->seq != base;
 }
 
-static void
-handle_segment(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_ns)
+/* Hands `seg` to its session (opening one when needed); returns that
+ * session and sets *dir to the sender's direction, or NULL when no session
+ * took it (a late packet). */
+static ts_session *
+handle_segment(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_ns,
+               ts_direction *dir)
 {
     ts_flow_key key;
     bool src_is_a;
@@ -292,7 +308,7 @@ handle_segment(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_n
             int i = src_is_a ? 1 : 0;
             if (!starts_new_connection(seg, t->ws_base_set[i], t->ws_base[i])) {
                 e->stats.late_packets++;
-                return;
+                return NULL;
             }
             tombstone_drop(e, t);
         }
@@ -310,13 +326,14 @@ handle_segment(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_n
         e->stats.bad_checksums++;
     if (s == NULL) {
         if (!checksum_ok)
-            return;
+            return NULL;
         s = open_session(e, &key, seg, frame, ts_ns);
     }
     ts_direction from = src_is_a == s->client_is_a ? TS_FROM_CLIENT : TS_FROM_SERVER;
+    *dir = from;
     if (!checksum_ok) {
         ts_session_anomaly(s, TS_ANOMALY_BAD_CHECKSUM, from, frame, 0, 0);
-        return;
+        return s;
     }
     e->stats.tcp_segments++;
     bool was_closed = s->closed;
@@ -355,6 +372,7 @@ handle_segment(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_n
         g_queue_push_tail_link(&e->closing, &s->link);
         s->queue = QUEUE_CLOSING;
     }
+    return s;
 }
 
 /* An ICMP error quoting a segment: an anomaly on its session; a session of
@@ -406,6 +424,83 @@ report_segment(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_n
     e->cb.segment(e->env.user, &out);
 }
 
+static void dispatch(ts_engine *e, ts_decode_status st, ts_decoded *seg, bool cut, uint64_t frame,
+                     int64_t ts_ns, const ts_datagram *dg);
+
+/* Records the conflicts of datagram `dg`, which carried `seg`, on session
+ * `s` (sender `from`): one anomaly per frame involved, at the differing
+ * bytes' stream offsets when they are TCP payload. */
+static void
+datagram_anomalies(ts_session *s, ts_direction from, const ts_decoded *seg, const ts_datagram *dg)
+{
+    /* where the TCP payload starts in the datagram (both point into it) */
+    uint64_t pstart = (uint64_t)(seg->payload - dg->data);
+    int64_t soff = ts_session_offset_of(s, from, seg);
+    for (size_t i = 0; i < dg->n_conflicts; i++) {
+        const ts_defrag_conflict *c = &dg->conflicts[i];
+        uint64_t lo = c->offset > pstart ? c->offset : pstart;
+        uint64_t hi = (uint64_t)c->offset + c->length;
+        if (hi > pstart + seg->payload_len)
+            hi = pstart + seg->payload_len;
+        uint64_t off = soff > 0 ? (uint64_t)soff : 0, len = 0;
+        if (hi > lo && soff + (int64_t)(lo - pstart) >= 0) {
+            off = (uint64_t)(soff + (int64_t)(lo - pstart));
+            len = hi - lo;
+        }
+        ts_session_anomaly(s, TS_ANOMALY_IP_OVERLAP_CONFLICT, from, c->first_frame, off, len);
+        ts_session_anomaly(s, TS_ANOMALY_IP_OVERLAP_CONFLICT, from, c->frame, off, len);
+    }
+}
+
+/* An IP fragment: reassembly, and the datagram it completes decoded and
+ * dispatched as if it were the frame's packet. */
+static void
+handle_fragment(ts_engine *e, const ts_fragment *f, uint64_t frame, int64_t ts_ns)
+{
+    if (e->defrag == NULL)
+        e->defrag =
+            ts_defrag_new(e->opts.overlap, (int64_t)(e->opts.ip_fragment_timeout * NS_PER_S),
+                          e->opts.ip_fragment_memory, &e->stats);
+    ts_datagram dg;
+    if (!ts_defrag_add(e->defrag, f, frame, ts_ns, &dg))
+        return;
+    ts_decoded seg;
+    ts_decode_status st = ts_decode_next(dg.proto, dg.data, dg.len, dg.len, dg.family, dg.src_addr,
+                                         dg.dst_addr, dg.depth, &seg);
+    dispatch(e, st, &seg, false, frame, ts_ns, &dg);
+}
+
+/* Acts on a decoded packet (`dg`: the datagram it was reassembled from, or
+ * NULL; `cut`: the capture cut its frame). */
+static void
+dispatch(ts_engine *e, ts_decode_status st, ts_decoded *seg, bool cut, uint64_t frame,
+         int64_t ts_ns, const ts_datagram *dg)
+{
+    ts_session *s;
+    ts_direction from;
+    switch (st) {
+    case TS_DECODE_TCP:
+        seg->frame_cut = cut;
+        if (e->cb.segment != NULL)
+            report_segment(e, seg, frame, ts_ns);
+        s = handle_segment(e, seg, frame, ts_ns, &from);
+        if (dg != NULL && dg->n_conflicts > 0 && s != NULL)
+            datagram_anomalies(s, from, seg, dg);
+        break;
+    case TS_DECODE_NOT_IP: e->stats.not_ip++; break;
+    case TS_DECODE_NOT_TCP: e->stats.not_tcp++; break;
+    case TS_DECODE_FRAGMENT:
+        if (dg == NULL) /* a frame's fragment; one inside a datagram was counted */
+            e->stats.ip_fragments++;
+        handle_fragment(e, &seg->fragment, frame, ts_ns);
+        break;
+    case TS_DECODE_TRUNCATED: e->stats.truncated++; break;
+    case TS_DECODE_MALFORMED: e->stats.malformed++; break;
+    case TS_DECODE_ICMP_TCP: handle_icmp_quote(e, seg, frame, ts_ns); break;
+    case TS_DECODE_UNSUPPORTED_LINK: e->stats.unsupported_link++; break;
+    }
+}
+
 /* One frame through the engine (the body of ts_engine_feed). */
 static void
 feed(ts_engine *e, const ts_frame *f)
@@ -421,21 +516,8 @@ feed(ts_engine *e, const ts_frame *f)
         expire(e);
     }
     ts_decoded seg;
-    switch (ts_decode_frame(f->linktype, f->data, f->caplen, &seg)) {
-    case TS_DECODE_TCP:
-        seg.frame_cut = f->caplen < f->origlen;
-        if (e->cb.segment != NULL)
-            report_segment(e, &seg, frame, ts_ns);
-        handle_segment(e, &seg, frame, ts_ns);
-        break;
-    case TS_DECODE_NOT_IP: e->stats.not_ip++; break;
-    case TS_DECODE_NOT_TCP: e->stats.not_tcp++; break;
-    case TS_DECODE_FRAGMENT: e->stats.ip_fragments++; break;
-    case TS_DECODE_TRUNCATED: e->stats.truncated++; break;
-    case TS_DECODE_MALFORMED: e->stats.malformed++; break;
-    case TS_DECODE_ICMP_TCP: handle_icmp_quote(e, &seg, frame, ts_ns); break;
-    case TS_DECODE_UNSUPPORTED_LINK: e->stats.unsupported_link++; break;
-    }
+    ts_decode_status st = ts_decode_frame(f->linktype, f->data, f->caplen, &seg);
+    dispatch(e, st, &seg, f->caplen < f->origlen, frame, ts_ns, NULL);
 }
 
 void
@@ -465,6 +547,8 @@ ts_engine_finish(ts_engine *e)
     e->finished = true;
     if (e->cb.frame != NULL)
         e->cb.frame(e->env.user, NULL, 0);
+    if (e->defrag != NULL)
+        ts_defrag_finish(e->defrag);
     GPtrArray *all = g_ptr_array_new();
     ts_flow_table_foreach(e->flows, collect, all);
     g_ptr_array_sort(all, by_stream);
@@ -528,6 +612,7 @@ ts_engine_free(ts_engine *e)
     while ((l = g_queue_pop_head_link(&e->tomb_fifo)) != NULL)
         g_free(l->data);
     ts_flow_table_free(e->tombs);
+    ts_defrag_free(e->defrag);
     ts_spool_free(e->spool); /* after the sessions, which release their extents */
     g_free(e->spool_dir);
     g_ptr_array_free(e->warnings, TRUE);
