@@ -350,28 +350,10 @@ history(ts_dir *d, uint64_t idx, uint64_t len)
     return NULL;
 }
 
-/* The comparison window: retransmitted bytes are compared with the delivered
- * copy only when they lie in [ring_from, delivered), the last ring_size bytes
- * delivered (2 KiB at first, 64 KiB once a retransmission reached back
- * further). The window is the same with and without keep_payload, so are the
- * anomalies: without it the ring holds exactly the window's bytes; with it
- * the window is only bookkeeping (the bytes are kept anyway). */
+/* Copies the last bytes of `data` (delivered bytes [idx, idx+len)) into the
+ * ring, in at most two copies. */
 static void
-window_deliver(ts_dir *d, uint64_t idx, uint64_t len)
-{
-    if (d->ring_size == 0) {
-        d->ring_size = TS_RING_MIN;
-        d->ring_from = idx;
-    }
-    uint64_t end = idx + len; /* the window is now at most [end - size, end) */
-    if (end > d->ring_size && end - d->ring_size > d->ring_from)
-        d->ring_from = end - d->ring_size;
-}
-
-/* Copies `len` bytes into the ring at delivered index `idx`, in at most two
- * copies; only the last ring_size bytes of `data` when it is longer. */
-static void
-ring_write(ts_dir *d, uint64_t idx, const uint8_t *data, size_t len)
+ring_store(ts_dir *d, uint64_t idx, const uint8_t *data, size_t len)
 {
     size_t keep = len > d->ring_size ? d->ring_size : len;
     const uint8_t *src = data + (len - keep);
@@ -380,22 +362,22 @@ ring_write(ts_dir *d, uint64_t idx, const uint8_t *data, size_t len)
     memcpy(d->ring + at, src, first);
     if (keep > first)
         memcpy(d->ring, src + first, keep - first);
+    uint64_t end = idx + len; /* the ring now holds at most [end - size, end) */
+    if (end > d->ring_size && end - d->ring_size > d->ring_from)
+        d->ring_from = end - d->ring_size;
 }
 
-/* Grows the window to TS_RING_MAX bytes; without keep_payload, the ring
- * grows with it, keeping the bytes it holds. */
+/* Grows the ring to `size` bytes, keeping the bytes it holds. */
 static void
-window_grow(ts_dir *d)
+ring_grow(ts_dir *d, uint32_t size)
 {
     uint32_t old_size = d->ring_size;
     uint8_t *old = d->ring;
-    d->ring_size = TS_RING_MAX;
-    if (old == NULL)
-        return;
-    d->ring = g_malloc(TS_RING_MAX);
+    d->ring = g_malloc(size);
+    d->ring_size = size;
     for (uint64_t i = d->ring_from; i < d->delivered;) { /* at most three runs */
-        size_t from = (size_t)(i & (old_size - 1)), to = (size_t)(i & (TS_RING_MAX - 1));
-        uint64_t n = MIN(d->delivered - i, MIN(old_size - from, TS_RING_MAX - to));
+        size_t from = (size_t)(i & (old_size - 1)), to = (size_t)(i & (size - 1));
+        uint64_t n = MIN(d->delivered - i, MIN(old_size - from, size - to));
         memcpy(d->ring + to, old + from, (size_t)n);
         i += n;
     }
@@ -403,81 +385,36 @@ window_grow(ts_dir *d)
 }
 
 /* Compares bytes that arrived again with the delivered copy kept in the ring
- * (no keep_payload); `idx` is inside the window. Returns the differing span
- * [*lo, *hi) of `data`, or false when the bytes are the same. */
-static bool
-ring_compare(const ts_dir *d, uint64_t idx, const uint8_t *data, uint64_t len, uint64_t *lo,
-             uint64_t *hi)
+ * (no keep_payload). Reports the differing span, if the ring still holds it;
+ * if it reaches back further, the ring grows for next time. */
+static void
+ring_compare(ts_session *s, ts_dir *d, uint64_t off, uint64_t idx, const uint8_t *data,
+             uint64_t len)
 {
+    if (d->ring == NULL || idx + len > d->delivered)
+        return;
+    if (idx < d->ring_from) {
+        if (d->ring_size < TS_RING_MAX)
+            ring_grow(d, TS_RING_MAX);
+        return;
+    }
     /* the usual case, an identical copy: at most two memcmp() runs */
     size_t at = (size_t)(idx & (d->ring_size - 1));
     size_t first = (size_t)MIN(len, d->ring_size - at);
     if (memcmp(d->ring + at, data, first) == 0 &&
         memcmp(d->ring, data + first, (size_t)len - first) == 0)
-        return false;
-    *lo = UINT64_MAX;
+        return;
+    uint64_t lo = UINT64_MAX, hi = 0;
     for (uint64_t i = 0; i < len; i++) {
         if (d->ring[(idx + i) & (d->ring_size - 1)] != data[i]) {
-            if (*lo == UINT64_MAX)
-                *lo = i;
-            *hi = i + 1;
+            if (lo == UINT64_MAX)
+                lo = i;
+            hi = i + 1;
         }
     }
-    return true;
-}
-
-/* Compares bytes that arrived again with the kept payload (memory or spool).
- * Returns the differing span as ring_compare() does; under the "last" policy
- * the kept copy takes the new bytes. */
-static bool
-kept_compare(ts_session *s, ts_dir *d, uint64_t idx, const uint8_t *data, uint64_t n, uint64_t *lo,
-             uint64_t *hi)
-{
-    uint8_t *old = history(d, idx, n);
-    g_autofree uint8_t *copy = NULL; /* spilled bytes read back */
-    if (old == NULL && idx < d->spilled) {
-        copy = g_malloc(n);
-        if (kept_copy(s, d, idx, copy, n, false))
-            old = copy;
-    }
-    if (old == NULL || memcmp(old, data, n) == 0)
-        return false;
-    *lo = 0;
-    *hi = n;
-    while (old[*lo] == data[*lo])
-        (*lo)++;
-    while (old[*hi - 1] == data[*hi - 1])
-        (*hi)--;
-    if (s->env->opts->overlap == TS_OVERLAP_LAST) {
-        memcpy(old + *lo, data + *lo, *hi - *lo);
-        if (old == copy)
-            kept_copy(s, d, idx + *lo, old + *lo, *hi - *lo, true);
-    }
-    return true;
-}
-
-/* Bytes [off, off+n) (delivered index idx) arrived again: compares the part
- * inside the comparison window with the delivered copy and reports a
- * differing span. A copy reaching back before the window grows it for next
- * time. */
-static void
-compare_old(ts_session *s, ts_dir *d, uint64_t off, uint64_t idx, const uint8_t *data, uint64_t n)
-{
-    if (d->ring_size == 0 || idx + n > d->delivered)
-        return;
-    if (idx < d->ring_from) {
-        if (d->ring_size < TS_RING_MAX)
-            window_grow(d);
-        return;
-    }
-    uint64_t lo = 0, hi = 0;
-    bool differ = d->ring != NULL ? ring_compare(d, idx, data, n, &lo, &hi)
-                                  : kept_compare(s, d, idx, data, n, &lo, &hi);
-    if (!differ)
-        return;
-    ts_session_anomaly(s, TS_ANOMALY_OVERLAP_CONFLICT, s->cur_dir, s->cur_frame, off + lo, hi - lo);
-    if (d->ring != NULL && s->env->opts->overlap == TS_OVERLAP_LAST)
-        ring_write(d, idx + lo, data + lo, (size_t)(hi - lo));
+    if (lo != UINT64_MAX)
+        ts_session_anomaly(s, TS_ANOMALY_OVERLAP_CONFLICT, s->cur_dir, s->cur_frame, off + lo,
+                           hi - lo);
 }
 
 /* ---- the reassembler's sink ------------------------------------------ */
@@ -503,12 +440,13 @@ sink_deliver(void *ctx, uint64_t offset, const uint8_t *data, size_t len, uint64
             ts_chunk c = {s->cur_dir, idx, len, frame, ts_ns};
             g_array_append_val(s->chunks, c);
         }
-    }
-    window_deliver(d, idx, len);
-    if (!o->keep_payload) {
-        if (d->ring == NULL)
-            d->ring = g_malloc(d->ring_size);
-        ring_write(d, idx, data, len);
+    } else {
+        if (d->ring == NULL) {
+            d->ring_size = TS_RING_MIN;
+            d->ring = g_malloc(TS_RING_MIN);
+            d->ring_from = idx;
+        }
+        ring_store(d, idx, data, len);
     }
     d->chunk_break = false;
     d->delivered += len;
@@ -555,7 +493,32 @@ sink_old(void *ctx, uint64_t offset, const uint8_t *data, size_t len)
             ts_session_anomaly(s, TS_ANOMALY_LATE_DATA, s->cur_dir, s->cur_frame, offset,
                                run_end - offset);
         } else {
-            compare_old(s, d, offset, delivered_index(d, offset), data, run_end - offset);
+            uint64_t idx = delivered_index(d, offset), n = run_end - offset;
+            uint8_t *old = history(d, idx, n);
+            g_autofree uint8_t *copy = NULL; /* spilled bytes read back */
+            if (old == NULL && idx < d->spilled) {
+                copy = g_malloc(n);
+                if (kept_copy(s, d, idx, copy, n, false))
+                    old = copy;
+            }
+            if (old != NULL) {
+                if (memcmp(old, data, n) != 0) {
+                    uint64_t lo = 0, hi = n;
+                    while (old[lo] == data[lo])
+                        lo++;
+                    while (old[hi - 1] == data[hi - 1])
+                        hi--;
+                    ts_session_anomaly(s, TS_ANOMALY_OVERLAP_CONFLICT, s->cur_dir, s->cur_frame,
+                                       offset + lo, hi - lo);
+                    if (s->env->opts->overlap == TS_OVERLAP_LAST) {
+                        memcpy(old + lo, data + lo, hi - lo);
+                        if (old == copy)
+                            kept_copy(s, d, idx + lo, old + lo, hi - lo, true);
+                    }
+                }
+            } else {
+                ring_compare(s, d, offset, idx, data, n);
+            }
         }
         data += run_end - offset;
         offset = run_end;

@@ -67,10 +67,9 @@ typedef struct {
                            memory until the direction delivers more */
     guint dirty_pos;    /* 1 + index in the spool's dirty list; 0: not in it */
     GArray *gap_index;  /* ts_gap_entry, ascending offsets */
-    uint8_t *ring;      /* !keep_payload: the comparison window's bytes */
-    uint32_t ring_size; /* the comparison window (with or without keep_payload):
-                           a power of two; grows when retransmissions reach back */
-    uint64_t ring_from; /* first delivered index inside the window */
+    uint8_t *ring;      /* !keep_payload: the last ring_size delivered bytes */
+    uint32_t ring_size; /* a power of two; grows when retransmissions reach back */
+    uint64_t ring_from; /* first delivered index the ring still holds */
 } ts_dir;
 
 /* A gap with the number of missing bytes before it, for offset mapping. */
