@@ -243,12 +243,14 @@ run_ours(work *w)
         note(w->it, "%s", w->cap.ours->error);
         w->it->error = true;
     }
-    if (vf_has_overlap_conflicts(w->cap.ours)) {
-        if (w->tcpflow)
-            w->cap.ours_last = vf_ours_run(w->it->path, TS_OVERLAP_LAST);
-        if (w->follow)
-            w->cap.ours_linux = vf_ours_run(w->it->path, TS_OVERLAP_LINUX);
-    }
+    bool tcp = vf_has_overlap_conflicts(w->cap.ours, false);
+    bool ip = vf_has_overlap_conflicts(w->cap.ours, true);
+    /* tcpflow writes the last copy; tshark keeps in-sequence TCP bytes
+       ("linux") and lays IP fragments out in offset order (here: "last") */
+    if ((tcp && w->tcpflow) || (ip && (w->tcpflow || w->follow)))
+        w->cap.ours_last = vf_ours_run(w->it->path, TS_OVERLAP_LAST);
+    if (tcp && w->follow)
+        w->cap.ours_linux = vf_ours_run(w->it->path, TS_OVERLAP_LINUX);
 }
 
 /* Follows the streams we expect tshark to have (ours: numbered alike), with

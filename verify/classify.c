@@ -471,20 +471,23 @@ vf_classify_tshark(const vf_case *c, uint32_t *categories, char **detail)
         g_string_append(why, "tshark has no packet of this direction; ");
     } else {
         /* Variants, first match wins: our bytes, or those of --overlap linux
-           (tshark keeps in-sequence bytes over buffered ones); without and
+           (tshark keeps in-sequence bytes over buffered ones), or, when IP
+           fragments of the session overlapped with different bytes, those of
+           --overlap last (tshark lays fragments out in offset order, so the
+           later fragment's copy wins); without and
            with late bytes (tshark has them only when they came before it
            wrote its missing-bytes text); tshark starting at its first
            packet, or (capture in random order, its relative sequence numbers
            re-based) at our offset 0. */
-        const vf_session *sources[2] = {c->s, c->s_linux};
+        const vf_session *sources[3] = {c->s, c->s_linux, c->s_last};
         int64_t starts[2] = {ts_seq_diff(start_seq, base), 0};
         bool rebased = syn_not_first(c);
         g_autoptr(GString) first_why = g_string_new(NULL);
-        for (int v = 0; v < 8 && !ok; v++) {
-            const vf_session *src = sources[v & 1];
-            int late = (v >> 1) & 1, st = v >> 2;
+        for (int v = 0; v < 12 && !ok; v++) {
+            const vf_session *src = sources[v % 3];
+            int late = (v / 3) & 1, st = v / 6;
             if (src == NULL || (st == 1 && (!rebased || starts[1] == starts[0])) ||
-                (src == c->s_linux &&
+                (src != c->s &&
                  vf_bytes_equal(src->dir[c->dir].payload->data, src->dir[c->dir].payload->len,
                                 c->s->dir[c->dir].payload->data, c->s->dir[c->dir].payload->len)))
                 continue;
@@ -496,6 +499,12 @@ vf_classify_tshark(const vf_case *c, uint32_t *categories, char **detail)
                 ok = true;
                 if (src == c->s_linux)
                     cats |= 1u << VF_CAT_TSHARK_IN_SEQUENCE_WINS;
+                if (src == c->s_last) {
+                    cats |= 1u << VF_CAT_TSHARK_IP_OVERLAP;
+                    g_string_append(why, "IP fragments overlapped with different bytes "
+                                         "(ip_overlap_conflict): tshark's bytes are ours under "
+                                         "--overlap last; ");
+                }
                 if (st == 1)
                     cats |= 1u << VF_CAT_TSHARK_REBASED;
                 if (st == 1)

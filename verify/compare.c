@@ -297,7 +297,10 @@ compare_paired(const vf_capture *cap, const vf_session *s, int64_t t, GPtrArray 
         pair_detail = renumbering(cap, s, t, ts, &pair_cats);
     const vf_session *s_linux =
         cap->ours_linux != NULL ? vf_ours_find(cap->ours_linux, s->stream) : NULL;
-    vf_case c = {.cap = cap, .s = s, .ts = ts, .s_linux = s_linux};
+    const vf_session *s_last = cap->ours_last != NULL && vf_has_ip_overlap_conflict(s)
+                                   ? vf_ours_find(cap->ours_last, s->stream)
+                                   : NULL;
+    vf_case c = {.cap = cap, .s = s, .ts = ts, .s_linux = s_linux, .s_last = s_last};
     guint before = out->len;
     compare_pair(VF_TOOL_TSHARK, &c, other, other_len, node_of, t, NULL, pair_cats, pair_detail,
                  out);
@@ -419,15 +422,30 @@ vf_needed_payload_frames(const vf_capture *cap)
     return frames;
 }
 
+/* True when session `s` recorded an anomaly of type `type`. */
+static bool
+has_anomaly(const vf_session *s, ts_anomaly_type type)
+{
+    for (guint k = 0; k < s->anomalies->len; k++) {
+        if (g_array_index(s->anomalies, ts_anomaly, k).type == type)
+            return true;
+    }
+    return false;
+}
+
 bool
-vf_has_overlap_conflicts(const vf_ours *ours)
+vf_has_ip_overlap_conflict(const vf_session *s)
+{
+    return has_anomaly(s, TS_ANOMALY_IP_OVERLAP_CONFLICT);
+}
+
+bool
+vf_has_overlap_conflicts(const vf_ours *ours, bool ip)
 {
     for (guint i = 0; i < ours->sessions->len; i++) {
         const vf_session *s = g_ptr_array_index(ours->sessions, i);
-        for (guint k = 0; k < s->anomalies->len; k++) {
-            if (g_array_index(s->anomalies, ts_anomaly, k).type == TS_ANOMALY_OVERLAP_CONFLICT)
-                return true;
-        }
+        if (has_anomaly(s, ip ? TS_ANOMALY_IP_OVERLAP_CONFLICT : TS_ANOMALY_OVERLAP_CONFLICT))
+            return true;
     }
     return false;
 }

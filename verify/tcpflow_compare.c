@@ -31,7 +31,7 @@ flow_categories(const vf_tflow *f)
         else if (k == VF_KIND_EXTRA)
             cats |= 1u << VF_CAT_TCPFLOW_TRAILER;
         else if (k == VF_KIND_WILD)
-            cats |= 1u << VF_CAT_IP_FRAGMENTS;
+            cats |= 1u << VF_CAT_TCPFLOW_FRAGMENTS;
         else if (k == VF_KIND_CUT)
             cats |= 1u << VF_CAT_TCPFLOW_SNAPLEN;
         else if (k >= VF_KIND_ANOMALY)
@@ -128,7 +128,8 @@ orphan_fragments(const vf_capture *cap, const vf_flowfile *ff, size_t len, GStri
     g_string_append_printf(why, "the first IP fragment%s (frame", frags->len > 1 ? "s" : "");
     for (guint i = 0; i < numbers->len && i < 6; i++)
         g_string_append_printf(why, "%s%u", i ? "," : " ", g_array_index(numbers, uint32_t, i));
-    g_string_append(why, ") of datagrams no tool reassembled, written by tcpflow; ");
+    g_string_append(
+        why, ") of incomplete datagrams (no tool can reassemble them), written by tcpflow; ");
     return true;
 }
 
@@ -201,7 +202,8 @@ explain_direction(const vf_tcpflow_model *m, guint i, int dir, const vf_tflow *f
     uint8_t skip = m->skipped[i * 2 + (guint)dir];
     GPtrArray *list = m->flows_of[i * 2 + (guint)dir];
     if (skip != VF_SKIP_NONE) {
-        cats |= 1u << (skip == VF_SKIP_FRAGMENT ? VF_CAT_IP_FRAGMENTS : VF_CAT_TCPFLOW_UNDECODED);
+        cats |=
+            1u << (skip == VF_SKIP_FRAGMENT ? VF_CAT_TCPFLOW_FRAGMENTS : VF_CAT_TCPFLOW_UNDECODED);
         g_string_append_printf(why, "tcpflow does not decode segments %s; ", skip_reason(skip));
     }
     if (m->cap->frames == NULL) {
@@ -301,7 +303,7 @@ explain_leftover(const vf_tcpflow_model *m, const vf_flowfile *ff, const uint8_t
     } else if (f == NULL) {
         ok = orphan_fragments(cap, ff, len, why);
         if (ok)
-            cats = 1u << VF_CAT_IP_FRAGMENTS;
+            cats = 1u << VF_CAT_TCPFLOW_FRAGMENTS;
     } else if (f->owners->len > 0) {
         /* a later piece of sessions whose main file is another */
         const vf_session *s =

@@ -332,8 +332,12 @@ void vf_unpair_streams(vf_capture *cap);
  *  carry bytes we do not deliver), as a sorted array of uint32_t. */
 GArray *vf_needed_payload_frames(const vf_capture *cap);
 
-/** True when some session has an overlap_conflict anomaly. */
-bool vf_has_overlap_conflicts(const vf_ours *ours);
+/** True when some session has an overlap_conflict anomaly (`ip` false) or
+ *  an ip_overlap_conflict anomaly (`ip` true). */
+bool vf_has_overlap_conflicts(const vf_ours *ours, bool ip);
+
+/** True when session `s` has an ip_overlap_conflict anomaly. */
+bool vf_has_ip_overlap_conflict(const vf_session *s);
 
 /** Compares our sessions with tshark's follow output; appends vf_result* to
  *  `out`. */
@@ -348,6 +352,8 @@ typedef struct {
     const vf_session *s;       /* our session */
     int dir;                   /* ts_direction */
     const vf_session *s_linux; /* same session with overlap "linux" (tshark), or NULL */
+    const vf_session *s_last;  /* same session with overlap "last" when IP fragments of it
+                                  overlapped with different bytes (tshark), or NULL */
     const vf_tstream *ts;      /* tshark's stream of this session, or NULL */
     int node;                  /* tshark node index of direction `dir` */
     const uint8_t *other;
