@@ -41,6 +41,7 @@ typedef struct {
 
 struct ts_engine {
     ts_options opts;
+    ts_decode_config decode_cfg; /* tunnel ports of opts */
     ts_callbacks cb;
     ts_session_env env;
     ts_flow_table *flows;
@@ -71,6 +72,10 @@ options_defaults(ts_options *opts)
     opts->max_payload_memory = (size_t)32 << 20;
     opts->spool_dir = NULL;
     opts->map_files = true;
+    opts->vxlan_port = 4789;
+    opts->geneve_port = 6081;
+    opts->gtpu_port = 2152;
+    opts->teredo_port = 3544;
 }
 
 void
@@ -103,6 +108,8 @@ ts_engine_new_sized(const ts_options *opts, size_t opts_size, const ts_callbacks
         e->opts.max_buffered_bytes = (size_t)64 << 20;
     if (cb != NULL)
         memcpy(&e->cb, cb, cb_size);
+    e->decode_cfg = (ts_decode_config){e->opts.vxlan_port, e->opts.geneve_port, e->opts.gtpu_port,
+                                       e->opts.teredo_port};
     e->linger_ns = (int64_t)(e->opts.close_linger * NS_PER_S);
     if (e->opts.idle_timeout > 0)
         e->idle_ns = (int64_t)(e->opts.idle_timeout * NS_PER_S);
@@ -254,6 +261,7 @@ open_session(ts_engine *e, const ts_flow_key *key, const ts_decoded *seg, uint64
     bool inferred;
     bool client = sender_is_client(seg, &inferred);
     ts_session *s = ts_session_new(&e->env, key, seg, client, e->next_stream++);
+    ts_session_set_carriage(s, seg);
     s->first_frame = frame;
     s->start_ns = s->end_ns = ts_ns;
     s->midstream = (seg->flags & (TS_TCP_SYN | TS_TCP_ACK)) != TS_TCP_SYN;
@@ -312,6 +320,8 @@ handle_segment(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_n
         if (!checksum_ok)
             return;
         s = open_session(e, &key, seg, frame, ts_ns);
+    } else if (checksum_ok) {
+        ts_session_note_carriage(s, seg);
     }
     ts_direction from = src_is_a == s->client_is_a ? TS_FROM_CLIENT : TS_FROM_SERVER;
     if (!checksum_ok) {
@@ -421,7 +431,7 @@ feed(ts_engine *e, const ts_frame *f)
         expire(e);
     }
     ts_decoded seg;
-    switch (ts_decode_frame(f->linktype, f->data, f->caplen, &seg)) {
+    switch (ts_decode_frame_cfg(f->linktype, f->data, f->caplen, &e->decode_cfg, &seg)) {
     case TS_DECODE_TCP:
         seg.frame_cut = f->caplen < f->origlen;
         if (e->cb.segment != NULL)
@@ -435,6 +445,7 @@ feed(ts_engine *e, const ts_frame *f)
     case TS_DECODE_MALFORMED: e->stats.malformed++; break;
     case TS_DECODE_ICMP_TCP: handle_icmp_quote(e, &seg, frame, ts_ns); break;
     case TS_DECODE_UNSUPPORTED_LINK: e->stats.unsupported_link++; break;
+    case TS_DECODE_TOO_DEEP: e->stats.too_deep++; break;
     }
 }
 
