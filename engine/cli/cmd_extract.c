@@ -44,6 +44,7 @@ skipped_frames(const ts_stats *st)
         {st->truncated, "cut inside a header"},
         {st->malformed, "malformed"},
         {st->unsupported_link, "of an unsupported link type"},
+        {st->too_deep, "nested in too many encapsulations"},
         {st->bad_checksums, "with a bad TCP checksum"},
         {st->late_packets, "late for a finished session"},
     };
@@ -414,10 +415,37 @@ extract_description(void)
     return g_string_free(out, FALSE);
 }
 
+/* --tunnel-port "vxlan=4789,gtpu=0": sets the named ports of `opts`;
+ * false on a syntax error or an unknown kind. */
+static bool
+parse_tunnel_ports(const char *text, ts_options *opts)
+{
+    g_auto(GStrv) items = g_strsplit(text, ",", -1);
+    for (char **it = items; *it != NULL; it++) {
+        const char *eq = strchr(*it, '=');
+        char *end;
+        if (eq == NULL || eq[1] == '\0')
+            return false;
+        unsigned long port = strtoul(eq + 1, &end, 10);
+        if (*end != '\0' || port > 65535)
+            return false;
+        size_t klen = (size_t)(eq - *it);
+        uint16_t *field = klen == 5 && strncmp(*it, "vxlan", 5) == 0    ? &opts->vxlan_port
+                          : klen == 6 && strncmp(*it, "geneve", 6) == 0 ? &opts->geneve_port
+                          : klen == 4 && strncmp(*it, "gtpu", 4) == 0   ? &opts->gtpu_port
+                          : klen == 6 && strncmp(*it, "teredo", 6) == 0 ? &opts->teredo_port
+                                                                        : NULL;
+        if (field == NULL)
+            return false;
+        *field = (uint16_t)port;
+    }
+    return true;
+}
+
 /* The command line of extract as given (texts owned, freed by
  * extract_args_clear()). */
 typedef struct {
-    char *outdir, *format, *overlap, *max_buffer, *max_memory;
+    char *outdir, *format, *overlap, *max_buffer, *max_memory, *tunnel_ports;
     char *frag_timeout, *frag_memory;
     gboolean verify, quiet, js;
     gint jobs;
@@ -434,6 +462,7 @@ extract_args_clear(extract_args *a)
     g_free(a->max_memory);
     g_free(a->frag_timeout);
     g_free(a->frag_memory);
+    g_free(a->tunnel_ports);
     g_strfreev(a->captures);
 }
 
@@ -467,6 +496,10 @@ parse_args(int argc, char **argv, extract_args *a, int *status)
          "Memory for the fragments of incomplete IP datagrams; beyond it the oldest are dropped "
          "(suffix K, M, G; 0 = no limit; default 4M, as Linux)",
          "BYTES"},
+        {"tunnel-port", 0, 0, G_OPTION_ARG_STRING, &a->tunnel_ports,
+         "UDP ports that select a UDP tunnel, as KIND=PORT,... (kinds vxlan, geneve, gtpu, "
+         "teredo; PORT 0: not followed; default vxlan=4789,geneve=6081,gtpu=2152,teredo=3544)",
+         "LIST"},
         {"jobs", 'j', 0, G_OPTION_ARG_INT, &a->jobs,
          "Extract N captures in parallel (default: CPUs usable; 1: one at a time)", "N"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet, "Do not print the per-capture summary",
@@ -514,6 +547,12 @@ make_config(const extract_args *a, extract_config *cfg)
     }
     if (a->frag_memory != NULL && !parse_size(a->frag_memory, &cfg->opts.ip_fragment_memory)) {
         usage_error("invalid byte count '%s' for --ip-fragment-memory", a->frag_memory);
+        return false;
+    }
+    if (a->tunnel_ports != NULL && !parse_tunnel_ports(a->tunnel_ports, &cfg->opts)) {
+        usage_error("invalid --tunnel-port '%s' (expected KIND=PORT,... with KIND vxlan, "
+                    "geneve, gtpu or teredo)",
+                    a->tunnel_ports);
         return false;
     }
     if (a->jobs < 0) {

@@ -162,6 +162,47 @@ append_anomalies(GString *out, const ts_session *s)
     g_string_append_c(out, ']');
 }
 
+/* ",\"carried\":[...]" (and carried_differently) when the session's first
+ * packet came through tunnels, tags or labels; nothing for plain traffic. */
+static void
+append_carriage(GString *out, const ts_session *s)
+{
+    size_t n = 0;
+    const ts_carrier *c = ts_session_carriage(s, &n);
+    char buf[TS_ADDRSTRLEN];
+    if (n > 0) {
+        g_string_append(out, ",\"carried\":[");
+        for (size_t i = 0; i < n; i++) {
+            g_string_append(out, i > 0 ? ",{\"kind\":" : "{\"kind\":");
+            ts_json_append_string(out, ts_carrier_kind_name(c[i].kind));
+            if (c[i].kind == TS_CARRIER_IPIP)
+                g_string_append_printf(out, ",\"variant\":\"%din%d\"", c[i].detail,
+                                       c[i].outer_src.family);
+            if (c[i].kind == TS_CARRIER_ERSPAN)
+                g_string_append_printf(out, ",\"type\":%u", c[i].detail);
+            if (c[i].kind == TS_CARRIER_MPLS && c[i].detail == 1)
+                g_string_append(out, ",\"pseudowire\":true");
+            if (c[i].outer_src.family != 0) {
+                g_string_append(out, ",\"outer\":{\"src\":");
+                ts_json_append_string(out, ts_endpoint_address(&c[i].outer_src, buf));
+                g_string_append(out, ",\"dst\":");
+                ts_json_append_string(out, ts_endpoint_address(&c[i].outer_dst, buf));
+                g_string_append_c(out, '}');
+            }
+            if (c[i].has_id) {
+                g_string_append(out, ",\"id\":");
+                ts_json_append_uint(out, c[i].id);
+            }
+            g_string_append_c(out, '}');
+        }
+        g_string_append_c(out, ']');
+    }
+    if (ts_session_carried_differently(s) > 0) {
+        g_string_append(out, ",\"carried_differently\":");
+        ts_json_append_uint(out, ts_session_carried_differently(s));
+    }
+}
+
 static void
 format_session(GString *out, const ts_session *s, bool hex_messages, const drain *dr)
 {
@@ -201,6 +242,7 @@ format_session(GString *out, const ts_session *s, bool hex_messages, const drain
     ts_json_append_uint(out, ts_session_missing_bytes(s, TS_FROM_SERVER));
     g_string_append(out, ",\"anomalies_dropped\":");
     ts_json_append_uint(out, ts_session_anomalies_dropped(s));
+    append_carriage(out, s);
     g_string_append_c(out, '}');
 }
 

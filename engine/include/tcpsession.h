@@ -221,6 +221,43 @@ typedef struct {
 /* Sessions                                                            */
 /* ------------------------------------------------------------------ */
 
+/** What carried a session's first packet: one layer of encapsulation,
+ *  listed outermost first by ts_session_carriage(). */
+typedef enum {
+    TS_CARRIER_VLAN = 1, /* 802.1Q / 802.1ad tag; id: VLAN id (12 bits) */
+    TS_CARRIER_MPLS,     /* one MPLS label; id: the label (20 bits); detail 1 on
+                            the bottom label when a pseudowire control word
+                            and an Ethernet frame follow */
+    TS_CARRIER_PPPOE,    /* PPPoE session; id: session id */
+    TS_CARRIER_IPIP,     /* IP in IP (4in4, 6in4, 4in6, 6in6); detail: inner IP
+                            version (4 or 6); outer: the enclosing header */
+    TS_CARRIER_GRE,      /* GRE; id: key (has_id: K flag); detail: protocol type */
+    TS_CARRIER_ERSPAN,   /* ERSPAN inside GRE; detail: type 1, 2 or 3; id: session
+                            id (types 2 and 3) */
+    TS_CARRIER_VXLAN,    /* VXLAN; id: VNI (has_id: I flag) */
+    TS_CARRIER_GENEVE,   /* Geneve; id: VNI; detail: protocol type */
+    TS_CARRIER_GTPU,     /* GTP-U T-PDU; id: TEID */
+    TS_CARRIER_TEREDO,   /* Teredo (IPv6 in UDP) */
+} ts_carrier_kind;
+
+/** One layer of a session's carriage. For IP-level kinds (IPIP, GRE, ERSPAN,
+ *  VXLAN, GENEVE, GTPU, TEREDO) `outer_src`/`outer_dst` are the enclosing IP
+ *  header's addresses (family 4 or 6; ports: the UDP ports of UDP tunnels,
+ *  else 0); for VLAN, MPLS and PPPoE their family is 0. This struct does not
+ *  grow (arrays of it are handed out): a new field would come with a new
+ *  accessor. */
+typedef struct {
+    ts_carrier_kind kind;
+    bool has_id;     /* `id` is meaningful */
+    uint32_t id;     /* see ts_carrier_kind */
+    uint16_t detail; /* see ts_carrier_kind; 0 otherwise */
+    ts_endpoint outer_src, outer_dst;
+} ts_carrier;
+
+/** Name of a carrier kind for output ("vlan", "mpls", "pppoe", "ipip",
+ *  "gre", "erspan", "vxlan", "geneve", "gtpu", "teredo"; "unknown"). */
+const char *ts_carrier_kind_name(ts_carrier_kind kind);
+
 /** A TCP connection. Owned by the engine; valid inside callbacks only. */
 typedef struct ts_session ts_session;
 
@@ -262,6 +299,17 @@ const ts_chunk *ts_session_chunks(const ts_session *s, size_t *n);
 
 /** Gaps of both directions in the order they were found. Owned by the session. */
 const ts_gap *ts_session_gaps(const ts_session *s, size_t *n);
+
+/** How the session's first packet was carried, outermost layer first;
+ *  `*n` layers (0 and NULL for plain traffic). The array belongs to the
+ *  session and lives as long as it. A session is identified by its
+ *  innermost TCP 4-tuple whatever carried it. */
+const ts_carrier *ts_session_carriage(const ts_session *s, size_t *n);
+
+/** Packets of the session (after the first) that came carried differently
+ *  from its first packet (other layers, ids or outer addresses): a
+ *  connection seen both directly and through a tunnel, say. */
+uint64_t ts_session_carried_differently(const ts_session *s);
 
 /** Anomalies in the order they were found. At most ts_options.max_anomalies
  *  are kept; ts_session_anomalies_dropped() counts the rest. */
@@ -308,6 +356,11 @@ typedef struct {
     size_t ip_fragment_memory;  /* memory the fragments of incomplete datagrams may take
                                    (default 4 MiB, Linux's ipfrag_high_thresh; 0: no
                                    limit); past it the oldest datagrams are dropped */
+    /* UDP ports that select a UDP tunnel, tshark's defaults; 0: not followed */
+    uint16_t vxlan_port;  /* VXLAN (default 4789) */
+    uint16_t geneve_port; /* Geneve (default 6081) */
+    uint16_t gtpu_port;   /* GTP-U (default 2152) */
+    uint16_t teredo_port; /* Teredo (default 3544) */
 } ts_options;
 
 /* Mapped files and SIGBUS. With map_files (the default), ts_engine_run_file()
@@ -467,6 +520,9 @@ typedef struct {
     uint64_t ip_datagrams_policy_dropped; /* dropped by the linux overlap policy */
     uint64_t ip_datagrams_incomplete;     /* still incomplete at the end of the capture */
     uint64_t ip_fragments_cut;            /* fragments cut by the snap length (unusable) */
+    /* added after 0.1.0: tunnels */
+    uint64_t too_deep; /* frames whose encapsulations (VLAN, MPLS, PPPoE,
+                          tunnels) nest deeper than the decoder follows (12) */
 } ts_stats;
 
 typedef struct ts_engine ts_engine;

@@ -33,6 +33,8 @@ typedef enum {
                             ports, seq and (when quoted) flags of the quoted
                             segment are set; no payload */
     TS_DECODE_UNSUPPORTED_LINK,
+    TS_DECODE_TOO_DEEP, /* encapsulations (VLAN tags, MPLS labels, PPPoE,
+                           tunnels) nest deeper than TS_MAX_ENCAP */
 } ts_decode_status;
 
 /** An IP fragment (TS_DECODE_FRAGMENT): what reassembly needs. The
@@ -52,6 +54,37 @@ typedef struct {
                                the snap length cut it, it cannot be used) */
     int depth;              /* IP headers enclosing the fragment's IP header */
 } ts_fragment;
+/* Most encapsulation layers followed around one TCP segment: each VLAN tag,
+ * MPLS label, PPPoE session, IP-in-IP header and tunnel header (GRE and
+ * ERSPAN count one each) is one layer. Past it: TS_DECODE_TOO_DEEP. */
+#define TS_MAX_ENCAP 12
+
+/* One encapsulation layer around a decoded segment (ts_carrier_kind `kind`),
+ * outermost first. `src`/`dst` borrow the frame: the enclosing IP header's
+ * addresses (4 or 16 bytes by `family`) for IP-level tunnels, else NULL;
+ * `port[]` the UDP ports of UDP tunnels. `id`/`detail` as ts_carrier's. */
+typedef struct {
+    uint8_t kind;
+    uint8_t family; /* 0: no outer IP header */
+    bool has_id;
+    uint16_t detail;
+    uint32_t id;
+    uint16_t port[2]; /* source, destination */
+    const uint8_t *src, *dst;
+} ts_layer;
+
+/* Decoder settings: the UDP ports that select a UDP tunnel (0 = not
+ * followed). NULL in ts_decode_frame_cfg() means TS_DECODE_CONFIG_DEFAULT. */
+typedef struct {
+    uint16_t vxlan, geneve, gtpu, teredo;
+} ts_decode_config;
+
+/* tshark's default ports (packet-vxlan.c, packet-geneve.c, packet-gtp.c,
+ * packet-teredo.c). */
+#define TS_DECODE_CONFIG_DEFAULT                                                                   \
+    {                                                                                              \
+        4789, 6081, 2152, 3544                                                                     \
+    }
 
 /** A decoded TCP segment. Pointers borrow the frame. */
 typedef struct {
@@ -78,12 +111,24 @@ typedef struct {
                                   NULL when the packet has none (IPv6) */
     uint32_t ip4_header_len;
     ts_fragment fragment; /* set only with TS_DECODE_FRAGMENT */
+    /* How the segment was carried, outermost layer first: carried[0 ..
+       ncarried - 1] (ncarried is 0 for plain traffic and nothing else of
+       the array is written then). */
+    uint8_t ncarried;
+    ts_layer carried[TS_MAX_ENCAP];
+    const ts_decode_config *cfg; /* set by ts_decode_frame_cfg() (decoder's use) */
 } ts_decoded;
 
 /** Decodes `frame` (`caplen` captured bytes) of link type `linktype` down to
- *  TCP. Fills `out` only when the result is TS_DECODE_TCP. */
+ *  TCP with the default settings. The fields of `out` are meaningful only
+ *  when the result is TS_DECODE_TCP (or ICMP_TCP, see above). */
 ts_decode_status ts_decode_frame(int linktype, const uint8_t *frame, uint32_t caplen,
                                  ts_decoded *out);
+
+/** ts_decode_frame() with settings `cfg` (NULL: the defaults; borrowed for
+ *  the call). */
+ts_decode_status ts_decode_frame_cfg(int linktype, const uint8_t *frame, uint32_t caplen,
+                                     const ts_decode_config *cfg, ts_decoded *out);
 
 /** True when the IPv4 header checksum of `seg` is right (always true for a
  *  packet without an IPv4 header). */

@@ -23,7 +23,9 @@
  *     2675, Linux BIG TCP): the length comes from the Jumbo Payload option;
  *     without a valid one (value > 65535) the packet is MALFORMED;
  *   - an inner (tunnelled) packet longer than its outer header allows is
- *     MALFORMED; tunnels nest at most TS_MAX_IP_DEPTH deep (deeper: NOT_TCP);
+ *     MALFORMED; IP-in-IP (4in4, 6in4, 4in6, 6in6) is recorded as a layer
+ *     and counts towards TS_MAX_ENCAP (deeper: TS_DECODE_TOO_DEEP); GRE (47)
+ *     and UDP (17) go to decode_tunnel.c;
  *   - ESP (50) and no-next-header (59) end the walk: NOT_TCP.
  */
 #include "decode_internal.h"
@@ -109,21 +111,32 @@ ts_decode_icmp_quote(const uint8_t *p, uint32_t cap, int family, ts_decoded *out
     return TS_DECODE_ICMP_TCP;
 }
 
-/* Follows protocol `proto` found after an IP header; `p` is the first byte
- * after it (decode_internal.h). */
+/* Follows protocol `proto` found after an IP header of `family` with
+ * addresses `src`/`dst`; `p` is the first byte after it (decode_internal.h). */
 ts_decode_status
 ts_decode_next(uint8_t proto, const uint8_t *p, uint32_t cap, uint32_t wire, int family,
                const uint8_t *src, const uint8_t *dst, int depth, ts_decoded *out)
 {
-    if (proto == 6)
+    if (proto == 6) {
+        out->ncarried = (uint8_t)depth;
         return ts_decode_tcp(p, cap, wire, family, src, dst, out);
-    if (proto == 4 || proto == 41) {
-        if (depth + 1 >= TS_MAX_IP_DEPTH)
-            return TS_DECODE_NOT_TCP;
-        return ts_decode_ip(p, cap, wire, proto == 4 ? 4 : 6, depth + 1, out);
     }
-    if ((proto == 1 && family == 4) || (proto == 58 && family == 6))
-        return ts_decode_icmp_quote(p, cap, family, out);
+    if (proto == 4 || proto == 41) {
+        if (depth >= TS_MAX_ENCAP)
+            return TS_DECODE_TOO_DEEP;
+        ts_layer *l = ts_push_ip_layer(out, depth, TS_CARRIER_IPIP, family, src, dst);
+        l->detail = proto == 4 ? 4 : 6;
+        return ts_decode_ip(p, cap, wire, l->detail, depth + 1, out);
+    }
+    if (proto == 47)
+        return ts_decode_gre(p, cap, wire, family, src, dst, depth, out);
+    if (proto == 17)
+        return ts_decode_udp(p, cap, wire, family, src, dst, depth, out);
+    if ((proto == 1 && family == 4) || (proto == 58 && family == 6)) {
+        ts_decode_status st = ts_decode_icmp_quote(p, cap, family, out);
+        out->ncarried = (uint8_t)depth; /* the ICMP message's carriage */
+        return st;
+    }
     return TS_DECODE_NOT_TCP;
 }
 

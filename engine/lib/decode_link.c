@@ -21,32 +21,78 @@
  *   - SLL/SLL2 with a protocol other than IPv4/IPv6 (including the special
  *     values < 0x0600 and VLAN-tagged payloads) follow the same Ethernet-type
  *     dispatch as Ethernet, so a tag left in place by the kernel is skipped;
- *   - MPLS: after the bottom-of-stack label, the IP version nibble decides;
- *     anything else (pseudowire control word) is NOT_IP.
+ *   - MPLS: after the bottom-of-stack label, the first nibble decides: 4 or
+ *     6 is IP, 0 a pseudowire control word followed by an Ethernet frame
+ *     (as Wireshark by default), anything else NOT_IP;
+ *   - every VLAN tag, MPLS label and PPPoE session is recorded as a layer of
+ *     out->carried (see decode_internal.h, "Depth").
  */
 #include "decode_internal.h"
 
-/* Continues after an Ethernet type field: `off` is the offset of the first
- * byte after the type in `p` (off <= caplen). */
-static inline ts_decode_status
-ts_decode_ethertype(uint16_t type, const uint8_t *p, uint32_t off, uint32_t caplen, ts_decoded *out)
+/* MPLS label stack from `off`, then what the first nibble after the bottom
+ * label says: IPv4, IPv6, or (0) a pseudowire control word and an Ethernet
+ * frame (Wireshark's default, packet-mpls.c); other values are NOT_IP. */
+static ts_decode_status
+ts_decode_mpls(const uint8_t *p, uint32_t off, uint32_t caplen, int depth, ts_decoded *out)
+{
+    ts_layer *l = NULL;
+    for (int n = 0;; n++) {
+        int bottom;
+        if (n == TS_MAX_MPLS_LABELS)
+            return TS_DECODE_NOT_IP;
+        if (caplen - off < 4)
+            return TS_DECODE_TRUNCATED;
+        if (depth >= TS_MAX_ENCAP)
+            return TS_DECODE_TOO_DEEP;
+        l = ts_push_layer(out, depth++, TS_CARRIER_MPLS);
+        l->has_id = true;
+        l->id = ((uint32_t)p[off] << 12) | ((uint32_t)p[off + 1] << 4) | (p[off + 2] >> 4);
+        bottom = p[off + 2] & 1;
+        off += 4;
+        if (bottom)
+            break;
+    }
+    if (caplen - off < 1)
+        return TS_DECODE_TRUNCATED;
+    if ((p[off] >> 4) == 4 || (p[off] >> 4) == 6)
+        return ts_decode_ip(p + off, caplen - off, TS_WIRE_UNKNOWN, 0, depth, out);
+    if ((p[off] >> 4) != 0)
+        return TS_DECODE_NOT_IP;
+    if (caplen - off < 4)
+        return TS_DECODE_TRUNCATED;
+    l->detail = 1; /* pseudowire: control word, then Ethernet */
+    return ts_decode_inner_ethernet(p + off + 4, caplen - off - 4, TS_WIRE_UNKNOWN, depth, out);
+}
+
+/* Continues after an Ethernet type field (see decode_internal.h). */
+ts_decode_status
+ts_decode_ethertype(uint16_t type, const uint8_t *p, uint32_t off, uint32_t caplen, int depth,
+                    ts_decoded *out)
 {
     int n;
 
     /* VLAN tags: TPID (already read as `type`), TCI, next type. */
     for (n = 0; type == 0x8100 || type == 0x88a8 || type == 0x9100; n++) {
+        uint16_t tci;
         if (n == TS_MAX_VLAN_TAGS)
             return TS_DECODE_NOT_IP;
-        if (caplen - off < 4 || !ts_get_be16(p, caplen, off + 2, &type))
+        if (caplen - off < 4 || !ts_get_be16(p, caplen, off, &tci) ||
+            !ts_get_be16(p, caplen, off + 2, &type))
             return TS_DECODE_TRUNCATED;
+        if (depth >= TS_MAX_ENCAP)
+            return TS_DECODE_TOO_DEEP;
+        ts_layer *l = ts_push_layer(out, depth++, TS_CARRIER_VLAN);
+        l->has_id = true;
+        l->id = tci & 0x0fff;
         off += 4;
     }
 
     switch (type) {
-    case 0x0800: return ts_decode_ip(p + off, caplen - off, TS_WIRE_UNKNOWN, 4, 0, out);
-    case 0x86dd: return ts_decode_ip(p + off, caplen - off, TS_WIRE_UNKNOWN, 6, 0, out);
-    case 0x8864: /* PPPoE session: ver/type, code, session, length, PPP protocol */
-        if (caplen - off < 7)
+    case 0x0800: return ts_decode_ip(p + off, caplen - off, TS_WIRE_UNKNOWN, 4, depth, out);
+    case 0x86dd: return ts_decode_ip(p + off, caplen - off, TS_WIRE_UNKNOWN, 6, depth, out);
+    case 0x8864: { /* PPPoE session: ver/type, code, session, length, PPP protocol */
+        uint16_t session;
+        if (caplen - off < 7 || !ts_get_be16(p, caplen, off + 2, &session))
             return TS_DECODE_TRUNCATED;
         if (p[off + 6] & 1) { /* protocol field compressed to one byte */
             type = p[off + 6];
@@ -56,29 +102,18 @@ ts_decode_ethertype(uint16_t type, const uint8_t *p, uint32_t off, uint32_t capl
                 return TS_DECODE_TRUNCATED;
             off += 8;
         }
-        if (type == 0x0021)
-            return ts_decode_ip(p + off, caplen - off, TS_WIRE_UNKNOWN, 4, 0, out);
-        if (type == 0x0057)
-            return ts_decode_ip(p + off, caplen - off, TS_WIRE_UNKNOWN, 6, 0, out);
-        return TS_DECODE_NOT_IP;
+        if (type != 0x0021 && type != 0x0057)
+            return TS_DECODE_NOT_IP;
+        if (depth >= TS_MAX_ENCAP)
+            return TS_DECODE_TOO_DEEP;
+        ts_layer *l = ts_push_layer(out, depth, TS_CARRIER_PPPOE);
+        l->has_id = true;
+        l->id = session;
+        return ts_decode_ip(p + off, caplen - off, TS_WIRE_UNKNOWN, type == 0x0021 ? 4 : 6,
+                            depth + 1, out);
+    }
     case 0x8847: /* MPLS unicast */
-    case 0x8848: /* MPLS multicast */
-        for (n = 0;; n++) {
-            int bottom;
-            if (n == TS_MAX_MPLS_LABELS)
-                return TS_DECODE_NOT_IP;
-            if (caplen - off < 4)
-                return TS_DECODE_TRUNCATED;
-            bottom = p[off + 2] & 1;
-            off += 4;
-            if (bottom)
-                break;
-        }
-        if (caplen - off < 1)
-            return TS_DECODE_TRUNCATED;
-        if ((p[off] >> 4) == 4 || (p[off] >> 4) == 6)
-            return ts_decode_ip(p + off, caplen - off, TS_WIRE_UNKNOWN, 0, 0, out);
-        return TS_DECODE_NOT_IP;
+    case 0x8848: /* MPLS multicast */ return ts_decode_mpls(p, off, caplen, depth, out);
     default: return TS_DECODE_NOT_IP; /* ARP, LLDP, 802.3 lengths, ... */
     }
 }
@@ -102,7 +137,7 @@ ts_decode_null(const uint8_t *p, uint32_t caplen, ts_decoded *out)
         v = v >> 8; /* 16-bit big-endian value in the low half */
     }
     if (v > 1500)
-        return ts_decode_ethertype((uint16_t)v, p, 4, caplen, out);
+        return ts_decode_ethertype((uint16_t)v, p, 4, caplen, 0, out);
     switch (v) {
     case 2: return ts_decode_ip(p + 4, caplen - 4, TS_WIRE_UNKNOWN, 4, 0, out);
     case 10:
@@ -113,25 +148,35 @@ ts_decode_null(const uint8_t *p, uint32_t caplen, ts_decoded *out)
     }
 }
 
-/* Decodes one frame down to TCP (see decode.h). */
+/* Decodes one frame down to TCP with the default settings (decode.h). */
 ts_decode_status
 ts_decode_frame(int linktype, const uint8_t *frame, uint32_t caplen, ts_decoded *out)
 {
+    return ts_decode_frame_cfg(linktype, frame, caplen, NULL, out);
+}
+
+/* Decodes one frame down to TCP (see decode.h). */
+ts_decode_status
+ts_decode_frame_cfg(int linktype, const uint8_t *frame, uint32_t caplen,
+                    const ts_decode_config *cfg, ts_decoded *out)
+{
     uint16_t type;
+
+    out->cfg = cfg;
 
     switch (linktype) {
     case TS_LINKTYPE_ETHERNET:
         if (!ts_get_be16(frame, caplen, 12, &type))
             return TS_DECODE_TRUNCATED;
         if (type >= 0x0600)
-            return ts_decode_ethertype(type, frame, 14, caplen, out);
+            return ts_decode_ethertype(type, frame, 14, caplen, 0, out);
         /* 802.3 length: IP only behind LLC/SNAP with OUI 0 (RFC 1042). */
         if (caplen < 22)
             return TS_DECODE_NOT_IP;
         if (frame[14] != 0xaa || frame[15] != 0xaa || frame[16] != 0x03 || frame[17] != 0 ||
             frame[18] != 0 || frame[19] != 0 || !ts_get_be16(frame, caplen, 20, &type))
             return TS_DECODE_NOT_IP;
-        return ts_decode_ethertype(type, frame, 22, caplen, out);
+        return ts_decode_ethertype(type, frame, 22, caplen, 0, out);
     case TS_LINKTYPE_RAW_12:
     case TS_LINKTYPE_RAW_14:
     case TS_LINKTYPE_RAW: return ts_decode_ip(frame, caplen, TS_WIRE_UNKNOWN, 0, 0, out);
@@ -140,11 +185,11 @@ ts_decode_frame(int linktype, const uint8_t *frame, uint32_t caplen, ts_decoded 
     case TS_LINKTYPE_LINUX_SLL:
         if (caplen < 16 || !ts_get_be16(frame, caplen, 14, &type))
             return TS_DECODE_TRUNCATED;
-        return ts_decode_ethertype(type, frame, 16, caplen, out);
+        return ts_decode_ethertype(type, frame, 16, caplen, 0, out);
     case TS_LINKTYPE_LINUX_SLL2:
         if (caplen < 20 || !ts_get_be16(frame, caplen, 0, &type))
             return TS_DECODE_TRUNCATED;
-        return ts_decode_ethertype(type, frame, 20, caplen, out);
+        return ts_decode_ethertype(type, frame, 20, caplen, 0, out);
     case TS_LINKTYPE_NULL:
     case TS_LINKTYPE_LOOP: return ts_decode_null(frame, caplen, out);
     default: return TS_DECODE_UNSUPPORTED_LINK;

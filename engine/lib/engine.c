@@ -48,6 +48,7 @@ typedef struct {
 
 struct ts_engine {
     ts_options opts;
+    ts_decode_config decode_cfg; /* tunnel ports of opts */
     ts_callbacks cb;
     ts_session_env env;
     ts_flow_table *flows;
@@ -81,6 +82,10 @@ options_defaults(ts_options *opts)
     opts->map_files = true;
     opts->ip_fragment_timeout = 30;
     opts->ip_fragment_memory = (size_t)4 << 20;
+    opts->vxlan_port = 4789;
+    opts->geneve_port = 6081;
+    opts->gtpu_port = 2152;
+    opts->teredo_port = 3544;
 }
 
 void
@@ -113,6 +118,8 @@ ts_engine_new_sized(const ts_options *opts, size_t opts_size, const ts_callbacks
         e->opts.max_buffered_bytes = (size_t)64 << 20;
     if (cb != NULL)
         memcpy(&e->cb, cb, cb_size);
+    e->decode_cfg = (ts_decode_config){e->opts.vxlan_port, e->opts.geneve_port, e->opts.gtpu_port,
+                                       e->opts.teredo_port};
     e->linger_ns = (int64_t)(e->opts.close_linger * NS_PER_S);
     if (e->opts.idle_timeout > 0)
         e->idle_ns = (int64_t)(e->opts.idle_timeout * NS_PER_S);
@@ -266,6 +273,7 @@ open_session(ts_engine *e, const ts_flow_key *key, const ts_decoded *seg, uint64
     bool inferred;
     bool client = sender_is_client(seg, &inferred);
     ts_session *s = ts_session_new(&e->env, key, seg, client, e->next_stream++);
+    ts_session_set_carriage(s, seg);
     s->first_frame = frame;
     s->start_ns = s->end_ns = ts_ns;
     s->midstream = (seg->flags & (TS_TCP_SYN | TS_TCP_ACK)) != TS_TCP_SYN;
@@ -328,6 +336,8 @@ handle_segment(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_n
         if (!checksum_ok)
             return NULL;
         s = open_session(e, &key, seg, frame, ts_ns);
+    } else if (checksum_ok) {
+        ts_session_note_carriage(s, seg);
     }
     ts_direction from = src_is_a == s->client_is_a ? TS_FROM_CLIENT : TS_FROM_SERVER;
     *dir = from;
@@ -455,8 +465,9 @@ datagram_anomalies(ts_session *s, ts_direction from, const ts_decoded *seg, cons
 /* An IP fragment: reassembly, and the datagram it completes decoded and
  * dispatched as if it were the frame's packet. */
 static void
-handle_fragment(ts_engine *e, const ts_fragment *f, uint64_t frame, int64_t ts_ns)
+handle_fragment(ts_engine *e, ts_decoded *seg, uint64_t frame, int64_t ts_ns)
 {
+    const ts_fragment *f = &seg->fragment;
     if (e->defrag == NULL)
         e->defrag =
             ts_defrag_new(e->opts.overlap, (int64_t)(e->opts.ip_fragment_timeout * NS_PER_S),
@@ -464,10 +475,12 @@ handle_fragment(ts_engine *e, const ts_fragment *f, uint64_t frame, int64_t ts_n
     ts_datagram dg;
     if (!ts_defrag_add(e->defrag, f, frame, ts_ns, &dg))
         return;
-    ts_decoded seg;
+    /* decoded into the completing frame's `seg`: its carriage layers (the
+       encapsulations around the fragment, borrowing this frame) stay; the
+       datagram is carried as its completing fragment was */
     ts_decode_status st = ts_decode_next(dg.proto, dg.data, dg.len, dg.len, dg.family, dg.src_addr,
-                                         dg.dst_addr, dg.depth, &seg);
-    dispatch(e, st, &seg, false, frame, ts_ns, &dg);
+                                         dg.dst_addr, dg.depth, seg);
+    dispatch(e, st, seg, false, frame, ts_ns, &dg);
 }
 
 /* Acts on a decoded packet (`dg`: the datagram it was reassembled from, or
@@ -492,12 +505,13 @@ dispatch(ts_engine *e, ts_decode_status st, ts_decoded *seg, bool cut, uint64_t 
     case TS_DECODE_FRAGMENT:
         if (dg == NULL) /* a frame's fragment; one inside a datagram was counted */
             e->stats.ip_fragments++;
-        handle_fragment(e, &seg->fragment, frame, ts_ns);
+        handle_fragment(e, seg, frame, ts_ns);
         break;
     case TS_DECODE_TRUNCATED: e->stats.truncated++; break;
     case TS_DECODE_MALFORMED: e->stats.malformed++; break;
     case TS_DECODE_ICMP_TCP: handle_icmp_quote(e, seg, frame, ts_ns); break;
     case TS_DECODE_UNSUPPORTED_LINK: e->stats.unsupported_link++; break;
+    case TS_DECODE_TOO_DEEP: e->stats.too_deep++; break;
     }
 }
 
@@ -516,7 +530,8 @@ feed(ts_engine *e, const ts_frame *f)
         expire(e);
     }
     ts_decoded seg;
-    ts_decode_status st = ts_decode_frame(f->linktype, f->data, f->caplen, &seg);
+    ts_decode_status st =
+        ts_decode_frame_cfg(f->linktype, f->data, f->caplen, &e->decode_cfg, &seg);
     dispatch(e, st, &seg, f->caplen < f->origlen, frame, ts_ns, NULL);
 }
 

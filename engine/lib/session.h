@@ -97,6 +97,9 @@ struct ts_session {
     GArray *gaps;      /* ts_gap */
     GArray *anomalies; /* ts_anomaly */
     uint64_t anomalies_dropped;
+    ts_carrier *carriage; /* of the first packet (carriage.c); NULL when plain */
+    size_t ncarriage;
+    uint64_t carried_differently;
     void *user;
     GList link; /* in the engine's open or closing queue */
     int queue;  /* which queue link is in (engine's business) */
@@ -127,6 +130,13 @@ void ts_session_anomaly(ts_session *s, ts_anomaly_type type, ts_direction from, 
 /** Flushes both directions (declaring remaining holes gaps), sets the close
  *  reason (a FIN or RST close is kept) and calls session_done. */
 void ts_session_finish(ts_session *s, ts_close_reason reason);
+
+/** Records `seg`'s carriage as the session's (its first packet). */
+void ts_session_set_carriage(ts_session *s, const ts_decoded *seg);
+
+/** Counts `seg` in carried_differently when its carriage is not the
+ *  session's. */
+void ts_session_note_carriage(ts_session *s, const ts_decoded *seg);
 
 /** Frees the session and everything it owns. */
 void ts_session_free(ts_session *s);

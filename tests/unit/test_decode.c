@@ -999,10 +999,23 @@ START_TEST(test_ip_in_ip)
     n = pb_wrap_ip_in_ip(TS_LINKTYPE_RAW, 4, "10.9.9.1", "10.9.9.2", mid, mn, F, sizeof F);
     ck_assert_int_eq(decode(TS_LINKTYPE_RAW, F, n, &d), TS_DECODE_TCP);
     check_fields(&d, &s, F, n);
-    /* Two more levels: beyond the depth limit. */
-    mn = pb_wrap_ip_in_ip(TS_LINKTYPE_RAW, 6, "fd00::1", "fd00::2", F, n, mid, sizeof mid);
-    n = pb_wrap_ip_in_ip(TS_LINKTYPE_RAW, 4, "10.9.9.1", "10.9.9.2", mid, mn, F, sizeof F);
-    ck_assert_int_eq(decode(TS_LINKTYPE_RAW, F, n, &d), TS_DECODE_NOT_TCP);
+    ck_assert_uint_eq(d.ncarried, 2);
+    ck_assert_uint_eq(d.carried[0].kind, TS_CARRIER_IPIP);
+    ck_assert_uint_eq(d.carried[0].family, 4);
+    ck_assert_uint_eq(d.carried[0].detail, 6); /* 6in4 */
+    ck_assert_uint_eq(d.carried[1].family, 6);
+    ck_assert_uint_eq(d.carried[1].detail, 4); /* 4in6 */
+    /* Up to TS_MAX_ENCAP tunnel headers around the TCP-carrying packet are
+       followed; one more is TOO_DEEP (counted, not NOT_TCP). */
+    while (d.ncarried < TS_MAX_ENCAP) {
+        memcpy(mid, F, n);
+        n = pb_wrap_ip_in_ip(TS_LINKTYPE_RAW, 4, "10.9.9.1", "10.9.9.2", mid, n, F, sizeof F);
+        ck_assert_int_eq(decode(TS_LINKTYPE_RAW, F, n, &d), TS_DECODE_TCP);
+    }
+    ck_assert_uint_eq(d.ncarried, TS_MAX_ENCAP);
+    memcpy(mid, F, n);
+    n = pb_wrap_ip_in_ip(TS_LINKTYPE_RAW, 4, "10.9.9.1", "10.9.9.2", mid, n, F, sizeof F);
+    ck_assert_int_eq(decode(TS_LINKTYPE_RAW, F, n, &d), TS_DECODE_TOO_DEEP);
 
     /* Inner packet claiming more bytes than the outer one carries. */
     s = seg_default(4);

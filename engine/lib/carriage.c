@@ -1,0 +1,91 @@
+/*
+ * carriage.c — how a session was carried (tunnels, tags, labels).
+ *
+ * The decoder records the layers around each segment in ts_decoded.carried
+ * (borrowing the frame); a session copies those of its first packet into
+ * public ts_carrier records, allocated only when there are any, and counts
+ * later packets whose layers differ (kind, id, detail or outer addresses).
+ */
+#include "session.h"
+
+#include <string.h>
+
+/* Name of a carrier kind (see tcpsession.h). */
+const char *
+ts_carrier_kind_name(ts_carrier_kind kind)
+{
+    static const char *const names[] = {
+        [TS_CARRIER_VLAN] = "vlan",   [TS_CARRIER_MPLS] = "mpls",
+        [TS_CARRIER_PPPOE] = "pppoe", [TS_CARRIER_IPIP] = "ipip",
+        [TS_CARRIER_GRE] = "gre",     [TS_CARRIER_ERSPAN] = "erspan",
+        [TS_CARRIER_VXLAN] = "vxlan", [TS_CARRIER_GENEVE] = "geneve",
+        [TS_CARRIER_GTPU] = "gtpu",   [TS_CARRIER_TEREDO] = "teredo",
+    };
+    if ((unsigned)kind >= G_N_ELEMENTS(names) || names[kind] == NULL)
+        return "unknown";
+    return names[kind];
+}
+
+/* One decoder layer as a public record. */
+static void
+carrier_from_layer(ts_carrier *c, const ts_layer *l)
+{
+    memset(c, 0, sizeof *c);
+    c->kind = (ts_carrier_kind)l->kind;
+    c->has_id = l->has_id;
+    c->id = l->id;
+    c->detail = l->detail;
+    if (l->family != 0) {
+        size_t alen = l->family == 6 ? 16 : 4;
+        c->outer_src.family = c->outer_dst.family = l->family;
+        memcpy(c->outer_src.addr, l->src, alen);
+        memcpy(c->outer_dst.addr, l->dst, alen);
+        c->outer_src.port = l->port[0];
+        c->outer_dst.port = l->port[1];
+    }
+}
+
+/* Records `seg`'s carriage as the session's (see session.h). */
+void
+ts_session_set_carriage(ts_session *s, const ts_decoded *seg)
+{
+    if (seg->ncarried == 0)
+        return;
+    s->carriage = g_new(ts_carrier, seg->ncarried);
+    s->ncarriage = seg->ncarried;
+    for (size_t i = 0; i < s->ncarriage; i++)
+        carrier_from_layer(&s->carriage[i], &seg->carried[i]);
+}
+
+/* Counts a packet carried differently from the first (see session.h). */
+void
+ts_session_note_carriage(ts_session *s, const ts_decoded *seg)
+{
+    if (seg->ncarried == 0 && s->ncarriage == 0)
+        return; /* plain traffic: nothing to compare */
+    if (seg->ncarried == s->ncarriage) {
+        size_t i;
+        for (i = 0; i < s->ncarriage; i++) {
+            ts_carrier c;
+            carrier_from_layer(&c, &seg->carried[i]);
+            if (memcmp(&c, &s->carriage[i], sizeof c) != 0)
+                break;
+        }
+        if (i == s->ncarriage)
+            return;
+    }
+    s->carried_differently++;
+}
+
+const ts_carrier *
+ts_session_carriage(const ts_session *s, size_t *n)
+{
+    *n = s->ncarriage;
+    return s->carriage;
+}
+
+uint64_t
+ts_session_carried_differently(const ts_session *s)
+{
+    return s->carried_differently;
+}

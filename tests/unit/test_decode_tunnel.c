@@ -1,0 +1,383 @@
+/*
+ * test_decode_tunnel.c — unit tests for decode_tunnel.c and the MPLS
+ * pseudowire: every tunnel kind, GRE flag combinations, ERSPAN I/II/III,
+ * GTP-U extension headers, Teredo indication headers, the recorded
+ * carriage, the UDP port settings, and cut or lying headers (exact status).
+ *
+ * The carried frame is an IPv4 TCP segment (raw, or behind Ethernet) built
+ * by pktbuild; tunnel headers are written by hand in front of it and the
+ * outer IP/UDP header is built by pktbuild around the result.
+ */
+#include "decode.h"
+#include "pktbuild.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+Suite *ts_decode_tunnel_suite(void);
+
+static uint8_t F[PB_MAX_FRAME];
+static uint8_t T[PB_MAX_FRAME]; /* tunnel header + carried packet */
+static const char PAYLOAD[] = "hello, tunnel";
+
+/* The carried segment: 192.0.2.1:40000 -> 198.51.100.2:80. */
+static size_t
+inner(int linktype, uint8_t *out, size_t cap)
+{
+    pb_tcp s;
+    memset(&s, 0, sizeof s);
+    s.family = 4;
+    s.src = "192.0.2.1";
+    s.dst = "198.51.100.2";
+    s.sport = 40000;
+    s.dport = 80;
+    s.seq = 7;
+    s.flags = TS_TCP_PSH | TS_TCP_ACK;
+    s.window = 100;
+    s.payload = PAYLOAD;
+    s.len = sizeof PAYLOAD - 1;
+    return pb_build_tcp(linktype, &s, out, cap);
+}
+
+/* `hdr` (hlen bytes) then the carried packet (`linktype` RAW or ETHERNET)
+ * into T; returns the length. */
+static size_t
+tunnel(const uint8_t *hdr, size_t hlen, int linktype)
+{
+    memcpy(T, hdr, hlen);
+    return hlen + inner(linktype, T + hlen, sizeof T - hlen);
+}
+
+/* Ethernet / IPv4 10.0.0.1 -> 10.0.0.2 / protocol `proto` / T. */
+static size_t
+outer_ip(uint8_t proto, size_t tlen)
+{
+    return pb_build_ip(TS_LINKTYPE_ETHERNET, 4, "10.0.0.1", "10.0.0.2", proto, T, tlen, F,
+                       sizeof F);
+}
+
+/* Ethernet / IPv4 / UDP sport -> dport / T. */
+static size_t
+outer_udp(uint16_t sport, uint16_t dport, size_t tlen)
+{
+    return pb_build_udp(TS_LINKTYPE_ETHERNET, 4, "10.0.0.1", "10.0.0.2", sport, dport, T, tlen, F,
+                        sizeof F);
+}
+
+static ts_decode_status
+decode(size_t len, ts_decoded *d)
+{
+    memset(d, 0xa5, sizeof *d); /* nothing is left to chance */
+    return ts_decode_frame(TS_LINKTYPE_ETHERNET, F, (uint32_t)len, d);
+}
+
+/* Asserts the carried segment was found with `n` layers. */
+static void
+check_inner(const ts_decoded *d, unsigned n)
+{
+    ck_assert_uint_eq(d->src_port, 40000);
+    ck_assert_uint_eq(d->dst_port, 80);
+    ck_assert_uint_eq(d->payload_len, sizeof PAYLOAD - 1);
+    ck_assert_mem_eq(d->payload, PAYLOAD, sizeof PAYLOAD - 1);
+    ck_assert_uint_eq(d->ncarried, n);
+}
+
+/* Asserts layer `l` is an IP-level layer with the outer addresses. */
+static void
+check_outer(const ts_layer *l, uint8_t kind)
+{
+    static const uint8_t src[4] = {10, 0, 0, 1}, dst[4] = {10, 0, 0, 2};
+    ck_assert_uint_eq(l->kind, kind);
+    ck_assert_uint_eq(l->family, 4);
+    ck_assert_mem_eq(l->src, src, 4);
+    ck_assert_mem_eq(l->dst, dst, 4);
+}
+
+START_TEST(test_gre_flags)
+{
+    ts_decoded d;
+    /* every combination of C, K, S (and R with one SRE), IPv4 inside */
+    for (unsigned m = 0; m < 16; m++) {
+        uint8_t h[64] = {0};
+        size_t hl = 4;
+        uint16_t flags = (uint16_t)(((m & 1) ? 0x8000 : 0) | ((m & 2) ? 0x2000 : 0) |
+                                    ((m & 4) ? 0x1000 : 0) | ((m & 8) ? 0x4000 : 0));
+        h[0] = (uint8_t)(flags >> 8);
+        h[2] = 0x08;
+        if (flags & 0xc000)
+            hl += 4;
+        if (flags & 0x2000) {
+            h[hl] = 0x12, h[hl + 1] = 0x34, h[hl + 2] = 0x56, h[hl + 3] = 0x78;
+            hl += 4;
+        }
+        if (flags & 0x1000)
+            hl += 4;
+        if (flags & 0x4000) { /* one 4-byte SRE (family 2), then the NULL SRE */
+            h[hl + 1] = 2, h[hl + 3] = 4;
+            hl += 8 + 4;
+        }
+        size_t n = outer_ip(47, tunnel(h, hl, TS_LINKTYPE_RAW));
+        ck_assert_int_eq(decode(n, &d), TS_DECODE_TCP);
+        check_inner(&d, 1);
+        check_outer(&d.carried[0], TS_CARRIER_GRE);
+        ck_assert_uint_eq(d.carried[0].detail, 0x0800);
+        ck_assert(d.carried[0].has_id == ((flags & 0x2000) != 0));
+        ck_assert_uint_eq(d.carried[0].id, (flags & 0x2000) ? 0x12345678u : 0);
+        /* cut inside the GRE header: truncated; an IP length ending in it:
+           malformed */
+        ck_assert_int_eq(decode(14 + 20 + hl - 1, &d), TS_DECODE_TRUNCATED);
+        n = outer_ip(47, hl - 1);
+        ck_assert_int_eq(decode(n, &d), TS_DECODE_MALFORMED);
+    }
+    /* version 1 (PPTP) is not followed; an unknown protocol neither */
+    uint8_t v1[8] = {0x30, 0x81, 0x88, 0x0b};
+    ck_assert_int_eq(decode(outer_ip(47, tunnel(v1, 8, TS_LINKTYPE_RAW)), &d), TS_DECODE_NOT_TCP);
+    uint8_t other[4] = {0, 0, 0x88, 0x3e};
+    ck_assert_int_eq(decode(outer_ip(47, tunnel(other, 4, TS_LINKTYPE_RAW)), &d),
+                     TS_DECODE_NOT_TCP);
+}
+END_TEST
+
+START_TEST(test_gre_payloads)
+{
+    ts_decoded d;
+    /* Ethernet over GRE (0x6558), with a VLAN tag inside */
+    uint8_t eth[4] = {0, 0, 0x65, 0x58};
+    size_t n = outer_ip(47, tunnel(eth, 4, TS_LINKTYPE_ETHERNET));
+    ck_assert_int_eq(decode(n, &d), TS_DECODE_TCP);
+    check_inner(&d, 1);
+    /* an Ethernet header cut short */
+    ck_assert_int_eq(decode(outer_ip(47, 4 + 10), &d), TS_DECODE_MALFORMED);
+    outer_ip(47, tunnel(eth, 4, TS_LINKTYPE_ETHERNET)); /* whole again, then cut */
+    ck_assert_int_eq(decode(14 + 20 + 4 + 10, &d), TS_DECODE_TRUNCATED);
+    /* MPLS over GRE: one label (100), bottom of stack */
+    uint8_t mpls[8] = {0, 0, 0x88, 0x47, 0x00, 0x06, 0x41, 0x40};
+    n = outer_ip(47, tunnel(mpls, 8, TS_LINKTYPE_RAW));
+    ck_assert_int_eq(decode(n, &d), TS_DECODE_TCP);
+    check_inner(&d, 2);
+    ck_assert_uint_eq(d.carried[1].kind, TS_CARRIER_MPLS);
+    ck_assert_uint_eq(d.carried[1].id, 100);
+}
+END_TEST
+
+START_TEST(test_erspan)
+{
+    ts_decoded d;
+    /* type I: 0x88be without S, Ethernet at once */
+    uint8_t t1[4] = {0, 0, 0x88, 0xbe};
+    ck_assert_int_eq(decode(outer_ip(47, tunnel(t1, 4, TS_LINKTYPE_ETHERNET)), &d), TS_DECODE_TCP);
+    check_inner(&d, 2);
+    ck_assert_uint_eq(d.carried[1].kind, TS_CARRIER_ERSPAN);
+    ck_assert_uint_eq(d.carried[1].detail, 1);
+    ck_assert(!d.carried[1].has_id);
+    /* type II: S set, 8-byte header version 1, session 0x155 */
+    uint8_t t2[16] = {0x10, 0, 0x88, 0xbe, 0, 0, 0, 1, 0x10, 0x00, 0x01, 0x55, 0, 0, 0, 0};
+    size_t n = outer_ip(47, tunnel(t2, 16, TS_LINKTYPE_ETHERNET));
+    ck_assert_int_eq(decode(n, &d), TS_DECODE_TCP);
+    check_inner(&d, 2);
+    ck_assert_uint_eq(d.carried[1].detail, 2);
+    ck_assert_uint_eq(d.carried[1].id, 0x155);
+    ck_assert_int_eq(decode(14 + 20 + 8 + 5, &d), TS_DECODE_TRUNCATED);
+    ck_assert_int_eq(decode(outer_ip(47, 8 + 5), &d), TS_DECODE_MALFORMED);
+    t2[8] = 0x20; /* wrong version */
+    ck_assert_int_eq(decode(outer_ip(47, tunnel(t2, 16, TS_LINKTYPE_ETHERNET)), &d),
+                     TS_DECODE_NOT_TCP);
+    /* type III: 0x22eb, 12 bytes version 2, session 7, with the O flag's
+       8-byte platform subheader */
+    uint8_t t3[24] = {0, 0, 0x22, 0xeb, 0x20, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0x01};
+    n = outer_ip(47, tunnel(t3, 24, TS_LINKTYPE_ETHERNET));
+    ck_assert_int_eq(decode(n, &d), TS_DECODE_TCP);
+    check_inner(&d, 2);
+    ck_assert_uint_eq(d.carried[1].detail, 3);
+    ck_assert_uint_eq(d.carried[1].id, 7);
+    ck_assert_int_eq(decode(14 + 20 + 4 + 20, &d), TS_DECODE_TRUNCATED);
+    /* frame type 2: IP, no subheader */
+    uint8_t t3ip[16] = {0, 0, 0x22, 0xeb, 0x20, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0x08, 0x00};
+    ck_assert_int_eq(decode(outer_ip(47, tunnel(t3ip, 16, TS_LINKTYPE_RAW)), &d), TS_DECODE_TCP);
+    check_inner(&d, 2);
+}
+END_TEST
+
+START_TEST(test_vxlan_geneve)
+{
+    ts_decoded d;
+    uint8_t vx[8] = {0x08, 0, 0, 0, 0, 0, 42, 0};
+    size_t n = outer_udp(50000, 4789, tunnel(vx, 8, TS_LINKTYPE_ETHERNET));
+    ck_assert_int_eq(decode(n, &d), TS_DECODE_TCP);
+    check_inner(&d, 1);
+    check_outer(&d.carried[0], TS_CARRIER_VXLAN);
+    ck_assert_uint_eq(d.carried[0].id, 42);
+    ck_assert(d.carried[0].has_id);
+    ck_assert_uint_eq(d.carried[0].port[0], 50000);
+    ck_assert_uint_eq(d.carried[0].port[1], 4789);
+    ck_assert_int_eq(decode(14 + 20 + 8 + 7, &d), TS_DECODE_TRUNCATED);
+    ck_assert_int_eq(decode(outer_udp(50000, 4789, 7), &d), TS_DECODE_MALFORMED);
+    /* a UDP length longer than the IP payload: malformed */
+    n = outer_udp(50000, 4789, tunnel(vx, 8, TS_LINKTYPE_ETHERNET));
+    F[14 + 20 + 5] += 1;
+    ck_assert_int_eq(decode(n, &d), TS_DECODE_MALFORMED);
+    /* another port: plain UDP; the ports can be changed */
+    n = outer_udp(50000, 4790, tunnel(vx, 8, TS_LINKTYPE_ETHERNET));
+    ck_assert_int_eq(decode(n, &d), TS_DECODE_NOT_TCP);
+    ts_decode_config cfg = TS_DECODE_CONFIG_DEFAULT;
+    cfg.vxlan = 4790;
+    ck_assert_int_eq(ts_decode_frame_cfg(TS_LINKTYPE_ETHERNET, F, (uint32_t)n, &cfg, &d),
+                     TS_DECODE_TCP);
+    cfg.vxlan = 0;
+    n = outer_udp(50000, 4789, tunnel(vx, 8, TS_LINKTYPE_ETHERNET));
+    ck_assert_int_eq(ts_decode_frame_cfg(TS_LINKTYPE_ETHERNET, F, (uint32_t)n, &cfg, &d),
+                     TS_DECODE_NOT_TCP);
+    /* Geneve with 8 bytes of options, Ethernet and IPv4 payloads */
+    uint8_t gn[16] = {0x02, 0, 0x65, 0x58, 0, 0x01, 0x02, 0};
+    n = outer_udp(50000, 6081, tunnel(gn, 16, TS_LINKTYPE_ETHERNET));
+    ck_assert_int_eq(decode(n, &d), TS_DECODE_TCP);
+    check_inner(&d, 1);
+    check_outer(&d.carried[0], TS_CARRIER_GENEVE);
+    ck_assert_uint_eq(d.carried[0].id, 0x102);
+    gn[2] = 0x08, gn[3] = 0x00;
+    ck_assert_int_eq(decode(outer_udp(50000, 6081, tunnel(gn, 16, TS_LINKTYPE_RAW)), &d),
+                     TS_DECODE_TCP);
+    ck_assert_int_eq(decode(14 + 20 + 8 + 12, &d), TS_DECODE_TRUNCATED);
+    ck_assert_int_eq(decode(outer_udp(50000, 6081, 12), &d), TS_DECODE_MALFORMED);
+    gn[0] = 0x42; /* version 1 */
+    ck_assert_int_eq(decode(outer_udp(50000, 6081, tunnel(gn, 16, TS_LINKTYPE_RAW)), &d),
+                     TS_DECODE_NOT_TCP);
+}
+END_TEST
+
+START_TEST(test_gtpu)
+{
+    ts_decoded d;
+    size_t il = inner(TS_LINKTYPE_RAW, T, sizeof T);
+    /* plain T-PDU, TEID 0x01020304 */
+    uint8_t g[32] = {0x30, 0xff, 0, (uint8_t)il, 1, 2, 3, 4};
+    size_t n = outer_udp(2152, 2152, tunnel(g, 8, TS_LINKTYPE_RAW));
+    ck_assert_int_eq(decode(n, &d), TS_DECODE_TCP);
+    check_inner(&d, 1);
+    check_outer(&d.carried[0], TS_CARRIER_GTPU);
+    ck_assert_uint_eq(d.carried[0].id, 0x01020304);
+    /* E flag: seq/N-PDU/next type 0x85 (PDU session container, 1 unit)
+       then 0x40 (UDP port, 1 unit), ending with next type 0 */
+    uint8_t ge[20] = {
+        0x34, 0xff, 0, (uint8_t)(il + 12), 1, 2, 3, 4, 0, 0, 0, 0x85, 1, 0x10, 9, 0x40, 1,
+        0x12, 0x34, 0};
+    n = outer_udp(2152, 2152, tunnel(ge, 20, TS_LINKTYPE_RAW));
+    ck_assert_int_eq(decode(n, &d), TS_DECODE_TCP);
+    check_inner(&d, 1);
+    ck_assert_int_eq(decode(14 + 20 + 8 + 17, &d), TS_DECODE_TRUNCATED);
+    ge[16] = 0; /* an extension of length 0 */
+    ck_assert_int_eq(decode(outer_udp(2152, 2152, tunnel(ge, 20, TS_LINKTYPE_RAW)), &d),
+                     TS_DECODE_MALFORMED);
+    /* S only: 4 more bytes, no extension walk */
+    uint8_t gs[12] = {0x32, 0xff, 0, (uint8_t)(il + 4), 1, 2, 3, 4, 0, 1, 0, 0x85};
+    ck_assert_int_eq(decode(outer_udp(2152, 2152, tunnel(gs, 12, TS_LINKTYPE_RAW)), &d),
+                     TS_DECODE_TCP);
+    /* a GTP length past the UDP payload: malformed; echo request: not TCP */
+    g[3] = (uint8_t)(il + 1);
+    ck_assert_int_eq(decode(outer_udp(2152, 2152, tunnel(g, 8, TS_LINKTYPE_RAW)), &d),
+                     TS_DECODE_MALFORMED);
+    g[3] = (uint8_t)il;
+    g[1] = 1;
+    ck_assert_int_eq(decode(outer_udp(2152, 2152, tunnel(g, 8, TS_LINKTYPE_RAW)), &d),
+                     TS_DECODE_NOT_TCP);
+}
+END_TEST
+
+START_TEST(test_teredo)
+{
+    ts_decoded d;
+    pb_tcp s;
+    memset(&s, 0, sizeof s);
+    s.family = 6;
+    s.src = "2001::1";
+    s.dst = "2001::2";
+    s.sport = 40000;
+    s.dport = 80;
+    s.flags = TS_TCP_PSH | TS_TCP_ACK;
+    s.payload = PAYLOAD;
+    s.len = sizeof PAYLOAD - 1;
+    /* authentication (id 2 bytes, auth 1 byte) then origin indication */
+    uint8_t h[32] = {0, 1, 2, 1, 'i', 'd', 'a', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    size_t hl = 4 + 3 + 9 + 8;
+    memcpy(T, h, hl);
+    size_t tl = hl + pb_build_tcp(TS_LINKTYPE_RAW, &s, T + hl, sizeof T - hl);
+    size_t n = outer_udp(3544, 50000, tl);
+    ck_assert_int_eq(decode(n, &d), TS_DECODE_TCP);
+    check_inner(&d, 1);
+    check_outer(&d.carried[0], TS_CARRIER_TEREDO);
+    ck_assert_int_eq(decode(14 + 20 + 8 + 10, &d), TS_DECODE_TRUNCATED);
+    ck_assert_int_eq(decode(outer_udp(3544, 50000, 10), &d), TS_DECODE_MALFORMED);
+    /* not IPv6 after the headers: not TCP */
+    T[hl] = 0x45;
+    ck_assert_int_eq(decode(outer_udp(3544, 50000, tl), &d), TS_DECODE_NOT_TCP);
+}
+END_TEST
+
+START_TEST(test_mpls_pw_and_depth)
+{
+    ts_decoded d;
+    /* Ethernet / MPLS label 16 (bottom) / control word / Ethernet / IPv4 */
+    uint8_t eth[14] = {0};
+    eth[12] = 0x88, eth[13] = 0x47;
+    uint8_t mpls[8] = {0x00, 0x01, 0x01, 0x40, 0, 0, 0, 0};
+    memcpy(F, eth, 14);
+    memcpy(F + 14, mpls, 8);
+    size_t n = 22 + inner(TS_LINKTYPE_ETHERNET, F + 22, sizeof F - 22);
+    ck_assert_int_eq(decode(n, &d), TS_DECODE_TCP);
+    check_inner(&d, 1);
+    ck_assert_uint_eq(d.carried[0].kind, TS_CARRIER_MPLS);
+    ck_assert_uint_eq(d.carried[0].id, 16);
+    ck_assert_uint_eq(d.carried[0].detail, 1);
+    ck_assert_int_eq(decode(14 + 4 + 3, &d), TS_DECODE_TRUNCATED);
+    F[18] = 0x10; /* first nibble 1 (PW associated channel): not IP */
+    ck_assert_int_eq(decode(n, &d), TS_DECODE_NOT_IP);
+    /* plain traffic: no layer */
+    n = inner(TS_LINKTYPE_ETHERNET, F, sizeof F);
+    ck_assert_int_eq(decode(n, &d), TS_DECODE_TCP);
+    check_inner(&d, 0);
+    /* GRE in GRE ... up to TS_MAX_ENCAP layers, then TOO_DEEP */
+    uint8_t gre[4] = {0, 0, 0x08, 0x00};
+    size_t tl = tunnel(gre, 4, TS_LINKTYPE_RAW);
+    for (unsigned depth = 1;; depth++) {
+        n = pb_build_ip(TS_LINKTYPE_ETHERNET, 4, "10.0.0.1", "10.0.0.2", 47, T, tl, F, sizeof F);
+        ts_decode_status st = decode(n, &d);
+        if (depth > TS_MAX_ENCAP) {
+            ck_assert_int_eq(st, TS_DECODE_TOO_DEEP);
+            break;
+        }
+        ck_assert_int_eq(st, TS_DECODE_TCP);
+        check_inner(&d, depth);
+        /* wrap: GRE header + the IPv4 packet just built */
+        memmove(T + 4, F + 14, n - 14);
+        memcpy(T, gre, 4);
+        tl = 4 + n - 14;
+    }
+}
+END_TEST
+
+Suite *
+ts_decode_tunnel_suite(void)
+{
+    Suite *s = suite_create("decode_tunnel");
+    TCase *tc = tcase_create("tunnels");
+    tcase_add_test(tc, test_gre_flags);
+    tcase_add_test(tc, test_gre_payloads);
+    tcase_add_test(tc, test_erspan);
+    tcase_add_test(tc, test_vxlan_geneve);
+    tcase_add_test(tc, test_gtpu);
+    tcase_add_test(tc, test_teredo);
+    tcase_add_test(tc, test_mpls_pw_and_depth);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int
+main(void)
+{
+    SRunner *sr = srunner_create(ts_decode_tunnel_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
