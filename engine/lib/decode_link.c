@@ -110,8 +110,13 @@ ts_decode_ppp(const uint8_t *p, uint32_t cap, uint32_t wire, int depth, ts_decod
     uint32_t off = 0;
     uint16_t proto;
 
-    if (cap >= 2 && p[0] == 0xff && p[1] == 0x03)
-        off = 2; /* HDLC address and control (absent with ACFC) */
+    if (cap >= 1 && p[0] == 0xff) { /* HDLC address (absent with ACFC) */
+        if (cap < 2)
+            return TS_DECODE_TRUNCATED;
+        if (p[1] != 0x03)
+            return TS_DECODE_NOT_IP; /* not UI control: no PPP data */
+        off = 2;
+    }
     if (cap - off < 1)
         return TS_DECODE_TRUNCATED;
     if (p[off] & 1) { /* protocol field compressed to one byte (PFC) */
