@@ -193,6 +193,66 @@ pb_pcap_close(pb_writer *w)
 
 /* ---- frame builders ---------------------------------------------------- */
 
+/* Puts a 16-bit NFLOG TLV field in little-endian (host order of an x86
+ * capture) or, by variant, big-endian order. */
+static void
+pb_nflog16(uint8_t *p, uint16_t v, unsigned variant)
+{
+    if (variant & PB_LINK_NFLOG_BE)
+        pb_put16(p, v);
+    else {
+        p[0] = (uint8_t)v;
+        p[1] = (uint8_t)(v >> 8);
+    }
+}
+
+/* Writes an NFLOG header: family, version 0, resource id 1, a packet
+ * header TLV (extra prefix, uid and timestamp TLVs by variant), and the
+ * payload TLV header whose length pb_link_finish() sets. */
+static size_t
+pb_nflog(uint16_t ethertype, unsigned v, uint8_t *out, size_t cap)
+{
+    size_t n = 4;
+
+    pb_need(cap, 64);
+    memset(out, 0, 64);
+    out[0] = ethertype == 0x86dd ? 10 : 2; /* AF_INET6 / AF_INET */
+    pb_put16(out + 2, 1);                  /* resource id, network order */
+    pb_nflog16(out + n, 8, v);             /* NFULA_PACKET_HDR */
+    pb_nflog16(out + n + 2, 1, v);
+    pb_put16(out + n + 4, ethertype); /* hw_protocol, network order */
+    out[n + 6] = 3;                   /* hook: NF_INET_FORWARD */
+    n += 8;
+    if (v & PB_LINK_NFLOG_EXTRA) {
+        pb_nflog16(out + n, 4 + 5, v); /* NFULA_PREFIX "tcps\0": padded to 12 */
+        pb_nflog16(out + n + 2, 10, v);
+        memcpy(out + n + 4, "tcps", 5);
+        n += 12;
+        pb_nflog16(out + n, 8, v); /* NFULA_UID */
+        pb_nflog16(out + n + 2, 11, v);
+        pb_put32(out + n + 4, 1000);
+        n += 8;
+        pb_nflog16(out + n, 20, v); /* NFULA_TIMESTAMP */
+        pb_nflog16(out + n + 2, 3, v);
+        n += 20;
+    }
+    pb_nflog16(out + n + 2, 9, v); /* NFULA_PAYLOAD, length set later */
+    return n + 4;
+}
+
+/* Completes a frame of `n` bytes whose link header is `link` bytes long:
+ * sets the NFLOG payload TLV length (other link types need nothing). */
+void
+pb_link_finish(int linktype, uint8_t *frame, size_t link, size_t n)
+{
+    if (linktype != TS_LINKTYPE_NFLOG)
+        return;
+    if (frame[link - 2] == 9) /* little-endian type 9 */
+        pb_nflog16(frame + link - 4, (uint16_t)(n - link + 4), 0);
+    else
+        pb_nflog16(frame + link - 4, (uint16_t)(n - link + 4), PB_LINK_NFLOG_BE);
+}
+
 /* Writes a link header; QinQ makes the outer tags 0x88a8. */
 static size_t
 pb_link(int linktype, uint16_t ethertype, int vlan_tags, bool qinq, uint8_t *out, size_t cap)
@@ -251,6 +311,120 @@ pb_link(int linktype, uint16_t ethertype, int vlan_tags, bool qinq, uint8_t *out
     case TS_LINKTYPE_RAW:
     case TS_LINKTYPE_IPV4:
     case TS_LINKTYPE_IPV6: return 0;
+    default: return pb_link_variant(linktype, ethertype, 0, out, cap);
+    }
+    return 0;
+}
+
+/* Writes a 802.11 data header (from station to AP, sequence 0) and LLC/SNAP
+ * for `ethertype`, with the PB_LINK_* 802.11 variants. */
+static size_t
+pb_80211(uint16_t ethertype, unsigned v, uint8_t *out, size_t cap)
+{
+    static const uint8_t bssid[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0xaa};
+    static const uint8_t sta[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
+    static const uint8_t dst[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
+    static const uint8_t snap[6] = {0xaa, 0xaa, 0x03, 0x00, 0x00, 0x00};
+    size_t n = 24;
+
+    pb_need(cap, 24 + 6 + 2 + 4 + 8);
+    memset(out, 0, 24 + 6 + 2 + 4);
+    out[0] = (v & PB_LINK_QOS) ? 0x88 : 0x08;   /* data / QoS data */
+    out[1] = (v & PB_LINK_4ADDR) ? 0x03 : 0x01; /* ToDS (and FromDS) */
+    if ((v & PB_LINK_HT) && (v & PB_LINK_QOS))
+        out[1] |= 0x80; /* order: HT control present */
+    memcpy(out + 4, bssid, 6);
+    memcpy(out + 10, sta, 6);
+    memcpy(out + 16, dst, 6);
+    if (v & PB_LINK_4ADDR) {
+        memcpy(out + 24, sta, 6);
+        n += 6;
+    }
+    if (v & PB_LINK_QOS) {
+        out[n] = 0x05; /* TID 5 */
+        n += 2;
+        if (v & PB_LINK_HT)
+            n += 4;
+    }
+    memcpy(out + n, snap, 6);
+    pb_put16(out + n + 6, ethertype);
+    return n + 8;
+}
+
+/* Writes a radiotap header (flags and rate fields; TSFT, a second present
+ * word or the FCS flag by variant) then the 802.11 header. */
+static size_t
+pb_radiotap(uint16_t ethertype, unsigned v, uint8_t *out, size_t cap)
+{
+    uint32_t present = 0x6; /* flags, rate */
+    size_t n = 8;
+
+    pb_need(cap, 32);
+    memset(out, 0, 32);
+    if (v & PB_LINK_RT_EXT) {
+        present |= 0x80000000u; /* a second (empty) present word */
+        n += 4;
+    }
+    if (v & PB_LINK_RT_TSFT) {
+        present |= 0x1;
+        n = (n + 7) / 8 * 8;
+        memcpy(out + n, "\x11\x22\x33\x44\x55\x66\x77\x88", 8);
+        n += 8;
+    }
+    out[n] = (v & PB_LINK_FCS) ? 0x10 : 0x00; /* flags: FCS at end */
+    out[n + 1] = 0x6c;                        /* rate: 54 Mb/s */
+    n += 2;
+    out[2] = (uint8_t)n; /* it_len, little-endian */
+    out[4] = (uint8_t)present;
+    out[7] = (uint8_t)(present >> 24);
+    return n + pb_80211(ethertype, v, out + n, cap - n);
+}
+
+/* Writes a link header of the link types added for issue 11 (PPP, HDLC,
+ * 802.11, radiotap, PPI, NFLOG, IPoIB) with the PB_LINK_* variants `v`. */
+size_t
+pb_link_variant(int linktype, uint16_t ethertype, unsigned v, uint8_t *out, size_t cap)
+{
+    uint16_t ppp = ethertype == 0x86dd ? 0x0057 : ethertype == 0x0800 ? 0x0021 : ethertype;
+    size_t n = 0;
+
+    switch (linktype) {
+    case TS_LINKTYPE_PPP:
+    case TS_LINKTYPE_PPP_HDLC:
+        pb_need(cap, 4);
+        if (!(v & PB_LINK_NO_ACFC)) {
+            out[n++] = 0xff;
+            out[n++] = 0x03;
+        }
+        if (v & PB_LINK_PFC)
+            out[n++] = (uint8_t)ppp;
+        else {
+            pb_put16(out + n, ppp);
+            n += 2;
+        }
+        return n;
+    case TS_LINKTYPE_C_HDLC:
+        pb_need(cap, 4);
+        out[0] = 0x0f; /* unicast */
+        out[1] = 0x00;
+        pb_put16(out + 2, ethertype);
+        return 4;
+    case TS_LINKTYPE_IEEE802_11: return pb_80211(ethertype, v, out, cap);
+    case TS_LINKTYPE_RADIOTAP: return pb_radiotap(ethertype, v, out, cap);
+    case TS_LINKTYPE_PPI:
+        pb_need(cap, 8);
+        memset(out, 0, 8);
+        out[2] = 8; /* pph_len, little-endian */
+        out[4] = TS_LINKTYPE_IEEE802_11;
+        return 8 + pb_80211(ethertype, v, out + 8, cap - 8);
+    case TS_LINKTYPE_NFLOG: return pb_nflog(ethertype, v, out, cap);
+    case TS_LINKTYPE_IPOIB:
+        pb_need(cap, 44);
+        memset(out, 0, 44);
+        memcpy(out + 16, "\x00\x00\x04\x04", 4);         /* destination QPN */
+        memcpy(out + 20, "\x80\x00\x04\x04\xfe\x80", 6); /* source QPN, GID */
+        pb_put16(out + 40, ethertype);
+        return 44;
     default: pb_die("unsupported link type", NULL);
     }
     return 0;
@@ -366,6 +540,7 @@ pb_build_tcp(int linktype, const pb_tcp *seg, uint8_t *out, size_t cap)
     pb_put16(tcp + 16, sum);
     if (seg->eth_trailer)
         memset(out + n, 0xee, seg->eth_trailer);
+    pb_link_finish(linktype, out, link, n);
     return n + seg->eth_trailer;
 }
 
@@ -383,6 +558,7 @@ pb_build_ip(int linktype, int family, const char *src, const char *dst, uint8_t 
     pb_need(cap, link + iph + l4_len);
     if (l4_len)
         memcpy(out + link + iph, l4, l4_len);
+    pb_link_finish(linktype, out, link, link + iph + l4_len);
     return link + iph + l4_len;
 }
 
@@ -409,6 +585,7 @@ pb_build_udp(int linktype, int family, const char *src, const char *dst, uint16_
         memcpy(udp + 8, payload, len);
     sum = pb_checksum(udp, 8 + len, pb_pseudo_sum(family, s, d, 17, (uint32_t)(8 + len)));
     pb_put16(udp + 6, sum ? sum : 0xffff);
+    pb_link_finish(linktype, out, link, link + iph + 8 + len);
     return link + iph + 8 + len;
 }
 
@@ -446,6 +623,14 @@ pb_ip_offset(int linktype, const uint8_t *frame, size_t len)
     case TS_LINKTYPE_RAW:
     case TS_LINKTYPE_IPV4:
     case TS_LINKTYPE_IPV6: return 0;
+    case TS_LINKTYPE_PPP:
+    case TS_LINKTYPE_PPP_HDLC:
+    case TS_LINKTYPE_C_HDLC: return 4;
+    case TS_LINKTYPE_IEEE802_11: return 32;
+    case TS_LINKTYPE_RADIOTAP: return 10 + 32;
+    case TS_LINKTYPE_PPI: return 8 + 32;
+    case TS_LINKTYPE_NFLOG: return 16;
+    case TS_LINKTYPE_IPOIB: return 44;
     default: pb_die("unsupported link type", NULL);
     }
     return 0;

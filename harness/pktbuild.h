@@ -91,8 +91,8 @@ typedef struct {
 
 /* Builds link header + IP + TCP for `linktype` (a TS_LINKTYPE_* of
  * tcpsession.h: 1 Ethernet, 0 NULL, 108 LOOP, 12, 14 and 101 raw, 113 SLL,
- * 276 SLL2, 228, 229) into `out`; returns the frame length (aborts if `cap`
- * is too small). */
+ * 276 SLL2, 228, 229, and the variant-0 headers of pb_link_variant()) into `out`; returns the frame
+ * length (aborts if `cap` is too small). */
 size_t pb_build_tcp(int linktype, const pb_tcp *seg, uint8_t *out, size_t cap);
 
 /* Builds a UDP datagram frame (correct checksums). */
@@ -108,6 +108,30 @@ size_t pb_build_ip(int linktype, int family, const char *src, const char *dst, u
  * 0x0806, ...) into `out`; returns its length. For NULL/LOOP the family is
  * derived from the ethertype; raw link types write nothing. */
 size_t pb_build_link(int linktype, uint16_t ethertype, int vlan_tags, uint8_t *out, size_t cap);
+
+/* Variants of the link headers written by pb_link_variant() (the builders
+ * above use variant 0: PPP with address/control and a 2-byte protocol,
+ * 802.11 3-address non-QoS data, radiotap with flags and rate, PPI with no
+ * field, NFLOG with little-endian TLVs and one packet-header TLV). */
+#define PB_LINK_NO_ACFC 0x001     /* PPP: no 0xff 0x03 */
+#define PB_LINK_PFC 0x002         /* PPP: 1-byte protocol */
+#define PB_LINK_QOS 0x004         /* 802.11: QoS data */
+#define PB_LINK_HT 0x008          /* 802.11: HT control (with QoS) */
+#define PB_LINK_4ADDR 0x010       /* 802.11: ToDS and FromDS, 4 addresses */
+#define PB_LINK_RT_TSFT 0x020     /* radiotap: TSFT field (8-aligned) */
+#define PB_LINK_RT_EXT 0x040      /* radiotap: a second present word */
+#define PB_LINK_FCS 0x080         /* radiotap: flags say FCS (caller appends 4) */
+#define PB_LINK_NFLOG_BE 0x100    /* NFLOG: big-endian TLV length and type */
+#define PB_LINK_NFLOG_EXTRA 0x200 /* NFLOG: prefix, uid, timestamp TLVs */
+
+/* Writes the link header of PPP, PPP_HDLC, C_HDLC, IEEE802_11, RADIOTAP,
+ * PPI, NFLOG or IPOIB for `ethertype` with variants `v`; returns its
+ * length. For NFLOG call pb_link_finish() once the frame is complete. */
+size_t pb_link_variant(int linktype, uint16_t ethertype, unsigned v, uint8_t *out, size_t cap);
+
+/* Completes a frame of `n` bytes with a `link`-byte link header (sets the
+ * NFLOG payload TLV length; nothing for other link types). */
+void pb_link_finish(int linktype, uint8_t *frame, size_t link, size_t n);
 
 /* Wraps an IP packet (IPv4 or IPv6, version from its first nibble) in an
  * outer IPv4/IPv6 header (protocol 4 or 41) behind a link header. */

@@ -72,6 +72,14 @@ G_BEGIN_DECLS
 #define TS_LINKTYPE_IPV4 228       /* raw IPv4 */
 #define TS_LINKTYPE_IPV6 229       /* raw IPv6 */
 #define TS_LINKTYPE_LINUX_SLL2 276 /* Linux "cooked" capture v2 */
+#define TS_LINKTYPE_PPP 9          /* PPP: optional 0xff 0x03, protocol */
+#define TS_LINKTYPE_PPP_HDLC 50    /* PPP in HDLC-like framing (or Cisco) */
+#define TS_LINKTYPE_C_HDLC 104     /* Cisco HDLC: address, control, type */
+#define TS_LINKTYPE_IEEE802_11 105 /* 802.11 data frames with LLC/SNAP */
+#define TS_LINKTYPE_RADIOTAP 127   /* radiotap header, then 802.11 */
+#define TS_LINKTYPE_PPI 192        /* PPI header (DLT 105 inside), 802.11 */
+#define TS_LINKTYPE_NFLOG 239      /* Linux NFLOG: TLVs, payload TLV 9 */
+#define TS_LINKTYPE_IPOIB 242      /* IP over InfiniBand, 44-byte header */
 
 /* ------------------------------------------------------------------ */
 /* Sequence-number arithmetic                                          */

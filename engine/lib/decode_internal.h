@@ -103,6 +103,13 @@ ts_decode_status ts_decode_udp(const uint8_t *p, uint32_t cap, uint32_t wire, in
 ts_decode_status ts_decode_ip(const uint8_t *p, uint32_t cap, uint32_t wire, int version, int depth,
                               ts_decoded *out);
 
+/* Decodes a PPP frame at `p`: optional HDLC address/control 0xff 0x03,
+ * protocol of 1 byte (odd first byte, PFC) or 2; 0x0021 IPv4 and 0x0057
+ * IPv6 go on to ts_decode_ip(..., depth), anything else is NOT_IP.
+ * `cap`/`wire` as above (for PPPoE, PPP links and GRE/PPTP). */
+ts_decode_status ts_decode_ppp(const uint8_t *p, uint32_t cap, uint32_t wire, int depth,
+                               ts_decoded *out);
+
 /* Decodes a TCP header at `p` with `cap` bytes present and `wire` bytes of
  * IP payload (cap <= wire); on success fills all of `out`, taking the
  * addresses (4 or 16 bytes by `family`) from `src`/`dst`. Writes nothing to

@@ -5,7 +5,9 @@
  * 0x9100 tags up to TS_MAX_VLAN_TAGS deep, plus PPPoE session and MPLS
  * label stacks as cheap extras), Linux cooked SLL and SLL2, raw IP (12, 14,
  * 101: version from the first nibble; 228 IPv4; 229 IPv6), BSD NULL and
- * OpenBSD LOOP.
+ * OpenBSD LOOP, PPP (9), PPP in HDLC framing (50) and Cisco HDLC (104),
+ * IEEE 802.11 data frames (105) bare or behind radiotap (127) or PPI (192),
+ * NFLOG (239) and IP over InfiniBand (242).
  *
  * Gotchas:
  *   - NULL stores the address family in the byte order of the machine that
@@ -148,6 +150,191 @@ ts_decode_null(const uint8_t *p, uint32_t caplen, ts_decoded *out)
     }
 }
 
+/* Decodes a PPP frame (see decode_internal.h). */
+ts_decode_status
+ts_decode_ppp(const uint8_t *p, uint32_t cap, uint32_t wire, int depth, ts_decoded *out)
+{
+    uint32_t off = 0;
+    uint16_t proto;
+
+    if (cap >= 1 && p[0] == 0xff) { /* HDLC address (absent with ACFC) */
+        if (cap < 2)
+            return TS_DECODE_TRUNCATED;
+        if (p[1] != 0x03)
+            return TS_DECODE_NOT_IP; /* not UI control: no PPP data */
+        off = 2;
+    }
+    if (cap - off < 1)
+        return TS_DECODE_TRUNCATED;
+    if (p[off] & 1) { /* protocol field compressed to one byte (PFC) */
+        proto = p[off];
+        off += 1;
+    } else {
+        if (!ts_get_be16(p, cap, off, &proto))
+            return TS_DECODE_TRUNCATED;
+        off += 2;
+    }
+    if (wire != TS_WIRE_UNKNOWN)
+        wire -= off; /* off <= cap <= wire */
+    if (proto == 0x0021)
+        return ts_decode_ip(p + off, cap - off, wire, 4, depth, out);
+    if (proto == 0x0057)
+        return ts_decode_ip(p + off, cap - off, wire, 6, depth, out);
+    return TS_DECODE_NOT_IP; /* LCP, IPCP, VJ-compressed TCP, ... */
+}
+
+/* Cisco HDLC: address (0x0f unicast, 0x8f broadcast), control, then an
+ * Ethernet type. */
+static ts_decode_status
+ts_decode_chdlc(const uint8_t *p, uint32_t caplen, ts_decoded *out)
+{
+    uint16_t type;
+
+    if (!ts_get_be16(p, caplen, 2, &type))
+        return TS_DECODE_TRUNCATED;
+    return ts_decode_ethertype(type, p, 4, caplen, 0, out);
+}
+
+/* NFLOG: family, version, resource id, then TLVs whose 16-bit length and
+ * type are in the capturing host's byte order (libpcap's nflog.h). The
+ * order is guessed per frame from the first TLV, as Wireshark does: a type
+ * is a small number (< 0x100 with the two NFNL flag bits cleared), so read
+ * in the wrong order it is >= 0x100. Lengths include the 4-byte TLV header
+ * and TLVs are padded to 4 bytes; the payload TLV (type 9) is the packet. */
+static ts_decode_status
+ts_decode_nflog(const uint8_t *p, uint32_t caplen, ts_decoded *out)
+{
+    uint32_t off = 4;
+    uint16_t len, type;
+    bool big;
+
+    if (caplen < 4)
+        return TS_DECODE_TRUNCATED;
+    if (p[1] != 0)
+        return TS_DECODE_MALFORMED; /* only version 0 exists */
+    if (!ts_get_le16(p, caplen, 6, &type))
+        return caplen == 4 ? TS_DECODE_NOT_IP : TS_DECODE_TRUNCATED;
+    big = (type & 0x3fff) >= 0x100;
+    for (;;) {
+        if (caplen - off < 4)
+            return caplen == off ? TS_DECODE_NOT_IP : TS_DECODE_TRUNCATED;
+        if (!ts_get_u16(p, caplen, off, big, &len) || !ts_get_u16(p, caplen, off + 2, big, &type))
+            return TS_DECODE_TRUNCATED;
+        if (len < 4)
+            return TS_DECODE_MALFORMED;
+        if ((type & 0x3fff) == 9) { /* NFULA_PAYLOAD */
+            uint32_t cap = caplen - off - 4;
+            if (cap > (uint32_t)len - 4)
+                cap = (uint32_t)len - 4;
+            /* the family (byte 0) is AF_INET 2 or AF_INET6 10; the IP
+               version nibble decides, as for raw IP */
+            return ts_decode_ip(p + off + 4, cap, (uint32_t)len - 4, 0, 0, out);
+        }
+        if (caplen - off < len)
+            return TS_DECODE_TRUNCATED;
+        if (caplen - off <= ((uint32_t)len + 3u) / 4u * 4u)
+            return TS_DECODE_NOT_IP; /* the last TLV, and no payload */
+        off += ((uint32_t)len + 3u) / 4u * 4u;
+    }
+}
+
+/* IEEE 802.11 data frame down to the LLC/SNAP Ethernet type: frame control
+ * (version 0, type 2 data), duration, 3 addresses, sequence control, a 4th
+ * address when ToDS and FromDS, QoS control (subtypes 8-15), HT control when
+ * a QoS frame has the order bit. Null-data subtypes (bit 2 of the subtype),
+ * protected (encrypted) frames, A-MSDUs and fragments other than the first
+ * are NOT_IP. */
+static ts_decode_status
+ts_decode_80211(const uint8_t *p, uint32_t caplen, ts_decoded *out)
+{
+    uint32_t off = 24;
+    uint16_t type, seqctl;
+    uint8_t fc0, fc1;
+
+    if (caplen < 2)
+        return TS_DECODE_TRUNCATED;
+    fc0 = p[0];
+    fc1 = p[1];
+    if ((fc0 & 0x03) != 0 || ((fc0 >> 2) & 0x03) != 2 || (fc0 & 0x40) || (fc1 & 0x40))
+        return TS_DECODE_NOT_IP; /* not a data frame with data, or encrypted */
+    if ((fc1 & 0x03) == 0x03)
+        off += 6; /* 4th address (WDS / mesh) */
+    if (fc0 & 0x80) {
+        if (caplen < off + 2)
+            return TS_DECODE_TRUNCATED;
+        if (p[off] & 0x80)
+            return TS_DECODE_NOT_IP; /* A-MSDU present */
+        off += 2;
+        if (fc1 & 0x80)
+            off += 4; /* HT control */
+    }
+    if (!ts_get_le16(p, caplen, 22, &seqctl) || caplen < off)
+        return TS_DECODE_TRUNCATED;
+    if (seqctl & 0x000f)
+        return TS_DECODE_NOT_IP; /* a later fragment of an MSDU */
+    if (caplen - off < 8)
+        return TS_DECODE_TRUNCATED;
+    /* LLC/SNAP: RFC 1042 (OUI 0) or 802.1H bridge tunnel (OUI 00 00 f8) */
+    if (p[off] != 0xaa || p[off + 1] != 0xaa || p[off + 2] != 0x03 || p[off + 3] != 0 ||
+        p[off + 4] != 0 || (p[off + 5] != 0 && p[off + 5] != 0xf8) ||
+        !ts_get_be16(p, caplen, off + 6, &type))
+        return TS_DECODE_NOT_IP;
+    return ts_decode_ethertype(type, p, off + 8, caplen, 0, out);
+}
+
+/* Radiotap: version 0, pad, it_len (LE), present words (LE; bit 31 chains
+ * another word), then fields aligned to their size from the header start.
+ * Only the Flags field (bit 1) matters: 0x10 says the frame ends with a
+ * 4-byte FCS. Only TSFT (bit 0, 8 bytes aligned to 8) can precede it, so
+ * its offset is found without a full field table. */
+static ts_decode_status
+ts_decode_radiotap(const uint8_t *p, uint32_t caplen, ts_decoded *out)
+{
+    uint16_t len;
+    uint32_t present, word, off = 4;
+
+    if (!ts_get_le16(p, caplen, 2, &len) || !ts_get_le32(p, caplen, 4, &present))
+        return TS_DECODE_TRUNCATED;
+    if (p[0] != 0 || len < 8)
+        return TS_DECODE_MALFORMED;
+    if (caplen < len)
+        return TS_DECODE_TRUNCATED;
+    for (word = present; word & 0x80000000u; off += 4)
+        if (!ts_get_le32(p, len, off + 4, &word))
+            return TS_DECODE_MALFORMED; /* bitmap runs past it_len */
+    off += 4;                           /* first field */
+    if (present & 0x1)
+        off = (off + 7u) / 8u * 8u + 8u;
+    if (present & 0x2) {
+        if (off >= len)
+            return TS_DECODE_MALFORMED;
+        if ((p[off] & 0x10) && caplen - len >= 4)
+            caplen -= 4; /* FCS at the end */
+    }
+    return ts_decode_80211(p + len, caplen - len, out);
+}
+
+/* PPI: version 0, flags, pph_len (LE), pph_dlt (LE, must be 802.11) and
+ * fields, then the frame. (An FCS flagged in the 802.11-common field is
+ * left in place: the IP length clips it.) */
+static ts_decode_status
+ts_decode_ppi(const uint8_t *p, uint32_t caplen, ts_decoded *out)
+{
+    uint16_t len;
+    uint32_t dlt;
+
+    if (!ts_get_le16(p, caplen, 2, &len) || !ts_get_le32(p, caplen, 4, &dlt))
+        return TS_DECODE_TRUNCATED;
+    if (p[0] != 0 || len < 8)
+        return TS_DECODE_MALFORMED;
+    if (caplen < len)
+        return TS_DECODE_TRUNCATED;
+    if (dlt != TS_LINKTYPE_IEEE802_11)
+        return TS_DECODE_NOT_IP;
+    return ts_decode_80211(p + len, caplen - len, out);
+}
+
+/* Decodes one frame down to TCP (see decode.h). */
 /* Decodes one frame down to TCP with the default settings (decode.h). */
 ts_decode_status
 ts_decode_frame(int linktype, const uint8_t *frame, uint32_t caplen, ts_decoded *out)
@@ -192,6 +379,21 @@ ts_decode_frame_cfg(int linktype, const uint8_t *frame, uint32_t caplen,
         return ts_decode_ethertype(type, frame, 20, caplen, 0, out);
     case TS_LINKTYPE_NULL:
     case TS_LINKTYPE_LOOP: return ts_decode_null(frame, caplen, out);
+    case TS_LINKTYPE_PPP: return ts_decode_ppp(frame, caplen, TS_WIRE_UNKNOWN, 0, out);
+    case TS_LINKTYPE_PPP_HDLC:
+        if (caplen >= 1 && (frame[0] == 0x0f || frame[0] == 0x8f))
+            return ts_decode_chdlc(frame, caplen, out); /* RFC 1547 4.3.1 */
+        return ts_decode_ppp(frame, caplen, TS_WIRE_UNKNOWN, 0, out);
+    case TS_LINKTYPE_C_HDLC: return ts_decode_chdlc(frame, caplen, out);
+    case TS_LINKTYPE_IEEE802_11: return ts_decode_80211(frame, caplen, out);
+    case TS_LINKTYPE_RADIOTAP: return ts_decode_radiotap(frame, caplen, out);
+    case TS_LINKTYPE_PPI: return ts_decode_ppi(frame, caplen, out);
+    case TS_LINKTYPE_NFLOG: return ts_decode_nflog(frame, caplen, out);
+    case TS_LINKTYPE_IPOIB: /* 20-byte destination and source addresses,
+                               type, 2 reserved bytes (tcpdump's 44) */
+        if (!ts_get_be16(frame, caplen, 40, &type) || caplen < 44)
+            return TS_DECODE_TRUNCATED;
+        return ts_decode_ethertype(type, frame, 44, caplen, 0, out);
     default: return TS_DECODE_UNSUPPORTED_LINK;
     }
 }
