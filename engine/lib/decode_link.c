@@ -92,27 +92,16 @@ ts_decode_ethertype(uint16_t type, const uint8_t *p, uint32_t off, uint32_t capl
     switch (type) {
     case 0x0800: return ts_decode_ip(p + off, caplen - off, TS_WIRE_UNKNOWN, 4, depth, out);
     case 0x86dd: return ts_decode_ip(p + off, caplen - off, TS_WIRE_UNKNOWN, 6, depth, out);
-    case 0x8864: { /* PPPoE session: ver/type, code, session, length, PPP protocol */
+    case 0x8864: { /* PPPoE session: ver/type, code, session, length, then PPP */
         uint16_t session;
-        if (caplen - off < 7 || !ts_get_be16(p, caplen, off + 2, &session))
+        if (caplen - off < 6 || !ts_get_be16(p, caplen, off + 2, &session))
             return TS_DECODE_TRUNCATED;
-        if (p[off + 6] & 1) { /* protocol field compressed to one byte */
-            type = p[off + 6];
-            off += 7;
-        } else {
-            if (caplen - off < 8 || !ts_get_be16(p, caplen, off + 6, &type))
-                return TS_DECODE_TRUNCATED;
-            off += 8;
-        }
-        if (type != 0x0021 && type != 0x0057)
-            return TS_DECODE_NOT_IP;
         if (depth >= TS_MAX_ENCAP)
             return TS_DECODE_TOO_DEEP;
         ts_layer *l = ts_push_layer(out, depth, TS_CARRIER_PPPOE);
         l->has_id = true;
         l->id = session;
-        return ts_decode_ip(p + off, caplen - off, TS_WIRE_UNKNOWN, type == 0x0021 ? 4 : 6,
-                            depth + 1, out);
+        return ts_decode_ppp(p + off + 6, caplen - off - 6, TS_WIRE_UNKNOWN, depth + 1, out);
     }
     case 0x8847: /* MPLS unicast */
     case 0x8848: /* MPLS multicast */ return ts_decode_mpls(p, off, caplen, depth, out);
