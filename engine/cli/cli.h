@@ -93,6 +93,45 @@ bool ts_cli_parse(const char *command, const char *parameter, const char *summar
                   const char *description, const GOptionEntry *entries, int argc, char **argv,
                   char ***rest, int *status);
 
+/** ts_cli_parse() with a second table of entries (`more`, may be NULL),
+ *  listed after `entries` in --help: the reassembly options. */
+bool ts_cli_parse_more(const char *command, const char *parameter, const char *summary,
+                       const char *description, const GOptionEntry *entries,
+                       const GOptionEntry *more, int argc, char **argv, char ***rest,
+                       int *status);
+
+/* ---- the reassembly options (engine_options.c) ------------------------- */
+
+/** The texts of the options that set ts_options, as parsed (owned; free
+ *  with ts_cli_engine_args_clear()). */
+typedef struct ts_cli_engine_args {
+    char *overlap, *max_buffer, *max_memory, *frag_timeout, *frag_memory, *tunnel_ports;
+    gboolean verify;
+} ts_cli_engine_args;
+
+/** Rows ts_cli_engine_entries() fills, its terminator included. */
+#define TS_CLI_ENGINE_ENTRIES 8
+
+/** Fills `rows` (TS_CLI_ENGINE_ENTRIES of them, caller's storage) with the
+ *  option entries --overlap, --verify-checksums, --max-buffer,
+ *  --ip-fragment-timeout, --ip-fragment-memory, --tunnel-port and, when
+ *  `with_memory` (commands that keep payload), --max-memory, all parsed
+ *  into `a`; returns `rows`. */
+const GOptionEntry *ts_cli_engine_entries(ts_cli_engine_args *a, bool with_memory,
+                                          GOptionEntry *rows);
+
+/** Applies the options given in `a` to `opts` (already initialised); on a
+ *  bad value prints the usage error, naming `command` in the --help hint,
+ *  and returns false. */
+bool ts_cli_engine_apply(const ts_cli_engine_args *a, const char *command, ts_options *opts);
+
+/** Frees the texts of `a` and zeroes it. */
+void ts_cli_engine_args_clear(ts_cli_engine_args *a);
+
+/** Parses a byte count with an optional binary suffix ("64M", "4KiB",
+ *  "100B") into *size; false when it is not one. */
+bool ts_cli_parse_size(const char *text, size_t *size);
+
 /** Prints the engine's warnings to stderr, each prefixed with "warning: ". */
 void ts_cli_print_warnings(const ts_engine *engine);
 

@@ -13,6 +13,16 @@ ts_cli_parse(const char *command, const char *parameter, const char *summary,
              const char *description, const GOptionEntry *entries, int argc, char **argv,
              char ***rest, int *status)
 {
+    return ts_cli_parse_more(command, parameter, summary, description, entries, NULL, argc, argv,
+                             rest, status);
+}
+
+/* Parses one command's options and the reassembly options; see cli.h. */
+bool
+ts_cli_parse_more(const char *command, const char *parameter, const char *summary,
+                  const char *description, const GOptionEntry *entries, const GOptionEntry *more,
+                  int argc, char **argv, char ***rest, int *status)
+{
     g_autofree char *prgname = g_strdup_printf("tcpsession %s", command);
     g_set_prgname(prgname);
 
@@ -28,6 +38,8 @@ ts_cli_parse(const char *command, const char *parameter, const char *summary,
     g_option_context_set_description(context, description);
     g_option_context_set_help_enabled(context, FALSE);
     g_option_context_add_main_entries(context, entries, NULL);
+    if (more != NULL)
+        g_option_context_add_main_entries(context, more, NULL);
     g_option_context_add_main_entries(context, help_entries, NULL);
 
     /* parse_strv wants an array it may rearrange and free: give it a copy. */

@@ -267,68 +267,6 @@ extract_capture(const extract_config *cfg, const char *capture, const char *dir,
     return ok && written;
 }
 
-static bool
-parse_overlap(const char *text, ts_overlap_policy *policy)
-{
-    if (strcmp(text, "first") == 0)
-        *policy = TS_OVERLAP_FIRST;
-    else if (strcmp(text, "last") == 0)
-        *policy = TS_OVERLAP_LAST;
-    else if (strcmp(text, "linux") == 0)
-        *policy = TS_OVERLAP_LINUX;
-    else
-        return false;
-    return true;
-}
-
-/* Parses a byte count with an optional binary suffix (K, M, G; "KiB" too). */
-static bool
-parse_size(const char *text, size_t *size)
-{
-    char *end = NULL;
-    if (!g_ascii_isdigit(text[0]))
-        return false;
-    errno = 0;
-    guint64 value = g_ascii_strtoull(text, &end, 10);
-    if (errno != 0)
-        return false;
-    unsigned shift = 0;
-    switch (g_ascii_toupper(*end)) {
-    case 'K': shift = 10; break;
-    case 'M': shift = 20; break;
-    case 'G': shift = 30; break;
-    default: break;
-    }
-    if (shift != 0) {
-        end++;
-        if (*end == 'i')
-            end++;
-        if (*end == 'B')
-            end++;
-    } else if (*end == 'B') {
-        end++;
-    }
-    if (*end != '\0' || value > (G_MAXSIZE >> shift))
-        return false;
-    *size = (size_t)(value << shift);
-    return true;
-}
-
-/* Parses a non-negative number of seconds ("30", "0.5"). */
-static bool
-parse_seconds(const char *text, double *seconds)
-{
-    char *end = NULL;
-    if (!g_ascii_isdigit(text[0]))
-        return false;
-    errno = 0;
-    double value = g_ascii_strtod(text, &end);
-    if (errno != 0 || *end != '\0' || !(value >= 0 && value < 1e12))
-        return false;
-    *seconds = value;
-    return true;
-}
-
 static void
 usage_error(const char *fmt, const char *value)
 {
@@ -415,39 +353,12 @@ extract_description(void)
     return g_string_free(out, FALSE);
 }
 
-/* --tunnel-port "vxlan=4789,gtpu=0": sets the named ports of `opts`;
- * false on a syntax error or an unknown kind. */
-static bool
-parse_tunnel_ports(const char *text, ts_options *opts)
-{
-    g_auto(GStrv) items = g_strsplit(text, ",", -1);
-    for (char **it = items; *it != NULL; it++) {
-        const char *eq = strchr(*it, '=');
-        char *end;
-        if (eq == NULL || eq[1] == '\0')
-            return false;
-        unsigned long port = strtoul(eq + 1, &end, 10);
-        if (*end != '\0' || port > 65535)
-            return false;
-        size_t klen = (size_t)(eq - *it);
-        uint16_t *field = klen == 5 && strncmp(*it, "vxlan", 5) == 0    ? &opts->vxlan_port
-                          : klen == 6 && strncmp(*it, "geneve", 6) == 0 ? &opts->geneve_port
-                          : klen == 4 && strncmp(*it, "gtpu", 4) == 0   ? &opts->gtpu_port
-                          : klen == 6 && strncmp(*it, "teredo", 6) == 0 ? &opts->teredo_port
-                                                                        : NULL;
-        if (field == NULL)
-            return false;
-        *field = (uint16_t)port;
-    }
-    return true;
-}
-
 /* The command line of extract as given (texts owned, freed by
  * extract_args_clear()). */
 typedef struct {
-    char *outdir, *format, *overlap, *max_buffer, *max_memory, *tunnel_ports;
-    char *frag_timeout, *frag_memory;
-    gboolean verify, quiet, js;
+    char *outdir, *format;
+    ts_cli_engine_args engine;
+    gboolean quiet, js;
     gint jobs;
     char **captures;
 } extract_args;
@@ -457,12 +368,7 @@ extract_args_clear(extract_args *a)
 {
     g_free(a->outdir);
     g_free(a->format);
-    g_free(a->overlap);
-    g_free(a->max_buffer);
-    g_free(a->max_memory);
-    g_free(a->frag_timeout);
-    g_free(a->frag_memory);
-    g_free(a->tunnel_ports);
+    ts_cli_engine_args_clear(&a->engine);
     g_strfreev(a->captures);
 }
 
@@ -478,28 +384,6 @@ parse_args(int argc, char **argv, extract_args *a, int *status)
         {"format", 'f', 0, G_OPTION_ARG_STRING, &a->format, format_help, "FORMAT"},
         {"js", 0, 0, G_OPTION_ARG_NONE, &a->js,
          "Also extract JavaScript as the original tcpsession did (into DIR/<stem>/js/)", NULL},
-        {"overlap", 0, 0, G_OPTION_ARG_STRING, &a->overlap,
-         "Which copy of overlapping bytes wins: first (default), last or linux", "POLICY"},
-        {"verify-checksums", 0, 0, G_OPTION_ARG_NONE, &a->verify,
-         "Drop segments whose TCP checksum is wrong", NULL},
-        {"max-buffer", 0, 0, G_OPTION_ARG_STRING, &a->max_buffer,
-         "Out-of-order bytes buffered per direction (suffix K, M, G; default 64M)", "BYTES"},
-        {"max-memory", 0, 0, G_OPTION_ARG_STRING, &a->max_memory,
-         "Memory for the bytes of sessions still open; beyond it they go to a temporary file "
-         "in $TMPDIR (suffix K, M, G; 0 = no limit; default 32M)",
-         "BYTES"},
-        {"ip-fragment-timeout", 0, 0, G_OPTION_ARG_STRING, &a->frag_timeout,
-         "Seconds of capture time after its first fragment an incomplete IP datagram is "
-         "dropped (0 = never; default 30, as Linux)",
-         "SECONDS"},
-        {"ip-fragment-memory", 0, 0, G_OPTION_ARG_STRING, &a->frag_memory,
-         "Memory for the fragments of incomplete IP datagrams; beyond it the oldest are dropped "
-         "(suffix K, M, G; 0 = no limit; default 4M, as Linux)",
-         "BYTES"},
-        {"tunnel-port", 0, 0, G_OPTION_ARG_STRING, &a->tunnel_ports,
-         "UDP ports that select a UDP tunnel, as KIND=PORT,... (kinds vxlan, geneve, gtpu, "
-         "teredo; PORT 0: not followed; default vxlan=4789,geneve=6081,gtpu=2152,teredo=3544)",
-         "LIST"},
         {"jobs", 'j', 0, G_OPTION_ARG_INT, &a->jobs,
          "Extract N captures in parallel (default: CPUs usable; 1: one at a time)", "N"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet, "Do not print the per-capture summary",
@@ -507,9 +391,12 @@ parse_args(int argc, char **argv, extract_args *a, int *status)
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     g_autofree char *description = extract_description();
-    return ts_cli_parse("extract", "CAPTURE...",
-                        "Extracts the bytes each side of every TCP connection delivered.",
-                        description, entries, argc, argv, &a->captures, status);
+    GOptionEntry engine_rows[TS_CLI_ENGINE_ENTRIES];
+    return ts_cli_parse_more("extract", "CAPTURE...",
+                             "Extracts the bytes each side of every TCP connection delivered.",
+                             description, entries,
+                             ts_cli_engine_entries(&a->engine, true, engine_rows), argc, argv,
+                             &a->captures, status);
 }
 
 /* Checks the parsed options and fills `cfg` (which borrows from `a`);
@@ -522,39 +409,13 @@ make_config(const extract_args *a, extract_config *cfg)
                             .quiet = a->quiet,
                             .js = a->js};
     ts_options_init(&cfg->opts);
-    cfg->opts.verify_checksums = a->verify;
     /* the message names three formats only: kept as it always was */
     if (a->format != NULL && (cfg->format = ts_format_lookup(a->format)) == NULL) {
         usage_error("unknown format '%s' (expected jsonl, tcpflow or none)", a->format);
         return false;
     }
-    if (a->overlap != NULL && !parse_overlap(a->overlap, &cfg->opts.overlap)) {
-        usage_error("unknown overlap policy '%s' (expected first, last or linux)", a->overlap);
+    if (!ts_cli_engine_apply(&a->engine, "extract", &cfg->opts))
         return false;
-    }
-    if (a->max_buffer != NULL && !parse_size(a->max_buffer, &cfg->opts.max_buffered_bytes)) {
-        usage_error("invalid byte count '%s' for --max-buffer", a->max_buffer);
-        return false;
-    }
-    if (a->max_memory != NULL && !parse_size(a->max_memory, &cfg->opts.max_payload_memory)) {
-        usage_error("invalid byte count '%s' for --max-memory", a->max_memory);
-        return false;
-    }
-    if (a->frag_timeout != NULL &&
-        !parse_seconds(a->frag_timeout, &cfg->opts.ip_fragment_timeout)) {
-        usage_error("invalid number of seconds '%s' for --ip-fragment-timeout", a->frag_timeout);
-        return false;
-    }
-    if (a->frag_memory != NULL && !parse_size(a->frag_memory, &cfg->opts.ip_fragment_memory)) {
-        usage_error("invalid byte count '%s' for --ip-fragment-memory", a->frag_memory);
-        return false;
-    }
-    if (a->tunnel_ports != NULL && !parse_tunnel_ports(a->tunnel_ports, &cfg->opts)) {
-        usage_error("invalid --tunnel-port '%s' (expected KIND=PORT,... with KIND vxlan, "
-                    "geneve, gtpu or teredo)",
-                    a->tunnel_ports);
-        return false;
-    }
     if (a->jobs < 0) {
         g_autofree char *text = g_strdup_printf("%d", a->jobs);
         usage_error("invalid number of jobs '%s' for --jobs", text);

@@ -58,6 +58,7 @@ typedef struct {
     GString *out;
     FILE *stdout_file;
     bool write_failed;
+    ts_options opts; /* the reassembly options given */
 } follow_state;
 
 static void
@@ -262,11 +263,21 @@ parse_args(int argc, char **argv, follow_state *st, char ***args, int *status)
          "MODE"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    if (!ts_cli_parse("follow", "CAPTURE STREAM",
-                      "Prints one TCP session as tshark's Follow TCP Stream does.",
-                      follow_description, entries, argc, argv, args, status))
+    ts_cli_engine_args engine_args = {0};
+    GOptionEntry engine_rows[TS_CLI_ENGINE_ENTRIES];
+    bool parsed = ts_cli_parse_more("follow", "CAPTURE STREAM",
+                                    "Prints one TCP session as tshark's Follow TCP Stream does.",
+                                    follow_description, entries,
+                                    ts_cli_engine_entries(&engine_args, true, engine_rows), argc,
+                                    argv, args, status);
+    ts_options_init(&st->opts);
+    bool applied = parsed && ts_cli_engine_apply(&engine_args, "follow", &st->opts);
+    ts_cli_engine_args_clear(&engine_args);
+    if (!parsed)
         return false;
     *status = TS_EXIT_USAGE;
+    if (!applied)
+        return false;
     if (mode_text != NULL && !ts_follow_mode_parse(mode_text, &st->mode)) {
         fprintf(stderr, "tcpsession: unknown mode '%s' (expected ascii, hex, raw or yaml)\n",
                 mode_text);
@@ -294,8 +305,6 @@ follow_capture(follow_state *st, const char *capture, GError **error)
     st->bytes = g_byte_array_new();
     st->out = g_string_sized_new(1 << 16);
     st->stdout_file = stdout;
-    ts_options opts;
-    ts_options_init(&opts);
     ts_callbacks cb = {
         .session_open = on_session_open,
         .data = on_data,
@@ -303,7 +312,7 @@ follow_capture(follow_state *st, const char *capture, GError **error)
         .packet = on_packet,
         .session_done = on_session_done,
     };
-    ts_engine *engine = ts_engine_new(&opts, &cb, st);
+    ts_engine *engine = ts_engine_new(&st->opts, &cb, st);
     bool ok = ts_engine_run_file(engine, capture, error);
     ts_cli_print_warnings(engine);
     ts_engine_free(engine);

@@ -190,12 +190,24 @@ ts_cmd_ls(int argc, char **argv)
     };
     g_auto(GStrv) captures = NULL;
     int status = TS_EXIT_OK;
-    if (!ts_cli_parse("ls", "CAPTURE", "Lists the TCP sessions of a capture, in stream order.",
-                      "Columns: stream number, client and server (the client sent the SYN),\n"
-                      "start time (UTC), duration, packets, bytes delivered by each side and\n"
-                      "anomalies. --json adds midstream, gaps and close reason.",
-                      entries, argc, argv, &captures, &status))
+    ts_cli_engine_args engine_args = {0};
+    GOptionEntry engine_rows[TS_CLI_ENGINE_ENTRIES];
+    bool parsed = ts_cli_parse_more(
+        "ls", "CAPTURE", "Lists the TCP sessions of a capture, in stream order.",
+        "Columns: stream number, client and server (the client sent the SYN),\n"
+        "start time (UTC), duration, packets, bytes delivered by each side and\n"
+        "anomalies. --json adds midstream, gaps and close reason.",
+        entries, ts_cli_engine_entries(&engine_args, false, engine_rows), argc, argv, &captures,
+        &status);
+    ts_options opts;
+    ts_options_init(&opts);
+    opts.keep_payload = false;
+    bool applied = parsed && ts_cli_engine_apply(&engine_args, "ls", &opts);
+    ts_cli_engine_args_clear(&engine_args);
+    if (!parsed)
         return status;
+    if (!applied)
+        return TS_EXIT_USAGE;
     if (captures[0] == NULL || captures[1] != NULL) {
         fprintf(stderr, "tcpsession: %s\nTry 'tcpsession ls --help' for more information.\n",
                 captures[0] == NULL ? "no capture given" : "ls takes exactly one capture");
@@ -203,9 +215,6 @@ ts_cmd_ls(int argc, char **argv)
     }
 
     g_autoptr(GArray) rows = g_array_new(FALSE, FALSE, sizeof(ls_row));
-    ts_options opts;
-    ts_options_init(&opts);
-    opts.keep_payload = false;
     ts_callbacks cb = {.session_done = on_session_done};
     ts_engine *engine = ts_engine_new(&opts, &cb, rows);
     g_autoptr(GError) error = NULL;

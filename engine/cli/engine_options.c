@@ -1,0 +1,187 @@
+/*
+ * engine_options.c — the reassembly options every command that reads a
+ * capture takes (extract, ls, follow): one table of option entries, one
+ * parser from their texts into ts_options, one set of messages.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* "first", "last" or "linux" into *policy; false for anything else. */
+static bool
+parse_overlap(const char *text, ts_overlap_policy *policy)
+{
+    if (strcmp(text, "first") == 0)
+        *policy = TS_OVERLAP_FIRST;
+    else if (strcmp(text, "last") == 0)
+        *policy = TS_OVERLAP_LAST;
+    else if (strcmp(text, "linux") == 0)
+        *policy = TS_OVERLAP_LINUX;
+    else
+        return false;
+    return true;
+}
+
+/* Parses a byte count with an optional binary suffix (K, M, G; "KiB" too). */
+bool
+ts_cli_parse_size(const char *text, size_t *size)
+{
+    char *end = NULL;
+    if (!g_ascii_isdigit(text[0]))
+        return false;
+    errno = 0;
+    guint64 value = g_ascii_strtoull(text, &end, 10);
+    if (errno != 0)
+        return false;
+    unsigned shift = 0;
+    switch (g_ascii_toupper(*end)) {
+    case 'K': shift = 10; break;
+    case 'M': shift = 20; break;
+    case 'G': shift = 30; break;
+    default: break;
+    }
+    if (shift != 0) {
+        end++;
+        if (*end == 'i')
+            end++;
+        if (*end == 'B')
+            end++;
+    } else if (*end == 'B') {
+        end++;
+    }
+    if (*end != '\0' || value > (G_MAXSIZE >> shift))
+        return false;
+    *size = (size_t)(value << shift);
+    return true;
+}
+
+/* Parses a non-negative number of seconds ("30", "0.5"). */
+static bool
+parse_seconds(const char *text, double *seconds)
+{
+    char *end = NULL;
+    if (!g_ascii_isdigit(text[0]))
+        return false;
+    errno = 0;
+    double value = g_ascii_strtod(text, &end);
+    if (errno != 0 || *end != '\0' || !(value >= 0 && value < 1e12))
+        return false;
+    *seconds = value;
+    return true;
+}
+
+/* --tunnel-port "vxlan=4789,gtpu=0": sets the named ports of `opts`;
+ * false on a syntax error or an unknown kind. */
+static bool
+parse_tunnel_ports(const char *text, ts_options *opts)
+{
+    g_auto(GStrv) items = g_strsplit(text, ",", -1);
+    for (char **it = items; *it != NULL; it++) {
+        const char *eq = strchr(*it, '=');
+        char *end;
+        if (eq == NULL || eq[1] == '\0' || !g_ascii_isdigit(eq[1]))
+            return false;
+        unsigned long port = strtoul(eq + 1, &end, 10);
+        if (*end != '\0' || port > 65535)
+            return false;
+        size_t klen = (size_t)(eq - *it);
+        uint16_t *field = klen == 5 && strncmp(*it, "vxlan", 5) == 0    ? &opts->vxlan_port
+                          : klen == 6 && strncmp(*it, "geneve", 6) == 0 ? &opts->geneve_port
+                          : klen == 4 && strncmp(*it, "gtpu", 4) == 0   ? &opts->gtpu_port
+                          : klen == 6 && strncmp(*it, "teredo", 6) == 0 ? &opts->teredo_port
+                                                                        : NULL;
+        if (field == NULL)
+            return false;
+        *field = (uint16_t)port;
+    }
+    return true;
+}
+
+/* The entries for `a` into `rows` (TS_CLI_ENGINE_ENTRIES of them, the last
+ * the terminator); see cli.h. */
+const GOptionEntry *
+ts_cli_engine_entries(ts_cli_engine_args *a, bool with_memory, GOptionEntry *rows)
+{
+    const GOptionEntry all[TS_CLI_ENGINE_ENTRIES] = {
+        {"overlap", 0, 0, G_OPTION_ARG_STRING, &a->overlap,
+         "Which copy of overlapping bytes wins (TCP segments and IP fragments): first "
+         "(default), last or linux",
+         "POLICY"},
+        {"verify-checksums", 0, 0, G_OPTION_ARG_NONE, &a->verify,
+         "Drop segments whose TCP checksum is wrong", NULL},
+        {"max-buffer", 0, 0, G_OPTION_ARG_STRING, &a->max_buffer,
+         "Out-of-order bytes buffered per direction (suffix K, M, G; default 64M)", "BYTES"},
+        {"ip-fragment-timeout", 0, 0, G_OPTION_ARG_STRING, &a->frag_timeout,
+         "Seconds of capture time after its first fragment an incomplete IP datagram is "
+         "dropped (0 = never; default 30, as Linux)",
+         "SECONDS"},
+        {"ip-fragment-memory", 0, 0, G_OPTION_ARG_STRING, &a->frag_memory,
+         "Memory for the fragments of incomplete IP datagrams; beyond it the oldest are dropped "
+         "(suffix K, M, G; 0 = no limit; default 4M, as Linux)",
+         "BYTES"},
+        {"tunnel-port", 0, 0, G_OPTION_ARG_STRING, &a->tunnel_ports,
+         "UDP ports that select a UDP tunnel, as KIND=PORT,... (kinds vxlan, geneve, gtpu, "
+         "teredo; PORT 0: not followed; default vxlan=4789,geneve=6081,gtpu=2152,teredo=3544)",
+         "LIST"},
+        {"max-memory", 0, 0, G_OPTION_ARG_STRING, &a->max_memory,
+         "Memory for the bytes of sessions still open; beyond it they go to a temporary file "
+         "in $TMPDIR (suffix K, M, G; 0 = no limit; default 32M)",
+         "BYTES"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    memcpy(rows, all, sizeof all);
+    if (!with_memory) /* --max-memory is the row before the terminator */
+        rows[TS_CLI_ENGINE_ENTRIES - 2] = rows[TS_CLI_ENGINE_ENTRIES - 1];
+    return rows;
+}
+
+/* Prints "tcpsession: <fmt with value>" and the --help hint of `command`. */
+static bool
+option_error(const char *command, const char *fmt, const char *value)
+{
+    fputs("tcpsession: ", stderr);
+    fprintf(stderr, fmt, value);
+    fprintf(stderr, "\nTry 'tcpsession %s --help' for more information.\n", command);
+    return false;
+}
+
+/* Applies the texts of `a` to `opts`; see cli.h. */
+bool
+ts_cli_engine_apply(const ts_cli_engine_args *a, const char *command, ts_options *opts)
+{
+    opts->verify_checksums = opts->verify_checksums || a->verify;
+    if (a->overlap != NULL && !parse_overlap(a->overlap, &opts->overlap))
+        return option_error(command, "unknown overlap policy '%s' (expected first, last or linux)",
+                            a->overlap);
+    if (a->max_buffer != NULL && !ts_cli_parse_size(a->max_buffer, &opts->max_buffered_bytes))
+        return option_error(command, "invalid byte count '%s' for --max-buffer", a->max_buffer);
+    if (a->max_memory != NULL && !ts_cli_parse_size(a->max_memory, &opts->max_payload_memory))
+        return option_error(command, "invalid byte count '%s' for --max-memory", a->max_memory);
+    if (a->frag_timeout != NULL && !parse_seconds(a->frag_timeout, &opts->ip_fragment_timeout))
+        return option_error(command, "invalid number of seconds '%s' for --ip-fragment-timeout",
+                            a->frag_timeout);
+    if (a->frag_memory != NULL && !ts_cli_parse_size(a->frag_memory, &opts->ip_fragment_memory))
+        return option_error(command, "invalid byte count '%s' for --ip-fragment-memory",
+                            a->frag_memory);
+    if (a->tunnel_ports != NULL && !parse_tunnel_ports(a->tunnel_ports, opts))
+        return option_error(command,
+                            "invalid --tunnel-port '%s' (expected KIND=PORT,... with KIND vxlan, "
+                            "geneve, gtpu or teredo)",
+                            a->tunnel_ports);
+    return true;
+}
+
+/* Frees the texts of `a`. */
+void
+ts_cli_engine_args_clear(ts_cli_engine_args *a)
+{
+    g_free(a->overlap);
+    g_free(a->max_buffer);
+    g_free(a->max_memory);
+    g_free(a->frag_timeout);
+    g_free(a->frag_memory);
+    g_free(a->tunnel_ports);
+    *a = (ts_cli_engine_args){0};
+}
