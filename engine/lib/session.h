@@ -67,9 +67,11 @@ typedef struct {
                            memory until the direction delivers more */
     guint dirty_pos;    /* 1 + index in the spool's dirty list; 0: not in it */
     GArray *gap_index;  /* ts_gap_entry, ascending offsets */
-    uint8_t *ring;      /* !keep_payload: the last ring_size delivered bytes */
-    uint32_t ring_size; /* a power of two; grows when retransmissions reach back */
-    uint64_t ring_from; /* first delivered index the ring still holds */
+    uint8_t *ring;      /* !keep_payload: the last ring_size delivered bytes, which
+                           hold the comparison window (session.c) */
+    uint64_t ring_size; /* a power of two; doubles as the direction delivers more,
+                           up to the window */
+    uint64_t window_from; /* first delivered index of the comparison window */
 } ts_dir;
 
 /* A gap with the number of missing bytes before it, for offset mapping. */
