@@ -183,13 +183,13 @@ typedef enum {
     TS_ANOMALY_SHORT_FRAME,          /* the frame ends before the length its IP header
                                         states, though the capture did not cut it */
     /* added after 0.1.0: */
-    TS_ANOMALY_IP_OVERLAP_CONFLICT, /* two IP fragments of the segment's datagram carried
-                                       the same bytes with different values (or two last
-                                       fragments different ends); recorded once for each of
-                                       the two frames, the copy kept follows
-                                       ts_options.overlap; offset/length: the differing
-                                       bytes in the stream when they are TCP payload,
-                                       else the segment's offset and 0 */
+    TS_ANOMALY_IP_OVERLAP_CONFLICT,      /* two IP fragments of the segment's datagram carried
+                                            the same bytes with different values (or two last
+                                            fragments different ends); recorded once for each of
+                                            the two frames, the copy kept follows
+                                            ts_options.overlap; offset/length: the differing
+                                            bytes in the stream when they are TCP payload,
+                                            else the segment's offset and 0 */
     TS_ANOMALY_UNCHECKED_RETRANSMISSION, /* bytes arrived again from before the comparison
                                             window (ts_options.retransmission_*): not
                                             compared with the delivered copy, so a
