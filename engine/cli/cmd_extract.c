@@ -447,6 +447,7 @@ parse_tunnel_ports(const char *text, ts_options *opts)
 typedef struct {
     char *outdir, *format, *overlap, *max_buffer, *max_memory, *tunnel_ports;
     char *frag_timeout, *frag_memory;
+    char *rexmit_window, *rexmit_acked;
     gboolean verify, quiet, js;
     gint jobs;
     char **captures;
@@ -462,6 +463,8 @@ extract_args_clear(extract_args *a)
     g_free(a->max_memory);
     g_free(a->frag_timeout);
     g_free(a->frag_memory);
+    g_free(a->rexmit_window);
+    g_free(a->rexmit_acked);
     g_free(a->tunnel_ports);
     g_strfreev(a->captures);
 }
@@ -495,6 +498,16 @@ parse_args(int argc, char **argv, extract_args *a, int *status)
         {"ip-fragment-memory", 0, 0, G_OPTION_ARG_STRING, &a->frag_memory,
          "Memory for the fragments of incomplete IP datagrams; beyond it the oldest are dropped "
          "(suffix K, M, G; 0 = no limit; default 4M, as Linux)",
+         "BYTES"},
+        {"retransmission-window", 0, 0, G_OPTION_ARG_STRING, &a->rexmit_window,
+         "Bytes that arrive again are compared with the delivered copy among the last BYTES "
+         "of their direction; older ones are unchecked_retransmission anomalies (suffix K, M, "
+         "G; 0 = no limit; default 1M)",
+         "BYTES"},
+        {"retransmission-acked", 0, 0, G_OPTION_ARG_STRING, &a->rexmit_acked,
+         "Bytes that arrive again are compared only when at most BYTES below what the "
+         "receiver acknowledged; older ones are unchecked_retransmission anomalies (suffix K, "
+         "M, G; 0 = no limit; default 16K)",
          "BYTES"},
         {"tunnel-port", 0, 0, G_OPTION_ARG_STRING, &a->tunnel_ports,
          "UDP ports that select a UDP tunnel, as KIND=PORT,... (kinds vxlan, geneve, gtpu, "
@@ -547,6 +560,15 @@ make_config(const extract_args *a, extract_config *cfg)
     }
     if (a->frag_memory != NULL && !parse_size(a->frag_memory, &cfg->opts.ip_fragment_memory)) {
         usage_error("invalid byte count '%s' for --ip-fragment-memory", a->frag_memory);
+        return false;
+    }
+    if (a->rexmit_window != NULL &&
+        !parse_size(a->rexmit_window, &cfg->opts.retransmission_window)) {
+        usage_error("invalid byte count '%s' for --retransmission-window", a->rexmit_window);
+        return false;
+    }
+    if (a->rexmit_acked != NULL && !parse_size(a->rexmit_acked, &cfg->opts.retransmission_acked)) {
+        usage_error("invalid byte count '%s' for --retransmission-acked", a->rexmit_acked);
         return false;
     }
     if (a->tunnel_ports != NULL && !parse_tunnel_ports(a->tunnel_ports, &cfg->opts)) {
