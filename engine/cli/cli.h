@@ -106,15 +106,17 @@ bool ts_cli_parse_more(const char *command, const char *parameter, const char *s
  *  with ts_cli_engine_args_clear()). */
 typedef struct ts_cli_engine_args {
     char *overlap, *max_buffer, *max_memory, *frag_timeout, *frag_memory, *tunnel_ports;
+    char *rexmit_window, *rexmit_acked;
     gboolean verify;
 } ts_cli_engine_args;
 
 /** Rows ts_cli_engine_entries() fills, its terminator included. */
-#define TS_CLI_ENGINE_ENTRIES 8
+#define TS_CLI_ENGINE_ENTRIES 10
 
 /** Fills `rows` (TS_CLI_ENGINE_ENTRIES of them, caller's storage) with the
  *  option entries --overlap, --verify-checksums, --max-buffer,
- *  --ip-fragment-timeout, --ip-fragment-memory, --tunnel-port and, when
+ *  --ip-fragment-timeout, --ip-fragment-memory, --retransmission-window,
+ *  --retransmission-acked, --tunnel-port and, when
  *  `with_memory` (commands that keep payload), --max-memory, all parsed
  *  into `a`; returns `rows`. */
 const GOptionEntry *ts_cli_engine_entries(ts_cli_engine_args *a, bool with_memory,

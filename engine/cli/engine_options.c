@@ -121,6 +121,16 @@ ts_cli_engine_entries(ts_cli_engine_args *a, bool with_memory, GOptionEntry *row
          "Memory for the fragments of incomplete IP datagrams; beyond it the oldest are dropped "
          "(suffix K, M, G; 0 = no limit; default 4M, as Linux)",
          "BYTES"},
+        {"retransmission-window", 0, 0, G_OPTION_ARG_STRING, &a->rexmit_window,
+         "Bytes that arrive again are compared with the delivered copy among the last BYTES "
+         "of their direction; older ones are unchecked_retransmission anomalies (suffix K, M, "
+         "G; 0 = no limit; default 1M)",
+         "BYTES"},
+        {"retransmission-acked", 0, 0, G_OPTION_ARG_STRING, &a->rexmit_acked,
+         "Bytes that arrive again are compared only when at most BYTES below what the "
+         "receiver acknowledged; older ones are unchecked_retransmission anomalies (suffix K, "
+         "M, G; 0 = no limit; default 16K)",
+         "BYTES"},
         {"tunnel-port", 0, 0, G_OPTION_ARG_STRING, &a->tunnel_ports,
          "UDP ports that select a UDP tunnel, as KIND=PORT,... (kinds vxlan, geneve, gtpu, "
          "teredo; PORT 0: not followed; default vxlan=4789,geneve=6081,gtpu=2152,teredo=3544)",
@@ -165,6 +175,13 @@ ts_cli_engine_apply(const ts_cli_engine_args *a, const char *command, ts_options
     if (a->frag_memory != NULL && !ts_cli_parse_size(a->frag_memory, &opts->ip_fragment_memory))
         return option_error(command, "invalid byte count '%s' for --ip-fragment-memory",
                             a->frag_memory);
+    if (a->rexmit_window != NULL &&
+        !ts_cli_parse_size(a->rexmit_window, &opts->retransmission_window))
+        return option_error(command, "invalid byte count '%s' for --retransmission-window",
+                            a->rexmit_window);
+    if (a->rexmit_acked != NULL && !ts_cli_parse_size(a->rexmit_acked, &opts->retransmission_acked))
+        return option_error(command, "invalid byte count '%s' for --retransmission-acked",
+                            a->rexmit_acked);
     if (a->tunnel_ports != NULL && !parse_tunnel_ports(a->tunnel_ports, opts))
         return option_error(command,
                             "invalid --tunnel-port '%s' (expected KIND=PORT,... with KIND vxlan, "
@@ -183,5 +200,7 @@ ts_cli_engine_args_clear(ts_cli_engine_args *a)
     g_free(a->frag_timeout);
     g_free(a->frag_memory);
     g_free(a->tunnel_ports);
+    g_free(a->rexmit_window);
+    g_free(a->rexmit_acked);
     *a = (ts_cli_engine_args){0};
 }

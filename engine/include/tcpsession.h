@@ -183,13 +183,18 @@ typedef enum {
     TS_ANOMALY_SHORT_FRAME,          /* the frame ends before the length its IP header
                                         states, though the capture did not cut it */
     /* added after 0.1.0: */
-    TS_ANOMALY_IP_OVERLAP_CONFLICT, /* two IP fragments of the segment's datagram carried
-                                       the same bytes with different values (or two last
-                                       fragments different ends); recorded once for each of
-                                       the two frames, the copy kept follows
-                                       ts_options.overlap; offset/length: the differing
-                                       bytes in the stream when they are TCP payload,
-                                       else the segment's offset and 0 */
+    TS_ANOMALY_IP_OVERLAP_CONFLICT,      /* two IP fragments of the segment's datagram carried
+                                            the same bytes with different values (or two last
+                                            fragments different ends); recorded once for each of
+                                            the two frames, the copy kept follows
+                                            ts_options.overlap; offset/length: the differing
+                                            bytes in the stream when they are TCP payload,
+                                            else the segment's offset and 0 */
+    TS_ANOMALY_UNCHECKED_RETRANSMISSION, /* bytes arrived again from before the comparison
+                                            window (ts_options.retransmission_*): not
+                                            compared with the delivered copy, so a
+                                            conflict there would go unseen; reported the
+                                            same with and without keep_payload */
     TS_ANOMALY_COUNT_
 } ts_anomaly_type;
 
@@ -369,6 +374,17 @@ typedef struct {
     uint16_t geneve_port; /* Geneve (default 6081) */
     uint16_t gtpu_port;   /* GTP-U (default 2152) */
     uint16_t teredo_port; /* Teredo (default 3544) */
+    /* Bytes that arrive again are compared with the delivered copy when they
+       lie among the last retransmission_window bytes their direction delivered
+       (default 1 MiB; 0: no limit) and not more than retransmission_acked bytes
+       below what the receiver acknowledged (default 16 KiB; 0: no limit; while
+       the receiver acknowledged nothing, below the last byte delivered); older
+       ones are unchecked_retransmission anomalies. The same with and without
+       keep_payload, so are the anomalies. Without keep_payload each direction
+       holds those bytes in memory: its unacknowledged bytes plus the
+       acknowledged tail, at most retransmission_window. */
+    size_t retransmission_window;
+    size_t retransmission_acked;
 } ts_options;
 
 /* Mapped files and SIGBUS. With map_files (the default), ts_engine_run_file()

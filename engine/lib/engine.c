@@ -86,6 +86,8 @@ options_defaults(ts_options *opts)
     opts->geneve_port = 6081;
     opts->gtpu_port = 2152;
     opts->teredo_port = 3544;
+    opts->retransmission_window = (size_t)1 << 20;
+    opts->retransmission_acked = (size_t)16 << 10;
 }
 
 void

@@ -26,13 +26,6 @@
 
 #include <string.h>
 
-/* History kept per direction without keep_payload, to compare
- * retransmissions with what was delivered: small at first, grown (up to the
- * maximum) for directions whose retransmissions reach further back, so
- * connections that never retransmit cost little. */
-#define TS_RING_MIN 2048u
-#define TS_RING_MAX 65536u
-
 /* A segment whose acknowledgement lies before the peer's first byte, or
  * more than this beyond anything the peer was seen sending, when the peer's
  * start is known from its SYN, belongs to another connection on the same
@@ -351,32 +344,87 @@ history(ts_dir *d, uint64_t idx, uint64_t len)
     return NULL;
 }
 
-/* Copies the last bytes of `data` (delivered bytes [idx, idx+len)) into the
- * ring, in at most two copies. */
-static void
-ring_store(ts_dir *d, uint64_t idx, const uint8_t *data, size_t len)
+/* ---- the comparison window ------------------------------------------ */
+
+/* Retransmitted bytes are compared with the delivered copy when they lie in
+ * the direction's comparison window: among its last
+ * ts_options.retransmission_window delivered bytes, and not more than
+ * ts_options.retransmission_acked bytes below what the receiver acknowledged
+ * (what a sender may still resend is what it has not seen acknowledged; a
+ * copy of long-acknowledged bytes is dropped by any receiver). The window
+ * depends on the delivered bytes, gaps and acknowledgements only, never on
+ * keep_payload, so the anomalies do not either: bytes that arrive again from
+ * before the window are reported, in both modes, as an
+ * unchecked_retransmission anomaly instead of being compared. Its start
+ * moves forward at every delivery and comparison, in both modes. Without
+ * keep_payload the ring holds the window's bytes (memory: the unacknowledged
+ * bytes plus the acknowledged tail, per direction); with it, the kept
+ * payload does (the ring is not used). */
+
+/* Delivered index of the receiver's acknowledgement of this direction
+ * (capped at the bytes delivered; inside a gap: the first byte after it).
+ * While the receiver acknowledged nothing (a one-sided capture, say), all
+ * delivered bytes count as acknowledged: nothing tells how far back a
+ * retransmission may reach. */
+static uint64_t
+acked_index(const ts_dir *d)
 {
-    size_t keep = len > d->ring_size ? d->ring_size : len;
-    const uint8_t *src = data + (len - keep);
-    size_t at = (size_t)((idx + len - keep) & (d->ring_size - 1));
-    size_t first = keep < d->ring_size - at ? keep : d->ring_size - at;
-    memcpy(d->ring + at, src, first);
-    if (keep > first)
-        memcpy(d->ring, src + first, keep - first);
-    uint64_t end = idx + len; /* the ring now holds at most [end - size, end) */
-    if (end > d->ring_size && end - d->ring_size > d->ring_from)
-        d->ring_from = end - d->ring_size;
+    uint64_t ack = d->reasm.acked;
+    if (ack == 0 || ack >= d->reasm.next)
+        return d->delivered;
+    if (d->gap_index != NULL) {
+        const ts_gap_entry *g = (const ts_gap_entry *)d->gap_index->data;
+        size_t lo = 0, hi = d->gap_index->len; /* first gap with offset > ack */
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (g[mid].offset <= ack)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo > 0 && ack < g[lo - 1].offset + g[lo - 1].length)
+            ack = g[lo - 1].offset + g[lo - 1].length;
+    }
+    return MIN(delivered_index(d, ack), d->delivered);
 }
 
-/* Grows the ring to `size` bytes, keeping the bytes it holds. */
-static void
-ring_grow(ts_dir *d, uint32_t size)
+/* Moves the start of the comparison window forward to what `delivered`
+ * bytes and the receiver's acknowledgement allow, and returns it. It never
+ * moves back. */
+static uint64_t
+window_advance(const ts_session *s, ts_dir *d, uint64_t delivered)
 {
-    uint32_t old_size = d->ring_size;
+    uint64_t w = s->env->opts->retransmission_window;
+    uint64_t tail = s->env->opts->retransmission_acked;
+    uint64_t acked = MIN(acked_index(d), delivered), from = 0;
+    if (tail != 0 && acked > tail)
+        from = acked - tail;
+    if (w != 0 && delivered > w && delivered - w > from)
+        from = delivered - w;
+    if (from > d->window_from)
+        d->window_from = from;
+    return d->window_from;
+}
+
+/* Smallest ring allocated: directions that deliver little cost little. */
+#define TS_RING_MIN 2048u
+
+/* Makes the ring hold at least `need` bytes (a power of two), keeping the
+ * last bytes it holds: it doubles as the direction delivers more, up to the
+ * window. */
+static void
+ring_reserve(ts_dir *d, uint64_t need)
+{
+    if (need <= d->ring_size)
+        return;
+    uint64_t old_size = d->ring_size, size = MAX(old_size, (uint64_t)TS_RING_MIN);
+    while (size < need)
+        size *= 2;
     uint8_t *old = d->ring;
-    d->ring = g_malloc(size);
+    d->ring = g_malloc((size_t)size);
     d->ring_size = size;
-    for (uint64_t i = d->ring_from; i < d->delivered;) { /* at most three runs */
+    uint64_t held = MIN(d->delivered, old_size);
+    for (uint64_t i = d->delivered - held; i < d->delivered;) { /* at most three runs */
         size_t from = (size_t)(i & (old_size - 1)), to = (size_t)(i & (size - 1));
         uint64_t n = MIN(d->delivered - i, MIN(old_size - from, size - to));
         memcpy(d->ring + to, old + from, (size_t)n);
@@ -385,37 +433,122 @@ ring_grow(ts_dir *d, uint32_t size)
     g_free(old);
 }
 
-/* Compares bytes that arrived again with the delivered copy kept in the ring
- * (no keep_payload). Reports the differing span, if the ring still holds it;
- * if it reaches back further, the ring grows for next time. */
+/* Copies `len` bytes into the ring at delivered index `idx`, in at most two
+ * copies; only the last ring_size bytes of `data` when it is longer. */
 static void
-ring_compare(ts_session *s, ts_dir *d, uint64_t off, uint64_t idx, const uint8_t *data,
-             uint64_t len)
+ring_write(ts_dir *d, uint64_t idx, const uint8_t *data, size_t len)
 {
-    if (d->ring == NULL || idx + len > d->delivered)
-        return;
-    if (idx < d->ring_from) {
-        if (d->ring_size < TS_RING_MAX)
-            ring_grow(d, TS_RING_MAX);
-        return;
-    }
+    size_t keep = (size_t)MIN((uint64_t)len, d->ring_size);
+    const uint8_t *src = data + (len - keep);
+    size_t at = (size_t)((idx + len - keep) & (d->ring_size - 1));
+    size_t first = (size_t)MIN((uint64_t)keep, d->ring_size - at);
+    memcpy(d->ring + at, src, first);
+    if (keep > first)
+        memcpy(d->ring, src + first, keep - first);
+}
+
+/* Without keep_payload: delivered bytes [idx, idx+len) enter the ring,
+ * which holds the window [from, idx+len). */
+static void
+ring_deliver(ts_dir *d, uint64_t from, uint64_t idx, const uint8_t *data, size_t len)
+{
+    ring_reserve(d, idx + len - from);
+    ring_write(d, idx, data, len);
+}
+
+/* Compares bytes that arrived again with the ring's copy (`idx` inside the
+ * window). Returns the differing span [*lo, *hi) of `data`, or false when
+ * the bytes are the same. */
+static bool
+ring_compare(const ts_dir *d, uint64_t idx, const uint8_t *data, uint64_t len, uint64_t *lo,
+             uint64_t *hi)
+{
     /* the usual case, an identical copy: at most two memcmp() runs */
     size_t at = (size_t)(idx & (d->ring_size - 1));
     size_t first = (size_t)MIN(len, d->ring_size - at);
     if (memcmp(d->ring + at, data, first) == 0 &&
         memcmp(d->ring, data + first, (size_t)len - first) == 0)
-        return;
-    uint64_t lo = UINT64_MAX, hi = 0;
+        return false;
+    *lo = UINT64_MAX;
     for (uint64_t i = 0; i < len; i++) {
         if (d->ring[(idx + i) & (d->ring_size - 1)] != data[i]) {
-            if (lo == UINT64_MAX)
-                lo = i;
-            hi = i + 1;
+            if (*lo == UINT64_MAX)
+                *lo = i;
+            *hi = i + 1;
         }
     }
-    if (lo != UINT64_MAX)
-        ts_session_anomaly(s, TS_ANOMALY_OVERLAP_CONFLICT, s->cur_dir, s->cur_frame, off + lo,
-                           hi - lo);
+    return true;
+}
+
+/* Compares bytes that arrived again with the kept payload (memory or
+ * spool). Returns the differing span as ring_compare() does; *readable is
+ * false when spilled bytes could not be read back (nothing was compared). */
+static bool
+kept_compare(ts_session *s, ts_dir *d, uint64_t idx, const uint8_t *data, uint64_t n, uint64_t *lo,
+             uint64_t *hi, bool *readable)
+{
+    uint8_t *old = history(d, idx, n);
+    g_autofree uint8_t *copy = NULL; /* spilled bytes read back */
+    *readable = true;
+    if (old == NULL) {
+        copy = g_malloc(n);
+        if (!kept_copy(s, d, idx, copy, n, false)) {
+            *readable = false;
+            return false;
+        }
+        old = copy;
+    }
+    if (memcmp(old, data, n) == 0)
+        return false;
+    *lo = 0;
+    *hi = n;
+    while (old[*lo] == data[*lo])
+        (*lo)++;
+    while (old[*hi - 1] == data[*hi - 1])
+        (*hi)--;
+    if (s->env->opts->overlap == TS_OVERLAP_LAST) {
+        memcpy(old + *lo, data + *lo, *hi - *lo);
+        if (old == copy)
+            kept_copy(s, d, idx + *lo, old + *lo, *hi - *lo, true);
+    }
+    return true;
+}
+
+/* Delivered bytes [off, off+n) (delivered index idx) arrived again: the part
+ * before the comparison window is reported unchecked, the rest compared with
+ * the delivered copy, a differing span reported as a conflict. Under the
+ * "last" policy the copy compared with takes the new bytes (ring or kept
+ * payload alike), so later copies are compared with the same bytes in both
+ * modes. */
+static void
+compare_old(ts_session *s, ts_dir *d, uint64_t off, uint64_t idx, const uint8_t *data, uint64_t n)
+{
+    if (idx + n > d->delivered) /* cannot happen: old bytes were delivered */
+        return;
+    uint64_t from = window_advance(s, d, d->delivered);
+    if (idx < from) {
+        uint64_t before = MIN(n, from - idx);
+        ts_session_anomaly(s, TS_ANOMALY_UNCHECKED_RETRANSMISSION, s->cur_dir, s->cur_frame, off,
+                           before);
+        off += before;
+        idx += before;
+        data += before;
+        n -= before;
+    }
+    if (n == 0)
+        return;
+    uint64_t lo = 0, hi = 0;
+    bool readable = true;
+    bool differ = s->env->opts->keep_payload ? kept_compare(s, d, idx, data, n, &lo, &hi, &readable)
+                                             : ring_compare(d, idx, data, n, &lo, &hi);
+    if (!readable)
+        ts_session_anomaly(s, TS_ANOMALY_UNCHECKED_RETRANSMISSION, s->cur_dir, s->cur_frame, off,
+                           n);
+    if (!differ)
+        return;
+    ts_session_anomaly(s, TS_ANOMALY_OVERLAP_CONFLICT, s->cur_dir, s->cur_frame, off + lo, hi - lo);
+    if (!s->env->opts->keep_payload && s->env->opts->overlap == TS_OVERLAP_LAST)
+        ring_write(d, idx + lo, data + lo, (size_t)(hi - lo));
 }
 
 /* ---- the reassembler's sink ------------------------------------------ */
@@ -428,6 +561,7 @@ sink_deliver(void *ctx, uint64_t offset, const uint8_t *data, size_t len, uint64
     ts_dir *d = &s->dir[s->cur_dir];
     const ts_options *o = s->env->opts;
     uint64_t idx = d->delivered;
+    uint64_t from = window_advance(s, d, idx + len); /* both modes alike */
     if (o->keep_payload) {
         kept_append(s, d, data, len);
         if (s->chunks == NULL)
@@ -442,12 +576,7 @@ sink_deliver(void *ctx, uint64_t offset, const uint8_t *data, size_t len, uint64
             g_array_append_val(s->chunks, c);
         }
     } else {
-        if (d->ring == NULL) {
-            d->ring_size = TS_RING_MIN;
-            d->ring = g_malloc(TS_RING_MIN);
-            d->ring_from = idx;
-        }
-        ring_store(d, idx, data, len);
+        ring_deliver(d, from, idx, data, len);
     }
     d->chunk_break = false;
     d->delivered += len;
@@ -494,32 +623,7 @@ sink_old(void *ctx, uint64_t offset, const uint8_t *data, size_t len)
             ts_session_anomaly(s, TS_ANOMALY_LATE_DATA, s->cur_dir, s->cur_frame, offset,
                                run_end - offset);
         } else {
-            uint64_t idx = delivered_index(d, offset), n = run_end - offset;
-            uint8_t *old = history(d, idx, n);
-            g_autofree uint8_t *copy = NULL; /* spilled bytes read back */
-            if (old == NULL && idx < d->spilled) {
-                copy = g_malloc(n);
-                if (kept_copy(s, d, idx, copy, n, false))
-                    old = copy;
-            }
-            if (old != NULL) {
-                if (memcmp(old, data, n) != 0) {
-                    uint64_t lo = 0, hi = n;
-                    while (old[lo] == data[lo])
-                        lo++;
-                    while (old[hi - 1] == data[hi - 1])
-                        hi--;
-                    ts_session_anomaly(s, TS_ANOMALY_OVERLAP_CONFLICT, s->cur_dir, s->cur_frame,
-                                       offset + lo, hi - lo);
-                    if (s->env->opts->overlap == TS_OVERLAP_LAST) {
-                        memcpy(old + lo, data + lo, hi - lo);
-                        if (old == copy)
-                            kept_copy(s, d, idx + lo, old + lo, hi - lo, true);
-                    }
-                }
-            } else {
-                ring_compare(s, d, offset, idx, data, n);
-            }
+            compare_old(s, d, offset, delivered_index(d, offset), data, run_end - offset);
         }
         data += run_end - offset;
         offset = run_end;

@@ -63,13 +63,15 @@ typedef struct {
     size_t kept_len, kept_cap;
     GArray *extents; /* ts_extent; NULL while nothing was spilled */
     uint64_t spilled;
-    bool pinned;        /* ts_session_payload() handed out `kept`: it stays in
-                           memory until the direction delivers more */
-    guint dirty_pos;    /* 1 + index in the spool's dirty list; 0: not in it */
-    GArray *gap_index;  /* ts_gap_entry, ascending offsets */
-    uint8_t *ring;      /* !keep_payload: the last ring_size delivered bytes */
-    uint32_t ring_size; /* a power of two; grows when retransmissions reach back */
-    uint64_t ring_from; /* first delivered index the ring still holds */
+    bool pinned;          /* ts_session_payload() handed out `kept`: it stays in
+                             memory until the direction delivers more */
+    guint dirty_pos;      /* 1 + index in the spool's dirty list; 0: not in it */
+    GArray *gap_index;    /* ts_gap_entry, ascending offsets */
+    uint8_t *ring;        /* !keep_payload: the last ring_size delivered bytes, which
+                             hold the comparison window (session.c) */
+    uint64_t ring_size;   /* a power of two; doubles as the direction delivers more,
+                             up to the window */
+    uint64_t window_from; /* first delivered index of the comparison window */
 } ts_dir;
 
 /* A gap with the number of missing bytes before it, for offset mapping. */

@@ -62,6 +62,7 @@ ts_anomaly_type_name(ts_anomaly_type type)
         [TS_ANOMALY_ICMP_ERROR] = "icmp_error",
         [TS_ANOMALY_SHORT_FRAME] = "short_frame",
         [TS_ANOMALY_IP_OVERLAP_CONFLICT] = "ip_overlap_conflict",
+        [TS_ANOMALY_UNCHECKED_RETRANSMISSION] = "unchecked_retransmission",
         [TS_ANOMALY_STALE_SEGMENT] = "stale_segment",
     };
     if ((unsigned)type < TS_ANOMALY_COUNT_ && names[type] != NULL)

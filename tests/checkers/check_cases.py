@@ -328,6 +328,36 @@ def case_links(r):
                                                  (b"client on ethernet", b"server on raw ip")])
 
 
+# ---- consistency fixes (harness/craft_consistency.c) -------------------------
+
+def mirror_bytes(base, n):
+    return bytes(ord(base) + i % 26 for i in range(n))
+
+
+def case_vlan_mirror(r):
+    """Every packet twice (VLAN 201, 202): the delivered bytes are the first
+    copies; the changed client byte 500 (3000 bytes back) is a conflict in
+    both copies; the changed server byte 50, 17408 bytes below the client's
+    acknowledgement, is unchecked by default (16 KiB tail) and a conflict in
+    both copies with --retransmission-acked 0."""
+    conflicts = [("overlap_conflict", "client", 500, 1, 17),
+                 ("overlap_conflict", "client", 500, 1, 18)]
+    for name, tail in (("vlan-mirror-copies",
+                        [("unchecked_retransmission", "server", 0, 100, 55),
+                         ("unchecked_retransmission", "server", 0, 100, 56)]),
+                       ("vlan-mirror-copies.acked-0",
+                        [("overlap_conflict", "server", 50, 1, 55),
+                         ("overlap_conflict", "server", 50, 1, 56)])):
+        ss = r[name]
+        n_sessions(ss, 1, name)
+        s = ss[0]
+        expect(s["cdata"] == mirror_bytes("a", 3200) and s["sdata"] == mirror_bytes("A", 17408),
+               "%s: delivered bytes wrong" % name)
+        expect(s["packets"] == 62 and s["close"] == "fin" and gaps(s) == [],
+               "%s: %d packets, close %s, gaps %s" % (name, s["packets"], s["close"], gaps(s)))
+        expect(anoms(s) == conflicts + tail, "%s: %s" % (name, anoms(s)))
+
+
 CASES = [
     ("tcp-a overlapping segments in every order", case_tcp_a),
     ("tcp-b segments ahead of the expected sequence number", case_tcp_b),
@@ -348,6 +378,7 @@ CASES = [
     ("same host", case_same_host),
     ("snap length cut", case_snaplen),
     ("IPv6 extension headers, VLAN/QinQ, SLL2, pcapng link types", case_links),
+    ("vlan-mirror-copies: retransmissions compared alike in every mode", case_vlan_mirror),
 ]
 
 

@@ -1926,9 +1926,36 @@ START_TEST(feed_without_keep_payload)
 }
 END_TEST
 
-/* Without keep_payload, retransmissions are compared with a history ring:
- * small at first (2 KiB), grown once a retransmission reaches further back. */
-START_TEST(streaming_history_ring)
+/* Runs `make` once per mode (keep_payload or not) and policy with `o` and
+ * asserts the same gaps and anomalies each time: want[0] under "first" and
+ * "linux" (the first copy of old bytes wins), want[1] under "last". */
+static void
+same_anomalies_every_mode(cap *(*make)(void), const ts_options *o, const char *want[2])
+{
+    static const ts_overlap_policy policies[] = {TS_OVERLAP_FIRST, TS_OVERLAP_LINUX,
+                                                 TS_OVERLAP_LAST};
+    for (int p = 0; p < 3; p++) {
+        for (int keep = 0; keep < 2; keep++) {
+            ts_options each = *o;
+            each.keep_payload = keep;
+            each.overlap = policies[p];
+            run *r = cap_run(make(), &each);
+            const rec *x = R(r, 0);
+            ck_assert(x->no_payload == !keep);
+            ck_assert_uint_eq(x->bytes[CL], 6000);
+            ck_assert_str_eq(x->gap_txt->str, "");
+            const char *w = want[policies[p] == TS_OVERLAP_LAST];
+            ck_assert_msg(strcmp(x->anom_txt->str, w) == 0, "policy %d keep %d: %s", policies[p],
+                          keep, x->anom_txt->str);
+            run_free(r);
+        }
+    }
+}
+
+/* 6000 bytes of 'a' from the client, the server never acknowledging them,
+ * and copies of old bytes, some different. */
+static cap *
+unacked_retransmissions(void)
 {
     cap *c = cap_new(TS_LINKTYPE_ETHERNET);
     pb_conn *k = cap_std(c);
@@ -1938,21 +1965,90 @@ START_TEST(streaming_history_ring)
     block[1000] = '\0';
     for (int i = 0; i < 3; i++)
         send_s(k, CL, block); /* f4-f6: bytes 0..2999 */
-    at_s(k, CL, 2990, "XY");  /* f7: recent, differs: seen at once */
-    at_s(k, CL, 100, "XY");   /* f8: older than the 2 KiB ring: not comparable; it grows */
-    at_s(k, CL, 100, "aXa");  /* f9: still gone */
+    at_s(k, CL, 2990, "XY");  /* f7: recent, differs */
+    at_s(k, CL, 100, "XY");   /* f8: 2900 bytes back, differs */
+    at_s(k, CL, 100, "aXa");  /* f9: differs from the first copy only */
     for (int i = 0; i < 3; i++)
         send_s(k, CL, block);  /* f10-f12: bytes 3000..5999 */
-    at_s(k, CL, 1000, "aXa");  /* f13: 5000 bytes back, held by the grown ring: seen */
+    at_s(k, CL, 1000, "aXa");  /* f13: 5000 bytes back */
     at_s(k, CL, 4000, "aaaa"); /* f14: same bytes: nothing */
+    return c;
+}
+
+/* By default every old byte a retransmission carries here is compared (the
+ * window spans the last 1 MiB delivered; nothing was acknowledged), with
+ * and without keep_payload alike. (Before, without keep_payload, a 2 KiB
+ * ring missed f8 and f9.) */
+START_TEST(retransmissions_compared_in_both_modes)
+{
     ts_options o;
     ts_options_init(&o);
-    run *r = cap_run(c, &o);
-    const rec *x = R(r, 0);
-    ck_assert(x->no_payload);
-    ck_assert_uint_eq(x->bytes[CL], 6000);
-    ck_assert_str_eq(x->anom_txt->str, "overlap_conflict C2990+2@7, overlap_conflict C1001+1@13");
-    run_free(r);
+    ck_assert_uint_eq(o.retransmission_window, 1u << 20);
+    ck_assert_uint_eq(o.retransmission_acked, 16u << 10);
+    const char *want[2] = {
+        "overlap_conflict C2990+2@7, overlap_conflict C100+2@8, overlap_conflict C101+1@9, "
+        "overlap_conflict C1001+1@13",
+        /* "last": f8's "XY" became the copy f9 is compared with */
+        "overlap_conflict C2990+2@7, overlap_conflict C100+2@8, overlap_conflict C100+2@9, "
+        "overlap_conflict C1001+1@13",
+    };
+    same_anomalies_every_mode(unacked_retransmissions, &o, want);
+}
+END_TEST
+
+/* 3000 bytes acknowledged, 3000 more, then all acknowledged, with copies of
+ * old bytes in and out of a small comparison window. */
+static cap *
+windowed_retransmissions(void)
+{
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
+    pb_conn *k = cap_std(c);
+    pb_conn_handshake(k);
+    char block[1001];
+    memset(block, 'a', 1000);
+    block[1000] = '\0';
+    for (int i = 0; i < 3; i++)
+        send_s(k, CL, block); /* f4-f6: bytes 0..2999 */
+    pb_conn_ack(k, SV);       /* f7: all acknowledged: the window is [2000, 3000) */
+    at_s(k, CL, 2990, "XY");  /* f8: inside, differs */
+    at_s(k, CL, 1500, "XY");  /* f9: before the window: unchecked */
+    at_s(k, CL, 1999, "XaX"); /* f10: 1999 unchecked, 2000.. compared: 2001 differs */
+    for (int i = 0; i < 3; i++)
+        send_s(k, CL, block);  /* f11-f13: bytes 3000..5999, unacknowledged */
+    at_s(k, CL, 2500, "Z");    /* f14: inside [2000, 6000) (at most 4000 back) */
+    pb_conn_ack(k, SV);        /* f15: window [5000, 6000) */
+    at_s(k, CL, 4000, "aaaa"); /* f16: the same bytes, but unchecked */
+    at_s(k, CL, 5500, "bb");   /* f17: differs */
+    at_s(k, CL, 5500, "bb");   /* f18: as f17: a conflict unless "last" took f17's */
+    return c;
+}
+
+/* The comparison window: the last retransmission_window bytes delivered, at
+ * most retransmission_acked below the receiver's acknowledgement. Copies
+ * from before it are unchecked_retransmission anomalies, the same with and
+ * without keep_payload, under every policy. */
+START_TEST(comparison_window_limits)
+{
+    ts_options o;
+    ts_options_init(&o);
+    o.retransmission_window = 4000;
+    o.retransmission_acked = 1000;
+    const char *head = "overlap_conflict C2990+2@8, unchecked_retransmission C1500+2@9, "
+                       "unchecked_retransmission C1999+1@10, overlap_conflict C2001+1@10, "
+                       "overlap_conflict C2500+1@14, unchecked_retransmission C4000+4@16, "
+                       "overlap_conflict C5500+2@17";
+    g_autofree char *first = g_strconcat(head, ", overlap_conflict C5500+2@18", NULL);
+    const char *want[2] = {first, head};
+    same_anomalies_every_mode(windowed_retransmissions, &o, want);
+    /* no limits: everything compared */
+    o.retransmission_window = 0;
+    o.retransmission_acked = 0;
+    const char *all = "overlap_conflict C2990+2@8, overlap_conflict C1500+2@9, "
+                      "overlap_conflict C1999+3@10, overlap_conflict C2500+1@14, "
+                      "overlap_conflict C5500+2@17";
+    g_autofree char *all_first = g_strconcat(all, ", overlap_conflict C5500+2@18", NULL);
+    const char *want_all[2] = {all_first, all};
+    same_anomalies_every_mode(windowed_retransmissions, &o, want_all);
 }
 END_TEST
 
@@ -2216,7 +2312,8 @@ ts_engine_suite(void)
     tc = tcase_create("feed");
     tcase_add_test(tc, feed_callbacks);
     tcase_add_test(tc, feed_without_keep_payload);
-    tcase_add_test(tc, streaming_history_ring);
+    tcase_add_test(tc, retransmissions_compared_in_both_modes);
+    tcase_add_test(tc, comparison_window_limits);
     tcase_add_test(tc, packet_callback);
     tcase_add_test(tc, feed_free_without_finish);
     suite_add_tcase(s, tc);
