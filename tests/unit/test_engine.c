@@ -1895,6 +1895,56 @@ START_TEST(ip6_fragment_ext_inside)
 }
 END_TEST
 
+/* Cuts the IPv4 packet at `ip4` (a 20-byte header) of Ethernet frame
+ * `whole`: payload bytes [off, off + len) with MF `more` into `out`;
+ * returns its length. */
+static size_t
+ip4_piece(const uint8_t *whole, size_t ip4, size_t off, size_t len, bool more, uint8_t *out)
+{
+    memcpy(out, whole, ip4 + 20);
+    uint8_t *h = out + ip4;
+    h[2] = (uint8_t)((20 + len) >> 8);
+    h[3] = (uint8_t)(20 + len);
+    h[6] = (uint8_t)((more ? 0x20 : 0) | (off / 8) >> 8);
+    h[7] = (uint8_t)(off / 8);
+    h[10] = h[11] = 0;
+    uint16_t sum = pb_checksum(h, 20, 0);
+    h[10] = (uint8_t)(sum >> 8);
+    h[11] = (uint8_t)sum;
+    memcpy(out + ip4 + 20, whole + ip4 + 20 + off, len);
+    return ip4 + 20 + len;
+}
+
+/* Two last fragments with different ends (IP payload 60, and 40: stream
+ * offset 20): the conflict is reported at the stream offset of the shorter
+ * end, from both fragments (it was reported at the segment's offset, 0). */
+START_TEST(ip_fragment_two_ends)
+{
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
+    pb_conn *k = cap_std(c);
+    pb_conn_handshake(k);
+    pb_tcp seg = seg_at(k, CL, CISN + 1, 0, "0123456789abcdefghijklmnopqrstuvwxyzABCD");
+    seg.ip_id = 5;
+    uint8_t whole[256], f[3][256];
+    size_t n = pb_build_tcp(TS_LINKTYPE_ETHERNET, &seg, whole, sizeof whole);
+    size_t ip4 = pb_ip_offset(TS_LINKTYPE_ETHERNET, whole, n);
+    size_t l0 = ip4_piece(whole, ip4, 24, 36, false, f[0]); /* f4: the true end, 60 */
+    size_t l1 = ip4_piece(whole, ip4, 24, 16, false, f[1]); /* f5: another end, 40 */
+    size_t l2 = ip4_piece(whole, ip4, 0, 24, true, f[2]);   /* f6: completes it */
+    pb_pcap_write(c->w, T0 + 3 * MS, f[0], (uint32_t)l0);
+    pb_pcap_write(c->w, T0 + 4 * MS, f[1], (uint32_t)l1);
+    pb_pcap_write(c->w, T0 + 5 * MS, f[2], (uint32_t)l2);
+    next_at(k, CL, 40);
+    pb_conn_set_time(k, T0 + 6 * MS);
+    close_both(k);
+    run *r = cap_run(c, NULL);
+    const rec *x = R(r, 0);
+    CK_DATA(x, CL, "0123456789abcdefghijklmnopqrstuvwxyzABCD"); /* the first end wins */
+    ck_assert_str_eq(x->anom_txt->str, "ip_overlap_conflict C20+0@4, ip_overlap_conflict C20+0@5");
+    run_free(r);
+}
+END_TEST
+
 /* ======================================================================== */
 /* ts_engine_feed: in-memory frames, callbacks, options                     */
 /* ======================================================================== */
@@ -2269,6 +2319,7 @@ ts_engine_suite(void)
     tcase_add_loop_test(tc, link_types, 0, G_N_ELEMENTS(links));
     tcase_add_test(tc, ip_fragments_reassembled);
     tcase_add_test(tc, ip6_fragment_ext_inside);
+    tcase_add_test(tc, ip_fragment_two_ends);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("feed");
