@@ -121,7 +121,9 @@ ts_decode_status ts_decode_tcp(const uint8_t *p, uint32_t cap, uint32_t wire, in
  * after an IP header of `family` whose addresses are `src`/`dst`; `p` is
  * the first byte after that header (or a reassembled datagram's payload),
  * `cap`/`wire` as above, `depth` as for ts_decode_ip. The engine calls it on
- * reassembled IP datagrams. */
+ * reassembled IP datagrams; for IPv6, an extension header there (the
+ * fragmentable part's destination options) is walked like the chain after
+ * a fixed header. */
 ts_decode_status ts_decode_next(uint8_t proto, const uint8_t *p, uint32_t cap, uint32_t wire,
                                 int family, const uint8_t *src, const uint8_t *dst, int depth,
                                 ts_decoded *out);

@@ -14,6 +14,10 @@
  *     (defrag.h), which decodes the whole datagram with ts_decode_next();
  *   - an IPv6 fragment header with offset 0 and M = 0 (an "atomic fragment",
  *     RFC 6946) is not a fragment: we continue past it;
+ *   - the fragmentable part of an IPv6 datagram may start with extension
+ *     headers of its own (destination options, RFC 8200 4.5): given a
+ *     reassembled payload with such a next header, ts_decode_next() walks
+ *     the chain there too (ipv6_ext_chain);
  *   - IPv4 total length 0 is what TSO / BIG TCP captures on the sending host
  *     show: the packet then extends to the end of the frame (as Wireshark's
  *     default "support packet-capture from IP TSO-enabled hardware"), its
@@ -36,6 +40,10 @@
 static ts_decode_status ts_decode_ipv4(const uint8_t *p, uint32_t cap, uint32_t wire, int depth,
                                        ts_decoded *out);
 static ts_decode_status ts_decode_ipv6(const uint8_t *p, uint32_t cap, uint32_t wire, int depth,
+                                       ts_decoded *out);
+static bool ipv6_is_ext(uint8_t nh);
+static ts_decode_status ipv6_ext_chain(uint8_t nh, const uint8_t *p, uint32_t cap, uint32_t total,
+                                       const uint8_t *src, const uint8_t *dst, int depth,
                                        ts_decoded *out);
 
 /* Dispatches on the IP version (from the first nibble when `version` is 0). */
@@ -117,6 +125,8 @@ ts_decode_status
 ts_decode_next(uint8_t proto, const uint8_t *p, uint32_t cap, uint32_t wire, int family,
                const uint8_t *src, const uint8_t *dst, int depth, ts_decoded *out)
 {
+    if (family == 6 && ipv6_is_ext(proto)) /* a reassembled datagram's own headers */
+        return ipv6_ext_chain(proto, p, cap, wire, src, dst, depth, out);
     if (proto == 6) {
         out->ncarried = (uint8_t)depth;
         return ts_decode_tcp(p, cap, wire, family, src, dst, out);
@@ -178,11 +188,11 @@ ipv4_fragment(const uint8_t *p, uint32_t hl, uint32_t cap, uint32_t wire, uint16
 }
 
 /* Describes the fragment whose IPv6 fragment header is at `p + off`
- * (checked present: 8 bytes) in the IPv6 packet `p` with `cap` bytes
- * present of `total`. */
+ * (checked present: 8 bytes) in the extension-header chain `p` (`cap`
+ * bytes present of `total`) of an IPv6 packet from `src` to `dst`. */
 static ts_decode_status
 ipv6_fragment(const uint8_t *p, uint32_t off, uint32_t cap, uint32_t total, uint16_t fragment,
-              int depth, ts_decoded *out)
+              const uint8_t *src, const uint8_t *dst, int depth, ts_decoded *out)
 {
     ts_fragment *f = &out->fragment;
     uint32_t id;
@@ -192,8 +202,8 @@ ipv6_fragment(const uint8_t *p, uint32_t off, uint32_t cap, uint32_t total, uint
     f->family = 6;
     f->proto = p[off];
     f->more = (fragment & 1) != 0;
-    memcpy(f->src_addr, p + 8, 16);
-    memcpy(f->dst_addr, p + 24, 16);
+    memcpy(f->src_addr, src, 16);
+    memcpy(f->dst_addr, dst, 16);
     f->id = id;
     f->offset = fragment & 0xfff8u;
     f->data = p + off + 8;
@@ -278,35 +288,27 @@ ts_ipv6_jumbo(const uint8_t *p, uint32_t cap, uint32_t wire, uint32_t *total)
     return TS_DECODE_MALFORMED; /* length 0 and no jumbo option */
 }
 
-/* IPv6: fixed header, then the extension-header chain. */
-static ts_decode_status
-ts_decode_ipv6(const uint8_t *p, uint32_t cap, uint32_t wire, int depth, ts_decoded *out)
+/* True for the IPv6 extension headers the chain walk steps over (or, for
+ * the fragment header, stops at). */
+static bool
+ipv6_is_ext(uint8_t nh)
 {
-    uint32_t total, off, hlen;
-    uint8_t nh;
-    int n;
+    return nh == 0 || nh == 43 || nh == 44 || nh == 51 || nh == 60;
+}
 
-    if ((p[0] >> 4) != 6 || wire < 40) /* cap >= 1 (ts_decode_ip) */
-        return TS_DECODE_MALFORMED;
-    if (cap < 40)
-        return TS_DECODE_TRUNCATED;
-    uint16_t payload_len;
-    if (!ts_get_be16(p, cap, 4, &payload_len))
-        return TS_DECODE_TRUNCATED;
-    total = 40u + payload_len;
-    nh = p[6];
-    if (total == 40 && nh == 0) {
-        ts_decode_status st = ts_ipv6_jumbo(p, cap, wire, &total);
-        if (st != TS_DECODE_TCP)
-            return st;
-    }
-    if (total > wire)
-        return TS_DECODE_MALFORMED;
-    if (cap > total)
-        cap = total;
-
-    off = 40;
-    for (n = 0; n < TS_MAX_IPV6_EXT; n++) {
+/* Walks the IPv6 extension-header chain at `p` (`cap` bytes present of
+ * `total`) starting with next header `nh`, in a packet from `src` to `dst`:
+ * hop-by-hop, routing, destination options and AH are skipped, a fragment
+ * header makes the packet a fragment (unless atomic), anything else goes to
+ * ts_decode_next(). Used for the packet after its fixed header and for the
+ * fragmentable part of a reassembled datagram, which may begin with
+ * destination options (RFC 8200 4.5). */
+static ts_decode_status
+ipv6_ext_chain(uint8_t nh, const uint8_t *p, uint32_t cap, uint32_t total, const uint8_t *src,
+               const uint8_t *dst, int depth, ts_decoded *out)
+{
+    uint32_t off = 0, hlen;
+    for (int n = 0; n < TS_MAX_IPV6_EXT; n++) {
         switch (nh) {
         case 0:  /* hop-by-hop options */
         case 43: /* routing */
@@ -331,14 +333,41 @@ ts_decode_ipv6(const uint8_t *p, uint32_t cap, uint32_t wire, int depth, ts_deco
             if (cap - off < 8 || !ts_get_be16(p, cap, off + 2, &fragment))
                 return TS_DECODE_TRUNCATED;
             if (fragment & 0xfff9) /* offset (13 bits) or M */
-                return ipv6_fragment(p, off, cap, total, fragment, depth, out);
+                return ipv6_fragment(p, off, cap, total, fragment, src, dst, depth, out);
             nh = p[off]; /* atomic fragment: the whole packet is here */
             off += 8;
             break;
         default:
-            return ts_decode_next(nh, p + off, cap - off, total - off, 6, p + 8, p + 24, depth,
-                                  out);
+            return ts_decode_next(nh, p + off, cap - off, total - off, 6, src, dst, depth, out);
         }
     }
     return TS_DECODE_NOT_TCP; /* too many extension headers: give up */
+}
+
+/* IPv6: fixed header, then the extension-header chain. */
+static ts_decode_status
+ts_decode_ipv6(const uint8_t *p, uint32_t cap, uint32_t wire, int depth, ts_decoded *out)
+{
+    uint32_t total;
+    uint8_t nh;
+
+    if ((p[0] >> 4) != 6 || wire < 40) /* cap >= 1 (ts_decode_ip) */
+        return TS_DECODE_MALFORMED;
+    if (cap < 40)
+        return TS_DECODE_TRUNCATED;
+    uint16_t payload_len;
+    if (!ts_get_be16(p, cap, 4, &payload_len))
+        return TS_DECODE_TRUNCATED;
+    total = 40u + payload_len;
+    nh = p[6];
+    if (total == 40 && nh == 0) {
+        ts_decode_status st = ts_ipv6_jumbo(p, cap, wire, &total);
+        if (st != TS_DECODE_TCP)
+            return st;
+    }
+    if (total > wire)
+        return TS_DECODE_MALFORMED;
+    if (cap > total)
+        cap = total;
+    return ipv6_ext_chain(nh, p + 40, cap - 40, total - 40, p + 8, p + 24, depth, out);
 }

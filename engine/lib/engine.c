@@ -441,7 +441,9 @@ static void dispatch(ts_engine *e, ts_decode_status st, ts_decoded *seg, bool cu
 
 /* Records the conflicts of datagram `dg`, which carried `seg`, on session
  * `s` (sender `from`): one anomaly per frame involved, at the differing
- * bytes' stream offsets when they are TCP payload. */
+ * bytes' stream offsets when they are TCP payload (a second end, length 0,
+ * at the stream offset of the shorter end when that lies in the payload),
+ * else at the segment's offset with length 0. */
 static void
 datagram_anomalies(ts_session *s, ts_direction from, const ts_decoded *seg, const ts_datagram *dg)
 {
@@ -455,7 +457,8 @@ datagram_anomalies(ts_session *s, ts_direction from, const ts_decoded *seg, cons
         if (hi > pstart + seg->payload_len)
             hi = pstart + seg->payload_len;
         uint64_t off = soff > 0 ? (uint64_t)soff : 0, len = 0;
-        if (hi > lo && soff + (int64_t)(lo - pstart) >= 0) {
+        bool at_end = c->length == 0 && c->offset >= pstart; /* a second end in the payload */
+        if ((hi > lo || (at_end && hi == lo)) && soff + (int64_t)(lo - pstart) >= 0) {
             off = (uint64_t)(soff + (int64_t)(lo - pstart));
             len = hi - lo;
         }

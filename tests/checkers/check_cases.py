@@ -358,6 +358,185 @@ def case_vlan_mirror(r):
         expect(anoms(s) == conflicts + tail, "%s: %s" % (name, anoms(s)))
 
 
+# ---- IP fragments (harness/craft_fragment.c; data/README.md "IP fragments") ----
+
+def frag_text(side, n):
+    """The 60 bytes session n's client (request) or server (response) sends."""
+    pre = (b"request %d " if side == "client" else b"response %d ") % n
+    base = ord("a") if side == "client" else ord("A")
+    return pre + bytes(base + i % 26 for i in range(60 - len(pre)))
+
+
+def evil(data, lo, hi, start):
+    """`data` with bytes [lo, hi) replaced by an evil copy that begins at
+    stream offset `start` ('!' + (offset - start) % 8)."""
+    b = bytearray(data)
+    for j in range(lo, hi):
+        b[j] = 0x21 + (j - start) % 8
+    return bytes(b)
+
+
+def frag_session(stem, s, n, frames, client=None, server=None, gaps_=(), anomalies=()):
+    """Session n: bytes (default: the whole request / response), message
+    frames [(side, frame)], gaps, anomalies (type ip_overlap_conflict:
+    (side, offset, length, frame)), close fin."""
+    what = "%s stream %d" % (stem, n)
+    want_c = frag_text("client", n) if client is None else client
+    want_s = frag_text("server", n) if server is None else server
+    expect(s["cdata"] == want_c, "%s: client %r, want %r" % (what, s["cdata"], want_c))
+    expect(s["sdata"] == want_s, "%s: server %r, want %r" % (what, s["sdata"], want_s))
+    got = [(m["from"], m["frame"]) for m in s["messages"]]
+    expect(got == frames, "%s: message frames %s, want %s" % (what, got, frames))
+    expect(gaps(s) == list(gaps_), "%s: gaps %s, want %s" % (what, gaps(s), list(gaps_)))
+    want_a = [("ip_overlap_conflict",) + a for a in anomalies]
+    expect(anoms(s) == want_a, "%s: anomalies %s, want %s" % (what, anoms(s), want_a))
+    expect(s["close"] == "fin" and not s["midstream"], "%s: close %s" % (what, s["close"]))
+
+
+def frag_frames(*pairs):
+    return [("client", pairs[0]), ("server", pairs[1])] if len(pairs) == 2 else list(pairs)
+
+
+def case_frag_orders(r):
+    # frames that complete each datagram: the last missing fragment
+    frames = [(7, 11), (20, 24), (32, 34), (47, 51), (46, 50), (61, 62), (70, 72)]
+    for stem, n in (("frag-ipv4", 7), ("frag-ipv6", 6)):
+        ss = r[stem]
+        n_sessions(ss, n, stem)
+        for i, s in enumerate(ss):
+            frag_session(stem, s, i, frag_frames(*frames[i]))
+            expect(s["packets"] == 8, "%s stream %d: %d packets" % (stem, i, s["packets"]))
+        other = "10.1.0.3" if stem == "frag-ipv4" else "2001:db8:1::3"
+        expect(ss[3]["client"]["ip"] == other and ss[4]["client"]["port"] == 40004,
+               "%s: streams 3/4 (same IP id, other host pair) not told apart" % stem)
+
+
+def case_frag_ipv6_ext(r):
+    ss = r["frag-ipv6-ext"]
+    n_sessions(ss, 4, "frag-ipv6-ext")
+    for i, f in enumerate([(5, 9), (17, 19), (27, 30), (37, 38)]):
+        frag_session("frag-ipv6-ext", ss[i], i, frag_frames(*f))
+
+
+LAST_FRAMES = [(4, 5, 6, 7), (14, 15, 16, 17), (24, 25, 26, 27), (34, 35, 36, 37)]
+
+
+def case_frag_last(r):
+    """Two last fragments (ends 80 and 64, IP payload; 64 is stream offset
+    44): first keeps the first end, last the latest, linux drops it."""
+    for policy, name in (("first", "frag-last-fragments"),
+                         ("last", "frag-last-fragments.overlap-last"),
+                         ("linux", "frag-last-fragments.overlap-linux")):
+        ss = r[name]
+        n_sessions(ss, 4, name)
+        for i, s in enumerate(ss):
+            t1, t2, head, resp = LAST_FRAMES[i]
+            if policy == "linux":
+                frag_session(name, s, i, [("server", resp)], client=b"",
+                             gaps_=[("client", 0, 60)])
+                continue
+            # sessions 0, 2: the true (long) tail first; 1, 3: the short one
+            short = (i % 2 == 0) == (policy == "last")
+            conflicts = [("client", 44, 0, t1), ("client", 44, 0, t2)]
+            if short:
+                frag_session(name, s, i, frag_frames(head, resp),
+                             client=frag_text("client", i)[:44], gaps_=[("client", 44, 16)],
+                             anomalies=conflicts)
+            else:
+                frag_session(name, s, i, frag_frames(head, resp), anomalies=conflicts)
+
+
+def case_frag_overlap(r):
+    """Different bytes: sessions 0, 1 (request: evil copy inside the first
+    half; response: evil copy over 24..48 of the IP payload after 0..24 and
+    24..40), 2, 3 (request: evil copy at a lower offset than the piece it
+    overlaps, filling a hole)."""
+    f = [(4, 5, 6, 8, 9, 10), (17, 18, 19, 21, 22, 23)]
+    for policy, name in (("first", "frag-overlap"), ("last", "frag-overlap.overlap-last"),
+                         ("linux", "frag-overlap.overlap-linux")):
+        ss = r[name]
+        n_sessions(ss, 4, name)
+        for i in (0, 1):
+            p1, bad, p2, r2, rbad, r3 = f[i]
+            req, resp = frag_text("client", i), frag_text("server", i)
+            creq = [("client", 4, 16, p1), ("client", 4, 16, bad)]
+            cresp = [("server", 4, 16, r2), ("server", 4, 16, rbad),
+                     ("server", 20, 8, rbad), ("server", 20, 8, r3)]
+            if policy == "first":
+                frag_session(name, ss[i], i, frag_frames(p2, r3), server=evil(resp, 20, 28, 4),
+                             anomalies=creq + cresp)
+            elif policy == "last":
+                frag_session(name, ss[i], i, frag_frames(p2, r3), client=evil(req, 4, 20, 4),
+                             server=evil(resp, 4, 20, 4), anomalies=creq + cresp)
+            else:  # the response's datagram is dropped: no conflict to report
+                frag_session(name, ss[i], i, [("client", p2)], server=b"",
+                             gaps_=[("server", 0, 60)], anomalies=creq)
+        for i, (lo, bad) in ((2, (31, 32)), (3, (41, 42))):
+            req = frag_text("client", i)
+            conflicts = [("client", 12, 8, lo), ("client", 12, 8, bad)]
+            if policy == "first":
+                frag_session(name, ss[i], i, frag_frames(bad, bad + 1),
+                             client=evil(req, 4, 12, 4), anomalies=conflicts)
+            elif policy == "last":
+                frag_session(name, ss[i], i, frag_frames(bad, bad + 1),
+                             client=evil(req, 4, 20, 4), anomalies=conflicts)
+            else:
+                frag_session(name, ss[i], i, [("server", bad + 1)], client=b"",
+                             gaps_=[("client", 0, 60)])
+
+
+def case_frag_timeout_memory(r):
+    ss = r["frag-timeout"]
+    n_sessions(ss, 2, "frag-timeout")
+    frag_session("frag-timeout", ss[0], 0, frag_frames(5, 6))
+    frag_session("frag-timeout", ss[1], 1, frag_frames(14, 15))
+    ss = r["frag-timeout.timeout-2"]
+    for i, resp in ((0, 6), (1, 15)):
+        frag_session("frag-timeout --ip-fragment-timeout 2", ss[i], i, [("server", resp)],
+                     client=b"", gaps_=[("client", 0, 60)])
+    ss = r["frag-memory"]
+    n_sessions(ss, 2, "frag-memory")
+    frag_session("frag-memory", ss[0], 0, frag_frames(10, 11))
+    frag_session("frag-memory", ss[1], 1, frag_frames(9, 15))
+    ss = r["frag-memory.memory-1k"]
+    frag_session("frag-memory --ip-fragment-memory 1K", ss[0], 0, [("server", 11)], client=b"",
+                 gaps_=[("client", 0, 60)])
+    frag_session("frag-memory --ip-fragment-memory 1K", ss[1], 1, frag_frames(9, 15))
+
+
+def case_frag_carriers(r):
+    for stem, carried in (("frag-vlan", [{"kind": "vlan", "id": 100}]), ("frag-sll", None)):
+        ss = r[stem]
+        n_sessions(ss, 2, stem)
+        for i, f in enumerate([(7, 11), (21, 25)]):
+            frag_session(stem, ss[i], i, frag_frames(*f))
+            expect(ss[i].get("carried") == carried, "%s stream %d: carried %s"
+                   % (stem, i, ss[i].get("carried")))
+    ss = r["frag-tunnel"]
+    n_sessions(ss, 5, "frag-tunnel")
+    v4 = {"src": "192.0.2.1", "dst": "192.0.2.2"}
+    v6 = {"src": "2001:db8:ff::1", "dst": "2001:db8:ff::2"}
+    want = [{"kind": "ipip", "variant": "4in4", "outer": v4}, {"kind": "gre", "outer": v4},
+            {"kind": "ipip", "variant": "4in4", "outer": v4},
+            {"kind": "ipip", "variant": "4in6", "outer": v6}, {"kind": "gre", "outer": v4}]
+    for i, f in enumerate([(7, 11), (21, 25), (33, 35), (43, 45), (53, 55)]):
+        frag_session("frag-tunnel", ss[i], i, frag_frames(*f))
+        expect(ss[i].get("carried") == [want[i]], "frag-tunnel stream %d: carried %s"
+               % (i, ss[i].get("carried")))
+
+
+FRAGMENT_CASES = [
+    ("frag-ipv4/frag-ipv6 fragment orders, duplicates, tiny first fragments, same IP id",
+     case_frag_orders),
+    ("frag-ipv6-ext extension headers around the fragment header", case_frag_ipv6_ext),
+    ("frag-last-fragments two last fragments under each policy", case_frag_last),
+    ("frag-overlap conflicting fragments under each policy", case_frag_overlap),
+    ("frag-timeout / frag-memory dropped datagrams leave gaps", case_frag_timeout_memory),
+    ("frag-vlan, frag-sll, frag-tunnel fragments on other links and in tunnels",
+     case_frag_carriers),
+]
+
+
 CASES = [
     ("tcp-a overlapping segments in every order", case_tcp_a),
     ("tcp-b segments ahead of the expected sequence number", case_tcp_b),
@@ -379,6 +558,7 @@ CASES = [
     ("snap length cut", case_snaplen),
     ("IPv6 extension headers, VLAN/QinQ, SLL2, pcapng link types", case_links),
     ("vlan-mirror-copies: retransmissions compared alike in every mode", case_vlan_mirror),
+    *FRAGMENT_CASES,
 ]
 
 

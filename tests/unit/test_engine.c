@@ -1838,6 +1838,113 @@ START_TEST(ip_fragments_reassembled)
 }
 END_TEST
 
+/* Cuts the IPv6 packet at `ip6` (Ethernet frame `whole`, `ip6` its IP
+ * offset) after its fixed header: payload bytes [off, off + len) behind a
+ * fragment header (next header `nh`, id 99) into `out`; returns its length. */
+static size_t
+ip6_piece(const uint8_t *whole, size_t ip6, uint8_t nh, size_t off, size_t len, bool more,
+          uint8_t *out)
+{
+    memcpy(out, whole, ip6 + 40);
+    out[ip6 + 4] = (uint8_t)((8 + len) >> 8);
+    out[ip6 + 5] = (uint8_t)(8 + len);
+    out[ip6 + 6] = 44;
+    uint8_t *fh = out + ip6 + 40;
+    const uint8_t hdr[8] = {nh, 0, (uint8_t)(off >> 8), (uint8_t)((off & 0xf8) | more), 0, 0,
+                            0,  99};
+    memcpy(fh, hdr, 8);
+    memcpy(fh + 8, whole + ip6 + 40 + off, len);
+    return ip6 + 48 + len;
+}
+
+/* A destination options header inside the fragmentable part (after the
+ * fragment header, RFC 8200 4.5): the reassembled datagram starts with it
+ * and is walked like the chain of any IPv6 packet. (It was not: the
+ * reassembled payload went straight to the next-header dispatch, which
+ * knew no extension header, and the segment was counted as not TCP.) */
+START_TEST(ip6_fragment_ext_inside)
+{
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
+    pb_conn *k = cap_conn(c, 6, "2001:db8::1", 40000, "2001:db8::2", 80, CISN, SISN);
+    pb_conn_handshake(k);
+    static const uint8_t dopt[8] = {6, 0, 1, 4, 0, 0, 0, 0}; /* next: TCP; PadN */
+    pb_tcp seg = seg_at(k, CL, CISN + 1, 0, "options inside the fragments");
+    seg.ip6_ext = dopt;
+    seg.ip6_ext_len = sizeof dopt;
+    seg.ip6_ext_first = 60;
+    uint8_t whole[256], f0[256], f1[256];
+    size_t n = pb_build_tcp(TS_LINKTYPE_ETHERNET, &seg, whole, sizeof whole);
+    size_t ip6 = pb_ip_offset(TS_LINKTYPE_ETHERNET, whole, n);
+    size_t plen = n - ip6 - 40; /* 8 + 20 + 28 */
+    size_t l0 = ip6_piece(whole, ip6, 60, 0, 24, true, f0);
+    size_t l1 = ip6_piece(whole, ip6, 60, 24, plen - 24, false, f1);
+    pb_pcap_write(c->w, T0 + 3 * MS, f1, (uint32_t)l1); /* f4: the last piece first */
+    pb_pcap_write(c->w, T0 + 4 * MS, f0, (uint32_t)l0); /* f5 completes it */
+    next_at(k, CL, 28);
+    pb_conn_set_time(k, T0 + 5 * MS);
+    close_both(k);
+    run *r = cap_run(c, NULL);
+    ck_assert_uint_eq(r->recs->len, 1);
+    const rec *x = R(r, 0);
+    CK_DATA(x, CL, "options inside the fragments");
+    ck_assert_str_eq(x->gap_txt->str, "");
+    ck_assert_uint_eq(r->stats.ip_fragments, 2);
+    ck_assert_uint_eq(r->stats.ip_datagrams_reassembled, 1);
+    ck_assert_uint_eq(r->stats.not_tcp, 0);
+    run_free(r);
+}
+END_TEST
+
+/* Cuts the IPv4 packet at `ip4` (a 20-byte header) of Ethernet frame
+ * `whole`: payload bytes [off, off + len) with MF `more` into `out`;
+ * returns its length. */
+static size_t
+ip4_piece(const uint8_t *whole, size_t ip4, size_t off, size_t len, bool more, uint8_t *out)
+{
+    memcpy(out, whole, ip4 + 20);
+    uint8_t *h = out + ip4;
+    h[2] = (uint8_t)((20 + len) >> 8);
+    h[3] = (uint8_t)(20 + len);
+    h[6] = (uint8_t)((more ? 0x20 : 0) | (off / 8) >> 8);
+    h[7] = (uint8_t)(off / 8);
+    h[10] = h[11] = 0;
+    uint16_t sum = pb_checksum(h, 20, 0);
+    h[10] = (uint8_t)(sum >> 8);
+    h[11] = (uint8_t)sum;
+    memcpy(out + ip4 + 20, whole + ip4 + 20 + off, len);
+    return ip4 + 20 + len;
+}
+
+/* Two last fragments with different ends (IP payload 60, and 40: stream
+ * offset 20): the conflict is reported at the stream offset of the shorter
+ * end, from both fragments (it was reported at the segment's offset, 0). */
+START_TEST(ip_fragment_two_ends)
+{
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
+    pb_conn *k = cap_std(c);
+    pb_conn_handshake(k);
+    pb_tcp seg = seg_at(k, CL, CISN + 1, 0, "0123456789abcdefghijklmnopqrstuvwxyzABCD");
+    seg.ip_id = 5;
+    uint8_t whole[256], f[3][256];
+    size_t n = pb_build_tcp(TS_LINKTYPE_ETHERNET, &seg, whole, sizeof whole);
+    size_t ip4 = pb_ip_offset(TS_LINKTYPE_ETHERNET, whole, n);
+    size_t l0 = ip4_piece(whole, ip4, 24, 36, false, f[0]); /* f4: the true end, 60 */
+    size_t l1 = ip4_piece(whole, ip4, 24, 16, false, f[1]); /* f5: another end, 40 */
+    size_t l2 = ip4_piece(whole, ip4, 0, 24, true, f[2]);   /* f6: completes it */
+    pb_pcap_write(c->w, T0 + 3 * MS, f[0], (uint32_t)l0);
+    pb_pcap_write(c->w, T0 + 4 * MS, f[1], (uint32_t)l1);
+    pb_pcap_write(c->w, T0 + 5 * MS, f[2], (uint32_t)l2);
+    next_at(k, CL, 40);
+    pb_conn_set_time(k, T0 + 6 * MS);
+    close_both(k);
+    run *r = cap_run(c, NULL);
+    const rec *x = R(r, 0);
+    CK_DATA(x, CL, "0123456789abcdefghijklmnopqrstuvwxyzABCD"); /* the first end wins */
+    ck_assert_str_eq(x->anom_txt->str, "ip_overlap_conflict C20+0@4, ip_overlap_conflict C20+0@5");
+    run_free(r);
+}
+END_TEST
+
 /* ======================================================================== */
 /* ts_engine_feed: in-memory frames, callbacks, options                     */
 /* ======================================================================== */
@@ -2307,6 +2414,8 @@ ts_engine_suite(void)
     tc = tcase_create("links");
     tcase_add_loop_test(tc, link_types, 0, G_N_ELEMENTS(links));
     tcase_add_test(tc, ip_fragments_reassembled);
+    tcase_add_test(tc, ip6_fragment_ext_inside);
+    tcase_add_test(tc, ip_fragment_two_ends);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("feed");
