@@ -420,6 +420,18 @@ ring_compare(ts_session *s, ts_dir *d, uint64_t off, uint64_t idx, const uint8_t
 
 /* ---- the reassembler's sink ------------------------------------------ */
 
+/* Hands the direction's open gap to the gap callback: it is complete (a
+ * byte after it is about to be delivered, or the direction ended). */
+static void
+report_open_gap(ts_session *s, ts_dir *d)
+{
+    if (!d->gap_open)
+        return;
+    d->gap_open = false;
+    if (s->env->cb->gap != NULL)
+        s->env->cb->gap(s->env->user, s, &g_array_index(s->gaps, ts_gap, d->open_gap));
+}
+
 static void
 sink_deliver(void *ctx, uint64_t offset, const uint8_t *data, size_t len, uint64_t frame,
              int64_t ts_ns)
@@ -428,6 +440,7 @@ sink_deliver(void *ctx, uint64_t offset, const uint8_t *data, size_t len, uint64
     ts_dir *d = &s->dir[s->cur_dir];
     const ts_options *o = s->env->opts;
     uint64_t idx = d->delivered;
+    report_open_gap(s, d);
     if (o->keep_payload) {
         kept_append(s, d, data, len);
         if (s->chunks == NULL)
@@ -457,23 +470,35 @@ sink_deliver(void *ctx, uint64_t offset, const uint8_t *data, size_t len, uint64
     }
 }
 
+/* A hole declared in pieces (the receiver acknowledged past it in steps, a
+ * flush after a partial declaration) is one gap: a piece that starts where
+ * the direction's open gap ends (nothing was delivered between) extends it. */
 static void
 sink_gap(void *ctx, uint64_t offset, uint64_t len)
 {
     ts_session *s = ctx;
     ts_dir *d = &s->dir[s->cur_dir];
-    if (d->gap_index == NULL)
-        d->gap_index = g_array_new(FALSE, FALSE, sizeof(ts_gap_entry));
-    ts_gap_entry e = {offset, len, d->missing};
-    g_array_append_val(d->gap_index, e);
     d->missing += len;
     d->chunk_break = true;
+    if (d->gap_open) {
+        ts_gap *open = &g_array_index(s->gaps, ts_gap, d->open_gap);
+        if (open->offset + open->length == offset) {
+            open->length += len;
+            g_array_index(d->gap_index, ts_gap_entry, d->gap_index->len - 1).length += len;
+            return;
+        }
+        report_open_gap(s, d);
+    }
+    if (d->gap_index == NULL)
+        d->gap_index = g_array_new(FALSE, FALSE, sizeof(ts_gap_entry));
+    ts_gap_entry e = {offset, len, d->missing - len};
+    g_array_append_val(d->gap_index, e);
     if (s->gaps == NULL)
         s->gaps = g_array_new(FALSE, FALSE, sizeof(ts_gap));
     ts_gap g = {s->cur_dir, offset, len};
     g_array_append_val(s->gaps, g);
-    if (s->env->cb->gap != NULL)
-        s->env->cb->gap(s->env->user, s, &g);
+    d->gap_open = true;
+    d->open_gap = s->gaps->len - 1;
 }
 
 static void
@@ -804,6 +829,7 @@ ts_session_finish(ts_session *s, ts_close_reason reason)
     for (int d = 0; d < 2; d++) {
         s->cur_dir = (ts_direction)d;
         ts_reasm_flush(&s->dir[d].reasm, &session_sink, s);
+        report_open_gap(s, &s->dir[d]);
     }
     if (!s->closed)
         s->close_reason = reason;
