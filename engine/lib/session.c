@@ -820,6 +820,27 @@ ts_session_offset_of(const ts_session *s, ts_direction from, const ts_decoded *s
     return stream_offset(d, seg->seq + ((seg->flags & TS_TCP_SYN) ? 1 : 0));
 }
 
+/* Is the highest sequence number the peer acknowledged in direction `from`
+ * that direction's FIN, which the capture did not show? An acknowledgement
+ * cannot tell a FIN from a data byte, so a trailing gap up to it would count
+ * a FIN as data. Taken as the FIN when the FIN was not seen, the peer
+ * acknowledged beyond every sequence number seen from the direction, and
+ * either by exactly one (a lone FIN, the usual loss) or the peer closed with
+ * a FIN of its own (the connection was being closed: a final segment lost
+ * with its FIN). Otherwise (a reset, the end of the capture) the
+ * acknowledged bytes count as data. See README "Gaps". */
+static bool
+uncaptured_fin(const ts_session *s, ts_direction from)
+{
+    const ts_dir *d = &s->dir[from];
+    if (!d->base_set || d->fin_seen || d->reasm.end != UINT64_MAX)
+        return false;
+    uint64_t sent = d->ref_abs - d->base_abs, acked = d->reasm.acked;
+    if (acked <= sent || acked <= d->reasm.next)
+        return false;
+    return acked == sent + 1 || s->dir[!from].fin_seen;
+}
+
 void
 ts_session_finish(ts_session *s, ts_close_reason reason)
 {
@@ -828,6 +849,8 @@ ts_session_finish(ts_session *s, ts_close_reason reason)
     s->done = true;
     for (int d = 0; d < 2; d++) {
         s->cur_dir = (ts_direction)d;
+        if (uncaptured_fin(s, (ts_direction)d))
+            ts_reasm_set_end(&s->dir[d].reasm, s->dir[d].reasm.acked - 1, &session_sink, s);
         ts_reasm_flush(&s->dir[d].reasm, &session_sink, s);
         report_open_gap(s, &s->dir[d]);
     }

@@ -63,13 +63,13 @@ typedef struct {
     size_t kept_len, kept_cap;
     GArray *extents; /* ts_extent; NULL while nothing was spilled */
     uint64_t spilled;
-    bool pinned;        /* ts_session_payload() handed out `kept`: it stays in
-                           memory until the direction delivers more */
-    guint dirty_pos;    /* 1 + index in the spool's dirty list; 0: not in it */
-    GArray *gap_index;  /* ts_gap_entry, ascending offsets */
-    bool gap_open;      /* the direction's last gap (s->gaps[open_gap]) was not
-                           yet reported to the gap callback: nothing was
-                           delivered after it, so it may still grow */
+    bool pinned;       /* ts_session_payload() handed out `kept`: it stays in
+                          memory until the direction delivers more */
+    guint dirty_pos;   /* 1 + index in the spool's dirty list; 0: not in it */
+    GArray *gap_index; /* ts_gap_entry, ascending offsets */
+    bool gap_open;     /* the direction's last gap (s->gaps[open_gap]) was not
+                          yet reported to the gap callback: nothing was
+                          delivered after it, so it may still grow */
     guint open_gap;
     uint8_t *ring;      /* !keep_payload: the last ring_size delivered bytes */
     uint32_t ring_size; /* a power of two; grows when retransmissions reach back */
