@@ -170,10 +170,129 @@ case_trailing_gap_fin(const char *dir)
     g_free(path);
 }
 
+/* ---- VLAN tags in tcpflow's file names ---------------------------------- */
+
+/* Frames of a conversation whose VLAN tags are rewritten: tag i of a packet
+ * from `cur` gets TCI tci[cur][i] (the builder writes 100 + i), then the
+ * frame goes to `w`. */
+typedef struct {
+    pb_writer *w;
+    int cur;
+    uint16_t tci[2][2];
+} tag_sink;
+
+static void
+tag_sink_frame(void *user, int64_t ts_ns, const uint8_t *frame, uint32_t len)
+{
+    tag_sink *t = user;
+    uint8_t buf[2048];
+    g_assert(len <= sizeof buf);
+    memcpy(buf, frame, len);
+    for (int i = 0; i < 2 && 12 + 4 * i + 4 <= (int)len; i++) {
+        uint16_t tpid = (uint16_t)(buf[12 + 4 * i] << 8 | buf[13 + 4 * i]);
+        if (tpid != 0x8100 && tpid != 0x88a8)
+            break;
+        buf[14 + 4 * i] = (uint8_t)(t->tci[t->cur][i] >> 8);
+        buf[15 + 4 * i] = (uint8_t)t->tci[t->cur][i];
+    }
+    pb_pcap_write(t->w, ts_ns, buf, len);
+}
+
+/* One packet from `from` tagged as `dc` says, its TCIs from `t`. */
+static void
+tag_send(tag_sink *t, const conv *k, const decor *dc, int from, uint8_t flags, const char *s)
+{
+    t->cur = from;
+    dsend(k, dc, from, flags, s);
+}
+
+/* A whole session (SYN, SYN-ACK, ACK, request, response, FIN, FIN, ACK) on
+ * client port `cport` with ISNs + `isn_add`, tagged by `dc` and `t`. */
+static void
+tagged_session(tag_sink *t, const decor *dc, uint16_t cport, uint32_t isn_add, int second,
+               const char *request, const char *response)
+{
+    conv k = case_conv_at(NULL, TS_LINKTYPE_ETHERNET, 4, "10.1.0.1", cport, "10.1.0.2", 80,
+                          CISN + isn_add, SISN + isn_add, second);
+    pb_conn_set_sink(k.c, tag_sink_frame, t);
+    tag_send(t, &k, dc, CLIENT, TS_TCP_SYN, NULL);
+    tag_send(t, &k, dc, SERVER, TS_TCP_SYN | TS_TCP_ACK, NULL);
+    tag_send(t, &k, dc, CLIENT, TS_TCP_ACK, NULL);
+    tag_send(t, &k, dc, CLIENT, TS_TCP_PSH | TS_TCP_ACK, request);
+    tag_send(t, &k, dc, SERVER, TS_TCP_PSH | TS_TCP_ACK, response);
+    tag_send(t, &k, dc, CLIENT, TS_TCP_FIN | TS_TCP_ACK, NULL);
+    tag_send(t, &k, dc, SERVER, TS_TCP_FIN | TS_TCP_ACK, NULL);
+    tag_send(t, &k, dc, CLIENT, TS_TCP_ACK, NULL);
+    pb_conn_free(k.c);
+}
+
+/* vlan-tcpflow.pcap: the tags tcpflow puts in its file names (see
+ * engine/formats/out_tcpflow.c); the TCIs are set per session below. */
+static void
+case_vlan_tcpflow(const char *dir)
+{
+    char *path = case_path(dir, "vlan-tcpflow.pcap");
+    tag_sink t = {.w = pb_pcap_open(path, TS_LINKTYPE_ETHERNET, false, 0)};
+    const decor one = {.vlan = {1, 1}};
+    const decor two = {.vlan = {2, 2}};
+    const decor qinq = {.vlan = {2, 2}, .qinq = {true, true}};
+    const decor client_only = {.vlan = {1, 0}};
+    /* stream 0: 802.1Q VLAN 201 both ways: "--201" */
+    t.tci[CLIENT][0] = t.tci[SERVER][0] = 201;
+    tagged_session(&t, &one, 40000, 0, 0, "vlan 201", "ok 201");
+    /* stream 1: priority bits, another per direction: PCP 5 VID 202 from the
+       client ("--41162"), PCP 3 VID 202 from the server ("--24778") */
+    t.tci[CLIENT][0] = 5 << 13 | 202;
+    t.tci[SERVER][0] = 3 << 13 | 202;
+    tagged_session(&t, &one, 40001, 1000, 1, "priority 5", "priority 3");
+    /* stream 2: QinQ, 802.1ad outer (TCI 300) and 802.1Q inner (301): none */
+    t.tci[CLIENT][0] = t.tci[SERVER][0] = 300;
+    t.tci[CLIENT][1] = t.tci[SERVER][1] = 301;
+    tagged_session(&t, &qinq, 40002, 2000, 2, "qinq", "qinq ok");
+    /* stream 3: two 802.1Q tags (400 outer, 401 inner): the outer, "--400" */
+    t.tci[CLIENT][0] = t.tci[SERVER][0] = 400;
+    t.tci[CLIENT][1] = t.tci[SERVER][1] = 401;
+    tagged_session(&t, &two, 40003, 3000, 3, "two tags", "two tags ok");
+    /* stream 4: the client's packets tagged 500, the server's untagged */
+    t.tci[CLIENT][0] = 500;
+    tagged_session(&t, &client_only, 40004, 4000, 4, "tagged", "untagged");
+    /* streams 5-7: one 4-tuple three times, VLAN 206, 206 again ("c1"),
+       then 207 (a name of its own: no "c") */
+    t.tci[CLIENT][0] = t.tci[SERVER][0] = 206;
+    tagged_session(&t, &one, 40005, 5000, 5, "first", "first ok");
+    tagged_session(&t, &one, 40005, 6000, 6, "second", "second ok");
+    t.tci[CLIENT][0] = t.tci[SERVER][0] = 207;
+    tagged_session(&t, &one, 40005, 7000, 7, "third", "third ok");
+    /* stream 8: the tag changes after each side's first packet: the client's
+       SYN says 601, its data 602; the server's SYN-ACK 603, its data 604:
+       the first packets name the files ("--601", "--603") */
+    {
+        conv k = case_conv_at(NULL, TS_LINKTYPE_ETHERNET, 4, "10.1.0.1", 40008, "10.1.0.2", 80,
+                              CISN + 8000, SISN + 8000, 8);
+        pb_conn_set_sink(k.c, tag_sink_frame, &t);
+        t.tci[CLIENT][0] = 601;
+        t.tci[SERVER][0] = 603;
+        tag_send(&t, &k, &one, CLIENT, TS_TCP_SYN, NULL);
+        tag_send(&t, &k, &one, SERVER, TS_TCP_SYN | TS_TCP_ACK, NULL);
+        t.tci[CLIENT][0] = 602;
+        t.tci[SERVER][0] = 604;
+        tag_send(&t, &k, &one, CLIENT, TS_TCP_ACK, NULL);
+        tag_send(&t, &k, &one, CLIENT, TS_TCP_PSH | TS_TCP_ACK, "changing");
+        tag_send(&t, &k, &one, SERVER, TS_TCP_PSH | TS_TCP_ACK, "changing ok");
+        tag_send(&t, &k, &one, CLIENT, TS_TCP_FIN | TS_TCP_ACK, NULL);
+        tag_send(&t, &k, &one, SERVER, TS_TCP_FIN | TS_TCP_ACK, NULL);
+        tag_send(&t, &k, &one, CLIENT, TS_TCP_ACK, NULL);
+        pb_conn_free(k.c);
+    }
+    pb_pcap_close(t.w);
+    g_free(path);
+}
+
 /* Writes the consistency case captures into `dir`. */
 void
 write_consistency_cases(const char *dir)
 {
     case_gap_acked_in_steps(dir);
     case_trailing_gap_fin(dir);
+    case_vlan_tcpflow(dir);
 }

@@ -314,6 +314,16 @@ const ts_gap *ts_session_gaps(const ts_session *s, size_t *n);
  *  innermost TCP 4-tuple whatever carried it. */
 const ts_carrier *ts_session_carriage(const ts_session *s, size_t *n);
 
+/** The outermost VLAN tag of direction `from`'s packets, as tcpflow names
+ *  its files by it: that of the direction's first packet with a SYN or
+ *  payload (while it has none: of its first packet), when that packet's
+ *  outermost layer is a VLAN tag. Sets `*tpid` (0x8100, 0x88a8 or 0x9100)
+ *  and `*tci` (the whole Tag Control Information: priority in the top 3
+ *  bits, DEI, the 12-bit VLAN id) and returns true; false (both 0) when the
+ *  packet was not tagged or the direction sent nothing. Added after 0.1.0
+ *  (interface 1 of libtcpsession.so.0). */
+bool ts_session_vlan_tag(const ts_session *s, ts_direction from, uint16_t *tpid, uint16_t *tci);
+
 /** Packets of the session (after the first) that came carried differently
  *  from its first packet (other layers, ids or outer addresses): a
  *  connection seen both directly and through a tunnel, say. */

@@ -74,6 +74,11 @@ typedef struct {
     uint8_t *ring;      /* !keep_payload: the last ring_size delivered bytes */
     uint32_t ring_size; /* a power of two; grows when retransmissions reach back */
     uint64_t ring_from; /* first delivered index the ring still holds */
+    /* the outermost VLAN tag of the direction's first packet with a SYN or
+       payload (until there is one: of its first packet); see
+       ts_session_vlan_tag() */
+    bool tag_seen, tag_final, tagged;
+    uint16_t tag_tpid, tag_tci;
 } ts_dir;
 
 /* A gap with the number of missing bytes before it, for offset mapping. */
@@ -141,6 +146,10 @@ void ts_session_set_carriage(ts_session *s, const ts_decoded *seg);
 /** Counts `seg` in carried_differently when its carriage is not the
  *  session's. */
 void ts_session_note_carriage(ts_session *s, const ts_decoded *seg);
+
+/** Records the outermost VLAN tag of `seg` as direction `from`'s when it is
+ *  the direction's first packet, or its first with a SYN or payload. */
+void ts_session_note_vlan(ts_session *s, ts_direction from, const ts_decoded *seg);
 
 /** Frees the session and everything it owns. */
 void ts_session_free(ts_session *s);
