@@ -1869,6 +1869,50 @@ mem_free(mem *m)
     g_free(m);
 }
 
+/* A hole acknowledged in two steps is one gap, handed to the gap callback
+ * once, complete, just before the bytes after it; a trailing hole the peer
+ * acknowledged one past the last byte seen is the uncaptured FIN, no gap. */
+static mem *
+mem_gap_pieces(void)
+{
+    mem *m = g_new0(mem, 1);
+    m->frames = g_ptr_array_new_with_free_func(mem_free_frame);
+    pb_conn *k =
+        pb_conn_new(NULL, TS_LINKTYPE_RAW, 4, "10.0.0.1", 40000, "10.0.0.2", 80, CISN, SISN);
+    pb_conn_set_sink(k, mem_sink, m);
+    pb_conn_handshake(k);  /* f1-3 */
+    send_s(k, CL, "abc");  /* f4 */
+    at_s(k, CL, 9, "jkl"); /* f5: 3..9 missing */
+    next_at(k, CL, 6);
+    pb_conn_ack(k, SV); /* f6: acks 6: [3, 6) declared */
+    next_at(k, CL, 12);
+    pb_conn_ack(k, SV); /* f7: acks 12: [6, 9) declared, jkl delivered */
+    next_at(k, CL, 13); /* the client's FIN (seq 12) is not captured */
+    pb_conn_fin(k, SV); /* f8: acks 13 */
+    pb_conn_ack(k, CL); /* f9 */
+    pb_conn_free(k);
+    return m;
+}
+
+START_TEST(feed_gap_in_pieces)
+{
+    mem *m = mem_gap_pieces();
+    run *r = run_new(true);
+    ts_engine *e = engine_for(r, NULL);
+    for (guint i = 0; i < m->frames->len; i++)
+        feed_frame(e, TS_LINKTYPE_RAW, m->frames->pdata[i]);
+    ts_engine_finish(e);
+    ck_assert_str_eq(r->events->str, "O0 DC0+3@4 GC3+6 DC9+3@5 E0 ");
+    const rec *x = R(r, 0);
+    CK_DATA(x, CL, "abcjkl");
+    ck_assert_str_eq(x->gap_txt->str, "C3+6");
+    ck_assert_uint_eq(x->missing[CL], 6);
+    run_end(r, e);
+    run_free(r);
+    mem_free(m);
+}
+END_TEST
+
 START_TEST(feed_callbacks)
 {
     mem *m = mem_conversation();
@@ -2215,6 +2259,7 @@ ts_engine_suite(void)
 
     tc = tcase_create("feed");
     tcase_add_test(tc, feed_callbacks);
+    tcase_add_test(tc, feed_gap_in_pieces);
     tcase_add_test(tc, feed_without_keep_payload);
     tcase_add_test(tc, streaming_history_ring);
     tcase_add_test(tc, packet_callback);
