@@ -155,6 +155,31 @@ merge_holes(const ts_gap *gaps, size_t n, ts_direction from)
     return holes;
 }
 
+/* Records tcpflow's VLAN number of Ethernet frames tagged 0x8100. */
+static void
+on_frame(void *user, const ts_frame *f, uint64_t number)
+{
+    vf_ours *ours = user;
+    if (f == NULL || f->linktype != TS_LINKTYPE_ETHERNET || f->caplen < 16 || f->data[12] != 0x81 ||
+        f->data[13] != 0x00)
+        return;
+    if (ours->frame_vlan == NULL)
+        ours->frame_vlan = g_hash_table_new(g_direct_hash, g_direct_equal);
+    guint tci = (guint)f->data[14] << 8 | f->data[15];
+    g_hash_table_insert(ours->frame_vlan, GSIZE_TO_POINTER((gsize)number),
+                        GUINT_TO_POINTER(tci + 1));
+}
+
+int
+vf_ours_frame_vlan(const vf_ours *ours, uint64_t frame)
+{
+    if (ours == NULL || ours->frame_vlan == NULL)
+        return -1;
+    return (int)GPOINTER_TO_UINT(
+               g_hash_table_lookup(ours->frame_vlan, GSIZE_TO_POINTER((gsize)frame))) -
+           1;
+}
+
 static void
 on_session_done(void *user, ts_session *s)
 {
@@ -172,6 +197,9 @@ on_session_done(void *user, ts_session *s)
     const ts_chunk *chunks = ts_session_chunks(s, &n_chunks);
     const ts_anomaly *anomalies = ts_session_anomalies(s, &n_anomalies);
     for (int dir = 0; dir < 2; dir++) {
+        uint16_t tpid, tci;
+        bool tagged = ts_session_vlan_tag(s, (ts_direction)dir, &tpid, &tci);
+        vs->tcpflow_vlan[dir] = tagged && tpid == 0x8100 ? tci : -1;
         vf_ours_dir *d = &vs->dir[dir];
         size_t len = 0;
         const uint8_t *data = ts_session_payload(s, (ts_direction)dir, &len);
@@ -219,7 +247,7 @@ vf_ours_run(const char *path, ts_overlap_policy policy)
     ts_options_init(&opts);
     opts.keep_payload = true;
     opts.overlap = policy;
-    ts_callbacks cb = {.session_done = on_session_done};
+    ts_callbacks cb = {.session_done = on_session_done, .frame = on_frame};
     ts_engine *engine = ts_engine_new(&opts, &cb, ours);
     g_autoptr(GError) error = NULL;
     if (!ts_engine_run_file(engine, path, &error))
@@ -236,6 +264,8 @@ vf_ours_free(vf_ours *ours)
     if (ours == NULL)
         return;
     g_ptr_array_unref(ours->sessions);
+    if (ours->frame_vlan != NULL)
+        g_hash_table_unref(ours->frame_vlan);
     g_free(ours->error);
     g_free(ours);
 }

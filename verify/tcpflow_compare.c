@@ -133,12 +133,12 @@ orphan_fragments(const vf_capture *cap, const vf_flowfile *ff, size_t len, GStri
     return true;
 }
 
-/* "src>dst#k": the name key of a flow or file. */
+/* "src>dst--vlan#k": the name key of a flow or file. */
 static char *
-file_key(const ts_endpoint *src, const ts_endpoint *dst, unsigned k)
+file_key(const ts_endpoint *src, const ts_endpoint *dst, int vlan, unsigned k)
 {
     g_autofree char *dk = vf_direction_key(src, dst);
-    return g_strdup_printf("%s#%u", dk, k);
+    return g_strdup_printf("%s--%d#%u", dk, vlan, k);
 }
 
 /* tcpflow's files by name key (the first of equal keys). */
@@ -148,7 +148,7 @@ index_files(const GPtrArray *flowfiles)
     GHashTable *files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     for (guint i = 0; i < flowfiles->len; i++) {
         vf_flowfile *ff = g_ptr_array_index(flowfiles, i);
-        char *key = file_key(&ff->src, &ff->dst, ff->k);
+        char *key = file_key(&ff->src, &ff->dst, ff->vlan, ff->k);
         if (!g_hash_table_contains(files, key))
             g_hash_table_insert(files, key, ff);
         else
@@ -184,9 +184,9 @@ direction_file(const vf_tcpflow_model *m, GHashTable *files, guint i, int dir, u
     *flow = f;
     g_autofree char *key = NULL;
     if (f != NULL)
-        key = file_key(&f->src, &f->dst, f->k);
+        key = file_key(&f->src, &f->dst, f->vlan, f->k);
     else if (m->cap->frames == NULL)
-        key = file_key(&s->ep[dir], &s->ep[1 - dir], k);
+        key = file_key(&s->ep[dir], &s->ep[1 - dir], s->tcpflow_vlan[dir], k);
     return key != NULL ? g_hash_table_lookup(files, key) : NULL;
 }
 
@@ -280,7 +280,7 @@ find_flow(const vf_tcpflow_model *m, const vf_flowfile *ff)
 {
     for (guint k = 0; k < m->flows->len; k++) {
         vf_tflow *c = g_ptr_array_index(m->flows, k);
-        if (c->k == ff->k && vf_endpoint_equal(&c->src, &ff->src) &&
+        if (c->k == ff->k && c->vlan == ff->vlan && vf_endpoint_equal(&c->src, &ff->src) &&
             vf_endpoint_equal(&c->dst, &ff->dst))
             return c;
     }

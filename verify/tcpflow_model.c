@@ -33,7 +33,6 @@
 typedef struct {
     vf_tflow *open;   /* the flow being written */
     vf_tflow *closed; /* the last one closed (tcpflow's saved flow) */
-    unsigned files;   /* files opened: the next one is named "c<files>" */
 } tdir;
 
 /* Whose bytes a frame carries: our session (its index in cap->ours->sessions,
@@ -216,19 +215,31 @@ store_payload(vf_tcpflow_model *m, vf_tflow *f, const vf_frame *fr, uint64_t pl,
     }
 }
 
+/* The "cN" of flow f's file: tcpflow opens the first name that does not
+ * exist yet, so N counts earlier files of the same name (VLAN included). */
+static unsigned
+next_name(vf_tcpflow_model *m, const vf_tflow *f)
+{
+    g_autofree char *dk = vf_direction_key(&f->src, &f->dst);
+    char *key = g_strdup_printf("%s--%d", dk, f->vlan);
+    unsigned k = GPOINTER_TO_UINT(g_hash_table_lookup(m->names, key));
+    g_hash_table_replace(m->names, key, GUINT_TO_POINTER(k + 1));
+    return k;
+}
+
 /* tcpflow's store_packet(): writes a frame's `b->pl` payload bytes and
  * `b->ex` bytes after its IP packet at the flow's position plus `delta`;
  * `b->lost` bytes after them never reached tcpflow (libpcap's snap length). */
 static void
-store(vf_tcpflow_model *m, tdir *d, vf_tflow *f, const vf_frame *fr, int32_t delta,
-      const frame_bytes *b, const frame_owner *who)
+store(vf_tcpflow_model *m, vf_tflow *f, const vf_frame *fr, int32_t delta, const frame_bytes *b,
+      const frame_owner *who)
 {
     uint64_t length = b->pl + b->ex;
     int64_t offset = f->pos + delta;
     if (offset < 0 && f->syn_count > 0)
         return; /* before the start of a flow with a SYN: ignored */
     if (f->k == G_MAXUINT)
-        f->k = d->files++; /* tcpflow opens (names) the file on its first write */
+        f->k = next_name(m, f); /* tcpflow opens (names) the file on its first write */
     if (offset < 0) {
         shift_front(f, -offset);
         offset = 0;
@@ -276,6 +287,7 @@ new_flow(vf_tcpflow_model *m, tdir *d, const vf_tstream *ts, const vf_frame *fr,
     f->src = ts->node[fr->from_node1];
     f->dst = ts->node[!fr->from_node1];
     f->k = G_MAXUINT; /* named when its file is opened */
+    f->vlan = vf_ours_frame_vlan(m->cap->ours, fr->frame);
     f->data = g_byte_array_new();
     f->kind = g_byte_array_new();
     f->owners = g_array_new(FALSE, FALSE, sizeof(guint));
@@ -438,7 +450,7 @@ replay_frame(vf_tcpflow_model *m, const vf_frame *fr)
     if (fr->flags & TS_TCP_SYN)
         f->syn_count++;
     if (b.pl + b.ex > 0)
-        store(m, d, f, fr, delta, &b, &who);
+        store(m, f, fr, delta, &b, &who);
     track_close(d, f, fr, b.pl + b.ex);
 }
 
@@ -448,6 +460,7 @@ vf_tcpflow_model_build(vf_tcpflow_model *m, const vf_capture *cap)
     gsize n = 2 * (gsize)MAX(cap->ours->sessions->len, 1);
     *m = (vf_tcpflow_model){.cap = cap};
     m->dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    m->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     m->flows = g_ptr_array_new_with_free_func(tflow_free);
     m->bytes = g_new0(vf_dir_bytes, n);
     m->flows_of = g_new0(GPtrArray *, n);
@@ -477,4 +490,5 @@ vf_tcpflow_model_clear(vf_tcpflow_model *m)
     g_free(m->skipped);
     g_ptr_array_unref(m->flows);
     g_hash_table_unref(m->dirs);
+    g_hash_table_unref(m->names);
 }

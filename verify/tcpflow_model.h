@@ -31,6 +31,7 @@ enum {
 /** One file tcpflow writes: a flow of one direction of a 4-tuple. */
 typedef struct {
     ts_endpoint src, dst;
+    int vlan;   /* its "--N" (tcpflow's VLAN of the frame that opened it), or -1 */
     unsigned k; /* N of its "cN" name (0: none), G_MAXUINT until opened */
     GByteArray *data;
     GByteArray *kind; /* a VF_KIND_* per byte of data */
@@ -66,6 +67,7 @@ typedef struct {
 typedef struct {
     const vf_capture *cap;
     GHashTable *dirs;     /* "src>dst" -> tcpflow's state of the direction */
+    GHashTable *names;    /* "src>dst--vlan" -> files of that name opened */
     GPtrArray *flows;     /* vf_tflow*, in creation order */
     vf_dir_bytes *bytes;  /* [index * 2 + dir]: looked up on first use */
     GPtrArray **flows_of; /* [index * 2 + dir] -> GPtrArray of vf_tflow* (may be NULL) */

@@ -75,19 +75,27 @@ typedef struct {
     bool midstream;
     ts_close_reason close;
     vf_ours_dir dir[2];
-    GArray *anomalies; /* ts_anomaly, both directions */
+    GArray *anomalies;   /* ts_anomaly, both directions */
+    int tcpflow_vlan[2]; /* tcpflow's "--N" of each direction (TCI of an outer
+                            802.1Q tag, ts_session_vlan_tag), or -1 */
 } vf_session;
 
 /** Our view of one capture. */
 typedef struct {
     GPtrArray *sessions; /* vf_session*, ascending stream number */
     ts_stats stats;
-    char *error; /* why the capture could not be read completely, or NULL */
+    char *error;            /* why the capture could not be read completely, or NULL */
+    GHashTable *frame_vlan; /* frame number -> 1 + TCI of Ethernet frames whose
+                               type is 0x8100 (tcpflow's VLAN), NULL if none */
 } vf_ours;
 
 /** Runs the engine over `path` (keep_payload, overlap `policy`) and returns
  *  every session; never NULL (a read failure is in ->error). */
 vf_ours *vf_ours_run(const char *path, ts_overlap_policy policy);
+
+/** tcpflow's VLAN number of frame `frame` (packet_info::vlan(): the TCI
+ *  after an Ethernet header whose type is 0x8100), or -1. */
+int vf_ours_frame_vlan(const vf_ours *ours, uint64_t frame);
 void vf_ours_free(vf_ours *ours);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(vf_ours, vf_ours_free)
 

@@ -105,9 +105,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ts_jsonl_writer, ts_jsonl_writer_free)
 /** Longest tcpflow file name, NUL included (two IPv6 endpoints + "c" + k). */
 #define TS_TCPFLOW_NAME_MAX 160
 
-/** Writes the tcpflow 1.6.1 file name of the direction `src` -> `dst` of the
- *  k-th session (0-based) on that pair of endpoints into `buf`; returns buf. */
-char *ts_tcpflow_file_name(const ts_endpoint *src, const ts_endpoint *dst, unsigned k,
+/** Writes the tcpflow 1.6.1 file name of the direction `src` -> `dst` into
+ *  `buf` (returned): "--VLAN" when `vlan` >= 0 (tcpflow's number: the whole
+ *  TCI of an outermost 802.1Q tag), "cK" when `k` > 0 (the k-th file of that
+ *  name, 0-based). */
+char *ts_tcpflow_file_name(const ts_endpoint *src, const ts_endpoint *dst, int vlan, unsigned k,
                            char buf[TS_TCPFLOW_NAME_MAX]);
 
 /** Writer of one file per session direction, named like tcpflow's. */

@@ -2,8 +2,18 @@
  * out_tcpflow.c — the tcpflow-compatible output of `tcpsession extract`: one
  * file per session direction that delivered at least one byte, named exactly
  * as tcpflow 1.6.1 names them (SRCIP.SPORT-DSTIP.DPORT, IPv4 octets padded to
- * three digits, ports to five, "c1", "c2"... for later sessions on the same
- * pair of endpoints).
+ * three digits, ports to five; "--TCI" when the direction's packets carry an
+ * 802.1Q tag; "c1", "c2"... for later files of the same name).
+ *
+ * tcpflow's VLAN suffix (flow.cpp, packet_info::vlan()): when the Ethernet
+ * type of the packet that opened the direction's flow (its first SYN or
+ * data packet) is 0x8100, "--" and the whole 16-bit TCI of that outermost
+ * tag in decimal (priority bits included); 802.1ad (0x88a8) or 0x9100
+ * outer tags give none. It is not part of tcpflow's flow key, so the two
+ * directions of a session may get different suffixes. The "cN" counter
+ * counts earlier files of the same name (tcpflow opens the first name that
+ * does not exist yet), so each direction is named when its first byte
+ * arrives, by then its tag is known.
  *
  * Unlike tcpflow, holes are NOT zero-filled: each file holds exactly the bytes
  * the engine delivered for that direction, in order, so its md5 equals the md5
@@ -23,14 +33,15 @@
 #include <string.h>
 
 typedef struct {
-    ts_out_file *file[2]; /* file of each direction (index = ts_direction) */
+    ts_out_file *file[2]; /* file of each direction (index = ts_direction);
+                             NULL until its first byte */
     GList link;           /* in ts_tcpflow_writer.live */
 } flow_state;
 
 struct ts_tcpflow_writer {
     ts_file_writer *files;
     char *dir;
-    GHashTable *pair_counts; /* "endpointA|endpointB" (sorted) -> sessions seen */
+    GHashTable *name_counts; /* file name without "cN" -> files of that name */
     GQueue live;             /* flow_state of sessions not done */
 };
 
@@ -50,17 +61,29 @@ endpoint_name(const ts_endpoint *ep, char *buf, size_t size)
 }
 
 char *
-ts_tcpflow_file_name(const ts_endpoint *src, const ts_endpoint *dst, unsigned k,
+ts_tcpflow_file_name(const ts_endpoint *src, const ts_endpoint *dst, int vlan, unsigned k,
                      char buf[TS_TCPFLOW_NAME_MAX])
 {
-    char a[TS_TCPFLOW_NAME_MAX / 2 - 8], b[TS_TCPFLOW_NAME_MAX / 2 - 8];
+    char a[TS_TCPFLOW_NAME_MAX / 2 - 8], b[TS_TCPFLOW_NAME_MAX / 2 - 8], v[16] = "", c[16] = "";
     endpoint_name(src, a, sizeof a);
     endpoint_name(dst, b, sizeof b);
-    if (k == 0)
-        g_snprintf(buf, TS_TCPFLOW_NAME_MAX, "%s-%s", a, b);
-    else
-        g_snprintf(buf, TS_TCPFLOW_NAME_MAX, "%s-%sc%u", a, b, k);
+    if (vlan >= 0)
+        g_snprintf(v, sizeof v, "--%d", vlan);
+    if (k > 0)
+        g_snprintf(c, sizeof c, "c%u", k);
+    g_snprintf(buf, TS_TCPFLOW_NAME_MAX, "%s-%s%s%s", a, b, v, c);
     return buf;
+}
+
+/* tcpflow's VLAN number of direction `from`: the TCI of an outermost 802.1Q
+ * (0x8100) tag, else -1. */
+static int
+tcpflow_vlan(const ts_session *s, ts_direction from)
+{
+    uint16_t tpid, tci;
+    if (!ts_session_vlan_tag(s, from, &tpid, &tci) || tpid != 0x8100)
+        return -1;
+    return tci;
 }
 
 ts_tcpflow_writer *
@@ -69,7 +92,7 @@ ts_tcpflow_writer_new(const char *dir)
     ts_tcpflow_writer *w = g_new0(ts_tcpflow_writer, 1);
     w->files = ts_file_writer_new(dir, 0);
     w->dir = g_strdup(dir);
-    w->pair_counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    w->name_counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     g_queue_init(&w->live);
     return w;
 }
@@ -77,33 +100,34 @@ ts_tcpflow_writer_new(const char *dir)
 static flow_state *
 state_new(ts_tcpflow_writer *w, ts_session *s)
 {
-    const ts_endpoint *client = ts_session_client(s);
-    const ts_endpoint *server = ts_session_server(s);
-
-    /* k = sessions already seen on this unordered pair of endpoints. */
-    char a[TS_TCPFLOW_NAME_MAX], b[TS_TCPFLOW_NAME_MAX];
-    endpoint_name(client, a, sizeof a);
-    endpoint_name(server, b, sizeof b);
-    g_autofree char *key =
-        strcmp(a, b) <= 0 ? g_strconcat(a, "|", b, NULL) : g_strconcat(b, "|", a, NULL);
-    gpointer count = NULL;
-    unsigned k = 0;
-    if (g_hash_table_lookup_extended(w->pair_counts, key, NULL, &count))
-        k = GPOINTER_TO_UINT(count);
-    g_hash_table_insert(w->pair_counts, g_steal_pointer(&key), GUINT_TO_POINTER(k + 1));
-
     flow_state *st = g_new0(flow_state, 1);
-    char name[TS_TCPFLOW_NAME_MAX];
-    g_autofree char *to_server =
-        g_build_filename(w->dir, ts_tcpflow_file_name(client, server, k, name), NULL);
-    g_autofree char *to_client =
-        g_build_filename(w->dir, ts_tcpflow_file_name(server, client, k, name), NULL);
-    st->file[TS_FROM_CLIENT] = ts_file_writer_add(w->files, to_server);
-    st->file[TS_FROM_SERVER] = ts_file_writer_add(w->files, to_client);
     st->link.data = st;
     g_queue_push_tail_link(&w->live, &st->link);
     ts_session_set_user(s, st);
     return st;
+}
+
+/* The file of direction `from`, named when its first byte arrives: its
+ * name, with "cN" when N files of that name came before. */
+static ts_out_file *
+direction_file(ts_tcpflow_writer *w, ts_session *s, flow_state *st, ts_direction from)
+{
+    if (st->file[from] != NULL)
+        return st->file[from];
+    const ts_endpoint *src = from == TS_FROM_CLIENT ? ts_session_client(s) : ts_session_server(s);
+    const ts_endpoint *dst = from == TS_FROM_CLIENT ? ts_session_server(s) : ts_session_client(s);
+    int vlan = tcpflow_vlan(s, from);
+    char name[TS_TCPFLOW_NAME_MAX];
+    ts_tcpflow_file_name(src, dst, vlan, 0, name);
+    gpointer count = NULL;
+    unsigned k = 0;
+    if (g_hash_table_lookup_extended(w->name_counts, name, NULL, &count))
+        k = GPOINTER_TO_UINT(count);
+    g_hash_table_insert(w->name_counts, g_strdup(name), GUINT_TO_POINTER(k + 1));
+    g_autofree char *path =
+        g_build_filename(w->dir, ts_tcpflow_file_name(src, dst, vlan, k, name), NULL);
+    st->file[from] = ts_file_writer_add(w->files, path);
+    return st->file[from];
 }
 
 void
@@ -119,8 +143,7 @@ ts_tcpflow_writer_data(ts_tcpflow_writer *w, ts_session *s, const ts_delivery *d
     flow_state *st = ts_session_get_user(s);
     if (st == NULL)
         st = state_new(w, s);
-    int dir = d->from == TS_FROM_CLIENT ? 0 : 1;
-    ts_out_file_append(w->files, st->file[dir], d->data, d->length);
+    ts_out_file_append(w->files, direction_file(w, s, st, d->from), d->data, d->length);
 }
 
 void
@@ -129,8 +152,10 @@ ts_tcpflow_writer_done(ts_tcpflow_writer *w, ts_session *s)
     flow_state *st = ts_session_get_user(s);
     if (st == NULL)
         return;
-    ts_out_file_commit(w->files, st->file[0]);
-    ts_out_file_commit(w->files, st->file[1]);
+    for (int dir = 0; dir < 2; dir++) {
+        if (st->file[dir] != NULL)
+            ts_out_file_commit(w->files, st->file[dir]);
+    }
     ts_session_set_user(s, NULL);
     g_queue_unlink(&w->live, &st->link);
     g_free(st);
@@ -156,7 +181,7 @@ ts_tcpflow_writer_free(ts_tcpflow_writer *w)
         g_queue_unlink(&w->live, &st->link);
         g_free(st);
     }
-    g_hash_table_unref(w->pair_counts);
+    g_hash_table_unref(w->name_counts);
     g_free(w->dir);
     g_free(w);
 }
@@ -203,7 +228,7 @@ tcpflow_free(void *w)
 const ts_format ts_format_tcpflow = {
     .name = "tcpflow",
     .summary = "one file per direction with data, named like tcpflow 1.6.1's\n"
-               "(SRCIP.SPORT-DSTIP.DPORT[cN]); unlike tcpflow, holes are not\n"
+               "(SRCIP.SPORT-DSTIP.DPORT[--VLAN][cN]); unlike tcpflow, holes are not\n"
                "zero-filled: a file holds exactly the bytes delivered",
     .needs = TS_FORMAT_NEEDS_DATA,
     .open = tcpflow_open,

@@ -310,7 +310,12 @@ const uint8_t *ts_session_payload(const ts_session *s, ts_direction from, size_t
  *  Only with keep_payload; otherwise *n = 0. Owned by the session. */
 const ts_chunk *ts_session_chunks(const ts_session *s, size_t *n);
 
-/** Gaps of both directions in the order they were found. Owned by the session. */
+/** Gaps of both directions in the order they were found (a hole declared in
+ *  pieces is one gap; until the direction delivers more or the session
+ *  ends, its last gap may still grow). A trailing gap ends before the
+ *  sender's FIN, or, when the FIN was not captured, before the last
+ *  acknowledged sequence number when that is taken to be the FIN (see
+ *  README, "Gaps"). Owned by the session. */
 const ts_gap *ts_session_gaps(const ts_session *s, size_t *n);
 
 /** How the session's first packet was carried, outermost layer first;
@@ -318,6 +323,16 @@ const ts_gap *ts_session_gaps(const ts_session *s, size_t *n);
  *  session and lives as long as it. A session is identified by its
  *  innermost TCP 4-tuple whatever carried it. */
 const ts_carrier *ts_session_carriage(const ts_session *s, size_t *n);
+
+/** The outermost VLAN tag of direction `from`'s packets, as tcpflow names
+ *  its files by it: that of the direction's first packet with a SYN or
+ *  payload (while it has none: of its first packet), when that packet's
+ *  outermost layer is a VLAN tag. Sets `*tpid` (0x8100, 0x88a8 or 0x9100)
+ *  and `*tci` (the whole Tag Control Information: priority in the top 3
+ *  bits, DEI, the 12-bit VLAN id) and returns true; false (both 0) when the
+ *  packet was not tagged or the direction sent nothing. Added after 0.1.0
+ *  (interface 1 of libtcpsession.so.0). */
+bool ts_session_vlan_tag(const ts_session *s, ts_direction from, uint16_t *tpid, uint16_t *tci);
 
 /** Packets of the session (after the first) that came carried differently
  *  from its first packet (other layers, ids or outer addresses): a
@@ -499,7 +514,11 @@ typedef struct {
     /* Bytes became available in order. Offsets of one direction grow without
        overlap; after a gap the next delivery starts past it. */
     void (*data)(void *user, ts_session *s, const ts_delivery *d);
-    /* Bytes [offset, offset+length) of one direction will never be delivered. */
+    /* Bytes [offset, offset+length) of one direction will never be delivered.
+       Called once per gap, complete: a hole declared in pieces with nothing
+       delivered between them is one gap, handed over just before the next
+       byte of that direction is delivered, or when the session ends (before
+       session_done). */
     void (*gap)(void *user, ts_session *s, const ts_gap *gap);
     /* The session is complete; afterwards it is freed. */
     void (*session_done)(void *user, ts_session *s);

@@ -77,6 +77,32 @@ ts_session_note_carriage(ts_session *s, const ts_decoded *seg)
     s->carried_differently++;
 }
 
+/* Records the direction's outermost VLAN tag (see session.h). */
+void
+ts_session_note_vlan(ts_session *s, ts_direction from, const ts_decoded *seg)
+{
+    ts_dir *d = &s->dir[from];
+    if (d->tag_final)
+        return;
+    bool opens = (seg->flags & TS_TCP_SYN) || seg->payload_wire_len > 0;
+    if (d->tag_seen && !opens)
+        return;
+    d->tag_seen = true;
+    d->tag_final = opens;
+    d->tagged = seg->ncarried > 0 && seg->carried[0].kind == TS_CARRIER_VLAN;
+    d->tag_tpid = d->tagged ? seg->carried[0].tpid : 0;
+    d->tag_tci = d->tagged ? seg->carried[0].tci : 0;
+}
+
+bool
+ts_session_vlan_tag(const ts_session *s, ts_direction from, uint16_t *tpid, uint16_t *tci)
+{
+    const ts_dir *d = &s->dir[from];
+    *tpid = d->tag_tpid;
+    *tci = d->tag_tci;
+    return d->tagged;
+}
+
 const ts_carrier *
 ts_session_carriage(const ts_session *s, size_t *n)
 {

@@ -69,7 +69,8 @@ typedef struct {
     bool has_id;
     uint16_t detail;
     uint32_t id;
-    uint16_t port[2]; /* source, destination */
+    uint16_t port[2];   /* source, destination */
+    uint16_t tpid, tci; /* VLAN: the tag's TPID and whole TCI (not in ts_carrier) */
     const uint8_t *src, *dst;
 } ts_layer;
 

@@ -59,6 +59,7 @@ ts_push_layer(ts_decoded *out, int depth, uint8_t kind)
     l->detail = 0;
     l->id = 0;
     l->port[0] = l->port[1] = 0;
+    l->tpid = l->tci = 0;
     l->src = l->dst = NULL;
     return l;
 }

@@ -75,7 +75,7 @@ ts_decode_ethertype(uint16_t type, const uint8_t *p, uint32_t off, uint32_t capl
 
     /* VLAN tags: TPID (already read as `type`), TCI, next type. */
     for (n = 0; type == 0x8100 || type == 0x88a8 || type == 0x9100; n++) {
-        uint16_t tci;
+        uint16_t tci, tpid = type;
         if (n == TS_MAX_VLAN_TAGS)
             return TS_DECODE_NOT_IP;
         if (caplen - off < 4 || !ts_get_be16(p, caplen, off, &tci) ||
@@ -86,6 +86,8 @@ ts_decode_ethertype(uint16_t type, const uint8_t *p, uint32_t off, uint32_t capl
         ts_layer *l = ts_push_layer(out, depth++, TS_CARRIER_VLAN);
         l->has_id = true;
         l->id = tci & 0x0fff;
+        l->tpid = tpid;
+        l->tci = tci;
         off += 4;
     }
 

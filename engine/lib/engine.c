@@ -343,6 +343,7 @@ handle_segment(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_n
     }
     ts_direction from = src_is_a == s->client_is_a ? TS_FROM_CLIENT : TS_FROM_SERVER;
     *dir = from;
+    ts_session_note_vlan(s, from, seg);
     if (!checksum_ok) {
         ts_session_anomaly(s, TS_ANOMALY_BAD_CHECKSUM, from, frame, 0, 0);
         return s;

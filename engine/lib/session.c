@@ -553,6 +553,18 @@ compare_old(ts_session *s, ts_dir *d, uint64_t off, uint64_t idx, const uint8_t 
 
 /* ---- the reassembler's sink ------------------------------------------ */
 
+/* Hands the direction's open gap to the gap callback: it is complete (a
+ * byte after it is about to be delivered, or the direction ended). */
+static void
+report_open_gap(ts_session *s, ts_dir *d)
+{
+    if (!d->gap_open)
+        return;
+    d->gap_open = false;
+    if (s->env->cb->gap != NULL)
+        s->env->cb->gap(s->env->user, s, &g_array_index(s->gaps, ts_gap, d->open_gap));
+}
+
 static void
 sink_deliver(void *ctx, uint64_t offset, const uint8_t *data, size_t len, uint64_t frame,
              int64_t ts_ns)
@@ -561,6 +573,7 @@ sink_deliver(void *ctx, uint64_t offset, const uint8_t *data, size_t len, uint64
     ts_dir *d = &s->dir[s->cur_dir];
     const ts_options *o = s->env->opts;
     uint64_t idx = d->delivered;
+    report_open_gap(s, d);
     uint64_t from = window_advance(s, d, idx + len); /* both modes alike */
     if (o->keep_payload) {
         kept_append(s, d, data, len);
@@ -586,23 +599,35 @@ sink_deliver(void *ctx, uint64_t offset, const uint8_t *data, size_t len, uint64
     }
 }
 
+/* A hole declared in pieces (the receiver acknowledged past it in steps, a
+ * flush after a partial declaration) is one gap: a piece that starts where
+ * the direction's open gap ends (nothing was delivered between) extends it. */
 static void
 sink_gap(void *ctx, uint64_t offset, uint64_t len)
 {
     ts_session *s = ctx;
     ts_dir *d = &s->dir[s->cur_dir];
-    if (d->gap_index == NULL)
-        d->gap_index = g_array_new(FALSE, FALSE, sizeof(ts_gap_entry));
-    ts_gap_entry e = {offset, len, d->missing};
-    g_array_append_val(d->gap_index, e);
     d->missing += len;
     d->chunk_break = true;
+    if (d->gap_open) {
+        ts_gap *open = &g_array_index(s->gaps, ts_gap, d->open_gap);
+        if (open->offset + open->length == offset) {
+            open->length += len;
+            g_array_index(d->gap_index, ts_gap_entry, d->gap_index->len - 1).length += len;
+            return;
+        }
+        report_open_gap(s, d);
+    }
+    if (d->gap_index == NULL)
+        d->gap_index = g_array_new(FALSE, FALSE, sizeof(ts_gap_entry));
+    ts_gap_entry e = {offset, len, d->missing - len};
+    g_array_append_val(d->gap_index, e);
     if (s->gaps == NULL)
         s->gaps = g_array_new(FALSE, FALSE, sizeof(ts_gap));
     ts_gap g = {s->cur_dir, offset, len};
     g_array_append_val(s->gaps, g);
-    if (s->env->cb->gap != NULL)
-        s->env->cb->gap(s->env->user, s, &g);
+    d->gap_open = true;
+    d->open_gap = s->gaps->len - 1;
 }
 
 static void
@@ -899,6 +924,27 @@ ts_session_offset_of(const ts_session *s, ts_direction from, const ts_decoded *s
     return stream_offset(d, seg->seq + ((seg->flags & TS_TCP_SYN) ? 1 : 0));
 }
 
+/* Is the highest sequence number the peer acknowledged in direction `from`
+ * that direction's FIN, which the capture did not show? An acknowledgement
+ * cannot tell a FIN from a data byte, so a trailing gap up to it would count
+ * a FIN as data. Taken as the FIN when the FIN was not seen, the peer
+ * acknowledged beyond every sequence number seen from the direction, and
+ * either by exactly one (a lone FIN, the usual loss) or the peer closed with
+ * a FIN of its own (the connection was being closed: a final segment lost
+ * with its FIN). Otherwise (a reset, the end of the capture) the
+ * acknowledged bytes count as data. See README "Gaps". */
+static bool
+uncaptured_fin(const ts_session *s, ts_direction from)
+{
+    const ts_dir *d = &s->dir[from];
+    if (!d->base_set || d->fin_seen || d->reasm.end != UINT64_MAX)
+        return false;
+    uint64_t sent = d->ref_abs - d->base_abs, acked = d->reasm.acked;
+    if (acked <= sent || acked <= d->reasm.next)
+        return false;
+    return acked == sent + 1 || s->dir[!from].fin_seen;
+}
+
 void
 ts_session_finish(ts_session *s, ts_close_reason reason)
 {
@@ -907,7 +953,10 @@ ts_session_finish(ts_session *s, ts_close_reason reason)
     s->done = true;
     for (int d = 0; d < 2; d++) {
         s->cur_dir = (ts_direction)d;
+        if (uncaptured_fin(s, (ts_direction)d))
+            ts_reasm_set_end(&s->dir[d].reasm, s->dir[d].reasm.acked - 1, &session_sink, s);
         ts_reasm_flush(&s->dir[d].reasm, &session_sink, s);
+        report_open_gap(s, &s->dir[d]);
     }
     if (!s->closed)
         s->close_reason = reason;

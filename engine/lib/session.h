@@ -72,6 +72,15 @@ typedef struct {
     uint64_t ring_size;   /* a power of two; doubles as the direction delivers more,
                              up to the window */
     uint64_t window_from; /* first delivered index of the comparison window */
+    bool gap_open;        /* the direction's last gap (s->gaps[open_gap]) was not
+                             yet reported to the gap callback: nothing was
+                             delivered after it, so it may still grow */
+    guint open_gap;
+    /* the outermost VLAN tag of the direction's first packet with a SYN or
+       payload (until there is one: of its first packet); see
+       ts_session_vlan_tag() */
+    bool tag_seen, tag_final, tagged;
+    uint16_t tag_tpid, tag_tci;
 } ts_dir;
 
 /* A gap with the number of missing bytes before it, for offset mapping. */
@@ -139,6 +148,10 @@ void ts_session_set_carriage(ts_session *s, const ts_decoded *seg);
 /** Counts `seg` in carried_differently when its carriage is not the
  *  session's. */
 void ts_session_note_carriage(ts_session *s, const ts_decoded *seg);
+
+/** Records the outermost VLAN tag of `seg` as direction `from`'s when it is
+ *  the direction's first packet, or its first with a SYN or payload. */
+void ts_session_note_vlan(ts_session *s, ts_direction from, const ts_decoded *seg);
 
 /** Frees the session and everything it owns. */
 void ts_session_free(ts_session *s);

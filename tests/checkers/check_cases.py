@@ -535,6 +535,41 @@ FRAGMENT_CASES = [
     ("frag-vlan, frag-sll, frag-tunnel fragments on other links and in tunnels",
      case_frag_carriers),
 ]
+def pattern(rel, n):
+    """The bytes harness/craft_consistency.c sends at offset rel."""
+    return bytes(ord("A") + (rel + i) % 26 for i in range(n))
+
+
+def case_gap_steps(r):
+    ss = r["gap-acked-in-steps"]
+    n_sessions(ss, 3, "gap-acked-in-steps")
+    for s in ss:
+        what = "gap-acked-in-steps stream %d" % s["stream"]
+        expect(s["cdata"] == pattern(0, 1460) + pattern(4380, 1460), what + ": client bytes")
+        expect(gaps(s) == [("client", 1460, 2920)], what + ": one gap, not %s" % gaps(s))
+    expect(ss[1]["close"] == "rst" and anoms(ss[1]) == [], "gap-acked-in-steps 1: rst")
+    expect(anoms(ss[2]) == [("late_data", "client", 2000, 1000, 26)],
+           "gap-acked-in-steps 2: one late_data, not %s" % anoms(ss[2]))
+
+
+def case_trailing_fin(r):
+    ss = r["trailing-gap-fin"]
+    n_sessions(ss, 5, "trailing-gap-fin")
+    want = [[], [("client", 100, 100)], [("client", 100, 100)], [("client", 100, 100)], []]
+    for s, g in zip(ss, want):
+        what = "trailing-gap-fin stream %d" % s["stream"]
+        expect(s["cdata"] == pattern(0, 100), what + ": client bytes")
+        expect(gaps(s) == g, what + ": gaps %s, not %s" % (gaps(s), g))
+    expect([s["close"] for s in ss] == ["end_of_capture", "end_of_capture", "fin", "rst",
+                                        "end_of_capture"], "trailing-gap-fin: close reasons")
+
+
+def case_vlan_tcpflow(r):
+    simple_sessions(r, "vlan-tcpflow", [(b"vlan 201", b"ok 201"), (b"priority 5", b"priority 3"),
+                                        (b"qinq", b"qinq ok"), (b"two tags", b"two tags ok"),
+                                        (b"tagged", b"untagged"), (b"first", b"first ok"),
+                                        (b"second", b"second ok"), (b"third", b"third ok"),
+                                        (b"changing", b"changing ok")])
 
 
 CASES = [
@@ -559,6 +594,9 @@ CASES = [
     ("IPv6 extension headers, VLAN/QinQ, SLL2, pcapng link types", case_links),
     ("vlan-mirror-copies: retransmissions compared alike in every mode", case_vlan_mirror),
     *FRAGMENT_CASES,
+    ("a hole declared in pieces is one gap", case_gap_steps),
+    ("a trailing gap ends before an uncaptured FIN", case_trailing_fin),
+    ("VLAN tags for tcpflow names", case_vlan_tcpflow),
 ]
 
 

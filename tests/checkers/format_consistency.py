@@ -50,8 +50,10 @@ def lists(s):
     return (s["gaps"], s["anomalies"])
 
 
-SUMMARY = re.compile(r": (\d+) sessions, (\d+) frames, (\d+) bytes delivered, (\d+) gaps, "
-                     r"(\d+) anomalies")
+# the whole summary line but its time: sessions, frames (and the IP fragment
+# counters in parentheses), bytes, gaps, anomalies
+SUMMARY = re.compile(r": (\d+ sessions, \d+ frames(?: \([^)]*\))?, \d+ bytes delivered, "
+                     r"\d+ gaps, \d+ anomalies)")
 
 
 def summary(out, fmt):

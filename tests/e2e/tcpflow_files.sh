@@ -36,6 +36,35 @@ compare() {
 checker legacy_check.py craft "$out/crafted.pcap" || exit 1
 compare "$out/crafted.pcap"
 
+# VLAN tags in the names (data/cases/vlan-tcpflow.pcap, see data/README.md):
+# "--TCI" of an outermost 802.1Q tag (priority bits included, per
+# direction, from its first packet), none for an 802.1ad outer tag.
+vlan_cap=$TS_TESTDATA/cases/vlan-tcpflow.pcap
+compare "$vlan_cap"
+vlan_names="010.001.000.001.40000-010.001.000.002.00080--201
+010.001.000.001.40001-010.001.000.002.00080--41162
+010.001.000.001.40002-010.001.000.002.00080
+010.001.000.001.40003-010.001.000.002.00080--400
+010.001.000.001.40004-010.001.000.002.00080--500
+010.001.000.001.40005-010.001.000.002.00080--206
+010.001.000.001.40005-010.001.000.002.00080--206c1
+010.001.000.001.40005-010.001.000.002.00080--207
+010.001.000.001.40008-010.001.000.002.00080--601
+010.001.000.002.00080-010.001.000.001.40000--201
+010.001.000.002.00080-010.001.000.001.40001--24778
+010.001.000.002.00080-010.001.000.001.40002
+010.001.000.002.00080-010.001.000.001.40003--400
+010.001.000.002.00080-010.001.000.001.40004
+010.001.000.002.00080-010.001.000.001.40005--206
+010.001.000.002.00080-010.001.000.001.40005--206c1
+010.001.000.002.00080-010.001.000.001.40005--207
+010.001.000.002.00080-010.001.000.001.40008--603"
+if [ "$(ls "$out/ours/$n/vlan-tcpflow")" = "$vlan_names" ]; then
+    ok "vlan-tcpflow: the 18 names with tcpflow's --VLAN suffixes"
+else
+    fail "vlan-tcpflow names: $(ls "$out/ours/$n/vlan-tcpflow" | tr '\n' ' ')"
+fi
+
 corpus="$TS_SHARED/corpus"
 if ! have_shared corpus; then
     echo "SKIP: $corpus not found (corpus captures)"

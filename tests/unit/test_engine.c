@@ -48,6 +48,7 @@ typedef struct {
     uint64_t bytes[2], missing[2];
     GArray *chunks, *anoms; /* ts_chunk, ts_anomaly */
     GString *chunk_txt, *gap_txt, *anom_txt;
+    char tag_txt[32]; /* ts_session_vlan_tag of both: "C8100:100 S-" */
 } rec;
 
 typedef struct {
@@ -145,6 +146,15 @@ on_done(void *user, ts_session *s)
         g_array_append_val(x->chunks, ch[i]);
         g_string_append_printf(x->chunk_txt, "%s%c%" PRIu64 "+%" PRIu64 "@%" PRIu64, i ? " " : "",
                                dirc(ch[i].from), ch[i].offset, ch[i].length, ch[i].frame);
+    }
+    char *tp = x->tag_txt;
+    for (int d = 0; d < 2; d++) {
+        uint16_t tpid, tci;
+        size_t room = sizeof x->tag_txt - (size_t)(tp - x->tag_txt);
+        if (ts_session_vlan_tag(s, (ts_direction)d, &tpid, &tci))
+            tp += g_snprintf(tp, room, "%s%c%04x:%u", d ? " " : "", dirc(d), tpid, tci);
+        else
+            tp += g_snprintf(tp, room, "%s%c-", d ? " " : "", dirc(d));
     }
     const ts_gap *g = ts_session_gaps(s, &n);
     x->gap_txt = g_string_new(NULL);
@@ -1797,6 +1807,32 @@ START_TEST(link_types)
 }
 END_TEST
 
+/* ts_session_vlan_tag: each direction's outermost tag (TPID, whole TCI)
+ * of its first packet with a SYN or payload; before one, its first packet. */
+START_TEST(vlan_tag_per_direction)
+{
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
+    /* stream 0: the client's SYN has one 802.1Q tag, its data QinQ; the
+       server's packets are untagged */
+    pb_conn *a = cap_std(c);
+    vsend(a, CL, TS_TCP_SYN, NULL, 1, false);
+    vsend(a, SV, TS_TCP_SYN | TS_TCP_ACK, NULL, 0, false);
+    vsend(a, CL, TS_TCP_ACK, NULL, 2, true);
+    vsend(a, CL, TS_TCP_PSH | TS_TCP_ACK, "abc", 2, true);
+    vsend(a, SV, TS_TCP_PSH | TS_TCP_ACK, "def", 0, false);
+    /* stream 1 (mid-stream): the client's first packet, a pure ACK, is
+       untagged; its first data QinQ-tagged names the direction */
+    pb_conn *b = cap_conn(c, 4, "10.0.0.1", 40001, "10.0.0.2", 80, CISN, SISN);
+    vsend(b, CL, TS_TCP_ACK, NULL, 0, false);
+    vsend(b, CL, TS_TCP_PSH | TS_TCP_ACK, "abc", 2, true);
+    vsend(b, CL, TS_TCP_PSH | TS_TCP_ACK, "def", 1, false);
+    run *r = cap_run(c, NULL);
+    ck_assert_str_eq(R(r, 0)->tag_txt, "C8100:100 S-");
+    ck_assert_str_eq(R(r, 1)->tag_txt, "C88a8:100 S-");
+    run_free(r);
+}
+END_TEST
+
 /* IP fragments are counted and not processed (for now): the fragmented
  * segment's bytes end up in a gap. */
 START_TEST(ip_fragments_reassembled)
@@ -1975,6 +2011,50 @@ mem_free(mem *m)
     g_ptr_array_free(m->frames, TRUE);
     g_free(m);
 }
+
+/* A hole acknowledged in two steps is one gap, handed to the gap callback
+ * once, complete, just before the bytes after it; a trailing hole the peer
+ * acknowledged one past the last byte seen is the uncaptured FIN, no gap. */
+static mem *
+mem_gap_pieces(void)
+{
+    mem *m = g_new0(mem, 1);
+    m->frames = g_ptr_array_new_with_free_func(mem_free_frame);
+    pb_conn *k =
+        pb_conn_new(NULL, TS_LINKTYPE_RAW, 4, "10.0.0.1", 40000, "10.0.0.2", 80, CISN, SISN);
+    pb_conn_set_sink(k, mem_sink, m);
+    pb_conn_handshake(k);  /* f1-3 */
+    send_s(k, CL, "abc");  /* f4 */
+    at_s(k, CL, 9, "jkl"); /* f5: 3..9 missing */
+    next_at(k, CL, 6);
+    pb_conn_ack(k, SV); /* f6: acks 6: [3, 6) declared */
+    next_at(k, CL, 12);
+    pb_conn_ack(k, SV); /* f7: acks 12: [6, 9) declared, jkl delivered */
+    next_at(k, CL, 13); /* the client's FIN (seq 12) is not captured */
+    pb_conn_fin(k, SV); /* f8: acks 13 */
+    pb_conn_ack(k, CL); /* f9 */
+    pb_conn_free(k);
+    return m;
+}
+
+START_TEST(feed_gap_in_pieces)
+{
+    mem *m = mem_gap_pieces();
+    run *r = run_new(true);
+    ts_engine *e = engine_for(r, NULL);
+    for (guint i = 0; i < m->frames->len; i++)
+        feed_frame(e, TS_LINKTYPE_RAW, m->frames->pdata[i]);
+    ts_engine_finish(e);
+    ck_assert_str_eq(r->events->str, "O0 DC0+3@4 GC3+6 DC9+3@5 E0 ");
+    const rec *x = R(r, 0);
+    CK_DATA(x, CL, "abcjkl");
+    ck_assert_str_eq(x->gap_txt->str, "C3+6");
+    ck_assert_uint_eq(x->missing[CL], 6);
+    run_end(r, e);
+    run_free(r);
+    mem_free(m);
+}
+END_TEST
 
 START_TEST(feed_callbacks)
 {
@@ -2420,6 +2500,8 @@ ts_engine_suite(void)
 
     tc = tcase_create("feed");
     tcase_add_test(tc, feed_callbacks);
+    tcase_add_test(tc, feed_gap_in_pieces);
+    tcase_add_test(tc, vlan_tag_per_direction);
     tcase_add_test(tc, feed_without_keep_payload);
     tcase_add_test(tc, retransmissions_compared_in_both_modes);
     tcase_add_test(tc, comparison_window_limits);

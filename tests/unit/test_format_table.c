@@ -109,7 +109,7 @@ START_TEST(help_lines)
         "           our \"stream\", \"gaps\" and \"anomalies\" follow)\n"
         "  raw      one folder per session: client.bin, server.bin, session.json\n"
         "  tcpflow  one file per direction with data, named like tcpflow 1.6.1's\n"
-        "           (SRCIP.SPORT-DSTIP.DPORT[cN]); unlike tcpflow, holes are not\n"
+        "           (SRCIP.SPORT-DSTIP.DPORT[--VLAN][cN]); unlike tcpflow, holes are not\n"
         "           zero-filled: a file holds exactly the bytes delivered\n"
         "  none     nothing written, summary only\n");
 }
