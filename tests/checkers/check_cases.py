@@ -328,6 +328,26 @@ def case_links(r):
                                                  (b"client on ethernet", b"server on raw ip")])
 
 
+# ---- link types (harness/craft_link.c) ---------------------------------------
+
+def case_link_types(r):
+    """One scripted session per link type (two on 802.11: a plain data frame,
+    then QoS data); the bytes behind each link header are the same TCP."""
+    for stem, pairs in (
+            ("link-ppp", [(b"ppp request", b"ppp response")]),
+            ("link-ppp-hdlc", [(b"ppp hdlc request", b"ppp hdlc response")]),
+            ("link-c-hdlc", [(b"cisco hdlc request", b"cisco hdlc response")]),
+            ("link-ieee802-11", [(b"802.11 data request", b"802.11 data response"),
+                                 (b"802.11 qos request", b"802.11 qos response")]),
+            ("link-radiotap", [(b"radiotap request", b"radiotap response")]),
+            ("link-ppi", [(b"ppi request", b"ppi response")]),
+            ("link-nflog", [(b"nflog request", b"nflog response")]),
+            ("link-ipoib", [(b"ipoib request", b"ipoib response")])):
+        simple_sessions(r, stem, pairs)
+    expect(r["link-ieee802-11"][1]["first_frame"] == 9,
+           "link-ieee802-11: QoS session from frame %d" % r["link-ieee802-11"][1]["first_frame"])
+
+
 # ---- consistency fixes (harness/craft_consistency.c) -------------------------
 
 def mirror_bytes(base, n):
@@ -592,6 +612,7 @@ CASES = [
     ("same host", case_same_host),
     ("snap length cut", case_snaplen),
     ("IPv6 extension headers, VLAN/QinQ, SLL2, pcapng link types", case_links),
+    ("link types: PPP, PPP_HDLC, C_HDLC, 802.11, radiotap, PPI, NFLOG, IPoIB", case_link_types),
     ("vlan-mirror-copies: retransmissions compared alike in every mode", case_vlan_mirror),
     *FRAGMENT_CASES,
     ("a hole declared in pieces is one gap", case_gap_steps),
