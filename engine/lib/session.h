@@ -99,6 +99,10 @@ struct ts_session {
     uint64_t anomalies_dropped;
     ts_carrier *carriage; /* of the first packet (carriage.c); NULL when plain */
     size_t ncarriage;
+    ts_direction carriage_from; /* the first packet's sender */
+    ts_carrier *back;           /* of the other direction's first packet; NULL when plain */
+    size_t nback;
+    bool back_seen; /* the other direction has sent a packet */
     uint64_t carried_differently;
     void *user;
     GList link; /* in the engine's open or closing queue */
@@ -131,12 +135,15 @@ void ts_session_anomaly(ts_session *s, ts_anomaly_type type, ts_direction from, 
  *  reason (a FIN or RST close is kept) and calls session_done. */
 void ts_session_finish(ts_session *s, ts_close_reason reason);
 
-/** Records `seg`'s carriage as the session's (its first packet). */
-void ts_session_set_carriage(ts_session *s, const ts_decoded *seg);
+/** Records `seg`'s carriage as the session's (its first packet, sent by
+ *  side `from`). */
+void ts_session_set_carriage(ts_session *s, const ts_decoded *seg, ts_direction from);
 
-/** Counts `seg` in carried_differently when its carriage is not the
- *  session's. */
-void ts_session_note_carriage(ts_session *s, const ts_decoded *seg);
+/** Counts `seg` (a later packet, from side `from`) in carried_differently
+ *  when its carriage is not that of the first packet of its direction; the
+ *  other direction's first packet is compared with the session's first
+ *  (see carriage.c). */
+void ts_session_note_carriage(ts_session *s, const ts_decoded *seg, ts_direction from);
 
 /** Frees the session and everything it owns. */
 void ts_session_free(ts_session *s);
