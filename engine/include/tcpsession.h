@@ -315,14 +315,12 @@ const ts_gap *ts_session_gaps(const ts_session *s, size_t *n);
 const ts_carrier *ts_session_carriage(const ts_session *s, size_t *n);
 
 /** Packets of the session (after the first) that came carried differently
- *  from the first packet of their direction (other layers, ids, outer
- *  addresses or ports): a connection seen both directly and through a
- *  tunnel, say. The other direction's first packet counts when its layers'
- *  kinds or details differ from the session's first packet's, or their
- *  outer address pairs (in either order); ids and ports may differ between
- *  directions
- *  (GTP-U TEIDs, PPTP call ids, VXLAN source ports), so an ordinary
- *  tunnelled connection counts 0. */
+ *  from its first packet (other layers, ids, outer addresses or ports): a
+ *  connection seen both directly and through a tunnel, say. Packets of the
+ *  other direction are compared by layer kinds and details and outer
+ *  address pairs in either order: ids and ports may differ between
+ *  directions (GTP-U TEIDs, PPTP call ids, VXLAN source ports), so an
+ *  ordinary tunnelled connection counts 0. */
 uint64_t ts_session_carried_differently(const ts_session *s);
 
 /** Anomalies in the order they were found. At most ts_options.max_anomalies

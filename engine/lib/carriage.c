@@ -4,14 +4,14 @@
  * The decoder records the layers around each segment in ts_decoded.carried
  * (borrowing the frame); a session copies those of its first packet into
  * public ts_carrier records, allocated only when there are any, and counts
- * later packets carried otherwise than the first packet of their direction
- * (kind, id, detail, outer addresses or ports). The other direction's first
- * packet is compared with the session's first loosely: kinds, details and
- * the outer address pair in either order, since replies come back with the
- * outer addresses swapped (or, mirrored by ERSPAN, not) and tunnels pick ids
- * and source ports per direction. So an ordinary tunnelled connection counts
- * nothing, and one seen both through a tunnel and directly counts every
- * packet of the other kind.
+ * later packets carried otherwise: those of the first packet's direction
+ * when any layer differs (kind, id, detail, outer addresses or ports), those
+ * of the other direction when kinds, details or the outer address pair (in
+ * either order) differ, since replies come back with the outer addresses
+ * swapped (or, mirrored by ERSPAN, not) and tunnels pick ids and source
+ * ports per direction. So an ordinary tunnelled connection counts nothing,
+ * and one seen both through a tunnel and directly counts every packet of
+ * the other kind.
  */
 #include "session.h"
 
@@ -95,7 +95,7 @@ same_address_pair(const ts_carrier *a, const ts_carrier *b)
     return straight || swapped;
 }
 
-/* True when `seg`, the first packet of the direction that did not send the
+/* True when `seg`, a packet of the direction that did not send the
  * session's first packet, is carried like it: the same kinds and details,
  * the same outer address pair in either order; ids and ports may differ
  * (tunnels choose them per direction: GTP-U TEIDs, PPTP call ids, MPLS
@@ -123,25 +123,15 @@ ts_session_set_carriage(ts_session *s, const ts_decoded *seg, ts_direction from)
         s->ncarriage = copy_layers(seg, &s->carriage);
 }
 
-/* Counts a packet carried differently from the first of its direction (see
+/* Counts a packet carried differently from the session's first (see
  * session.h). */
 void
 ts_session_note_carriage(ts_session *s, const ts_decoded *seg, ts_direction from)
 {
-    bool same;
-    if (seg->ncarried == 0 && s->ncarriage == 0 && s->nback == 0) {
-        s->back_seen |= from != s->carriage_from; /* plain traffic */
-        return;
-    }
-    if (from == s->carriage_from) {
-        same = same_carriage(seg, s->carriage, s->ncarriage);
-    } else if (s->back_seen) {
-        same = same_carriage(seg, s->back, s->nback);
-    } else {
-        same = same_carriage_back(seg, s->carriage, s->ncarriage);
-        s->nback = copy_layers(seg, &s->back);
-        s->back_seen = true;
-    }
+    if (seg->ncarried == 0 && s->ncarriage == 0)
+        return; /* plain traffic: nothing to compare */
+    bool same = from == s->carriage_from ? same_carriage(seg, s->carriage, s->ncarriage)
+                                         : same_carriage_back(seg, s->carriage, s->ncarriage);
     if (!same)
         s->carried_differently++;
 }

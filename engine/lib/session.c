@@ -265,7 +265,6 @@ ts_session_free(ts_session *s)
     if (s == NULL)
         return;
     g_free(s->carriage);
-    g_free(s->back);
     for (int d = 0; d < 2; d++) {
         ts_reasm_clear(&s->dir[d].reasm);
         kept_free(s, &s->dir[d]);

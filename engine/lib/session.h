@@ -100,9 +100,6 @@ struct ts_session {
     ts_carrier *carriage; /* of the first packet (carriage.c); NULL when plain */
     size_t ncarriage;
     ts_direction carriage_from; /* the first packet's sender */
-    ts_carrier *back;           /* of the other direction's first packet; NULL when plain */
-    size_t nback;
-    bool back_seen; /* the other direction has sent a packet */
     uint64_t carried_differently;
     void *user;
     GList link; /* in the engine's open or closing queue */
@@ -140,9 +137,8 @@ void ts_session_finish(ts_session *s, ts_close_reason reason);
 void ts_session_set_carriage(ts_session *s, const ts_decoded *seg, ts_direction from);
 
 /** Counts `seg` (a later packet, from side `from`) in carried_differently
- *  when its carriage is not that of the first packet of its direction; the
- *  other direction's first packet is compared with the session's first
- *  (see carriage.c). */
+ *  when its carriage is not the session's (compared loosely for the other
+ *  direction, see carriage.c). */
 void ts_session_note_carriage(ts_session *s, const ts_decoded *seg, ts_direction from);
 
 /** Frees the session and everything it owns. */
