@@ -210,9 +210,10 @@ wrap_gtpu(pkt *p, uint32_t teid, bool ext)
 static void
 wrap_mpls(pkt *p, const uint32_t *labels, size_t n, bool cw)
 {
-    uint8_t zero[4] = {0};
-    if (cw)
+    if (cw) {
+        static const uint8_t zero[4] = {0};
         prepend(p, zero, 4);
+    }
     for (size_t i = n; i-- > 0;) {
         uint8_t h[4];
         pb_put32(h, (labels[i] << 12) | (i == n - 1 ? 0x100u : 0u) | 64u);
