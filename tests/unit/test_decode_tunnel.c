@@ -1,9 +1,11 @@
 /*
  * test_decode_tunnel.c — unit tests for decode_tunnel.c and the MPLS
  * pseudowire: every tunnel kind, GRE flag combinations, PPTP's enhanced
- * GRE (version 1), ERSPAN I/II/III,
- * GTP-U extension headers, Teredo indication headers, the recorded
- * carriage, the UDP port settings, and cut or lying headers (exact status).
+ * GRE (version 1), ERSPAN I/II/III, GTP-U extension headers, Teredo
+ * indication headers, the recorded
+ * carriage (and, through the engine, a session's carriage and what counts
+ * as carried differently), the UDP port settings, and cut or lying headers
+ * (exact status).
  *
  * The carried frame is an IPv4 TCP segment (raw, or behind Ethernet) built
  * by pktbuild; tunnel headers are written by hand in front of it and the
@@ -445,6 +447,94 @@ START_TEST(test_mpls_pw_and_depth)
 }
 END_TEST
 
+/* ---- the session's carriage, through the engine ------------------------ */
+
+typedef struct {
+    int sessions;
+    size_t n;
+    ts_carrier first;
+    uint64_t differently;
+} carriage_seen;
+
+static void
+on_carriage_done(void *user, ts_session *s)
+{
+    carriage_seen *c = user;
+    const ts_carrier *layers = ts_session_carriage(s, &c->n);
+    if (c->n > 0)
+        c->first = layers[0];
+    c->differently = ts_session_carried_differently(s);
+    c->sessions++;
+}
+
+/* The carried segment's direction `from` (0: 192.0.2.1:40000 ->
+ * 198.51.100.2:80, 1: back) in VXLAN VNI `vni` between `osrc`:`sport` and
+ * `odst`:4789, or plain when `vni` is 0; fed to `e`. */
+static void
+feed_vxlan(ts_engine *e, int from, uint32_t vni, const char *osrc, const char *odst, uint16_t sport)
+{
+    static uint32_t seq[2] = {1000, 5000};
+    pb_tcp t;
+    memset(&t, 0, sizeof t);
+    t.family = 4;
+    t.src = from == 0 ? "192.0.2.1" : "198.51.100.2";
+    t.dst = from == 0 ? "198.51.100.2" : "192.0.2.1";
+    t.sport = from == 0 ? 40000 : 80;
+    t.dport = from == 0 ? 80 : 40000;
+    t.seq = seq[from]++;
+    t.flags = TS_TCP_PSH | TS_TCP_ACK;
+    t.payload = "x";
+    t.len = 1;
+    size_t n;
+    if (vni == 0) {
+        n = pb_build_tcp(TS_LINKTYPE_ETHERNET, &t, F, sizeof F);
+    } else {
+        uint8_t vx[8] = {0x08, 0, 0, 0, (uint8_t)(vni >> 16), (uint8_t)(vni >> 8), (uint8_t)vni};
+        memcpy(T, vx, 8);
+        size_t tl = 8 + pb_build_tcp(TS_LINKTYPE_ETHERNET, &t, T + 8, sizeof T - 8);
+        n = pb_build_udp(TS_LINKTYPE_ETHERNET, 4, osrc, odst, sport, 4789, T, tl, F, sizeof F);
+    }
+    ts_frame f = {TS_LINKTYPE_ETHERNET, 0, (uint32_t)n, (uint32_t)n, F};
+    ts_engine_feed(e, &f);
+}
+
+START_TEST(test_session_carriage)
+{
+    carriage_seen c;
+    memset(&c, 0, sizeof c);
+    ts_options o;
+    ts_options_init(&o);
+    ts_callbacks cb = {.session_done = on_carriage_done};
+    ts_engine *e = ts_engine_new(&o, &cb, &c);
+    feed_vxlan(e, 0, 42, "10.0.0.1", "10.0.0.2", 50001); /* the first packet */
+    /* the reply: addresses swapped, its own source port: the same carriage */
+    feed_vxlan(e, 1, 42, "10.0.0.2", "10.0.0.1", 50002);
+    feed_vxlan(e, 0, 42, "10.0.0.1", "10.0.0.2", 50001);
+    /* the reply direction may use another VNI (ids are per direction) */
+    feed_vxlan(e, 1, 43, "10.0.0.2", "10.0.0.1", 50002);
+    /* counted: the first direction from another source port, or with
+       another VNI; a reply plainly; a reply from another tunnel endpoint */
+    feed_vxlan(e, 0, 42, "10.0.0.1", "10.0.0.2", 50003);
+    feed_vxlan(e, 0, 44, "10.0.0.1", "10.0.0.2", 50001);
+    feed_vxlan(e, 1, 0, NULL, NULL, 0);
+    feed_vxlan(e, 1, 42, "10.0.0.3", "10.0.0.1", 50002);
+    ts_engine_finish(e);
+    ts_engine_free(e);
+    ck_assert_int_eq(c.sessions, 1);
+    ck_assert_uint_eq(c.n, 1);
+    ck_assert_int_eq(c.first.kind, TS_CARRIER_VXLAN);
+    ck_assert(c.first.has_id);
+    ck_assert_uint_eq(c.first.id, 42);
+    static const uint8_t a[4] = {10, 0, 0, 1}, b[4] = {10, 0, 0, 2};
+    ck_assert_uint_eq(c.first.outer_src.family, 4);
+    ck_assert_mem_eq(c.first.outer_src.addr, a, 4);
+    ck_assert_mem_eq(c.first.outer_dst.addr, b, 4);
+    ck_assert_uint_eq(c.first.outer_src.port, 50001);
+    ck_assert_uint_eq(c.first.outer_dst.port, 4789);
+    ck_assert_uint_eq(c.differently, 4);
+}
+END_TEST
+
 Suite *
 ts_decode_tunnel_suite(void)
 {
@@ -458,6 +548,7 @@ ts_decode_tunnel_suite(void)
     tcase_add_test(tc, test_gtpu);
     tcase_add_test(tc, test_teredo);
     tcase_add_test(tc, test_mpls_pw_and_depth);
+    tcase_add_test(tc, test_session_carriage);
     suite_add_tcase(s, tc);
     return s;
 }
