@@ -34,12 +34,12 @@ def parse(text):
     return result
 
 
-def run(tshark, capture, streams, batch=100):
+def run(tshark, capture, streams, batch=100, extra=()):
     """parse() of tshark following `streams` of `capture`, `batch` taps per
-    tshark run."""
+    tshark run; `extra`: more tshark arguments (e.g. "-d", "udp.port==8472,vxlan")."""
     result = {}
     for i in range(0, len(streams), batch):
-        args = [tshark, "-r", capture, "-q"]
+        args = [tshark, "-r", capture, "-q"] + list(extra)
         for s in streams[i:i + batch]:
             args += ["-z", "follow,tcp,raw,%d" % s]
         out = subprocess.run(args, capture_output=True, text=True, check=True).stdout

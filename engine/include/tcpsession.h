@@ -335,8 +335,12 @@ const ts_carrier *ts_session_carriage(const ts_session *s, size_t *n);
 bool ts_session_vlan_tag(const ts_session *s, ts_direction from, uint16_t *tpid, uint16_t *tci);
 
 /** Packets of the session (after the first) that came carried differently
- *  from its first packet (other layers, ids or outer addresses): a
- *  connection seen both directly and through a tunnel, say. */
+ *  from its first packet (other layers, ids, outer addresses or ports): a
+ *  connection seen both directly and through a tunnel, say. Packets of the
+ *  other direction are compared by layer kinds and details and outer
+ *  address pairs in either order: ids and ports may differ between
+ *  directions (GTP-U TEIDs, PPTP call ids, VXLAN source ports), so an
+ *  ordinary tunnelled connection counts 0. */
 uint64_t ts_session_carried_differently(const ts_session *s);
 
 /** Anomalies in the order they were found. At most ts_options.max_anomalies

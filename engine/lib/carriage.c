@@ -4,7 +4,14 @@
  * The decoder records the layers around each segment in ts_decoded.carried
  * (borrowing the frame); a session copies those of its first packet into
  * public ts_carrier records, allocated only when there are any, and counts
- * later packets whose layers differ (kind, id, detail or outer addresses).
+ * later packets carried otherwise: those of the first packet's direction
+ * when any layer differs (kind, id, detail, outer addresses or ports), those
+ * of the other direction when kinds, details or the outer address pair (in
+ * either order) differ, since replies come back with the outer addresses
+ * swapped (or, mirrored by ERSPAN, not) and tunnels pick ids and source
+ * ports per direction. So an ordinary tunnelled connection counts nothing,
+ * and one seen both through a tunnel and directly counts every packet of
+ * the other kind.
  */
 #include "session.h"
 
@@ -45,36 +52,88 @@ carrier_from_layer(ts_carrier *c, const ts_layer *l)
     }
 }
 
-/* Records `seg`'s carriage as the session's (see session.h). */
-void
-ts_session_set_carriage(ts_session *s, const ts_decoded *seg)
+/* `seg`'s layers as newly allocated public records in `*out` (NULL when
+ * there are none); their number. */
+static size_t
+copy_layers(const ts_decoded *seg, ts_carrier **out)
 {
+    *out = NULL;
     if (seg->ncarried == 0)
-        return;
-    s->carriage = g_new(ts_carrier, seg->ncarried);
-    s->ncarriage = seg->ncarried;
-    for (size_t i = 0; i < s->ncarriage; i++)
-        carrier_from_layer(&s->carriage[i], &seg->carried[i]);
+        return 0;
+    *out = g_new(ts_carrier, seg->ncarried);
+    for (size_t i = 0; i < seg->ncarried; i++)
+        carrier_from_layer(&(*out)[i], &seg->carried[i]);
+    return seg->ncarried;
 }
 
-/* Counts a packet carried differently from the first (see session.h). */
+/* True when `seg` is carried exactly as `ref` (`n` layers): same kinds, ids,
+ * details, outer addresses and ports. */
+static bool
+same_carriage(const ts_decoded *seg, const ts_carrier *ref, size_t n)
+{
+    if (seg->ncarried != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        ts_carrier c;
+        carrier_from_layer(&c, &seg->carried[i]);
+        if (memcmp(&c, &ref[i], sizeof c) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* Same outer address pair in either order (ports left out). */
+static bool
+same_address_pair(const ts_carrier *a, const ts_carrier *b)
+{
+    if (a->outer_src.family != b->outer_src.family)
+        return false;
+    bool straight = memcmp(a->outer_src.addr, b->outer_src.addr, 16) == 0 &&
+                    memcmp(a->outer_dst.addr, b->outer_dst.addr, 16) == 0;
+    bool swapped = memcmp(a->outer_src.addr, b->outer_dst.addr, 16) == 0 &&
+                   memcmp(a->outer_dst.addr, b->outer_src.addr, 16) == 0;
+    return straight || swapped;
+}
+
+/* True when `seg`, a packet of the direction that did not send the
+ * session's first packet, is carried like it: the same kinds and details,
+ * the same outer address pair in either order; ids and ports may differ
+ * (tunnels choose them per direction: GTP-U TEIDs, PPTP call ids, MPLS
+ * labels, VXLAN source ports). */
+static bool
+same_carriage_back(const ts_decoded *seg, const ts_carrier *ref, size_t n)
+{
+    if (seg->ncarried != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        ts_carrier c;
+        carrier_from_layer(&c, &seg->carried[i]);
+        if (c.kind != ref[i].kind || c.detail != ref[i].detail || !same_address_pair(&c, &ref[i]))
+            return false;
+    }
+    return true;
+}
+
+/* Records `seg`'s carriage as the session's (see session.h). */
 void
-ts_session_note_carriage(ts_session *s, const ts_decoded *seg)
+ts_session_set_carriage(ts_session *s, const ts_decoded *seg, ts_direction from)
+{
+    s->carriage_from = from;
+    if (seg->ncarried != 0)
+        s->ncarriage = copy_layers(seg, &s->carriage);
+}
+
+/* Counts a packet carried differently from the session's first (see
+ * session.h). */
+void
+ts_session_note_carriage(ts_session *s, const ts_decoded *seg, ts_direction from)
 {
     if (seg->ncarried == 0 && s->ncarriage == 0)
         return; /* plain traffic: nothing to compare */
-    if (seg->ncarried == s->ncarriage) {
-        size_t i;
-        for (i = 0; i < s->ncarriage; i++) {
-            ts_carrier c;
-            carrier_from_layer(&c, &seg->carried[i]);
-            if (memcmp(&c, &s->carriage[i], sizeof c) != 0)
-                break;
-        }
-        if (i == s->ncarriage)
-            return;
-    }
-    s->carried_differently++;
+    bool same = from == s->carriage_from ? same_carriage(seg, s->carriage, s->ncarriage)
+                                         : same_carriage_back(seg, s->carriage, s->ncarriage);
+    if (!same)
+        s->carried_differently++;
 }
 
 /* Records the direction's outermost VLAN tag (see session.h). */

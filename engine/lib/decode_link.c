@@ -25,7 +25,8 @@
  *     dispatch as Ethernet, so a tag left in place by the kernel is skipped;
  *   - MPLS: after the bottom-of-stack label, the first nibble decides: 4 or
  *     6 is IP, 0 a pseudowire control word followed by an Ethernet frame
- *     (as Wireshark by default), anything else NOT_IP;
+ *     (RFC 4385/4448; tshark's heuristic takes a zero control word for a
+ *     MAC address, see data/README.md), anything else NOT_IP;
  *   - every VLAN tag, MPLS label and PPPoE session is recorded as a layer of
  *     out->carried (see decode_internal.h, "Depth").
  */
@@ -33,7 +34,7 @@
 
 /* MPLS label stack from `off`, then what the first nibble after the bottom
  * label says: IPv4, IPv6, or (0) a pseudowire control word and an Ethernet
- * frame (Wireshark's default, packet-mpls.c); other values are NOT_IP. */
+ * frame; other values are NOT_IP. */
 static ts_decode_status
 ts_decode_mpls(const uint8_t *p, uint32_t off, uint32_t caplen, int depth, ts_decoded *out)
 {

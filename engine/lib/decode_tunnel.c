@@ -12,9 +12,13 @@
  * TRUNCATED. The UDP length clips what follows it (like an IP length).
  *
  * Gotchas (as Wireshark decides):
- *   - GRE (RFC 2784/2890, RFC 1701's routing): version 0 only (version 1 is
- *     PPTP's enhanced GRE: NOT_TCP here); C or R adds checksum + offset, K a
- *     key, S a sequence number, R a list of SREs ended by a NULL SRE;
+ *   - GRE (RFC 2784/2890, RFC 1701's routing): version 0: C or R adds
+ *     checksum + offset, K a key, S a sequence number, R a list of SREs
+ *     ended by a NULL SRE. Version 1 is PPTP's enhanced GRE (RFC 2637):
+ *     protocol 0x880b, K set (payload length, call id), S a sequence
+ *     number, A (0x0080) an acknowledgment number, C and R clear; its
+ *     payload length clips the PPP frame, and 0 (an acknowledgment alone)
+ *     is NOT_TCP. Anything else of version 1, and other versions: NOT_TCP;
  *   - ERSPAN: protocol 0x88be without the S flag is type I (no ERSPAN
  *     header, Ethernet at once), with S type II (8-byte header, version 1);
  *     0x22eb is type III (12 bytes, version 2, 8 more with the O flag; frame
@@ -40,7 +44,9 @@
 #define GRE_R 0x4000      /* routing present (RFC 1701) */
 #define GRE_K 0x2000      /* key present */
 #define GRE_S 0x1000      /* sequence number present */
+#define GRE_A 0x0080      /* acknowledgment number present (version 1) */
 #define GRE_VERSION 0x0007
+#define GRE_PPP 0x880b /* PPTP's protocol type */
 
 static const ts_decode_config default_config = TS_DECODE_CONFIG_DEFAULT;
 
@@ -149,6 +155,36 @@ ts_decode_erspan(const uint8_t *p, uint32_t cap, uint32_t wire, uint16_t proto, 
     }
 }
 
+/* PPTP's enhanced GRE (version 1) with flags `flags` and protocol
+ * `proto`: the PPP frame it carries, the call id recorded as the GRE
+ * layer's id. */
+static ts_decode_status
+ts_decode_pptp(const uint8_t *p, uint32_t cap, uint32_t wire, uint16_t flags, uint16_t proto,
+               int family, const uint8_t *src, const uint8_t *dst, int depth, ts_decoded *out)
+{
+    uint16_t plen, call;
+    if (proto != GRE_PPP || (flags & (GRE_C | GRE_R | GRE_K)) != GRE_K)
+        return TS_DECODE_NOT_TCP; /* not PPTP's GRE */
+    uint32_t hl = 8 + ((flags & GRE_S) ? 4 : 0) + ((flags & GRE_A) ? 4 : 0);
+    ts_decode_status st = need(cap, wire, hl);
+    if (st != TS_DECODE_TCP)
+        return st;
+    if (!ts_get_be16(p, cap, 4, &plen) || !ts_get_be16(p, cap, 6, &call))
+        return TS_DECODE_TRUNCATED;
+    if (plen == 0)
+        return TS_DECODE_NOT_TCP; /* an acknowledgment alone */
+    if (wire != TS_WIRE_UNKNOWN && wire - hl < plen)
+        return TS_DECODE_MALFORMED; /* the payload length runs past the packet */
+    uint32_t pcap = cap - hl < plen ? cap - hl : plen;
+    if (depth >= TS_MAX_ENCAP)
+        return TS_DECODE_TOO_DEEP;
+    ts_layer *l = ts_push_ip_layer(out, depth, TS_CARRIER_GRE, family, src, dst);
+    l->has_id = true;
+    l->id = call;
+    l->detail = proto;
+    return ts_decode_ppp(p + hl, pcap, plen, depth + 1, out);
+}
+
 /* GRE (see decode_internal.h). */
 ts_decode_status
 ts_decode_gre(const uint8_t *p, uint32_t cap, uint32_t wire, int family, const uint8_t *src,
@@ -161,8 +197,10 @@ ts_decode_gre(const uint8_t *p, uint32_t cap, uint32_t wire, int family, const u
         return st;
     if (!ts_get_be16(p, cap, 0, &flags) || !ts_get_be16(p, cap, 2, &proto))
         return TS_DECODE_TRUNCATED;
+    if ((flags & GRE_VERSION) == 1)
+        return ts_decode_pptp(p, cap, wire, flags, proto, family, src, dst, depth, out);
     if (flags & GRE_VERSION)
-        return TS_DECODE_NOT_TCP; /* PPTP's enhanced GRE, or unknown */
+        return TS_DECODE_NOT_TCP; /* unknown version */
     if ((st = gre_header_length(p, cap, wire, flags, &hl)) != TS_DECODE_TCP)
         return st;
     if ((flags & GRE_K) && !ts_get_be32(p, cap, (flags & (GRE_C | GRE_R)) ? 8 : 4, &key))

@@ -275,7 +275,7 @@ open_session(ts_engine *e, const ts_flow_key *key, const ts_decoded *seg, uint64
     bool inferred;
     bool client = sender_is_client(seg, &inferred);
     ts_session *s = ts_session_new(&e->env, key, seg, client, e->next_stream++);
-    ts_session_set_carriage(s, seg);
+    ts_session_set_carriage(s, seg, client ? TS_FROM_CLIENT : TS_FROM_SERVER);
     s->first_frame = frame;
     s->start_ns = s->end_ns = ts_ns;
     s->midstream = (seg->flags & (TS_TCP_SYN | TS_TCP_ACK)) != TS_TCP_SYN;
@@ -334,14 +334,16 @@ handle_segment(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_n
         !e->opts.verify_checksums || (ts_ip_checksum_ok(seg) && ts_tcp_checksum_ok(seg));
     if (!checksum_ok)
         e->stats.bad_checksums++;
+    bool opened = false;
     if (s == NULL) {
         if (!checksum_ok)
             return NULL;
         s = open_session(e, &key, seg, frame, ts_ns);
-    } else if (checksum_ok) {
-        ts_session_note_carriage(s, seg);
+        opened = true;
     }
     ts_direction from = src_is_a == s->client_is_a ? TS_FROM_CLIENT : TS_FROM_SERVER;
+    if (checksum_ok && !opened)
+        ts_session_note_carriage(s, seg, from);
     *dir = from;
     ts_session_note_vlan(s, from, seg);
     if (!checksum_ok) {

@@ -110,6 +110,7 @@ struct ts_session {
     uint64_t anomalies_dropped;
     ts_carrier *carriage; /* of the first packet (carriage.c); NULL when plain */
     size_t ncarriage;
+    ts_direction carriage_from; /* the first packet's sender */
     uint64_t carried_differently;
     void *user;
     GList link; /* in the engine's open or closing queue */
@@ -142,12 +143,14 @@ void ts_session_anomaly(ts_session *s, ts_anomaly_type type, ts_direction from, 
  *  reason (a FIN or RST close is kept) and calls session_done. */
 void ts_session_finish(ts_session *s, ts_close_reason reason);
 
-/** Records `seg`'s carriage as the session's (its first packet). */
-void ts_session_set_carriage(ts_session *s, const ts_decoded *seg);
+/** Records `seg`'s carriage as the session's (its first packet, sent by
+ *  side `from`). */
+void ts_session_set_carriage(ts_session *s, const ts_decoded *seg, ts_direction from);
 
-/** Counts `seg` in carried_differently when its carriage is not the
- *  session's. */
-void ts_session_note_carriage(ts_session *s, const ts_decoded *seg);
+/** Counts `seg` (a later packet, from side `from`) in carried_differently
+ *  when its carriage is not the session's (compared loosely for the other
+ *  direction, see carriage.c). */
+void ts_session_note_carriage(ts_session *s, const ts_decoded *seg, ts_direction from);
 
 /** Records the outermost VLAN tag of `seg` as direction `from`'s when it is
  *  the direction's first packet, or its first with a SYN or payload. */

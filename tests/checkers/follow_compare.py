@@ -2,6 +2,7 @@
 """Compare tcpsession's sessions with tshark's Follow TCP Stream (raw).
 
 Usage: follow_compare.py CAPTURE SESSIONS_JSONL [--known FILE] [--tshark PATH]
+                         [--decode-as RULE]...
 
 For every tshark stream, both directions are compared byte for byte with the
 session of the same stream number. Prints one line per session and direction:
@@ -9,7 +10,8 @@ session of the same stream number. Prints one line per session and direction:
 offset). A `wrong` listed in the --known file (a TSV of capture stem, stream,
 direction, reason) is reported as `known` instead; a known entry that turns
 out `same` is an error too (the pin is stale). Exit status 0 when everything
-is same or known, 1 otherwise, 77 when tshark is missing.
+is same or known, 1 otherwise, 77 when tshark is missing. Each --decode-as
+RULE is handed to tshark as `-d RULE` (udp.port==8472,vxlan, say).
 
 Glue for the tests only; the real verifier lives in verify/.
 """
@@ -26,16 +28,17 @@ import tshark_follow as tshark_follow_lib  # noqa: E402
 BATCH = 200
 
 
-def tshark_streams(tshark, capture):
-    out = subprocess.run([tshark, "-r", capture, "-T", "fields", "-e", "tcp.stream"],
+def tshark_streams(tshark, capture, extra=()):
+    out = subprocess.run([tshark, "-r", capture] + list(extra) + ["-T", "fields", "-e", "tcp.stream"],
                          check=True, capture_output=True, text=True).stdout
     return sorted({int(x) for x in out.split() if x.strip().isdigit()})
 
 
-def tshark_follow(tshark, capture, streams):
+def tshark_follow(tshark, capture, streams, extra=()):
     """{stream: (node 0, node 1, bytes of node 0, bytes of node 1)}."""
     result = {}
-    for stream, (nodes, data) in tshark_follow_lib.run(tshark, capture, streams, BATCH).items():
+    for stream, (nodes, data) in tshark_follow_lib.run(tshark, capture, streams, BATCH,
+                                                       extra).items():
         nodes = nodes + ["", ""]
         result[stream] = (nodes[0], nodes[1], data[0], data[1])
     return result
@@ -87,6 +90,11 @@ def main():
         i = args.index("--known")
         known_path = args[i + 1]
         del args[i:i + 2]
+    extra = []
+    while "--decode-as" in args:
+        i = args.index("--decode-as")
+        extra += ["-d", args[i + 1]]
+        del args[i:i + 2]
     if "--tshark" in args:
         i = args.index("--tshark")
         tshark = args[i + 1]
@@ -102,7 +110,7 @@ def main():
     stem = os.path.splitext(stem)[0]
     known = load_known(known_path, stem)
     used = set()
-    ts = tshark_follow(tshark, capture, tshark_streams(tshark, capture))
+    ts = tshark_follow(tshark, capture, tshark_streams(tshark, capture, extra), extra)
     us = ours(jsonl)
     bad = 0
 

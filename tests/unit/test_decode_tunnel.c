@@ -1,8 +1,11 @@
 /*
  * test_decode_tunnel.c — unit tests for decode_tunnel.c and the MPLS
- * pseudowire: every tunnel kind, GRE flag combinations, ERSPAN I/II/III,
- * GTP-U extension headers, Teredo indication headers, the recorded
- * carriage, the UDP port settings, and cut or lying headers (exact status).
+ * pseudowire: every tunnel kind, GRE flag combinations, PPTP's enhanced
+ * GRE (version 1), ERSPAN I/II/III, GTP-U extension headers, Teredo
+ * indication headers, the recorded
+ * carriage (and, through the engine, a session's carriage and what counts
+ * as carried differently), the UDP port settings, and cut or lying headers
+ * (exact status).
  *
  * The carried frame is an IPv4 TCP segment (raw, or behind Ethernet) built
  * by pktbuild; tunnel headers are written by hand in front of it and the
@@ -130,12 +133,100 @@ START_TEST(test_gre_flags)
         n = outer_ip(47, hl - 1);
         ck_assert_int_eq(decode(n, &d), TS_DECODE_MALFORMED);
     }
-    /* version 1 (PPTP) is not followed; an unknown protocol neither */
-    uint8_t v1[8] = {0x30, 0x81, 0x88, 0x0b};
-    ck_assert_int_eq(decode(outer_ip(47, tunnel(v1, 8, TS_LINKTYPE_RAW)), &d), TS_DECODE_NOT_TCP);
+    /* an unknown version or protocol is not followed */
+    uint8_t v2[4] = {0, 0x02, 0x08, 0x00};
+    ck_assert_int_eq(decode(outer_ip(47, tunnel(v2, 4, TS_LINKTYPE_RAW)), &d), TS_DECODE_NOT_TCP);
     uint8_t other[4] = {0, 0, 0x88, 0x3e};
     ck_assert_int_eq(decode(outer_ip(47, tunnel(other, 4, TS_LINKTYPE_RAW)), &d),
                      TS_DECODE_NOT_TCP);
+}
+END_TEST
+
+/* PPTP's enhanced GRE header (flags `b0` `b1`, protocol 0x880b, payload
+ * length `plen`, call id 0xbeef, sequence 5 and acknowledgment 3 when
+ * flagged) into `h`; its length. */
+static size_t
+pptp_header(uint8_t *h, uint8_t b0, uint8_t b1, size_t plen)
+{
+    size_t hl = 8;
+    memset(h, 0, 16);
+    h[0] = b0, h[1] = b1, h[2] = 0x88, h[3] = 0x0b;
+    h[4] = (uint8_t)(plen >> 8), h[5] = (uint8_t)plen, h[6] = 0xbe, h[7] = 0xef;
+    if (b0 & 0x10)
+        h[hl + 3] = 5, hl += 4;
+    if (b1 & 0x80)
+        h[hl + 3] = 3, hl += 4;
+    return hl;
+}
+
+/* Outer IPv4 / GRE v1 (`b0` `b1`) / PPP (`ppp`, `pl` bytes) / the carried
+ * IPv4 segment; returns the frame length, the PPTP header's in `*hl`. */
+static size_t
+pptp_frame(uint8_t b0, uint8_t b1, const uint8_t *ppp, size_t pl, size_t *hl)
+{
+    uint8_t h[16];
+    size_t il = inner(TS_LINKTYPE_RAW, T + 64, sizeof T - 64);
+    *hl = pptp_header(h, b0, b1, pl + il);
+    memcpy(T, h, *hl);
+    memcpy(T + *hl, ppp, pl);
+    memmove(T + *hl + pl, T + 64, il);
+    return outer_ip(47, *hl + pl + il);
+}
+
+START_TEST(test_pptp)
+{
+    ts_decoded d;
+    size_t hl;
+    static const uint8_t ppp_ac[4] = {0xff, 0x03, 0x00, 0x21}, ppp_pfc[1] = {0x21};
+    /* K and S (sequence), PPP with address/control: IPv4 inside */
+    size_t n = pptp_frame(0x30, 0x01, ppp_ac, 4, &hl);
+    ck_assert_uint_eq(hl, 12);
+    ck_assert_int_eq(decode(n, &d), TS_DECODE_TCP);
+    check_inner(&d, 1);
+    check_outer(&d.carried[0], TS_CARRIER_GRE);
+    ck_assert(d.carried[0].has_id);
+    ck_assert_uint_eq(d.carried[0].id, 0xbeef); /* the call id */
+    ck_assert_uint_eq(d.carried[0].detail, 0x880b);
+    /* cut inside the GRE header: truncated; an IP length ending in it:
+       malformed; cut inside the payload: the bytes there */
+    ck_assert_int_eq(decode(14 + 20 + 10, &d), TS_DECODE_TRUNCATED);
+    ck_assert_int_eq(decode(14 + 20 + 4 + 3, &d), TS_DECODE_TRUNCATED);
+    ck_assert_int_eq(decode(n - 5, &d), TS_DECODE_TCP);
+    ck_assert_uint_eq(d.payload_len, sizeof PAYLOAD - 1 - 5);
+    ck_assert_uint_eq(d.payload_wire_len, sizeof PAYLOAD - 1);
+    ck_assert_int_eq(decode(outer_ip(47, 10), &d), TS_DECODE_MALFORMED);
+    /* K only, no sequence, compressed PPP (no address/control, 1-byte
+       protocol) */
+    n = pptp_frame(0x20, 0x01, ppp_pfc, 1, &hl);
+    ck_assert_uint_eq(hl, 8);
+    ck_assert_int_eq(decode(n, &d), TS_DECODE_TCP);
+    check_inner(&d, 1);
+    ck_assert_uint_eq(d.carried[0].id, 0xbeef);
+    /* K, S and A: sequence and acknowledgment numbers */
+    n = pptp_frame(0x30, 0x81, ppp_ac, 4, &hl);
+    ck_assert_uint_eq(hl, 16);
+    ck_assert_int_eq(decode(n, &d), TS_DECODE_TCP);
+    check_inner(&d, 1);
+    ck_assert_int_eq(decode(14 + 20 + 14, &d), TS_DECODE_TRUNCATED);
+    /* a payload length past the packet: malformed */
+    n = pptp_frame(0x30, 0x81, ppp_ac, 4, &hl);
+    F[14 + 20 + 5] += 1;
+    ck_assert_int_eq(decode(n, &d), TS_DECODE_MALFORMED);
+    /* an acknowledgment alone (A, payload length 0, no payload): not TCP */
+    ck_assert_uint_eq(pptp_header(T, 0x20, 0x81, 0), 12);
+    ck_assert_int_eq(decode(outer_ip(47, 12), &d), TS_DECODE_NOT_TCP);
+    ck_assert_int_eq(decode(14 + 20 + 11, &d), TS_DECODE_TRUNCATED);
+    /* PPP control protocols (LCP) carry no IP */
+    static const uint8_t lcp[4] = {0xff, 0x03, 0xc0, 0x21};
+    ck_assert_int_eq(decode(pptp_frame(0x30, 0x01, lcp, 4, &hl), &d), TS_DECODE_NOT_IP);
+    /* not PPTP: without K, with C, or another protocol */
+    n = pptp_frame(0x10, 0x01, ppp_ac, 4, &hl);
+    ck_assert_int_eq(decode(n, &d), TS_DECODE_NOT_TCP);
+    n = pptp_frame(0xb0, 0x01, ppp_ac, 4, &hl);
+    ck_assert_int_eq(decode(n, &d), TS_DECODE_NOT_TCP);
+    n = pptp_frame(0x30, 0x01, ppp_ac, 4, &hl);
+    F[14 + 20 + 3] = 0x0c;
+    ck_assert_int_eq(decode(n, &d), TS_DECODE_NOT_TCP);
 }
 END_TEST
 
@@ -356,6 +447,94 @@ START_TEST(test_mpls_pw_and_depth)
 }
 END_TEST
 
+/* ---- the session's carriage, through the engine ------------------------ */
+
+typedef struct {
+    int sessions;
+    size_t n;
+    ts_carrier first;
+    uint64_t differently;
+} carriage_seen;
+
+static void
+on_carriage_done(void *user, ts_session *s)
+{
+    carriage_seen *c = user;
+    const ts_carrier *layers = ts_session_carriage(s, &c->n);
+    if (c->n > 0)
+        c->first = layers[0];
+    c->differently = ts_session_carried_differently(s);
+    c->sessions++;
+}
+
+/* The carried segment's direction `from` (0: 192.0.2.1:40000 ->
+ * 198.51.100.2:80, 1: back) in VXLAN VNI `vni` between `osrc`:`sport` and
+ * `odst`:4789, or plain when `vni` is 0; fed to `e`. */
+static void
+feed_vxlan(ts_engine *e, int from, uint32_t vni, const char *osrc, const char *odst, uint16_t sport)
+{
+    static uint32_t seq[2] = {1000, 5000};
+    pb_tcp t;
+    memset(&t, 0, sizeof t);
+    t.family = 4;
+    t.src = from == 0 ? "192.0.2.1" : "198.51.100.2";
+    t.dst = from == 0 ? "198.51.100.2" : "192.0.2.1";
+    t.sport = from == 0 ? 40000 : 80;
+    t.dport = from == 0 ? 80 : 40000;
+    t.seq = seq[from]++;
+    t.flags = TS_TCP_PSH | TS_TCP_ACK;
+    t.payload = "x";
+    t.len = 1;
+    size_t n;
+    if (vni == 0) {
+        n = pb_build_tcp(TS_LINKTYPE_ETHERNET, &t, F, sizeof F);
+    } else {
+        uint8_t vx[8] = {0x08, 0, 0, 0, (uint8_t)(vni >> 16), (uint8_t)(vni >> 8), (uint8_t)vni};
+        memcpy(T, vx, 8);
+        size_t tl = 8 + pb_build_tcp(TS_LINKTYPE_ETHERNET, &t, T + 8, sizeof T - 8);
+        n = pb_build_udp(TS_LINKTYPE_ETHERNET, 4, osrc, odst, sport, 4789, T, tl, F, sizeof F);
+    }
+    ts_frame f = {TS_LINKTYPE_ETHERNET, 0, (uint32_t)n, (uint32_t)n, F};
+    ts_engine_feed(e, &f);
+}
+
+START_TEST(test_session_carriage)
+{
+    carriage_seen c;
+    memset(&c, 0, sizeof c);
+    ts_options o;
+    ts_options_init(&o);
+    ts_callbacks cb = {.session_done = on_carriage_done};
+    ts_engine *e = ts_engine_new(&o, &cb, &c);
+    feed_vxlan(e, 0, 42, "10.0.0.1", "10.0.0.2", 50001); /* the first packet */
+    /* the reply: addresses swapped, its own source port: the same carriage */
+    feed_vxlan(e, 1, 42, "10.0.0.2", "10.0.0.1", 50002);
+    feed_vxlan(e, 0, 42, "10.0.0.1", "10.0.0.2", 50001);
+    /* the reply direction may use another VNI (ids are per direction) */
+    feed_vxlan(e, 1, 43, "10.0.0.2", "10.0.0.1", 50002);
+    /* counted: the first direction from another source port, or with
+       another VNI; a reply plainly; a reply from another tunnel endpoint */
+    feed_vxlan(e, 0, 42, "10.0.0.1", "10.0.0.2", 50003);
+    feed_vxlan(e, 0, 44, "10.0.0.1", "10.0.0.2", 50001);
+    feed_vxlan(e, 1, 0, NULL, NULL, 0);
+    feed_vxlan(e, 1, 42, "10.0.0.3", "10.0.0.1", 50002);
+    ts_engine_finish(e);
+    ts_engine_free(e);
+    ck_assert_int_eq(c.sessions, 1);
+    ck_assert_uint_eq(c.n, 1);
+    ck_assert_int_eq(c.first.kind, TS_CARRIER_VXLAN);
+    ck_assert(c.first.has_id);
+    ck_assert_uint_eq(c.first.id, 42);
+    static const uint8_t a[4] = {10, 0, 0, 1}, b[4] = {10, 0, 0, 2};
+    ck_assert_uint_eq(c.first.outer_src.family, 4);
+    ck_assert_mem_eq(c.first.outer_src.addr, a, 4);
+    ck_assert_mem_eq(c.first.outer_dst.addr, b, 4);
+    ck_assert_uint_eq(c.first.outer_src.port, 50001);
+    ck_assert_uint_eq(c.first.outer_dst.port, 4789);
+    ck_assert_uint_eq(c.differently, 4);
+}
+END_TEST
+
 Suite *
 ts_decode_tunnel_suite(void)
 {
@@ -363,11 +542,13 @@ ts_decode_tunnel_suite(void)
     TCase *tc = tcase_create("tunnels");
     tcase_add_test(tc, test_gre_flags);
     tcase_add_test(tc, test_gre_payloads);
+    tcase_add_test(tc, test_pptp);
     tcase_add_test(tc, test_erspan);
     tcase_add_test(tc, test_vxlan_geneve);
     tcase_add_test(tc, test_gtpu);
     tcase_add_test(tc, test_teredo);
     tcase_add_test(tc, test_mpls_pw_and_depth);
+    tcase_add_test(tc, test_session_carriage);
     suite_add_tcase(s, tc);
     return s;
 }
