@@ -8,6 +8,7 @@
 #include "byteorder.h"
 #include "craft.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* ---- every packet seen twice, once per VLAN (a mirror port) ------------- */
@@ -367,6 +368,119 @@ case_vlan_tcpflow(const char *dir)
     g_free(path);
 }
 
+/* ---- pcapng blocks that tshark numbers as frames without a packet ------ */
+
+/* The pcapng file of case_pcapng_numbered_blocks and how many packets its
+ * sink wrote. */
+typedef struct {
+    FILE *f;
+    const char *path;
+    int packets;
+} numbered_writer;
+
+/* Writes one little-endian pcapng block of `type` with `len` bytes of body
+ * (padded to 4). */
+static void
+numbered_block(numbered_writer *w, uint32_t type, const uint8_t *body, size_t len)
+{
+    static const uint8_t zero[4] = {0};
+    size_t pad = (4 - len % 4) % 4;
+    uint8_t word[8];
+    pb_put32le(word, type);
+    pb_put32le(word + 4, (uint32_t)(12 + len + pad));
+    if (fwrite(word, 1, 8, w->f) != 8 || fwrite(body, 1, len, w->f) != len ||
+        fwrite(zero, 1, pad, w->f) != pad || fwrite(word + 4, 1, 4, w->f) != 4)
+        die("write failed", w->path);
+}
+
+/* A Custom Block of `type` (0xBAD or 0x40000BAD) of enterprise `pen`. */
+static void
+numbered_custom(numbered_writer *w, uint32_t type, uint32_t pen, const char *data)
+{
+    uint8_t body[64];
+    size_t n = strlen(data);
+    if (n > sizeof body - 4)
+        die("custom data too long", w->path);
+    pb_put32le(body, pen);
+    memcpy(body + 4, data, n);
+    numbered_block(w, type, body, 4 + n);
+}
+
+/* A Systemd Journal Export Block holding one journal entry. */
+static void
+numbered_journal(numbered_writer *w, const char *message)
+{
+    char *entry = g_strdup_printf("__REALTIME_TIMESTAMP=1704153600000000\nMESSAGE=%s\n", message);
+    numbered_block(w, 0x00000009u, (const uint8_t *)entry, strlen(entry));
+    g_free(entry);
+}
+
+/* pb_conn sink: each Ethernet frame as an Enhanced Packet Block of
+ * interface 0 (microseconds); before the 4th (the request), a Custom Block
+ * that may not be copied and a journal entry. */
+static void
+numbered_sink(void *user, int64_t ts_ns, const uint8_t *frame, uint32_t len)
+{
+    numbered_writer *w = user;
+    static uint8_t body[20 + PB_MAX_FRAME];
+    if (len > PB_MAX_FRAME)
+        die("frame too long", w->path);
+    if (w->packets++ == 3) {
+        numbered_custom(w, 0x40000BADu, 1, "no-copy");
+        numbered_journal(w, "request follows");
+    }
+    uint64_t us = (uint64_t)(ts_ns / 1000);
+    pb_put32le(body, 0);
+    pb_put32le(body + 4, (uint32_t)(us >> 32));
+    pb_put32le(body + 8, (uint32_t)us);
+    pb_put32le(body + 12, len);
+    pb_put32le(body + 16, len);
+    memcpy(body + 20, frame, len);
+    numbered_block(w, 0x00000006u, body, 20 + len);
+}
+
+/* pcapng-numbered-blocks.pcapng: one session after a Custom Block (PEN
+ * 32473) and a Systemd Journal Export Block, which tshark 4.0 numbers as
+ * frames 1 and 2, and a Decryption Secrets, a Name Resolution and an
+ * Interface Statistics Block, which it does not number. A Custom Block
+ * 0x40000BAD and a journal entry (frames 6, 7) come before the request.
+ * Packets: handshake f3-5, request f8, response f9, FIN, FIN, ACK f10-12. */
+static void
+case_pcapng_numbered_blocks(const char *dir)
+{
+    char *path = case_path(dir, "pcapng-numbered-blocks.pcapng");
+    numbered_writer w = {fopen(path, "wb"), path, 0};
+    if (w.f == NULL)
+        die("cannot create", path);
+    uint8_t shb[16];
+    pb_put32le(shb, 0x1a2b3c4du);
+    pb_put16le(shb + 4, 1);
+    pb_put16le(shb + 6, 0);
+    memset(shb + 8, 0xff, 8); /* section length unknown */
+    numbered_block(&w, 0x0a0d0d0au, shb, sizeof shb);
+    uint8_t idb[8];
+    pb_put16le(idb, TS_LINKTYPE_ETHERNET);
+    pb_put16le(idb + 2, 0);
+    pb_put32le(idb + 4, 262144);
+    numbered_block(&w, 0x00000001u, idb, sizeof idb);
+    numbered_custom(&w, 0x00000BADu, 32473, "before the session");
+    numbered_journal(&w, "capture starts");
+    uint8_t dsb[12] = {0};
+    pb_put32le(dsb, 0x544c534bu); /* TLS key log, 4 bytes of secrets */
+    pb_put32le(dsb + 4, 4);
+    numbered_block(&w, 0x0000000Au, dsb, sizeof dsb);
+    uint8_t nrb[4] = {0}; /* nrb_record_end only */
+    numbered_block(&w, 0x00000004u, nrb, sizeof nrb);
+    uint8_t isb[12] = {0};
+    numbered_block(&w, 0x00000005u, isb, sizeof isb);
+    conv k = case_conv(NULL, TS_LINKTYPE_ETHERNET, 4, 0);
+    pb_conn_set_sink(k.c, numbered_sink, &w);
+    scripted_session(&k, NULL, "after custom blocks", "numbered like tshark");
+    if (fclose(w.f) != 0)
+        die("close failed", path);
+    g_free(path);
+}
+
 /* Writes the consistency case captures into `dir`. */
 void
 write_consistency_cases(const char *dir)
@@ -375,4 +489,5 @@ write_consistency_cases(const char *dir)
     case_gap_acked_in_steps(dir);
     case_trailing_gap_fin(dir);
     case_vlan_tcpflow(dir);
+    case_pcapng_numbered_blocks(dir);
 }

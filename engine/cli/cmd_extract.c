@@ -45,6 +45,7 @@ skipped_frames(const ts_stats *st)
         {st->malformed, "malformed"},
         {st->unsupported_link, "of an unsupported link type"},
         {st->too_deep, "nested in too many encapsulations"},
+        {st->non_packet_frames, "pcapng blocks without a packet"},
         {st->bad_checksums, "with a bad TCP checksum"},
         {st->late_packets, "late for a finished session"},
     };
@@ -392,11 +393,10 @@ parse_args(int argc, char **argv, extract_args *a, int *status)
     };
     g_autofree char *description = extract_description();
     GOptionEntry engine_rows[TS_CLI_ENGINE_ENTRIES];
-    return ts_cli_parse_more("extract", "CAPTURE...",
-                             "Extracts the bytes each side of every TCP connection delivered.",
-                             description, entries,
-                             ts_cli_engine_entries(&a->engine, true, engine_rows), argc, argv,
-                             &a->captures, status);
+    return ts_cli_parse_more(
+        "extract", "CAPTURE...", "Extracts the bytes each side of every TCP connection delivered.",
+        description, entries, ts_cli_engine_entries(&a->engine, true, engine_rows), argc, argv,
+        &a->captures, status);
 }
 
 /* Checks the parsed options and fills `cfg` (which borrows from `a`);

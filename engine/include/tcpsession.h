@@ -570,6 +570,9 @@ typedef struct {
     /* added after 0.1.0: tunnels */
     uint64_t too_deep; /* frames whose encapsulations (VLAN, MPLS, PPPoE,
                           tunnels) nest deeper than the decoder follows (12) */
+    /* added after 0.1.0: pcapng blocks Wireshark numbers as frames */
+    uint64_t non_packet_frames; /* pcapng Custom and Systemd Journal Export
+                                   blocks: counted in frames, carry no packet */
 } ts_stats;
 
 typedef struct ts_engine ts_engine;

@@ -375,6 +375,7 @@ ts_capture_next(ts_capture *cap, ts_capture_frame *frame, GError **error)
     uint64_t start = ts_cap_here(cap);
     if (cap->mapped)
         guard_window(cap); /* this thread reads it now */
+    frame->no_packet = false;
     int rc = cap->kind == TS_CAP_PCAP ? ts_pcap_next(cap, frame, &local)
                                       : ts_pcapng_next(cap, frame, &local);
     if (rc == 1 && cap->mapped && frame->caplen > 0) {

@@ -24,6 +24,9 @@ typedef struct {
     uint32_t caplen;      /* bytes present in data */
     uint32_t origlen;     /* bytes on the wire */
     const uint8_t *data;
+    bool no_packet; /* a pcapng block Wireshark numbers as a frame though it
+                       carries no packet (Custom, Systemd Journal Export):
+                       only number and file_offset are set */
 } ts_capture_frame;
 
 /** Opens `path` ("-" is not supported). Returns NULL and sets `error`

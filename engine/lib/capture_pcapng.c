@@ -5,7 +5,9 @@
  * own interface list, numbered from 0 again), Interface Description Blocks
  * (link type, snap length, if_tsresol, if_tsoffset), Enhanced Packet Blocks,
  * Simple Packet Blocks (first interface, no timestamp: ts 0) and the obsolete
- * Packet Blocks. Every other block type is skipped.
+ * Packet Blocks. Custom Blocks (0x00000BAD, 0x40000BAD) and Systemd Journal
+ * Export Blocks come back as frames without a packet (`no_packet`), because
+ * tshark 4.0 numbers them as frames; every other block type is skipped.
  *
  * Gotchas:
  * - The SHB's length can only be read after its byte-order magic, 8 bytes in.
@@ -14,6 +16,12 @@
  * - if_tsresol is 10^-n, or 2^-n when the high bit is set; timestamps are
  *   converted with 128-bit arithmetic and clamped to the int64 range.
  * - Malformed options are not damage: option parsing just stops there.
+ * - tshark 4.0.17 (measured): a Custom Block with the Private Enterprise
+ *   Number 10949 is not numbered (its reader hands that PEN to a plugin; in
+ *   our test it also lost the packet after it), nor is one too short to hold
+ *   a PEN (tshark calls the file damaged there): both are skipped here.
+ *   Decryption Secrets, Interface Statistics, Name Resolution and unknown
+ *   blocks are not numbered.
  */
 #include "capture_internal.h"
 
@@ -22,7 +30,13 @@
 #define BT_PB 0x00000002u
 #define BT_SPB 0x00000003u
 #define BT_EPB 0x00000006u
+#define BT_SJE 0x00000009u
+#define BT_CB_COPY 0x00000BADu
+#define BT_CB_NOCOPY 0x40000BADu
 #define BOM 0x1A2B3C4Du
+
+/* The Private Enterprise Number tshark does not number custom blocks of. */
+#define PEN_UNNUMBERED 10949u
 
 #define OPT_ENDOFOPT 0
 #define OPT_IF_TSRESOL 9
@@ -130,8 +144,32 @@ packet(ts_capture *cap, uint64_t offset, uint32_t ifid, uint64_t ts, uint32_t ca
     return 1;
 }
 
+/* Fills `frame` as a numbered block without a packet. Returns 1. */
+static int
+no_packet(uint64_t offset, ts_capture_frame *frame)
+{
+    frame->file_offset = offset;
+    frame->linktype = -1;
+    frame->ts_ns = 0;
+    frame->caplen = 0;
+    frame->origlen = 0;
+    frame->data = NULL;
+    frame->no_packet = true;
+    return 1;
+}
+
+/* Whether tshark 4.0 numbers the custom block `body` (`len` bytes) as a
+ * frame: it needs a PEN, and not the one tshark handles apart. */
+static bool
+custom_block_numbered(const ts_capture *cap, const uint8_t *body, size_t len)
+{
+    uint32_t pen;
+    return ts_get_u32(body, len, 0, ts_cap_big(cap), &pen) && pen != PEN_UNNUMBERED;
+}
+
 /* Handles one complete block of type `type` (body of `len` bytes). Returns
- * 1 when it is a packet (frame filled), 0 when it carries none, -1 on damage. */
+ * 1 when it is a frame (a packet, or numbered without one: `no_packet`),
+ * 0 when it is no frame, -1 on damage. */
 static int
 block(ts_capture *cap, uint64_t offset, uint32_t type, const uint8_t *body, size_t len,
       ts_capture_frame *frame, GError **error)
@@ -172,6 +210,9 @@ block(ts_capture *cap, uint64_t offset, uint32_t type, const uint8_t *body, size
             frame->ts_ns = 0; /* no timestamp at all, not even if_tsoffset */
         return rc;
     }
+    case BT_SJE: return no_packet(offset, frame);
+    case BT_CB_COPY:
+    case BT_CB_NOCOPY: return custom_block_numbered(cap, body, len) ? no_packet(offset, frame) : 0;
     default: return 0;
     }
 }

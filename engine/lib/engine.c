@@ -597,6 +597,13 @@ ts_engine_run_file(ts_engine *e, const char *path, GError **error)
     uint64_t frames = 0;
     gint64 last = g_get_monotonic_time();
     while ((rc = ts_capture_next(cap, &f, error)) == 1) {
+        if (f.no_packet) {
+            /* numbered like Wireshark numbers it, never decoded nor shown to
+               the frame hook */
+            e->stats.frames++;
+            e->stats.non_packet_frames++;
+            continue;
+        }
         ts_frame frame = {f.linktype, f.ts_ns, f.caplen, f.origlen, f.data};
         feed(e, &frame);
         if (e->cb.progress != NULL && (++frames % PROGRESS_FRAMES) == 0) {

@@ -695,6 +695,22 @@ def case_tunnels(r):
     # PPTP: GRE version 1, the client's call id (the server's is 0x8001)
     tunnel_sessions(r, "tunnel-pptp", [("pptp", [ip_layer("gre", *V4, id=0x4001)]),
                                        ("pptp compressed ppp", [ip_layer("gre", *V4, id=0x4001)])])
+def case_pcapng_numbered(r):
+    """Frame numbers are tshark 4.0.17's frame.number: the Custom Blocks and
+    Systemd Journal Export Blocks are frames 1, 2, 6 and 7 (DSB, NRB, ISB are
+    not numbered), so the SYN is frame 3 and the request and response are
+    frames 8 and 9."""
+    name = "pcapng-numbered-blocks"
+    ss = r[name]
+    n_sessions(ss, 1, name)
+    s = ss[0]
+    expect(s["first_frame"] == 3, "%s: first_frame %d, want 3" % (name, s["first_frame"]))
+    got = [(m["from"], m["frame"]) for m in s["messages"]]
+    expect(got == [("client", 8), ("server", 9)], "%s: message frames %s" % (name, got))
+    expect(s["cdata"] == b"after custom blocks" and s["sdata"] == b"numbered like tshark",
+           "%s: delivered bytes wrong" % name)
+    expect(s["packets"] == 8 and s["close"] == "fin" and anoms(s) == [],
+           "%s: %d packets, close %s, anomalies %s" % (name, s["packets"], s["close"], anoms(s)))
 
 
 CASES = [
@@ -724,6 +740,8 @@ CASES = [
     ("a trailing gap ends before an uncaptured FIN", case_trailing_fin),
     ("VLAN tags for tcpflow names", case_vlan_tcpflow),
     ("tunnels and encapsulations", case_tunnels),
+    ("pcapng-numbered-blocks: custom and journal blocks numbered like tshark",
+     case_pcapng_numbered),
 ]
 
 

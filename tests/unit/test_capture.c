@@ -218,6 +218,20 @@ other_block(Buf *b, uint32_t type, size_t n)
     block_end(b, at);
 }
 
+/* A Custom Block (type 0xBAD or 0x40000BAD) of enterprise `pen` with `n`
+ * bytes of data; returns its offset. */
+static size_t
+custom_block(Buf *b, uint32_t type, uint32_t pen, size_t n)
+{
+    size_t at = block_start(b, type);
+    put32(b, pen);
+    uint8_t *p = payload(0x66, n);
+    put(b, p, n);
+    g_free(p);
+    block_end(b, at);
+    return at;
+}
+
 /* ---- files and reading ------------------------------------------------ */
 
 /* Writes `n` bytes to tmpdir/name; returns the path (g_free it). */
@@ -287,6 +301,7 @@ check_frame(const ts_capture_frame *f, uint64_t number, uint64_t offset, int lin
 {
     ck_assert_uint_eq(f->number, number);
     ck_assert_uint_eq(f->file_offset, offset);
+    ck_assert(!f->no_packet);
     ck_assert_int_eq(f->linktype, linktype);
     ck_assert_int_eq(f->ts_ns, ts_ns);
     ck_assert_uint_eq(f->caplen, caplen);
@@ -294,6 +309,17 @@ check_frame(const ts_capture_frame *f, uint64_t number, uint64_t offset, int lin
     uint8_t *want = payload(tag, caplen);
     ck_assert_mem_eq(f->data, want, caplen);
     g_free(want);
+}
+
+/* A block numbered as a frame though it has no packet (Custom, SJE). */
+static void
+check_no_packet(const ts_capture_frame *f, uint64_t number, uint64_t offset)
+{
+    ck_assert_uint_eq(f->number, number);
+    ck_assert_uint_eq(f->file_offset, offset);
+    ck_assert(f->no_packet);
+    ck_assert_uint_eq(f->caplen, 0);
+    ck_assert_ptr_null(f->data);
 }
 
 #define DAMAGE "%s: offset %" G_GUINT64_FORMAT ": %s"
@@ -482,8 +508,9 @@ START_TEST(test_pcapng_sections)
     other_block(&b, 4, 13); /* NRB */
     size_t e1 = epb(&b, 1, 7, 20, 20, 1);
     size_t e2 = epb(&b, 0, 8, 30, 60, 2);
-    other_block(&b, 5, 24);         /* ISB */
-    other_block(&b, 0x40000BAD, 3); /* custom */
+    other_block(&b, 5, 24); /* ISB */
+    size_t c1 = b.a->len;
+    other_block(&b, 0x40000BAD, 3); /* custom: numbered as a frame */
     b.be = true;
     size_t s2 = b.a->len;
     shb(&b);
@@ -499,10 +526,12 @@ START_TEST(test_pcapng_sections)
     next_ok(cap, &f);
     check_frame(&f, 2, e2, 1, 8000, 30, 60, 2);
     next_ok(cap, &f);
-    check_frame(&f, 3, e3, 113, 9000, 3, 3, 3);
+    check_no_packet(&f, 3, c1);
+    next_ok(cap, &f);
+    check_frame(&f, 4, e3, 113, 9000, 3, 3, 3);
     ck_assert_uint_gt(f.file_offset, s2);
     next_ok(cap, &f);
-    check_frame(&f, 4, e4, 113, 10000, 41, 41, 4);
+    check_frame(&f, 5, e4, 113, 10000, 41, 41, 4);
     next_end(cap);
     ck_assert_ptr_null(ts_capture_warning(cap));
     ts_capture_close(cap);
@@ -553,6 +582,56 @@ START_TEST(test_pcapng_spb_pb)
     next_end(cap);
     ts_capture_close(cap);
     g_free(path);
+}
+END_TEST
+
+/* The blocks tshark 4.0.17 numbers as frames without a packet (Custom
+ * Blocks but PEN 10949 or one without a PEN, Systemd Journal Export) and the
+ * ones it does not number (DSB, ISB, NRB, unknown), in both byte orders. */
+START_TEST(test_pcapng_numbered_blocks)
+{
+    for (int big = 0; big < 2; big++) {
+        Buf b = buf_new(big);
+        shb(&b);
+        idb(&b, 1, 0, -1, 0);
+        size_t e1 = epb(&b, 0, 1, 20, 20, 1);
+        size_t c1 = custom_block(&b, 0x00000BAD, 32473, 4);
+        other_block(&b, 0x0000000A, 12); /* DSB */
+        size_t j1 = b.a->len;
+        other_block(&b, 0x00000009, 33);        /* SJE */
+        custom_block(&b, 0x00000BAD, 10949, 4); /* PEN tshark does not number */
+        other_block(&b, 5, 12);                 /* ISB */
+        other_block(&b, 4, 4);                  /* NRB */
+        other_block(&b, 0x1234, 4);             /* unknown */
+        other_block(&b, 0x00000BAD, 0);         /* custom without a PEN */
+        size_t c2 = custom_block(&b, 0x40000BAD, 1, 0);
+        size_t s1 = b.a->len;
+        spb(&b, 24, 24, 2);
+        size_t p1 = b.a->len;
+        pb(&b, 0, 3, 25, 25, 3);
+        size_t e2 = epb(&b, 0, 4, 26, 26, 4);
+        char *path = write_buf("numbered.pcapng", &b);
+        ts_capture *cap = open_ok(path);
+        ts_capture_frame f;
+        next_ok(cap, &f);
+        check_frame(&f, 1, e1, 1, 1000, 20, 20, 1);
+        next_ok(cap, &f);
+        check_no_packet(&f, 2, c1);
+        next_ok(cap, &f);
+        check_no_packet(&f, 3, j1);
+        next_ok(cap, &f);
+        check_no_packet(&f, 4, c2);
+        next_ok(cap, &f);
+        check_frame(&f, 5, s1, 1, 0, 24, 24, 2);
+        next_ok(cap, &f);
+        check_frame(&f, 6, p1, 1, 3000, 25, 25, 3);
+        next_ok(cap, &f);
+        check_frame(&f, 7, e2, 1, 4000, 26, 26, 4);
+        next_end(cap);
+        ck_assert_ptr_null(ts_capture_warning(cap));
+        ts_capture_close(cap);
+        g_free(path);
+    }
 }
 END_TEST
 
@@ -1035,6 +1114,7 @@ ts_capture_suite(void)
     add(s, "pcapng_tsresol", test_pcapng_tsresol, 0);
     add(s, "pcapng_sections", test_pcapng_sections, 0);
     add(s, "pcapng_spb_pb", test_pcapng_spb_pb, 0);
+    add(s, "pcapng_numbered_blocks", test_pcapng_numbered_blocks, 0);
     add(s, "gzip", test_gzip, 30);
     add(s, "truncated", test_truncated, 0);
     add(s, "damaged", test_damaged, 0);
