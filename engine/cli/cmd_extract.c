@@ -134,6 +134,12 @@ on_data(void *user, ts_session *s, const ts_delivery *d)
 }
 
 static void
+on_rewrite(void *user, ts_session *s, const ts_rewrite *r)
+{
+    FOR_EACH_OUTPUT((extract_run *)user, rewrite, s, r);
+}
+
+static void
 on_gap(void *user, ts_session *s, const ts_gap *gap)
 {
     FOR_EACH_OUTPUT((extract_run *)user, gap, s, gap);
@@ -215,6 +221,7 @@ new_engine(const extract_config *cfg, extract_run *run)
         .frame = (run->needs & TS_FORMAT_NEEDS_FRAMES) ? on_frame : NULL,
         .segment = (run->needs & TS_FORMAT_NEEDS_FRAMES) ? on_segment : NULL,
         .progress = run->progress != NULL ? on_progress : NULL,
+        .rewrite = (run->needs & TS_FORMAT_NEEDS_DATA) ? on_rewrite : NULL,
     };
     return ts_engine_new(&opts, &cb, run);
 }

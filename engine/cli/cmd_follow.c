@@ -15,6 +15,12 @@
  * tshark). Node 0 is the sender of the session's first packet. The output
  * streams as the capture is read: records wait only until the packet that
  * released them has been seen.
+ *
+ * Under --overlap last a later copy may rewrite delivered bytes (the rewrite
+ * callback), as it does the kept payload of `extract`: records then wait,
+ * bytes patched in place, until they fall out of the engine's comparison
+ * window (more than --retransmission-window bytes of their direction
+ * delivered after them), or the session ends (an unlimited window).
  */
 #include "cli.h"
 #include "formats/follow_text.h"
@@ -33,6 +39,7 @@ typedef struct {
     size_t start, len; /* in follow_state.bytes; a held gap: len 0 until released */
     uint64_t missing;  /* a held gap: bytes missing */
     uint64_t offset;   /* a held gap: stream offset of the data after it */
+    uint64_t index;    /* data: position among the direction's delivered bytes */
     bool has_data;     /* a held gap: data follows it */
 } record;
 
@@ -48,13 +55,16 @@ typedef struct {
     ts_follow_mode mode;
     ts_session *target;
     bool found, header_done, done;
-    int node0_dir;      /* direction of the first packet's sender */
-    bool base_set[2];   /* base[] is known */
-    uint32_t base[2];   /* sequence number of stream offset 0, per direction */
-    uint32_t pos[2];    /* hex offsets per node */
-    hold_state hold[2]; /* per direction */
-    GArray *queue;      /* record */
-    GByteArray *bytes;  /* data of the queued and held records */
+    int node0_dir;         /* direction of the first packet's sender */
+    bool base_set[2];      /* base[] is known */
+    uint32_t base[2];      /* sequence number of stream offset 0, per direction */
+    uint32_t pos[2];       /* hex offsets per node */
+    hold_state hold[2];    /* per direction */
+    GArray *queue;         /* record */
+    GArray *ready;         /* record: released, waiting out rewrites (--overlap last) */
+    uint64_t delivered[2]; /* bytes delivered per direction */
+    size_t compact_at;     /* bytes->len that triggers dropping printed bytes */
+    GByteArray *bytes;     /* data of the queued, held and ready records */
     GString *out;
     FILE *stdout_file;
     bool write_failed;
@@ -82,15 +92,55 @@ print_header(follow_state *st, const ts_session *s)
     st->header_done = true;
 }
 
-/* Prints records [from, to) of `queue`, gaps numbered `frame`. */
+/* Least bytes->len at which bytes no record uses any more are dropped. */
+#define COMPACT_MIN ((size_t)1 << 20)
+
+static void
+format_record(follow_state *st, const record *r, uint64_t frame)
+{
+    int node = r->dir == st->node0_dir ? 0 : 1;
+    ts_follow_append_record(st->out, st->mode, node, frame, r->ts_ns, st->bytes->data + r->start,
+                            r->len, &st->pos[node]);
+}
+
+/* Whether record `r` can no longer be rewritten: a gap, or data more than
+ * the comparison window behind the bytes its direction delivered since
+ * (the engine compares, and rewrites, nothing further back). */
+static bool
+settled(const follow_state *st, const record *r)
+{
+    uint64_t w = st->opts.retransmission_window;
+    return r->gap || (w != 0 && r->index + r->len + w <= st->delivered[r->dir]);
+}
+
+/* Prints the ready records that can no longer change, in order (all of
+ * them when `all`). */
+static void
+print_ready(follow_state *st, bool all)
+{
+    guint i = 0;
+    for (; i < st->ready->len; i++) {
+        const record *r = &g_array_index(st->ready, record, i);
+        if (!all && !settled(st, r))
+            break;
+        format_record(st, r, r->frame);
+    }
+    g_array_remove_range(st->ready, 0, i);
+}
+
+/* Prints records [from, to) of `queue`, gaps numbered `frame` (under
+ * --overlap last: moves them to the ready list). */
 static void
 print_range(follow_state *st, const GArray *queue, guint from, guint to, uint64_t frame)
 {
     for (guint i = from; i < to; i++) {
-        const record *r = &g_array_index(queue, record, i);
-        int node = r->dir == st->node0_dir ? 0 : 1;
-        ts_follow_append_record(st->out, st->mode, node, r->gap ? frame : r->frame, r->ts_ns,
-                                st->bytes->data + r->start, r->len, &st->pos[node]);
+        record r = g_array_index(queue, record, i);
+        if (r.gap)
+            r.frame = frame;
+        if (st->ready != NULL)
+            g_array_append_val(st->ready, r);
+        else
+            format_record(st, &r, r.frame);
     }
 }
 
@@ -100,6 +150,45 @@ print_records(follow_state *st, GArray *queue, uint64_t frame)
 {
     print_range(st, queue, 0, queue->len, frame);
     g_array_set_size(queue, 0);
+}
+
+/* The record lists whose bytes are in st->bytes. */
+#define N_LISTS 4
+static void
+record_lists(follow_state *st, GArray *lists[N_LISTS])
+{
+    lists[0] = st->queue;
+    lists[1] = st->hold[0].queue;
+    lists[2] = st->hold[1].queue;
+    lists[3] = st->ready; /* may be NULL */
+}
+
+/* Drops the bytes before the first one a record still uses, once bytes->len
+ * passed compact_at (which then doubles): amortized, whatever stays held. */
+static void
+compact(follow_state *st)
+{
+    if (st->bytes->len < st->compact_at)
+        return;
+    GArray *lists[N_LISTS];
+    record_lists(st, lists);
+    size_t low = st->bytes->len;
+    for (int l = 0; l < N_LISTS; l++) {
+        for (guint i = 0; lists[l] != NULL && i < lists[l]->len; i++) {
+            const record *r = &g_array_index(lists[l], record, i);
+            if (r->len > 0) /* a held gap uses none yet */
+                low = MIN(low, r->start);
+        }
+    }
+    g_byte_array_remove_range(st->bytes, 0, (guint)low);
+    for (int l = 0; l < N_LISTS; l++) {
+        for (guint i = 0; lists[l] != NULL && i < lists[l]->len; i++) {
+            record *r = &g_array_index(lists[l], record, i);
+            if (r->len > 0)
+                r->start -= low;
+        }
+    }
+    st->compact_at = MAX(COMPACT_MIN, 2 * (size_t)st->bytes->len);
 }
 
 static void
@@ -151,8 +240,12 @@ static void
 flush(follow_state *st, uint64_t frame)
 {
     print_records(st, st->queue, frame);
-    if (!st->hold[0].active && !st->hold[1].active)
+    if (st->ready != NULL)
+        print_ready(st, false);
+    if (!st->hold[0].active && !st->hold[1].active && (st->ready == NULL || st->ready->len == 0))
         g_byte_array_set_size(st->bytes, 0);
+    else
+        compact(st);
     emit(st);
 }
 
@@ -180,8 +273,40 @@ on_data(void *user, ts_session *s, const ts_delivery *d)
             gap->offset = d->offset;
         }
     }
-    queue_record(st, h->active ? h->queue : st->queue, d->from, false, d->frame, d->ts_ns, d->data,
-                 d->length);
+    GArray *queue = h->active ? h->queue : st->queue;
+    queue_record(st, queue, d->from, false, d->frame, d->ts_ns, d->data, d->length);
+    g_array_index(queue, record, queue->len - 1).index = st->delivered[d->from];
+    st->delivered[d->from] += d->length;
+}
+
+/* Overwrites the bytes of the records of `list` that `r` rewrites. */
+static void
+patch_records(follow_state *st, GArray *list, const ts_rewrite *r)
+{
+    for (guint i = 0; list != NULL && i < list->len; i++) {
+        const record *rec = &g_array_index(list, record, i);
+        if (rec->gap || rec->dir != (int)r->from)
+            continue;
+        uint64_t lo = MAX(rec->index, r->index);
+        uint64_t hi = MIN(rec->index + rec->len, r->index + r->length);
+        if (lo < hi)
+            memcpy(st->bytes->data + rec->start + (lo - rec->index), r->data + (lo - r->index),
+                   (size_t)(hi - lo));
+    }
+}
+
+/* Under --overlap last: delivered bytes replaced; they are all in records
+ * not printed yet (see settled()). */
+static void
+on_rewrite(void *user, ts_session *s, const ts_rewrite *r)
+{
+    follow_state *st = user;
+    if (s != st->target)
+        return;
+    GArray *lists[N_LISTS];
+    record_lists(st, lists);
+    for (int l = 0; l < N_LISTS; l++)
+        patch_records(st, lists[l], r);
 }
 
 static void
@@ -232,6 +357,8 @@ on_session_done(void *user, ts_session *s)
     print_records(st, st->queue, 0);
     for (int dir = 0; dir < 2; dir++)
         release_hold(st, dir, 0, 0, true);
+    if (st->ready != NULL)
+        print_ready(st, true);
     flush(st, 0);
     ts_follow_append_footer(st->out, st->mode);
     emit(st);
@@ -265,11 +392,10 @@ parse_args(int argc, char **argv, follow_state *st, char ***args, int *status)
     };
     ts_cli_engine_args engine_args = {0};
     GOptionEntry engine_rows[TS_CLI_ENGINE_ENTRIES];
-    bool parsed = ts_cli_parse_more("follow", "CAPTURE STREAM",
-                                    "Prints one TCP session as tshark's Follow TCP Stream does.",
-                                    follow_description, entries,
-                                    ts_cli_engine_entries(&engine_args, true, engine_rows), argc,
-                                    argv, args, status);
+    bool parsed = ts_cli_parse_more(
+        "follow", "CAPTURE STREAM", "Prints one TCP session as tshark's Follow TCP Stream does.",
+        follow_description, entries, ts_cli_engine_entries(&engine_args, true, engine_rows), argc,
+        argv, args, status);
     ts_options_init(&st->opts);
     bool applied = parsed && ts_cli_engine_apply(&engine_args, "follow", &st->opts);
     ts_cli_engine_args_clear(&engine_args);
@@ -302,12 +428,16 @@ follow_capture(follow_state *st, const char *capture, GError **error)
     st->queue = g_array_new(FALSE, FALSE, sizeof(record));
     st->hold[0].queue = g_array_new(FALSE, FALSE, sizeof(record));
     st->hold[1].queue = g_array_new(FALSE, FALSE, sizeof(record));
+    st->ready =
+        st->opts.overlap == TS_OVERLAP_LAST ? g_array_new(FALSE, FALSE, sizeof(record)) : NULL;
+    st->compact_at = COMPACT_MIN;
     st->bytes = g_byte_array_new();
     st->out = g_string_sized_new(1 << 16);
     st->stdout_file = stdout;
     ts_callbacks cb = {
         .session_open = on_session_open,
         .data = on_data,
+        .rewrite = on_rewrite,
         .gap = on_gap,
         .packet = on_packet,
         .session_done = on_session_done,
@@ -324,6 +454,8 @@ follow_capture(follow_state *st, const char *capture, GError **error)
     if (fflush(stdout) != 0)
         st->write_failed = true;
     g_array_unref(st->queue);
+    if (st->ready != NULL)
+        g_array_unref(st->ready);
     g_array_unref(st->hold[0].queue);
     g_array_unref(st->hold[1].queue);
     g_byte_array_unref(st->bytes);

@@ -59,8 +59,9 @@ struct ts_out_file {
     char *path;            /* final name */
     writer_thread *writer; /* the thread doing its jobs */
     /* the caller's thread */
-    chain buf;  /* bytes not yet handed over */
-    GList live; /* in ts_file_writer.live until committed */
+    chain buf;         /* bytes not yet handed over */
+    uint64_t appended; /* bytes appended so far (buffered ones included) */
+    GList live;        /* in ts_file_writer.live until committed */
     /* the writer thread */
     ts_temp *temp; /* NULL before the first byte */
     int fd;        /* -1 while closed */
@@ -70,6 +71,7 @@ struct ts_out_file {
 
 typedef enum {
     JOB_WRITE,  /* append `data` */
+    JOB_PATCH,  /* overwrite bytes at `pos` with `data` */
     JOB_COMMIT, /* close, rename into place, free the file */
     JOB_STOP,   /* end the thread */
 } job_kind;
@@ -77,7 +79,8 @@ typedef enum {
 typedef struct {
     job_kind kind;
     ts_out_file *file;
-    chain data; /* JOB_WRITE: the bytes (owned by the job) */
+    chain data;   /* JOB_WRITE, JOB_PATCH: the bytes (owned by the job) */
+    uint64_t pos; /* JOB_PATCH: where they go */
 } job;
 
 struct writer_thread {
@@ -189,7 +192,14 @@ open_file(writer_thread *t, ts_out_file *f)
             return false;
         }
     } else {
-        f->fd = open(ts_temp_path(f->temp), O_WRONLY | O_APPEND | O_CLOEXEC);
+        /* not O_APPEND: pwrite() of a patch would append (Linux) */
+        f->fd = open(ts_temp_path(f->temp), O_WRONLY | O_CLOEXEC);
+        if (f->fd >= 0 && lseek(f->fd, 0, SEEK_END) < 0) {
+            int err = errno;
+            close(f->fd);
+            f->fd = -1;
+            errno = err;
+        }
         if (f->fd < 0) {
             set_errno_error(t->fw, f->path, errno);
             return false;
@@ -235,6 +245,31 @@ write_job(writer_thread *t, ts_out_file *f, const chain *data)
     }
 }
 
+/* Overwrites the file's bytes at `pos` with the chain's (one chunk: patches
+ * are small), leaving the append position at the end. */
+static void
+patch_job(writer_thread *t, ts_out_file *f, const chain *data, uint64_t pos)
+{
+    if (f->failed || has_failed(t->fw) || !open_file(t, f)) {
+        f->failed = true;
+        return;
+    }
+    for (const chunk *c = data->head; c != NULL; pos += c->len, c = c->next) {
+        size_t done = 0;
+        while (done < c->len) {
+            ssize_t n = pwrite(f->fd, c->data + done, c->len - done, (off_t)(pos + done));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                f->failed = true;
+                set_errno_error(t->fw, f->path, n < 0 ? errno : ENOSPC);
+                return;
+            }
+            done += (size_t)n;
+        }
+    }
+}
+
 static void
 commit_job(writer_thread *t, ts_out_file *f)
 {
@@ -263,6 +298,9 @@ writer_main(gpointer data)
             if (j->kind == JOB_WRITE) {
                 written += j->data.len;
                 write_job(t, j->file, &j->data);
+                chain_free(&j->data);
+            } else if (j->kind == JOB_PATCH) {
+                patch_job(t, j->file, &j->data, j->pos);
                 chain_free(&j->data);
             } else if (j->kind == JOB_COMMIT) {
                 commit_job(t, j->file);
@@ -448,11 +486,56 @@ ts_out_file_append(ts_file_writer *fw, ts_out_file *f, const uint8_t *data, size
         left -= n;
     }
     buf->len += len;
+    f->appended += len;
     fw->buffered += len;
     if (buf->len >= FLUSH_THRESHOLD)
         flush_file(fw, f);
     if (fw->buffered >= BUFFER_BUDGET)
         flush_all(fw);
+}
+
+/* Overwrites buffered bytes: `pos` counts from the chain's first byte. */
+static void
+chain_patch(chain *c, uint64_t pos, const uint8_t *data, size_t len)
+{
+    for (chunk *k = c->head; k != NULL && len > 0; k = k->next) {
+        if (pos >= k->len) {
+            pos -= k->len;
+            continue;
+        }
+        size_t n = MIN(len, (size_t)(k->len - pos));
+        memcpy(k->data + pos, data, n);
+        data += n;
+        len -= n;
+        pos = 0;
+    }
+}
+
+void
+ts_out_file_patch(ts_file_writer *fw, ts_out_file *f, uint64_t pos, const uint8_t *data, size_t len)
+{
+    if (len == 0 || has_failed(fw) || pos > f->appended || len > f->appended - pos)
+        return;
+    uint64_t buffered_from = f->appended - f->buf.len;
+    if (pos >= buffered_from) {
+        chain_patch(&f->buf, pos - buffered_from, data, len);
+        return;
+    }
+    flush_file(fw, f); /* the writes before go first */
+    if (fw->stopped || has_failed(fw))
+        return;
+    chunk *k = g_malloc(sizeof *k + len);
+    k->next = NULL;
+    k->len = k->cap = (uint32_t)len;
+    memcpy(k->data, data, len);
+    chain c = {k, k, len};
+    job *j = g_new0(job, 1);
+    j->kind = JOB_PATCH;
+    j->file = f;
+    j->data = c;
+    j->pos = pos;
+    g_ptr_array_add(f->writer->pending, j);
+    send_batch(f->writer);
 }
 
 void

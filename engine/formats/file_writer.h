@@ -44,6 +44,14 @@ ts_out_file *ts_file_writer_add(ts_file_writer *fw, const char *path);
 /** Appends `len` bytes (copied) to the file. */
 void ts_out_file_append(ts_file_writer *fw, ts_out_file *f, const uint8_t *data, size_t len);
 
+/** Overwrites `len` bytes (copied) of the file at byte position `pos`,
+ *  bytes appended earlier (pos + len at most the bytes appended so far; a
+ *  range beyond that is a programming error and ignored). Bytes still
+ *  buffered are changed in place; the others by the file's writer thread,
+ *  after the writes before. */
+void ts_out_file_patch(ts_file_writer *fw, ts_out_file *f, uint64_t pos, const uint8_t *data,
+                       size_t len);
+
 /** The file is complete: its last bytes are written and it is renamed into
  *  place (if it has any byte). `f` must not be used afterwards. */
 void ts_out_file_commit(ts_file_writer *fw, ts_out_file *f);

@@ -54,6 +54,9 @@ typedef struct ts_format {
        may be NULL, the others are NULL unless their flag is in `needs`. */
     void (*session_open)(void *w, ts_session *s);
     void (*data)(void *w, ts_session *s, const ts_delivery *d);
+    /* Delivered bytes replaced under --overlap last (ts_callbacks.rewrite);
+       may be NULL, wired only with TS_FORMAT_NEEDS_DATA. */
+    void (*rewrite)(void *w, ts_session *s, const ts_rewrite *r);
     void (*gap)(void *w, ts_session *s, const ts_gap *gap);
     void (*packet)(void *w, ts_session *s, const ts_packet *p);
     void (*session_done)(void *w, ts_session *s);

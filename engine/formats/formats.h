@@ -121,6 +121,9 @@ ts_tcpflow_writer *ts_tcpflow_writer_new(const char *dir);
 void ts_tcpflow_writer_open(ts_tcpflow_writer *w, ts_session *s);
 /** Buffers delivered bytes (call from the data callback). */
 void ts_tcpflow_writer_data(ts_tcpflow_writer *w, ts_session *s, const ts_delivery *d);
+/** Overwrites bytes already written for `s` (ts_callbacks.rewrite, under
+ *  --overlap last), so the file holds what the kept payload holds. */
+void ts_tcpflow_writer_rewrite(ts_tcpflow_writer *w, ts_session *s, const ts_rewrite *r);
 /** Flushes and releases the session's state (call from session_done). */
 void ts_tcpflow_writer_done(ts_tcpflow_writer *w, ts_session *s);
 /** Flushes everything; creates `dir` if `create_dir`; false with `error` set

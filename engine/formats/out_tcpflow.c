@@ -20,7 +20,8 @@
  * of ts_session_payload() (and of `client_md5`/`server_md5` in the JSON lines).
  *
  * The engine runs without keep_payload; bytes arrive through the data callback
- * (in order, without overlap, per direction) and go to a ts_file_writer
+ * (in order, without overlap, per direction; under --overlap last the rewrite
+ * callback then overwrites some of them in place) and go to a ts_file_writer
  * (file_writer.h), whose threads create, write and rename the files beside the
  * engine. A file is committed (renamed from its temporary name) when its
  * session is done, so it is never seen half written.
@@ -147,6 +148,14 @@ ts_tcpflow_writer_data(ts_tcpflow_writer *w, ts_session *s, const ts_delivery *d
 }
 
 void
+ts_tcpflow_writer_rewrite(ts_tcpflow_writer *w, ts_session *s, const ts_rewrite *r)
+{
+    flow_state *st = ts_session_get_user(s);
+    if (st != NULL && st->file[r->from] != NULL) /* the bytes were delivered: it exists */
+        ts_out_file_patch(w->files, st->file[r->from], r->index, r->data, r->length);
+}
+
+void
 ts_tcpflow_writer_done(ts_tcpflow_writer *w, ts_session *s)
 {
     flow_state *st = ts_session_get_user(s);
@@ -208,6 +217,12 @@ tcpflow_data(void *w, ts_session *s, const ts_delivery *d)
 }
 
 static void
+tcpflow_rewrite(void *w, ts_session *s, const ts_rewrite *r)
+{
+    ts_tcpflow_writer_rewrite(w, s, r);
+}
+
+static void
 tcpflow_session_done(void *w, ts_session *s)
 {
     ts_tcpflow_writer_done(w, s);
@@ -234,6 +249,7 @@ const ts_format ts_format_tcpflow = {
     .open = tcpflow_open,
     .session_open = tcpflow_session_open,
     .data = tcpflow_data,
+    .rewrite = tcpflow_rewrite,
     .session_done = tcpflow_session_done,
     .finish = tcpflow_finish,
     .free = tcpflow_free,

@@ -462,6 +462,19 @@ typedef struct {
     int64_t ts_ns;
 } ts_delivery;
 
+/** Delivered bytes that a later copy replaced, for ts_callbacks.rewrite. */
+typedef struct {
+    ts_direction from;
+    uint64_t offset;     /* stream offset of data[0] (gaps counted) */
+    uint64_t index;      /* position of data[0] among the direction's delivered
+                            bytes (gaps left out): in ts_session_payload(), and
+                            in a file of the `data` deliveries appended */
+    const uint8_t *data; /* the new bytes, borrowed for the call */
+    size_t length;
+    uint64_t frame; /* frame that carried the new bytes */
+    int64_t ts_ns;
+} ts_rewrite;
+
 /** One TCP packet as the session saw it, for ts_callbacks.packet. */
 typedef struct {
     ts_direction from;
@@ -516,7 +529,8 @@ typedef struct {
     /* A new session was seen (its first packet). */
     void (*session_open)(void *user, ts_session *s);
     /* Bytes became available in order. Offsets of one direction grow without
-       overlap; after a gap the next delivery starts past it. */
+       overlap; after a gap the next delivery starts past it. Under
+       TS_OVERLAP_LAST, `rewrite` may later replace some of them. */
     void (*data)(void *user, ts_session *s, const ts_delivery *d);
     /* Bytes [offset, offset+length) of one direction will never be delivered.
        Called once per gap, complete: a hole declared in pieces with nothing
@@ -541,6 +555,17 @@ typedef struct {
        (uncompressed) capture consumed and the frames read so far. Called at
        most about five times a second (the clock is read every 1024 frames). */
     void (*progress)(void *user, uint64_t bytes_read, uint64_t frames);
+    /* added after 0.1.0: the "last" overlap policy */
+    /* Under TS_OVERLAP_LAST only: bytes already handed to `data` arrived
+       again with other values, inside the comparison window (see
+       retransmission_window), and the newer ones win. A consumer that kept or
+       wrote the delivered bytes overwrites [index, index+length) of that
+       direction with `data`; the session's kept payload (keep_payload)
+       already holds them. Called after the overlap_conflict anomaly that
+       reports them, never for bytes outside the window (those get an
+       unchecked_retransmission anomaly and stay as delivered). Spans of one
+       direction may repeat or overlap; apply them in order. */
+    void (*rewrite)(void *user, ts_session *s, const ts_rewrite *r);
 } ts_callbacks;
 
 /** Counters for one capture. */

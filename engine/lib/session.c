@@ -519,7 +519,7 @@ kept_compare(ts_session *s, ts_dir *d, uint64_t idx, const uint8_t *data, uint64
  * the delivered copy, a differing span reported as a conflict. Under the
  * "last" policy the copy compared with takes the new bytes (ring or kept
  * payload alike), so later copies are compared with the same bytes in both
- * modes. */
+ * modes, and the rewrite callback tells consumers of the deliveries. */
 static void
 compare_old(ts_session *s, ts_dir *d, uint64_t off, uint64_t idx, const uint8_t *data, uint64_t n)
 {
@@ -547,8 +547,15 @@ compare_old(ts_session *s, ts_dir *d, uint64_t off, uint64_t idx, const uint8_t 
     if (!differ)
         return;
     ts_session_anomaly(s, TS_ANOMALY_OVERLAP_CONFLICT, s->cur_dir, s->cur_frame, off + lo, hi - lo);
-    if (!s->env->opts->keep_payload && s->env->opts->overlap == TS_OVERLAP_LAST)
+    if (s->env->opts->overlap != TS_OVERLAP_LAST)
+        return;
+    if (!s->env->opts->keep_payload)
         ring_write(d, idx + lo, data + lo, (size_t)(hi - lo));
+    if (s->env->cb->rewrite != NULL) {
+        ts_rewrite r = {s->cur_dir,        off + lo,     idx + lo, data + lo,
+                        (size_t)(hi - lo), s->cur_frame, s->cur_ts};
+        s->env->cb->rewrite(s->env->user, s, &r);
+    }
 }
 
 /* ---- the reassembler's sink ------------------------------------------ */

@@ -328,6 +328,23 @@ cap_std(cap *c)
 }
 
 /* Closes the capture, runs the engine on it, deletes it. */
+/* Removes the (closed) capture file, unless TS_KEEP_CAPTURE is set, and
+ * frees `c`. */
+static void
+cap_free(cap *c)
+{
+    if (g_getenv("TS_KEEP_CAPTURE") == NULL) {
+        g_unlink(c->path);
+        g_rmdir(c->dir);
+    } else {
+        fprintf(stderr, "kept %s\n", c->path);
+    }
+    g_ptr_array_free(c->conns, TRUE);
+    g_free(c->path);
+    g_free(c->dir);
+    g_free(c);
+}
+
 static run *
 cap_run(cap *c, const ts_options *o)
 {
@@ -340,16 +357,7 @@ cap_run(cap *c, const ts_options *o)
     r->elapsed_us = g_get_monotonic_time() - t;
     ck_assert_msg(ok, "ts_engine_run_file: %s", err ? err->message : "?");
     run_end(r, e);
-    if (g_getenv("TS_KEEP_CAPTURE") == NULL) {
-        g_unlink(c->path);
-        g_rmdir(c->dir);
-    } else {
-        fprintf(stderr, "kept %s\n", c->path);
-    }
-    g_ptr_array_free(c->conns, TRUE);
-    g_free(c->path);
-    g_free(c->dir);
-    g_free(c);
+    cap_free(c);
     return r;
 }
 
@@ -1488,6 +1496,122 @@ run_permutation(const mseg *set, int n, const int *order, ts_overlap_policy pol)
     run_free(r);
 }
 
+/* Session 0's deliveries as a streaming consumer sees them: the data
+ * callback's bytes appended, the rewrite callback's applied at their index. */
+typedef struct {
+    GByteArray *bytes[2];
+    GString *rewrites; /* "C<offset>/<index>+<length>@<frame>:<bytes> " */
+} replay;
+
+static void
+replay_data(void *user, ts_session *s, const ts_delivery *d)
+{
+    replay *p = user;
+    if (ts_session_stream(s) == 0)
+        g_byte_array_append(p->bytes[d->from], d->data, (guint)d->length);
+}
+
+static void
+replay_rewrite(void *user, ts_session *s, const ts_rewrite *w)
+{
+    replay *p = user;
+    ck_assert_uint_eq(ts_session_stream(s), 0);
+    GByteArray *b = p->bytes[w->from];
+    ck_assert_uint_le(w->index + w->length, b->len); /* only delivered bytes */
+    memcpy(b->data + w->index, w->data, w->length);
+    g_string_append_printf(p->rewrites, "%c%" PRIu64 "/%" PRIu64 "+%zu@%" PRIu64 ":%.*s ",
+                           dirc(w->from), w->offset, w->index, w->length, w->frame, (int)w->length,
+                           (const char *)w->data);
+}
+
+/* Runs the engine over `path` with and without kept payload, under `pol`;
+ * the streamed bytes (rewrites applied) must equal the kept payload, and the
+ * rewrites must be the same in both modes. Returns the rewrites' text. */
+static char *
+replay_both_modes(const char *path, ts_overlap_policy pol, const char *want_client)
+{
+    char *text[2];
+    for (int keep = 0; keep < 2; keep++) {
+        replay p = {{g_byte_array_new(), g_byte_array_new()}, g_string_new(NULL)};
+        ts_options o;
+        ts_options_init(&o);
+        o.overlap = pol;
+        o.keep_payload = keep;
+        ts_callbacks cb = {.data = replay_data, .rewrite = replay_rewrite};
+        ts_engine *e = ts_engine_new(&o, &cb, &p);
+        GError *err = NULL;
+        ck_assert_msg(ts_engine_run_file(e, path, &err), "%s", err ? err->message : "?");
+        ts_engine_free(e);
+        GByteArray *c = p.bytes[TS_FROM_CLIENT];
+        ck_assert_msg(c->len == strlen(want_client) && memcmp(c->data, want_client, c->len) == 0,
+                      "policy %d keep %d: streamed \"%.*s\", want \"%s\"", pol, keep, (int)c->len,
+                      c->data, want_client);
+        g_byte_array_unref(p.bytes[0]);
+        g_byte_array_unref(p.bytes[1]);
+        text[keep] = g_string_free(p.rewrites, FALSE);
+    }
+    ck_assert_str_eq(text[0], text[1]);
+    g_free(text[1]);
+    return text[0];
+}
+
+/* Under "last" a later copy rewrites delivered bytes: the rewrite callback
+ * tells a streaming consumer where (index: gaps left out), so its copy ends
+ * as the kept payload; under the other policies it is never called. */
+START_TEST(rewrite_callback_replays_last)
+{
+    static const char *const want[3] = {"abcdef", "QQcXeY", "abcdef"};
+    ts_overlap_policy pol = (ts_overlap_policy)_i;
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
+    pb_conn *k = cap_std(c);
+    pb_conn_handshake(k);
+    at_s(k, CL, 0, "ab"); /* f4 */
+    next_at(k, CL, 4);
+    pb_conn_ack(k, SV);     /* f5: acks past the hole 2..4 */
+    at_s(k, CL, 4, "cdef"); /* f6 */
+    at_s(k, CL, 4, "cXeY"); /* f7: differs at 5 and 7 */
+    at_s(k, CL, 0, "QQ");   /* f8: differs at 0..2 */
+    at_s(k, CL, 4, "cXeY"); /* f9: as delivered now (last) */
+    close_both(k);
+    pb_pcap_close(c->w);
+    g_autofree char *rewrites = replay_both_modes(c->path, pol, want[pol]);
+    ck_assert_str_eq(rewrites, pol == TS_OVERLAP_LAST ? "C5/3+3@7:XeY C0/0+2@8:QQ " : "");
+    cap_free(c);
+}
+END_TEST
+
+/* The capture of overlap_policies, streamed: the same bytes as kept. */
+START_TEST(rewrite_callback_overlap_policies)
+{
+    static const char *const want[3] = {
+        "zzbbAAAAyyCCDDxxEEwwggggggHH",
+        "QQQQbbbbyyDDDDxxFFwwggHHHHHH",
+        "zzbbbbbbyyDDDDxxEEwwggggggHH",
+    };
+    ts_overlap_policy pol = (ts_overlap_policy)_i;
+    cap *c = cap_new(TS_LINKTYPE_ETHERNET);
+    pb_conn *k = cap_std(c);
+    pb_conn_handshake(k);
+    at_s(k, CL, 4, "AAAA");
+    at_s(k, CL, 2, "bbbbbb");
+    at_s(k, CL, 10, "CC");
+    at_s(k, CL, 10, "DDDD");
+    at_s(k, CL, 16, "EE");
+    at_s(k, CL, 16, "FF");
+    at_s(k, CL, 20, "gggggg");
+    at_s(k, CL, 22, "HHHHHH");
+    at_s(k, CL, 0, "zz");
+    at_s(k, CL, 8, "yy");
+    at_s(k, CL, 14, "xx");
+    at_s(k, CL, 18, "ww");
+    at_s(k, CL, 0, "QQQQ"); /* f16: rewrites delivered bytes under last */
+    pb_pcap_close(c->w);
+    g_autofree char *rewrites = replay_both_modes(c->path, pol, want[pol]);
+    ck_assert_str_eq(rewrites, pol == TS_OVERLAP_LAST ? "C0/0+4@16:QQQQ " : "");
+    cap_free(c);
+}
+END_TEST
+
 START_TEST(overlap_permutations)
 {
     const mseg *set = perm_sets[_i / 3];
@@ -2472,6 +2596,8 @@ ts_engine_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, overlap_policies, 0, 3);
     tcase_add_loop_test(tc, overlap_conflict_spans, 0, 3);
+    tcase_add_loop_test(tc, rewrite_callback_replays_last, 0, 3);
+    tcase_add_loop_test(tc, rewrite_callback_overlap_policies, 0, 3);
     tcase_add_loop_test(tc, overlap_permutations, 0, 12);
     suite_add_tcase(s, tc);
 

@@ -1,9 +1,9 @@
 /*
  * test_file_writer.c — unit tests of the threaded output files
  * (engine/formats/file_writer.c): randomized appends to many files at once compared
- * with a model, the descriptor limit forcing files to be closed and reopened,
- * files without bytes never created, uncommitted files removed, and the first
- * failure reported with its path.
+ * with a model (patches of earlier bytes included), the descriptor limit forcing files to be closed
+ * and reopened, files without bytes never created, uncommitted files removed, and the first failure
+ * reported with its path.
  */
 #include "file_writer.h"
 
@@ -45,7 +45,8 @@ count_entries(const char *dir)
 }
 
 /* Appends random pieces (1 B to 100 KiB) to `n_files` files in random order,
- * committing files at random; every file must hold exactly its bytes. */
+ * overwriting earlier bytes (ts_out_file_patch) and committing files at
+ * random; every file must hold exactly its bytes. */
 static void
 random_run(unsigned n_files, guint32 seed, unsigned max_open)
 {
@@ -71,6 +72,19 @@ random_run(unsigned n_files, guint32 seed, unsigned max_open)
             ts_out_file_commit(fw, files[i]);
             files[i] = NULL;
             open_files--;
+            continue;
+        }
+        if (model[i]->len > 0 && g_rand_int_range(rng, 0, 8) == 0) {
+            /* overwrite bytes appended earlier: still buffered (near the
+               end) or already with the writer (anywhere) */
+            guint have = model[i]->len, back = (guint)g_rand_int_range(rng, 1, 3000);
+            guint start = g_rand_boolean(rng) ? (guint)g_rand_int_range(rng, 0, (gint32)have)
+                                              : have - MIN(have, back);
+            guint want = (guint)g_rand_int_range(rng, 1, 3000), n = MIN(have - start, want);
+            for (guint k = 0; k < n; k++)
+                piece[k] = (uint8_t)~g_rand_int(rng);
+            ts_out_file_patch(fw, files[i], start, piece, n);
+            memcpy(model[i]->data + start, piece, n);
             continue;
         }
         size_t len = g_rand_boolean(rng) ? (size_t)g_rand_int_range(rng, 1, 1500)
