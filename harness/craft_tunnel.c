@@ -757,6 +757,78 @@ case_pptp(const char *dir)
     close_case(w, path);
 }
 
+/* ---- sFlow: a packet header quoted in a sample, no connection ------------- */
+
+static void
+wrap_plain_case(tun_case *t, int from, pkt *p)
+{
+    (void)t;
+    (void)from;
+    wrap_eth(p, ip_ethertype(p), -1);
+}
+
+#define SFLOW_QUOTE 128 /* bytes of the sampled frame an agent quotes */
+
+/* An sFlow v5 datagram (agent 192.0.2.1 to collector 192.0.2.2, UDP port
+ * 6343) with one flow sample whose raw packet header record quotes the
+ * first SFLOW_QUOTE bytes of an Ethernet/IPv4/TCP frame of 198.51.100.7:5555
+ * -> 198.51.100.8:80 carrying an HTTP request. */
+static void
+write_sflow_sample(pb_writer *w, int64_t ts_ns)
+{
+    static const char request[] = "GET /sampled/at/random HTTP/1.1\r\nHost: example.com\r\n"
+                                  "User-Agent: craft\r\nAccept: */*\r\nX-Pad: "
+                                  "0123456789012345678901234567890123456789\r\n\r\n";
+    pb_tcp seg = {.family = 4,
+                  .src = "198.51.100.7",
+                  .dst = "198.51.100.8",
+                  .sport = 5555,
+                  .dport = 80,
+                  .seq = 1000,
+                  .ack = 2000,
+                  .flags = TS_TCP_ACK | TS_TCP_PSH,
+                  .window = 502,
+                  .payload = request,
+                  .len = sizeof request - 1};
+    static uint8_t frame[PB_MAX_FRAME];
+    size_t flen = pb_build_tcp(TS_LINKTYPE_ETHERNET, &seg, frame, sizeof frame);
+    g_assert(flen > SFLOW_QUOTE);
+    uint8_t d[256] = {0};
+    size_t n = 0;
+    const uint32_t head[] = {5,      1, 0xc0000201u, 0, 42,
+                             360000, 1}; /* version, agent, seq, uptime, 1 sample */
+    for (size_t i = 0; i < G_N_ELEMENTS(head); i++, n += 4)
+        pb_put32(d + n, head[i]);
+    const uint32_t sample[] = {1, 0 /* length, below */, 7, 3, 512, 512 * 7, 0, 3, 4, 1};
+    size_t sample_at = n;
+    for (size_t i = 0; i < G_N_ELEMENTS(sample); i++, n += 4)
+        pb_put32(d + n, sample[i]);
+    /* the record: raw packet header (format 1), its length, then header
+       protocol 1 (Ethernet), frame length (FCS included), 4 bytes stripped
+       (the FCS), quoted bytes */
+    const uint32_t record[] = {1, 16 + SFLOW_QUOTE, 1, (uint32_t)flen + 4, 4, SFLOW_QUOTE};
+    for (size_t i = 0; i < G_N_ELEMENTS(record); i++, n += 4)
+        pb_put32(d + n, record[i]);
+    memcpy(d + n, frame, SFLOW_QUOTE);
+    n += SFLOW_QUOTE;
+    pb_put32(d + sample_at + 4, (uint32_t)(n - sample_at - 8));
+    static pkt p;
+    pkt_set(&p, d, n);
+    wrap_udp(&p, 4, "192.0.2.1", "192.0.2.2", 40000, 6343);
+    wrap_eth(&p, 0x0800, -1);
+    pb_pcap_write(w, ts_ns, pkt_data(&p), (uint32_t)pkt_len(&p));
+}
+
+static void
+case_sflow(const char *dir)
+{
+    char *path;
+    pb_writer *w = open_case(dir, "tunnel-sflow-sample.pcap", &path);
+    tun_session(w, 0, 4, wrap_plain_case, 0, ONCE, "beside an sflow sample");
+    write_sflow_sample(w, 1704153600LL * 1000000000LL + 500000000LL); /* 0.5 s after the SYN */
+    close_case(w, path);
+}
+
 /* Writes the tunnel case captures into `dir`. */
 void
 write_tunnel_cases(const char *dir)
@@ -773,4 +845,5 @@ write_tunnel_cases(const char *dir)
     case_nested(dir);
     case_direct(dir);
     case_pptp(dir);
+    case_sflow(dir);
 }

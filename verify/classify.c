@@ -540,7 +540,7 @@ vf_classify_presence(const vf_capture *cap, vf_tool tool, const vf_session *s, c
         *detail = g_strdup("no tshark frames for this session");
         return false;
     }
-    guint n = 0, fragmented = 0, encapsulated = 0;
+    guint n = 0, fragmented = 0, encapsulated = 0, sampled = 0;
     uint8_t encap = 0;
     for (guint i = 0; i < ts->frames->len; i++) {
         const vf_frame *f = stream_frame(cap, ts, i);
@@ -548,6 +548,7 @@ vf_classify_presence(const vf_capture *cap, vf_tool tool, const vf_session *s, c
             continue;
         n++;
         fragmented += f->fragmented;
+        sampled += (f->encap & VF_ENCAP_SAMPLED) != 0;
         if (f->encap != 0) {
             encapsulated++;
             encap |= f->encap;
@@ -559,6 +560,19 @@ vf_classify_presence(const vf_capture *cap, vf_tool tool, const vf_session *s, c
         *detail = g_strdup_printf("all %u frames of tshark's stream are reassembled IP fragments "
                                   "(%" G_GUINT64_FORMAT " fragments counted, not reassembled)",
                                   n, st->ip_fragments);
+        return true;
+    }
+    if (n > 0 && sampled == n && st->not_tcp >= n) {
+        /* sFlow quotes the first bytes of packets sampled at random: tshark
+           dissects the TCP header in the quote, but no connection's bytes
+           are there to follow (a quote is cut, and most packets are not
+           sampled); the datagram is UDP to us */
+        *categories = 1u << VF_CAT_SAMPLED_HEADER;
+        *detail = g_strdup_printf("all %u frames are packet headers quoted in sFlow samples "
+                                  "(the first bytes of packets sampled at random, inside a UDP "
+                                  "datagram), not a connection: we follow none and count the "
+                                  "datagrams as UDP (%" G_GUINT64_FORMAT " not TCP)",
+                                  n, st->not_tcp);
         return true;
     }
     uint64_t unsupported = st->unsupported_link + st->not_ip + st->not_tcp;

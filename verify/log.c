@@ -41,6 +41,7 @@ static const char *const category_names[VF_CAT_COUNT_] = {
     [VF_CAT_STALE_SEGMENT] = "stale-segment",
     [VF_CAT_IP_FRAGMENTS] = "ip-fragments-not-reassembled",
     [VF_CAT_UNSUPPORTED_ENCAP] = "unsupported-encapsulation",
+    [VF_CAT_SAMPLED_HEADER] = "sampled-packet-header",
 };
 
 const char *

@@ -192,6 +192,8 @@ protocol_path(const char *path)
     for (char **p = parts; *p != NULL && strcmp(*p, "tcp") != 0; p++) {
         if (strcmp(*p, "udp") == 0)
             pf.encap |= VF_ENCAP_UDP_TUNNEL;
+        else if (strcmp(*p, "sflow") == 0)
+            pf.encap |= VF_ENCAP_SAMPLED;
         else if (strcmp(*p, "gre") == 0 || strcmp(*p, "erspan") == 0)
             pf.encap |= VF_ENCAP_OTHER;
         else if (strcmp(*p, "icmp") == 0 || strcmp(*p, "icmpv6") == 0)

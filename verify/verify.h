@@ -92,6 +92,9 @@ typedef enum {
     /* known, documented gaps of the engine */
     VF_CAT_IP_FRAGMENTS,
     VF_CAT_UNSUPPORTED_ENCAP,
+    /* a deliberate difference (added last, numbers stay): TCP headers
+       tshark dissects inside sFlow samples, which are no connection */
+    VF_CAT_SAMPLED_HEADER,
     VF_CAT_COUNT_
 } vf_category;
 

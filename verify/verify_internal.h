@@ -158,6 +158,7 @@ enum {
     VF_ENCAP_UDP_TUNNEL = 1u << 0, /* TCP carried inside UDP (VXLAN, GTP, ...) */
     VF_ENCAP_LINK = 1u << 1,       /* a link type or layer we do not decode */
     VF_ENCAP_OTHER = 1u << 2,      /* GRE and other tunnels */
+    VF_ENCAP_SAMPLED = 1u << 3,    /* a packet header quoted in an sFlow sample */
 };
 
 /** Why tcpflow 1.6.1 does not decode a frame's segment (vf_frame.tcpflow_skip). */

@@ -695,6 +695,8 @@ def case_tunnels(r):
     # PPTP: GRE version 1, the client's call id (the server's is 0x8001)
     tunnel_sessions(r, "tunnel-pptp", [("pptp", [ip_layer("gre", *V4, id=0x4001)]),
                                        ("pptp compressed ppp", [ip_layer("gre", *V4, id=0x4001)])])
+    # the TCP header an sFlow sample quotes is no session: only the plain one
+    tunnel_sessions(r, "tunnel-sflow-sample", [("beside an sflow sample", None)])
 def case_pcapng_numbered(r):
     """Frame numbers are tshark 4.0.17's frame.number: the Custom Blocks and
     Systemd Journal Export Blocks are frames 1, 2, 6 and 7 (DSB, NRB, ISB are

@@ -10,6 +10,8 @@
 #    streams (follow_compare.py), tshark given the decode-as rules listed
 #    below and we the same options as tests/expected/cases.tsv; deliberate
 #    differences are pinned in tests/expected/tunnel_differences.tsv.
+# 3. `tcpsession verify` explains the TCP header quoted in the sFlow sample
+#    of tunnel-sflow-sample.pcap as `sampled-packet-header`.
 #
 # Exit status: 0 all passed, 1 a check failed, 77 prerequisites missing.
 set -u
@@ -72,5 +74,25 @@ tunnel-nested.pcap||
 tunnel-too-deep.pcap||
 tunnel-direct-and-tunneled.pcap||
 tunnel-pptp.pcap||
+tunnel-sflow-sample.pcap||
 ROWS
+
+# ---- 3. the verifier explains the sFlow sample --------------------------------
+# the one tshark stream of tunnel-sflow-sample.pcap we make no session for is
+# the TCP header its sFlow sample quotes: `sampled-packet-header`, nothing
+# unexplained, the real session the same as tshark's and tcpflow's
+if ts verify --against tshark,tcpflow --log "$tmp/sflow.log" "$cases/tunnel-sflow-sample.pcap" \
+    >"$tmp/sflow.out" 2>&1; then
+    got=$(sed -e 's|^\([a-z]*\) \([a-z]*\) [^ ]* stream \([^ ]*\).*explained: \([a-z-]*\).*|\1 \2 \3 \4|' \
+        -e 's|^\([a-z]*\) \([a-z]*\) [^ ]* stream \([^ ]*\) .*|\1 \2 \3|' "$tmp/sflow.log" | sort | tr '\n' ';')
+    want="same tcpflow 0;same tshark 0;wrong tshark - sampled-packet-header;"
+    if [ "$got" = "$want" ]; then
+        ok "verify tunnel-sflow-sample: the sampled header explained as sampled-packet-header"
+    else
+        fail "verify tunnel-sflow-sample: '$got', want '$want':"
+        cat "$tmp/sflow.log"
+    fi
+else
+    fail "tcpsession verify tunnel-sflow-sample.pcap: $(head -c 400 "$tmp/sflow.out")"
+fi
 finish

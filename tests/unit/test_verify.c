@@ -506,6 +506,7 @@ START_TEST(totals_count_sessions_once)
     for (int cat = 0; cat < VF_CAT_COUNT_; cat++)
         ck_assert_str_ne(vf_category_name((vf_category)cat), "unknown");
     ck_assert_str_eq(vf_category_name(VF_CAT_IP_FRAGMENTS), "ip-fragments-not-reassembled");
+    ck_assert_str_eq(vf_category_name(VF_CAT_SAMPLED_HEADER), "sampled-packet-header");
 }
 END_TEST
 
