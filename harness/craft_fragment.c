@@ -114,7 +114,8 @@ cut_ipv4(const uint8_t *ip, const cut_spec *cs, const piece *pcs, int n, fragset
         if (pc->off + pc->len > plen || hl + pc->len > PKT_CAP || olen % 4 != 0)
             die("bad IPv4 piece", "craft_fragment");
         memcpy(o, ip, 20);
-        memcpy(o + 20, cs->opt, olen);
+        if (olen > 0)
+            memcpy(o + 20, cs->opt, olen);
         copy_piece(o + hl, ip + 20, pc);
         o[0] = (uint8_t)(0x40 | hl / 4);
         put16(o + 2, (uint16_t)(hl + pc->len));
@@ -148,7 +149,8 @@ cut_ipv6(const uint8_t *ip, const cut_spec *cs, const piece *pcs, int n, fragset
         memcpy(o, ip, 40);
         put16(o + 4, (uint16_t)(front - 40 + pc->len));
         o[6] = cs->unfrag_len > 0 ? cs->unfrag_first : 44;
-        memcpy(o + 40, cs->unfrag, cs->unfrag_len);
+        if (cs->unfrag_len > 0)
+            memcpy(o + 40, cs->unfrag, cs->unfrag_len);
         uint8_t *fh = o + 40 + cs->unfrag_len;
         fh[0] = ip[6]; /* what the fragmentable part starts with */
         fh[1] = 0;
