@@ -406,26 +406,28 @@ window_advance(const ts_session *s, ts_dir *d, uint64_t delivered)
     return d->window_from;
 }
 
-/* Smallest ring allocated: directions that deliver little cost little. */
-#define TS_RING_MIN 2048u
+/* Smallest ring allocated, and the step its size is a multiple of:
+ * directions that deliver little cost little. */
+#define TS_RING_STEP 2048u
 
-/* Makes the ring hold at least `need` bytes (a power of two), keeping the
- * last bytes it holds: it doubles as the direction delivers more, up to the
- * window. */
+/* Makes the ring hold at least `need` bytes, keeping the last bytes it holds:
+ * it grows by a quarter more than asked (in TS_RING_STEP steps) as the
+ * direction delivers more, up to the window. Not rounded to a power of two:
+ * a 16 KiB acknowledged tail plus a few segments would take a 32 KiB ring,
+ * and the ring's footprint is what costs on plain traffic. */
 static void
 ring_reserve(ts_dir *d, uint64_t need)
 {
     if (need <= d->ring_size)
         return;
-    uint64_t old_size = d->ring_size, size = MAX(old_size, (uint64_t)TS_RING_MIN);
-    while (size < need)
-        size *= 2;
+    uint64_t old_size = d->ring_size;
+    uint64_t size = (need + need / 4 + TS_RING_STEP - 1) / TS_RING_STEP * TS_RING_STEP;
     uint8_t *old = d->ring;
     d->ring = g_malloc((size_t)size);
     d->ring_size = size;
     uint64_t held = MIN(d->delivered, old_size);
     for (uint64_t i = d->delivered - held; i < d->delivered;) { /* at most three runs */
-        size_t from = (size_t)(i & (old_size - 1)), to = (size_t)(i & (size - 1));
+        size_t from = (size_t)(i % old_size), to = (size_t)(i % size);
         uint64_t n = MIN(d->delivered - i, MIN(old_size - from, size - to));
         memcpy(d->ring + to, old + from, (size_t)n);
         i += n;
@@ -440,7 +442,7 @@ ring_write(ts_dir *d, uint64_t idx, const uint8_t *data, size_t len)
 {
     size_t keep = (size_t)MIN((uint64_t)len, d->ring_size);
     const uint8_t *src = data + (len - keep);
-    size_t at = (size_t)((idx + len - keep) & (d->ring_size - 1));
+    size_t at = (size_t)((idx + len - keep) % d->ring_size);
     size_t first = (size_t)MIN((uint64_t)keep, d->ring_size - at);
     memcpy(d->ring + at, src, first);
     if (keep > first)
@@ -464,14 +466,14 @@ ring_compare(const ts_dir *d, uint64_t idx, const uint8_t *data, uint64_t len, u
              uint64_t *hi)
 {
     /* the usual case, an identical copy: at most two memcmp() runs */
-    size_t at = (size_t)(idx & (d->ring_size - 1));
+    size_t at = (size_t)(idx % d->ring_size);
     size_t first = (size_t)MIN(len, d->ring_size - at);
     if (memcmp(d->ring + at, data, first) == 0 &&
         memcmp(d->ring, data + first, (size_t)len - first) == 0)
         return false;
     *lo = UINT64_MAX;
     for (uint64_t i = 0; i < len; i++) {
-        if (d->ring[(idx + i) & (d->ring_size - 1)] != data[i]) {
+        if (d->ring[(idx + i) % d->ring_size] != data[i]) {
             if (*lo == UINT64_MAX)
                 *lo = i;
             *hi = i + 1;

@@ -69,8 +69,8 @@ typedef struct {
     GArray *gap_index;    /* ts_gap_entry, ascending offsets */
     uint8_t *ring;        /* !keep_payload: the last ring_size delivered bytes, which
                              hold the comparison window (session.c) */
-    uint64_t ring_size;   /* a power of two; doubles as the direction delivers more,
-                             up to the window */
+    uint64_t ring_size;   /* grows as the direction delivers more, up to the
+                             window (a multiple of 2 KiB) */
     uint64_t window_from; /* first delivered index of the comparison window */
     bool gap_open;        /* the direction's last gap (s->gaps[open_gap]) was not
                              yet reported to the gap callback: nothing was
