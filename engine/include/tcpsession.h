@@ -639,6 +639,17 @@ ts_engine_new(const ts_options *opts, const ts_callbacks *cb, void *user)
  *    ts_engine_warnings(), before the warnings that arose while reading. */
 bool ts_engine_run_file(ts_engine *engine, const char *path, GError **error);
 
+/** Asks a ts_engine_run_file() running on this engine to stop reading: it
+ *  reads no frame after the one being processed, then finishes every
+ *  session still open (session_done is called for each, as at the end of
+ *  the capture) and returns true (ts_stats.bytes_read: what was read). Safe
+ *  from any thread, from the engine's own callbacks and from a signal
+ *  handler (it only sets an atomic flag); it stays set, so a later
+ *  ts_engine_run_file() on the engine reads nothing. For Ctrl-C, and for a
+ *  consumer that no longer wants the rest (the Python package's open()).
+ *  Added after 0.1.0. */
+void ts_engine_interrupt(ts_engine *engine);
+
 /** Processes one frame (numbered after the ones before it). For tests and
  *  embedders that read packets themselves. `frame->data` is borrowed. */
 void ts_engine_feed(ts_engine *engine, const ts_frame *frame);

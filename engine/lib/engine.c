@@ -60,6 +60,7 @@ struct ts_engine {
     int64_t now_ns;
     int64_t linger_ns, idle_ns, tomb_ns; /* the time limits, in nanoseconds */
     bool finished;
+    gint interrupted; /* ts_engine_interrupt(): atomic, read by run_file */
     ts_stats stats;
     GPtrArray *warnings; /* char*, NULL-terminated view built on demand */
     char *spool_dir;     /* copy of opts.spool_dir */
@@ -593,10 +594,10 @@ ts_engine_run_file(ts_engine *e, const char *path, GError **error)
     if (cap == NULL)
         return false;
     ts_capture_frame f;
-    int rc;
+    int rc = 0;
     uint64_t frames = 0;
     gint64 last = g_get_monotonic_time();
-    while ((rc = ts_capture_next(cap, &f, error)) == 1) {
+    while (!g_atomic_int_get(&e->interrupted) && (rc = ts_capture_next(cap, &f, error)) == 1) {
         if (f.no_packet) {
             /* numbered like Wireshark numbers it, never decoded nor shown to
                the frame hook */
@@ -622,6 +623,12 @@ ts_engine_run_file(ts_engine *e, const char *path, GError **error)
     ts_capture_close(cap);
     ts_engine_finish(e);
     return rc == 0;
+}
+
+void
+ts_engine_interrupt(ts_engine *e)
+{
+    g_atomic_int_set(&e->interrupted, 1);
 }
 
 static void

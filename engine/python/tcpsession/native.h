@@ -1,0 +1,72 @@
+/*
+ * native.h — what the files of the Python extension module
+ * `tcpsession._native` share. The module is a CPython extension over the
+ * public API of libtcpsession (tcpsession.h) and, for writing output folders,
+ * the output formats (engine/formats); it includes nothing else of the
+ * engine. See engine/python/README.md for the design (threads, the GIL, who
+ * owns which memory).
+ */
+#ifndef TS_PY_NATIVE_H
+#define TS_PY_NATIVE_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "tcpsession.h"
+
+#include <stdbool.h>
+
+/* The packets (whole frames) a session collected, with `frames=True`:
+ * owned by the session's user pointer until the session is converted. */
+typedef struct ts_py_frames ts_py_frames;
+
+/* The frame the engine is processing (the frame callback's), so that the
+ * packet callback can keep its bytes. `data` is borrowed from the engine for
+ * as long as the engine processes the frame. */
+typedef struct {
+    const ts_frame *frame; /* NULL outside a frame */
+    uint64_t number;
+} ts_py_current_frame;
+
+/* ---- options (native_options.c) ------------------------------------------ */
+
+/* Fills `opts` from the Python package's option dict (keys checked by the
+ * Python layer; unknown keys raise TypeError here too). `spool_dir` gets a
+ * copy of the spool folder (caller frees with g_free) or NULL. Returns false
+ * with a Python exception set. */
+bool ts_py_options_from_dict(PyObject *dict, ts_options *opts, char **spool_dir);
+
+/* ---- sessions (native_session.c) ---------------------------------------- */
+
+/* The tuple the Python layer turns into a tcpsession.Session (see
+ * _make_session in tcpsession/__init__.py for the order of its fields);
+ * `frames` (may be NULL) is consumed. New reference, NULL with an exception
+ * set. Needs the GIL. */
+PyObject *ts_py_session_tuple(const ts_session *s, ts_py_frames *frames);
+
+/* A dict of the engine's counters (ts_stats field names). New reference. */
+PyObject *ts_py_stats_dict(const ts_stats *st);
+
+/* The engine's warnings as a list of str. New reference. */
+PyObject *ts_py_warnings_list(const ts_engine *engine);
+
+/* The packet callback with `frames=True`: keeps the current frame's bytes in
+ * the session's collection (created on the first packet). No GIL needed. */
+void ts_py_frames_add(ts_session *s, const ts_py_current_frame *cur);
+
+/* Frees a session's collection (NULL allowed). No GIL needed. */
+void ts_py_frames_free(ts_py_frames *frames);
+
+/* Takes the session's collection away from it (NULL when none). */
+ts_py_frames *ts_py_frames_take(ts_session *s);
+
+/* ---- the types (native_reader.c, native_engine.c) ----------------------- */
+
+extern PyTypeObject ts_py_reader_type; /* _native.Reader */
+extern PyTypeObject ts_py_engine_type; /* _native.Engine */
+
+/* _native.write(path, out_dir, format, options): runs one capture into an
+ * output folder with one of the command's formats (native_write.c). */
+PyObject *ts_py_write(PyObject *module, PyObject *args);
+
+#endif /* TS_PY_NATIVE_H */
