@@ -124,12 +124,13 @@ messages_list(const ts_session *s)
     const ts_chunk *c = ts_session_chunks(s, &n);
     PyObject *list = PyList_New((Py_ssize_t)n);
     for (size_t i = 0; list != NULL && i < n; i++) {
-        PyObject *t = seconds(c[i].ts_ns);
-        if (t != NULL)
-            Py_SETREF(t, Py_BuildValue("(sKLNKK)", direction_name(c[i].from),
-                                       (unsigned long long)c[i].frame, (long long)c[i].ts_ns, t,
-                                       (unsigned long long)c[i].offset,
-                                       (unsigned long long)c[i].length));
+        PyObject *time = seconds(c[i].ts_ns);
+        PyObject *t = time == NULL ? NULL
+                                   : Py_BuildValue("(sKLNKK)", direction_name(c[i].from),
+                                                   (unsigned long long)c[i].frame,
+                                                   (long long)c[i].ts_ns, time,
+                                                   (unsigned long long)c[i].offset,
+                                                   (unsigned long long)c[i].length);
         if (t == NULL)
             Py_CLEAR(list);
         else

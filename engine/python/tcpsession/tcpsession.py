@@ -116,6 +116,7 @@ class _Sessions:
     def read(self, pcap: str, keep: Any = None) -> None:
         with _ts.open(pcap, frames=True) as capture:
             self.sessions = [s for s in capture if keep is None or keep(s)]
+        self.sessions.sort(key=lambda s: s.stream)
         self.packets = _number_packets(self.sessions)
 
     def feed(self, pkts: Iterable, keep: Any = None) -> None:
