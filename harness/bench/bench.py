@@ -417,6 +417,13 @@ def bench(args, quick, rounds, size, conns, ts_size, ts_conns, parts, ncpu, tcps
         cases.append(Case("tf_theirs", "`tcpflow -r`",
                           [[tcpflow, "-r", main_cap, "-o", os.path.join(out, "theirs")]],
                           main_bytes, outdirs=[os.path.join(out, "theirs")]))
+    cases.append(Case("raw_ours", "`tcpsession extract --format raw`",
+                      [[tcpsession, "extract", "-q", "--format", "raw", "-o",
+                        os.path.join(out, "raw"), main_cap]], main_bytes,
+                      outdirs=[os.path.join(out, "raw")]))
+    py = python_case(tcpsession, main_cap, main_bytes)
+    if py is not None:
+        cases.append(py)
     cases.append(Case("rss_jsonl", "`tcpsession extract` (jsonl)",
                       [[tcpsession, "extract", "-q", "-o", os.path.join(out, "rss_jsonl"),
                         main_cap]], main_bytes, outdirs=[os.path.join(out, "rss_jsonl")],
@@ -490,7 +497,8 @@ def bench(args, quick, rounds, size, conns, ts_size, ts_conns, parts, ncpu, tcps
                 first_round_check(c, checks, work, out, stem, ts_stem)
     if "tf_theirs" in by and not checks["tcpflow"][0]:
         status = 1
-    for d in (os.path.join(out, "ours"), os.path.join(out, "theirs"), os.path.join(out, "base")):
+    for d in (os.path.join(out, "ours"), os.path.join(out, "theirs"), os.path.join(out, "base"),
+              os.path.join(out, "raw")):
         shutil.rmtree(d, ignore_errors=True)
     out_fs = first_line(["stat", "-f", "-c", "%T", out])
     if args.outdir:
@@ -500,6 +508,33 @@ def bench(args, quick, rounds, size, conns, ts_size, ts_conns, parts, ncpu, tcps
            (ts_cap, ts_facts), (v4_cap, v4_facts), nids_why, tcpflow, tshark, load_before,
            out_fs)
     return status
+
+
+# Every session of the capture in Python, every byte touched (crc32 of both
+# directions), through the package staged beside the command.
+PY_ITERATE = """import sys, zlib, tcpsession
+n = total = 0
+for s in tcpsession.sessions(sys.argv[1]):
+    n += 1
+    total += len(s.client_data) + len(s.server_data)
+    zlib.crc32(s.client_data); zlib.crc32(s.server_data)
+print("python", n, "sessions", total, "bytes", file=sys.stderr)
+"""
+
+
+def python_case(tcpsession, capture, nbytes):
+    """The Python package's case, or None when it is not built."""
+    stage = os.path.join(os.path.dirname(os.path.abspath(tcpsession)), "engine", "python",
+                         "stage")
+    python = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else sys.executable
+    module = os.path.join(stage, "tcpsession", "_native.so")
+    if not os.path.isfile(module):
+        return None
+    with open(module, "rb") as f:
+        if b"__asan_init" in f.read():  # a sanitizer build: not a benchmark
+            return None
+    return Case("python", "Python: `for s in tcpsession.sessions(...)`, every byte touched",
+                [["env", "PYTHONPATH=" + stage, python, "-c", PY_ITERATE, capture]], nbytes)
 
 
 def first_round_check(c, checks, work, out, stem, ts_stem):
@@ -623,6 +658,14 @@ def report(args, quick, rounds, parts, ncpu, by, checks, main, part_caps, ts, v4
                 ">= 100x faster than tshark (one run per stream)", yn(ratio >= 100))
     else:
         row("follow every stream", js, "", "tshark not installed", "n/a")
+    raw = by["raw_ours"]
+    row("Python package", raw, rxs(raw, none, "%.2fx"), "(vs `--format none`)", "")
+    if "python" in by:
+        py = by["python"]
+        row("Python package", py, "%s; %s" % (rxs(py, none, "%.2fx"), rxs(py, raw, "%.2fx")),
+            "(vs `--format none`; vs `--format raw`)", "")
+    else:
+        row("Python package", raw, "", "package not built", "n/a")
     seq, par = by["multi_seq"], by["multi_par"]
     one = none.throughput()
     row("several files", none, "1.00x", "(one file, one process)", "")

@@ -43,6 +43,9 @@ ALLOWED = {
     "engine/cli": ["engine/cli", "engine/original", "engine/formats", "verify", "engine/util",
                    "engine/include"],
     "harness": ["harness", "engine/include"],
+    # the Python package's extension module: the public API, and the output
+    # formats for write() (never engine/lib)
+    "engine/python": ["engine/python", "engine/formats", "engine/util", "engine/include"],
 }
 # the include roots of the build (-I), after the including file's folder
 INCLUDE_ROOTS = ["engine/include", "engine", "."]

@@ -8,8 +8,7 @@
 #include "native.h"
 
 typedef struct {
-    PyObject_HEAD
-    ts_engine *engine;
+    PyObject_HEAD ts_engine *engine;
     char *spool_dir;
     bool frames;
     ts_py_current_frame current;

@@ -17,7 +17,10 @@ typedef struct {
     size_t offset; /* into ts_options */
 } option_field;
 
-#define FIELD(name, kind, member) {name, kind, offsetof(ts_options, member)}
+#define FIELD(name, kind, member)                                                                  \
+    {                                                                                              \
+        name, kind, offsetof(ts_options, member)                                                   \
+    }
 
 static const option_field fields[] = {
     FIELD("overlap", OPT_OVERLAP, overlap),

@@ -15,8 +15,7 @@
 #include "native.h"
 
 typedef struct {
-    PyObject_HEAD
-    ts_engine *engine;
+    PyObject_HEAD ts_engine *engine;
     char *path;
     char *spool_dir;
     bool frames;
@@ -155,10 +154,8 @@ join(reader *r, bool cancel)
         g_cond_broadcast(&r->cond);
     }
     g_mutex_unlock(&r->lock);
-    Py_BEGIN_ALLOW_THREADS
-    g_thread_join(r->thread);
-    Py_END_ALLOW_THREADS
-    r->thread = NULL;
+    Py_BEGIN_ALLOW_THREADS g_thread_join(r->thread);
+    Py_END_ALLOW_THREADS r->thread = NULL;
     r->joined = true;
 }
 
@@ -180,19 +177,17 @@ reader_next(PyObject *self)
     for (;;) {
         PyObject *t = NULL;
         bool done = false;
-        Py_BEGIN_ALLOW_THREADS
-        g_mutex_lock(&r->lock);
+        Py_BEGIN_ALLOW_THREADS g_mutex_lock(&r->lock);
         if (r->slot == NULL && !r->done && r->failure == NULL)
-            g_cond_wait_until(&r->cond, &r->lock, g_get_monotonic_time() + 100 * G_TIME_SPAN_MILLISECOND);
+            g_cond_wait_until(&r->cond, &r->lock,
+                              g_get_monotonic_time() + 100 * G_TIME_SPAN_MILLISECOND);
         t = r->slot;
         r->slot = NULL;
         done = r->done || r->failure != NULL;
         if (t != NULL)
             g_cond_broadcast(&r->cond);
         g_mutex_unlock(&r->lock);
-        Py_END_ALLOW_THREADS
-        if (t != NULL)
-            return t;
+        Py_END_ALLOW_THREADS if (t != NULL) return t;
         if (done) {
             join(r, false);
             if (r->failure != NULL) {
@@ -229,7 +224,8 @@ reader_result(PyObject *self, PyObject *unused)
         return NULL;
     }
     return Py_BuildValue("(NNNO)", ts_py_stats_dict(ts_engine_stats(r->engine)),
-                         ts_py_warnings_list(r->engine), error_tuple(r), r->ok ? Py_True : Py_False);
+                         ts_py_warnings_list(r->engine), error_tuple(r),
+                         r->ok ? Py_True : Py_False);
 }
 
 static void

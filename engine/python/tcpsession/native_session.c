@@ -125,12 +125,12 @@ messages_list(const ts_session *s)
     PyObject *list = PyList_New((Py_ssize_t)n);
     for (size_t i = 0; list != NULL && i < n; i++) {
         PyObject *time = seconds(c[i].ts_ns);
-        PyObject *t = time == NULL ? NULL
-                                   : Py_BuildValue("(sKLNKK)", direction_name(c[i].from),
-                                                   (unsigned long long)c[i].frame,
-                                                   (long long)c[i].ts_ns, time,
-                                                   (unsigned long long)c[i].offset,
-                                                   (unsigned long long)c[i].length);
+        PyObject *t =
+            time == NULL
+                ? NULL
+                : Py_BuildValue("(sKLNKK)", direction_name(c[i].from),
+                                (unsigned long long)c[i].frame, (long long)c[i].ts_ns, time,
+                                (unsigned long long)c[i].offset, (unsigned long long)c[i].length);
         if (t == NULL)
             Py_CLEAR(list);
         else
@@ -146,9 +146,9 @@ gaps_list(const ts_session *s)
     const ts_gap *g = ts_session_gaps(s, &n);
     PyObject *list = PyList_New((Py_ssize_t)n);
     for (size_t i = 0; list != NULL && i < n; i++) {
-        PyObject *t = Py_BuildValue("(sKK)", direction_name(g[i].from),
-                                    (unsigned long long)g[i].offset,
-                                    (unsigned long long)g[i].length);
+        PyObject *t =
+            Py_BuildValue("(sKK)", direction_name(g[i].from), (unsigned long long)g[i].offset,
+                          (unsigned long long)g[i].length);
         if (t == NULL)
             Py_CLEAR(list);
         else
@@ -164,10 +164,10 @@ anomalies_list(const ts_session *s)
     const ts_anomaly *a = ts_session_anomalies(s, &n);
     PyObject *list = PyList_New((Py_ssize_t)n);
     for (size_t i = 0; list != NULL && i < n; i++) {
-        PyObject *t = Py_BuildValue(
-            "(sKsKK)", ts_anomaly_type_name(a[i].type), (unsigned long long)a[i].frame,
-            direction_name(a[i].from), (unsigned long long)a[i].offset,
-            (unsigned long long)a[i].length);
+        PyObject *t =
+            Py_BuildValue("(sKsKK)", ts_anomaly_type_name(a[i].type),
+                          (unsigned long long)a[i].frame, direction_name(a[i].from),
+                          (unsigned long long)a[i].offset, (unsigned long long)a[i].length);
         if (t == NULL)
             Py_CLEAR(list);
         else
@@ -267,11 +267,11 @@ ts_py_session_tuple(const ts_session *s, ts_py_frames *frames)
 PyObject *
 ts_py_stats_dict(const ts_stats *st)
 {
-    PyObject *d = Py_BuildValue(
-        "{sKsKsKsKsKsKsKsKsKsKsKsKsK}", STAT(frames), STAT(bytes_read), STAT(tcp_segments),
-        STAT(not_ip), STAT(not_tcp), STAT(ip_fragments), STAT(truncated), STAT(malformed),
-        STAT(unsupported_link), STAT(bad_checksums), STAT(sessions), STAT(late_packets),
-        STAT(icmp_errors));
+    PyObject *d =
+        Py_BuildValue("{sKsKsKsKsKsKsKsKsKsKsKsKsK}", STAT(frames), STAT(bytes_read),
+                      STAT(tcp_segments), STAT(not_ip), STAT(not_tcp), STAT(ip_fragments),
+                      STAT(truncated), STAT(malformed), STAT(unsupported_link), STAT(bad_checksums),
+                      STAT(sessions), STAT(late_packets), STAT(icmp_errors));
     if (d == NULL)
         return NULL;
     PyObject *more = Py_BuildValue("{sKsKsKsKsKsKsKsK}", STAT(ip_datagrams_reassembled),

@@ -106,16 +106,14 @@ run_write(const char *path, const char *dir, const ts_format *format, PyObject *
     const ts_format_args fargs = {.dir = dir, .js_dir = NULL};
     write_run run = {format, NULL};
     ts_engine *engine = NULL;
-    Py_BEGIN_ALLOW_THREADS
-    run.w = format->open(&fargs, &write_error);
+    Py_BEGIN_ALLOW_THREADS run.w = format->open(&fargs, &write_error);
     if (run.w != NULL) {
         engine = new_engine(&opts, &run);
         ts_engine_run_file(engine, path, &error);
         format->finish(run.w, true, write_error == NULL ? &write_error : NULL);
         format->free(run.w);
     }
-    Py_END_ALLOW_THREADS
-    PyObject *result = Py_BuildValue(
+    Py_END_ALLOW_THREADS PyObject *result = Py_BuildValue(
         "(NNNN)", engine != NULL ? ts_py_stats_dict(ts_engine_stats(engine)) : PyDict_New(),
         engine != NULL ? ts_py_warnings_list(engine) : PyList_New(0),
         error != NULL ? Py_BuildValue("(is)", error->code, error->message) : Py_NewRef(Py_None),
@@ -132,8 +130,8 @@ ts_py_write(PyObject *module, PyObject *args)
     (void)module;
     PyObject *path = NULL, *dir = NULL, *options = NULL, *result = NULL;
     const char *format_name;
-    if (!PyArg_ParseTuple(args, "O&O&sO", PyUnicode_FSConverter, &path, PyUnicode_FSConverter,
-                          &dir, &format_name, &options))
+    if (!PyArg_ParseTuple(args, "O&O&sO", PyUnicode_FSConverter, &path, PyUnicode_FSConverter, &dir,
+                          &format_name, &options))
         goto out;
     const ts_format *format = ts_format_lookup(format_name);
     if (format == NULL)
