@@ -25,6 +25,12 @@ def _captures(folder, recursive=True):
     return out
 
 
+def capture_id(value):
+    """A parameter's id: the capture's file name (pytest also asks for the
+    placeholder of an empty list, when ../shared is absent)."""
+    return os.path.basename(value) if isinstance(value, str) else str(value)
+
+
 def data_captures():
     return _captures(os.path.join(SRCDIR, "data"))
 

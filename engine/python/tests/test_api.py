@@ -8,7 +8,7 @@ import os
 import pytest
 
 import tcpsession
-from conftest import data_captures, run_jsonl, shared_captures
+from conftest import capture_id, data_captures, run_jsonl, shared_captures
 
 
 def _check_capture(capture, tmp_path, **options):
@@ -38,12 +38,12 @@ def _check_capture(capture, tmp_path, **options):
     return got
 
 
-@pytest.mark.parametrize("capture", data_captures(), ids=os.path.basename)
+@pytest.mark.parametrize("capture", data_captures(), ids=capture_id)
 def test_data_captures_equal_jsonl(capture, tmp_path):
     _check_capture(capture, tmp_path)
 
 
-@pytest.mark.parametrize("capture", shared_captures(), ids=os.path.basename)
+@pytest.mark.parametrize("capture", shared_captures(), ids=capture_id)
 def test_shared_captures_equal_jsonl(capture, tmp_path):
     _check_capture(capture, tmp_path)
 

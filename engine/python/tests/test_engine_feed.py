@@ -7,7 +7,7 @@ import struct
 import pytest
 
 import tcpsession
-from conftest import data_captures, shared_captures
+from conftest import capture_id, data_captures, shared_captures
 
 
 def read_pcap(path):
@@ -37,7 +37,7 @@ def plain_pcaps():
             if p.endswith((".pcap", ".cap")) and read_pcap(p) is not None][:80]
 
 
-@pytest.mark.parametrize("capture", plain_pcaps(), ids=os.path.basename)
+@pytest.mark.parametrize("capture", plain_pcaps(), ids=capture_id)
 def test_feeding_frames_equals_reading_the_file(capture):
     from_file = {s.stream: s.to_dict() for s in tcpsession.sessions(capture)}
     engine = tcpsession.Engine()
