@@ -1,10 +1,10 @@
 /*
  * cmd_extract.c — `tcpsession extract`: runs one engine per capture and writes
  * its sessions under OUTDIR/<capture-stem>/ as JSON lines, the original
- * tcpsession's JSON files, raw per-session folders or tcpflow-style files
- * (optionally with the original's JavaScript extraction), then prints a
- * one-line summary per capture. On a terminal a progress line shows how far
- * the current capture is.
+ * tcpsession's JSON files, raw per-session folders, tcpflow-style files or
+ * one capture file per session (optionally with the original's JavaScript
+ * extraction), then prints a one-line summary per capture. On a terminal a
+ * progress line shows how far the current capture is.
  *
  * Several captures are extracted in parallel by a pool of worker threads
  * (-j). Each capture has its own engine, writer and output folder; its
@@ -112,6 +112,13 @@ on_segment(void *user, const ts_segment *seg)
 {
     extract_run *run = user;
     FOR_EACH_OUTPUT(run, segment, seg);
+}
+
+/* ts_callbacks.stream_frame: to the outputs that write each stream's frames. */
+static void
+on_stream_frame(void *user, uint64_t stream, const ts_frame *f, uint64_t number)
+{
+    FOR_EACH_OUTPUT((extract_run *)user, stream_frame, stream, f, number);
 }
 
 static void
@@ -222,6 +229,7 @@ new_engine(const extract_config *cfg, extract_run *run)
         .segment = (run->needs & TS_FORMAT_NEEDS_FRAMES) ? on_segment : NULL,
         .progress = run->progress != NULL ? on_progress : NULL,
         .rewrite = (run->needs & TS_FORMAT_NEEDS_DATA) ? on_rewrite : NULL,
+        .stream_frame = (run->needs & TS_FORMAT_NEEDS_STREAM_FRAMES) ? on_stream_frame : NULL,
     };
     return ts_engine_new(&opts, &cb, run);
 }

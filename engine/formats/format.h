@@ -23,11 +23,12 @@ G_BEGIN_DECLS
 
 /** What a format needs from the engine (ts_format.needs). */
 enum {
-    TS_FORMAT_NEEDS_PAYLOAD = 1u << 0, /* run with keep_payload */
-    TS_FORMAT_NEEDS_DATA = 1u << 1,    /* the data callback: `data` op */
-    TS_FORMAT_NEEDS_GAPS = 1u << 2,    /* the gap callback: `gap` op */
-    TS_FORMAT_NEEDS_PACKETS = 1u << 3, /* the packet callback: `packet` op */
-    TS_FORMAT_NEEDS_FRAMES = 1u << 4,  /* every frame before the engine: `frame` op */
+    TS_FORMAT_NEEDS_PAYLOAD = 1u << 0,       /* run with keep_payload */
+    TS_FORMAT_NEEDS_DATA = 1u << 1,          /* the data callback: `data` op */
+    TS_FORMAT_NEEDS_GAPS = 1u << 2,          /* the gap callback: `gap` op */
+    TS_FORMAT_NEEDS_PACKETS = 1u << 3,       /* the packet callback: `packet` op */
+    TS_FORMAT_NEEDS_FRAMES = 1u << 4,        /* every frame before the engine: `frame` op */
+    TS_FORMAT_NEEDS_STREAM_FRAMES = 1u << 5, /* each stream's frames: `stream_frame` op */
 };
 
 /** Where a writer puts one capture's output (borrowed by open). */
@@ -69,6 +70,10 @@ typedef struct ts_format {
     /* Called with each decoded TCP segment (ts_callbacks.segment); NULL
        unless TS_FORMAT_NEEDS_FRAMES. */
     void (*segment)(void *w, const ts_segment *seg);
+    /* Called with each frame of a stream and once with f NULL when the
+       stream is over (ts_callbacks.stream_frame, same arguments); NULL
+       unless TS_FORMAT_NEEDS_STREAM_FRAMES. */
+    void (*stream_frame)(void *w, uint64_t stream, const ts_frame *f, uint64_t number);
     /* Ends the capture's output: writes what is pending, creates the
        folders when `create_empty` and nothing was written; false with
        `error` when a write failed (now or earlier). */
@@ -82,6 +87,7 @@ extern const ts_format ts_format_jsonl;   /* out_jsonl.c */
 extern const ts_format ts_format_json;    /* out_legacy.c: the original's files */
 extern const ts_format ts_format_raw;     /* out_raw.c */
 extern const ts_format ts_format_tcpflow; /* out_tcpflow.c */
+extern const ts_format ts_format_pcap;    /* out_pcap.c */
 extern const ts_format ts_format_none;    /* formats.c */
 /** --js beside a format that does not write JavaScript itself: the
  *  original's extraction only (out_legacy.c). Not selectable by --format. */

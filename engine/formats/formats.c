@@ -45,7 +45,8 @@ const ts_format ts_format_none = {
 /* ---- the table -------------------------------------------------------- */
 
 static const ts_format *const formats[] = {
-    &ts_format_jsonl, &ts_format_json, &ts_format_raw, &ts_format_tcpflow, &ts_format_none,
+    &ts_format_jsonl,   &ts_format_json, &ts_format_raw,
+    &ts_format_tcpflow, &ts_format_pcap, &ts_format_none,
 };
 
 /* See format.h. */

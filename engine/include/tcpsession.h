@@ -546,7 +546,10 @@ typedef struct {
     /* Every frame, numbered `number` (1-based), before the engine processes
        it (before sessions whose time ran out are finished, and before the
        frame is decoded); then once with NULL (number 0) when the engine
-       finishes, before the sessions still open are finished. */
+       finishes, before the sessions still open are finished. `f` and the
+       bytes at f->data stay valid until the engine is done with the frame:
+       through every callback it makes while processing it (ts_engine_feed():
+       until it returns; ts_engine_run_file(): until the next frame is read). */
     void (*frame)(void *user, const ts_frame *f, uint64_t number);
     /* Every frame that decodes to a TCP segment, after `frame` and before the
        segment is handed to a session (see ts_segment). */
@@ -566,6 +569,24 @@ typedef struct {
        unchecked_retransmission anomaly and stay as delivered). Spans of one
        direction may repeat or overlap; apply them in order. */
     void (*rewrite)(void *user, ts_session *s, const ts_rewrite *r);
+    /* added after 0.1.0: the frames of each stream */
+    /* The frame being processed (`f`, numbered `number`, as given to
+       `frame`) belongs to stream `stream` (ts_session_stream()), as
+       Wireshark gives it that tcp.stream: it carries a segment of the
+       session, processed or not (a stale segment; a bad checksum under
+       verify_checksums; a late packet after the session's session_done,
+       while the engine remembers its 4-tuple), or the IP fragment that
+       completed the datagram of one (not the fragments before), or it is an
+       ICMP error quoting one. Called before the session handles the frame
+       (after session_open when the frame opens it), at most once per frame.
+       Then once with `f` NULL and `number` 0 when the stream can get no
+       frame any more: after its session_done, at once when the 4-tuple was
+       reused or the capture ended, else when the engine forgets the
+       finished session (ten minutes of capture time after it ended, or
+       when a new connection takes the 4-tuple), at the latest when the
+       engine finishes. A bad-checksum SYN that opens no session is given to
+       no stream. */
+    void (*stream_frame)(void *user, uint64_t stream, const ts_frame *f, uint64_t number);
 } ts_callbacks;
 
 /** Counters for one capture. */

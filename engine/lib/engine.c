@@ -40,6 +40,7 @@ enum { QUEUE_NONE = 0, QUEUE_OPEN, QUEUE_CLOSING };
 /* What remains of a finished session on its 4-tuple. */
 typedef struct {
     ts_flow_key key;
+    uint64_t stream;     /* the session's, for ts_callbacks.stream_frame */
     bool ws_base_set[2]; /* indexed by "sender is endpoint a" */
     uint32_t ws_base[2];
     int64_t finished_ns;
@@ -66,6 +67,7 @@ struct ts_engine {
     char *spool_dir;     /* copy of opts.spool_dir */
     ts_spool *spool;     /* keep_payload with max_payload_memory; else NULL */
     ts_defrag *defrag;   /* created by the first IP fragment; else NULL */
+    const ts_frame *cur; /* the frame being processed (feed), else NULL */
 };
 
 /* The defaults of every field. */
@@ -177,6 +179,22 @@ ts_engine_stats(const ts_engine *e)
 
 /* ---- session lifetimes ------------------------------------------------ */
 
+/* ts_callbacks.stream_frame: the frame being processed belongs to `stream`. */
+static inline void
+stream_frame(ts_engine *e, uint64_t stream, uint64_t frame)
+{
+    if (e->cb.stream_frame != NULL)
+        e->cb.stream_frame(e->env.user, stream, e->cur, frame);
+}
+
+/* ts_callbacks.stream_frame with NULL: no frame can reach `stream` now. */
+static inline void
+stream_over(ts_engine *e, uint64_t stream)
+{
+    if (e->cb.stream_frame != NULL)
+        e->cb.stream_frame(e->env.user, stream, NULL, 0);
+}
+
 static void
 queue_leave(ts_engine *e, ts_session *s)
 {
@@ -187,11 +205,13 @@ queue_leave(ts_engine *e, ts_session *s)
     s->queue = QUEUE_NONE;
 }
 
+/* Forgets a finished session: its stream gets no frame any more. */
 static void
 tombstone_drop(ts_engine *e, tombstone *t)
 {
     ts_flow_table_remove(e->tombs, &t->key);
     g_queue_unlink(&e->tomb_fifo, &t->link);
+    stream_over(e, t->stream);
     g_free(t);
 }
 
@@ -207,6 +227,7 @@ retire(ts_engine *e, ts_session *s, ts_close_reason reason, bool leave_tombstone
             tombstone_drop(e, old);
         tombstone *t = g_new0(tombstone, 1);
         t->key = s->key;
+        t->stream = s->stream;
         for (int d = 0; d < 2; d++) {
             int a_index = (d == TS_FROM_CLIENT) == s->client_is_a ? 1 : 0;
             t->ws_base_set[a_index] = s->dir[d].ws_base_set;
@@ -217,8 +238,11 @@ retire(ts_engine *e, ts_session *s, ts_close_reason reason, bool leave_tombstone
         ts_flow_table_insert(e->tombs, &t->key, t);
         g_queue_push_tail_link(&e->tomb_fifo, &t->link);
     }
+    uint64_t stream = s->stream;
     ts_session_finish(s, reason);
     ts_session_free(s);
+    if (!leave_tombstone)
+        stream_over(e, stream);
 }
 
 /* Finishes sessions whose time is up (capture time). Called per packet:
@@ -319,6 +343,7 @@ handle_segment(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_n
             int i = src_is_a ? 1 : 0;
             if (!starts_new_connection(seg, t->ws_base_set[i], t->ws_base[i])) {
                 e->stats.late_packets++;
+                stream_frame(e, t->stream, frame);
                 return NULL;
             }
             tombstone_drop(e, t);
@@ -342,6 +367,7 @@ handle_segment(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_n
         s = open_session(e, &key, seg, frame, ts_ns);
         opened = true;
     }
+    stream_frame(e, s->stream, frame);
     ts_direction from = src_is_a == s->client_is_a ? TS_FROM_CLIENT : TS_FROM_SERVER;
     if (checksum_ok && !opened)
         ts_session_note_carriage(s, seg, from);
@@ -403,12 +429,15 @@ handle_icmp_quote(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t t
                      &src_is_a);
     ts_session *s = ts_flow_table_lookup(e->flows, &key);
     if (s == NULL) {
-        if (ts_flow_table_lookup(e->tombs, &key) != NULL) {
+        tombstone *t = ts_flow_table_lookup(e->tombs, &key);
+        if (t != NULL) {
             e->stats.late_packets++;
+            stream_frame(e, t->stream, frame);
             return;
         }
         s = open_session(e, &key, seg, frame, ts_ns);
     }
+    stream_frame(e, s->stream, frame);
     ts_direction from = src_is_a == s->client_is_a ? TS_FROM_CLIENT : TS_FROM_SERVER;
     ts_session_anomaly(s, TS_ANOMALY_ICMP_ERROR, from, frame, 0, 0);
 }
@@ -529,6 +558,7 @@ static void
 feed(ts_engine *e, const ts_frame *f)
 {
     uint64_t frame = ++e->stats.frames;
+    e->cur = f;
     if (e->cb.frame != NULL)
         e->cb.frame(e->env.user, f, frame);
     int64_t ts_ns = f->ts_ns;
@@ -542,6 +572,7 @@ feed(ts_engine *e, const ts_frame *f)
     ts_decode_status st =
         ts_decode_frame_cfg(f->linktype, f->data, f->caplen, &e->decode_cfg, &seg);
     dispatch(e, st, &seg, f->caplen < f->origlen, frame, ts_ns, NULL);
+    e->cur = NULL;
 }
 
 void
@@ -579,6 +610,10 @@ ts_engine_finish(ts_engine *e)
     for (guint i = 0; i < all->len; i++)
         retire(e, all->pdata[i], TS_CLOSE_END_OF_CAPTURE, false);
     g_ptr_array_free(all, TRUE);
+    /* no frame follows: the finished sessions are forgotten */
+    GList *l;
+    while ((l = e->tomb_fifo.head) != NULL)
+        tombstone_drop(e, l->data);
 }
 
 /* Clock reads between progress calls (frames) and least time between two

@@ -29,8 +29,8 @@ START_TEST(lookup_exact_names)
 {
     size_t n = 0;
     const ts_format *const *list = ts_format_list(&n);
-    ck_assert_uint_eq(n, 5);
-    const char *names[] = {"jsonl", "json", "raw", "tcpflow", "none"};
+    ck_assert_uint_eq(n, 6);
+    const char *names[] = {"jsonl", "json", "raw", "tcpflow", "pcap", "none"};
     for (size_t i = 0; i < n; i++) {
         ck_assert_str_eq(list[i]->name, names[i]);
         ck_assert_ptr_eq(ts_format_lookup(names[i]), list[i]);
@@ -39,6 +39,7 @@ START_TEST(lookup_exact_names)
     ck_assert_ptr_eq(ts_format_lookup("json"), &ts_format_json);
     ck_assert_ptr_eq(ts_format_lookup("raw"), &ts_format_raw);
     ck_assert_ptr_eq(ts_format_lookup("tcpflow"), &ts_format_tcpflow);
+    ck_assert_ptr_eq(ts_format_lookup("pcap"), &ts_format_pcap);
     ck_assert_ptr_eq(ts_format_lookup("none"), &ts_format_none);
     ck_assert_ptr_eq(ts_format_default(), &ts_format_jsonl);
     /* no prefixes, no case folding, and --js's companion is not selectable */
@@ -64,10 +65,14 @@ START_TEST(ops_match_needs)
                       f->name);
         ck_assert_msg((f->frame != NULL) == ((f->needs & TS_FORMAT_NEEDS_FRAMES) != 0), "%s",
                       f->name);
-        ck_assert_msg((f->needs & ~(unsigned)(TS_FORMAT_NEEDS_PAYLOAD | TS_FORMAT_NEEDS_DATA |
-                                              TS_FORMAT_NEEDS_GAPS | TS_FORMAT_NEEDS_PACKETS |
-                                              TS_FORMAT_NEEDS_FRAMES)) == 0,
+        ck_assert_msg((f->stream_frame != NULL) ==
+                          ((f->needs & TS_FORMAT_NEEDS_STREAM_FRAMES) != 0),
                       "%s", f->name);
+        ck_assert_msg(
+            (f->needs & ~(unsigned)(TS_FORMAT_NEEDS_PAYLOAD | TS_FORMAT_NEEDS_DATA |
+                                    TS_FORMAT_NEEDS_GAPS | TS_FORMAT_NEEDS_PACKETS |
+                                    TS_FORMAT_NEEDS_FRAMES | TS_FORMAT_NEEDS_STREAM_FRAMES)) == 0,
+            "%s", f->name);
     }
 }
 END_TEST
@@ -80,6 +85,7 @@ START_TEST(needs_of_each_format)
     ck_assert_uint_eq(ts_format_jsonl.needs, TS_FORMAT_NEEDS_PAYLOAD);
     ck_assert_uint_eq(ts_format_raw.needs, TS_FORMAT_NEEDS_PAYLOAD);
     ck_assert_uint_eq(ts_format_tcpflow.needs, TS_FORMAT_NEEDS_DATA);
+    ck_assert_uint_eq(ts_format_pcap.needs, TS_FORMAT_NEEDS_STREAM_FRAMES);
     ck_assert_uint_eq(ts_format_none.needs, 0);
     ck_assert_uint_eq(ts_format_json.needs, legacy);
     ck_assert_uint_eq(ts_format_js.needs, legacy);
@@ -96,7 +102,8 @@ START_TEST(help_lines)
 {
     g_autofree char *option = ts_format_option_help();
     ck_assert_str_eq(
-        option, "jsonl (default), json (the original tcpsession's files), raw, tcpflow or none");
+        option,
+        "jsonl (default), json (the original tcpsession's files), raw, tcpflow, pcap or none");
     g_autoptr(GString) out = g_string_new(NULL);
     ts_format_append_help(out);
     ck_assert_str_eq(
@@ -111,6 +118,9 @@ START_TEST(help_lines)
         "  tcpflow  one file per direction with data, named like tcpflow 1.6.1's\n"
         "           (SRCIP.SPORT-DSTIP.DPORT[--VLAN][cN]); unlike tcpflow, holes are not\n"
         "           zero-filled: a file holds exactly the bytes delivered\n"
+        "  pcap     one capture file per session with exactly its frames, unchanged (what\n"
+        "           tshark -Y \"tcp.stream == N\" -w writes): stream-NNNNNN_CLIENT.PORT-\n"
+        "           SERVER.PORT.pcap, nanosecond pcap\n"
         "  none     nothing written, summary only\n");
 }
 END_TEST
@@ -190,6 +200,8 @@ START_TEST(empty_capture_outputs)
         {&ts_format_raw, false, false, ""},
         {&ts_format_tcpflow, false, true, "out/ "},
         {&ts_format_tcpflow, false, false, ""},
+        {&ts_format_pcap, false, true, "out/ "},
+        {&ts_format_pcap, false, false, ""},
         {&ts_format_none, false, true, ""},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
