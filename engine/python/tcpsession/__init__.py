@@ -270,7 +270,7 @@ class Engine:
         return self._engine.warnings()
 
 
-FORMATS = ("jsonl", "json", "raw", "tcpflow", "none")
+FORMATS = ("jsonl", "json", "raw", "tcpflow", "pcap", "none")
 
 
 def write(path: PathLike, folder: PathLike, format: str = "jsonl", **options: Any) -> Stats:

@@ -30,6 +30,13 @@ on_segment(void *user, const ts_segment *seg)
 }
 
 static void
+on_stream_frame(void *user, uint64_t stream, const ts_frame *f, uint64_t number)
+{
+    write_run *run = user;
+    run->format->stream_frame(run->w, stream, f, number);
+}
+
+static void
 on_session_open(void *user, ts_session *s)
 {
     write_run *run = user;
@@ -89,6 +96,7 @@ new_engine(ts_options *opts, write_run *run)
         .frame = (needs & TS_FORMAT_NEEDS_FRAMES) ? on_frame : NULL,
         .segment = (needs & TS_FORMAT_NEEDS_FRAMES) ? on_segment : NULL,
         .rewrite = (needs & TS_FORMAT_NEEDS_DATA) ? on_rewrite : NULL,
+        .stream_frame = (needs & TS_FORMAT_NEEDS_STREAM_FRAMES) ? on_stream_frame : NULL,
     };
     return ts_engine_new(opts, &cb, run);
 }

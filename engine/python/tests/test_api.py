@@ -121,6 +121,17 @@ def test_write_equals_the_command(sample, tmp_path):
     with open(tmp_path / "py" / "sessions.jsonl") as fp:
         import json
         assert {d["stream"]: d for d in map(json.loads, fp)} == expected
+    # pcap: the command's per-session captures, byte for byte
+    import filecmp
+    import subprocess
+    from conftest import BIN
+    tcpsession.write(sample, tmp_path / "pypcap", "pcap")
+    subprocess.run([BIN, "extract", "--quiet", "-o", str(tmp_path / "cli"), "--format", "pcap",
+                    sample], check=True)
+    names = sorted(os.listdir(tmp_path / "cli" / "sample"))
+    assert len(names) == 8 and sorted(os.listdir(tmp_path / "pypcap")) == names
+    assert filecmp.cmpfiles(tmp_path / "cli" / "sample", tmp_path / "pypcap", names,
+                            shallow=False)[0] == names
     with pytest.raises(ValueError, match="unknown format"):
         tcpsession.write(sample, tmp_path / "x", "yaml")
 
