@@ -66,23 +66,42 @@ ts_py_frames_take(ts_session *s)
     return fr;
 }
 
+/* A list of `n` items made by `item(items, i)` (new references); NULL with
+ * an exception set when one fails. The one loop every list here uses. */
+typedef PyObject *(*item_fn)(const void *items, size_t i);
+
+static PyObject *
+list_of(const void *items, size_t n, item_fn item)
+{
+    PyObject *list = PyList_New((Py_ssize_t)n);
+    for (size_t i = 0; list != NULL && i < n; i++) {
+        PyObject *o = item(items, i);
+        if (o == NULL)
+            Py_CLEAR(list);
+        else
+            PyList_SET_ITEM(list, (Py_ssize_t)i, o);
+    }
+    return list;
+}
+
+/* (number, ts_ns, linktype, origlen, bytes) of frame i. */
+static PyObject *
+frame_item(const void *items, size_t i)
+{
+    const ts_py_frames *fr = items;
+    const frame_record *r = &g_array_index(fr->records, frame_record, i);
+    return Py_BuildValue("(KLiIy#)", (unsigned long long)r->number, (long long)r->ts_ns,
+                         r->linktype, (unsigned)r->origlen, (const char *)fr->bytes->data + r->at,
+                         (Py_ssize_t)r->caplen);
+}
+
 /* [(number, ts_ns, linktype, origlen, bytes), ...]; consumes `fr`. */
 static PyObject *
 frames_list(ts_py_frames *fr)
 {
     if (fr == NULL)
         return PyList_New(0);
-    PyObject *list = PyList_New(fr->records->len);
-    for (guint i = 0; list != NULL && i < fr->records->len; i++) {
-        const frame_record *r = &g_array_index(fr->records, frame_record, i);
-        PyObject *t = Py_BuildValue("(KLiIy#)", (unsigned long long)r->number, (long long)r->ts_ns,
-                                    r->linktype, (unsigned)r->origlen,
-                                    (const char *)fr->bytes->data + r->at, (Py_ssize_t)r->caplen);
-        if (t == NULL)
-            Py_CLEAR(list);
-        else
-            PyList_SET_ITEM(list, i, t);
-    }
+    PyObject *list = list_of(fr, fr->records->len, frame_item);
     ts_py_frames_free(fr);
     return list;
 }
@@ -116,27 +135,33 @@ endpoint(const ts_endpoint *ep)
     return Py_BuildValue("(sH)", ts_endpoint_address(ep, buf), ep->port);
 }
 
+static PyObject *
+message_item(const void *items, size_t i)
+{
+    const ts_chunk *c = (const ts_chunk *)items + i;
+    PyObject *time = seconds(c->ts_ns);
+    if (time == NULL)
+        return NULL;
+    return Py_BuildValue("(sKLNKK)", direction_name(c->from), (unsigned long long)c->frame,
+                         (long long)c->ts_ns, time, (unsigned long long)c->offset,
+                         (unsigned long long)c->length);
+}
+
 /* The exchange: (from, frame, ts_ns, time, offset, length) per chunk. */
 static PyObject *
 messages_list(const ts_session *s)
 {
     size_t n = 0;
     const ts_chunk *c = ts_session_chunks(s, &n);
-    PyObject *list = PyList_New((Py_ssize_t)n);
-    for (size_t i = 0; list != NULL && i < n; i++) {
-        PyObject *time = seconds(c[i].ts_ns);
-        PyObject *t =
-            time == NULL
-                ? NULL
-                : Py_BuildValue("(sKLNKK)", direction_name(c[i].from),
-                                (unsigned long long)c[i].frame, (long long)c[i].ts_ns, time,
-                                (unsigned long long)c[i].offset, (unsigned long long)c[i].length);
-        if (t == NULL)
-            Py_CLEAR(list);
-        else
-            PyList_SET_ITEM(list, (Py_ssize_t)i, t);
-    }
-    return list;
+    return list_of(c, n, message_item);
+}
+
+static PyObject *
+gap_item(const void *items, size_t i)
+{
+    const ts_gap *g = (const ts_gap *)items + i;
+    return Py_BuildValue("(sKK)", direction_name(g->from), (unsigned long long)g->offset,
+                         (unsigned long long)g->length);
 }
 
 static PyObject *
@@ -144,17 +169,16 @@ gaps_list(const ts_session *s)
 {
     size_t n = 0;
     const ts_gap *g = ts_session_gaps(s, &n);
-    PyObject *list = PyList_New((Py_ssize_t)n);
-    for (size_t i = 0; list != NULL && i < n; i++) {
-        PyObject *t =
-            Py_BuildValue("(sKK)", direction_name(g[i].from), (unsigned long long)g[i].offset,
-                          (unsigned long long)g[i].length);
-        if (t == NULL)
-            Py_CLEAR(list);
-        else
-            PyList_SET_ITEM(list, (Py_ssize_t)i, t);
-    }
-    return list;
+    return list_of(g, n, gap_item);
+}
+
+static PyObject *
+anomaly_item(const void *items, size_t i)
+{
+    const ts_anomaly *a = (const ts_anomaly *)items + i;
+    return Py_BuildValue("(sKsKK)", ts_anomaly_type_name(a->type), (unsigned long long)a->frame,
+                         direction_name(a->from), (unsigned long long)a->offset,
+                         (unsigned long long)a->length);
 }
 
 static PyObject *
@@ -162,18 +186,7 @@ anomalies_list(const ts_session *s)
 {
     size_t n = 0;
     const ts_anomaly *a = ts_session_anomalies(s, &n);
-    PyObject *list = PyList_New((Py_ssize_t)n);
-    for (size_t i = 0; list != NULL && i < n; i++) {
-        PyObject *t =
-            Py_BuildValue("(sKsKK)", ts_anomaly_type_name(a[i].type),
-                          (unsigned long long)a[i].frame, direction_name(a[i].from),
-                          (unsigned long long)a[i].offset, (unsigned long long)a[i].length);
-        if (t == NULL)
-            Py_CLEAR(list);
-        else
-            PyList_SET_ITEM(list, (Py_ssize_t)i, t);
-    }
-    return list;
+    return list_of(a, n, anomaly_item);
 }
 
 /* One carriage layer as the jsonl object has it. */
@@ -216,19 +229,17 @@ carrier_dict(const ts_carrier *c)
 }
 
 static PyObject *
+carrier_item(const void *items, size_t i)
+{
+    return carrier_dict((const ts_carrier *)items + i);
+}
+
+static PyObject *
 carried_list(const ts_session *s)
 {
     size_t n = 0;
     const ts_carrier *c = ts_session_carriage(s, &n);
-    PyObject *list = PyList_New((Py_ssize_t)n);
-    for (size_t i = 0; list != NULL && i < n; i++) {
-        PyObject *d = carrier_dict(&c[i]);
-        if (d == NULL)
-            Py_CLEAR(list);
-        else
-            PyList_SET_ITEM(list, (Py_ssize_t)i, d);
-    }
-    return list;
+    return list_of(c, n, carrier_item);
 }
 
 /* One direction's delivered bytes: the one copy into Python. */
@@ -284,18 +295,16 @@ ts_py_stats_dict(const ts_stats *st)
     return d;
 }
 
+static PyObject *
+warning_item(const void *items, size_t i)
+{
+    return PyUnicode_DecodeFSDefault(((const char *const *)items)[i]);
+}
+
 PyObject *
 ts_py_warnings_list(const ts_engine *engine)
 {
     size_t n = 0;
     const char *const *w = ts_engine_warnings(engine, &n);
-    PyObject *list = PyList_New((Py_ssize_t)n);
-    for (size_t i = 0; list != NULL && i < n; i++) {
-        PyObject *u = PyUnicode_DecodeFSDefault(w[i]);
-        if (u == NULL)
-            Py_CLEAR(list);
-        else
-            PyList_SET_ITEM(list, (Py_ssize_t)i, u);
-    }
-    return list;
+    return list_of(w, n, warning_item);
 }
