@@ -94,12 +94,28 @@ def test_stats_and_warnings(sample):
     assert cap.warnings == []
 
 
-def test_break_stops_reading(sample):
+def test_break_stops_reading(sample, tmp_path):
     with tcpsession.open(sample) as cap:
         first = next(iter(cap))
     assert first.stream == 6
     assert cap.stats is not None and "closed" in repr(cap)
     assert list(cap) == []
+    # one connection after the other: leaving the block after the first
+    # session leaves most of the capture unread
+    from conftest import BIN
+    bench_gen = os.path.join(os.path.dirname(BIN), "harness", "bench", "bench-gen")
+    if not os.access(bench_gen, os.X_OK):
+        pytest.skip("harness/bench/bench-gen not built")
+    import subprocess
+    capture = str(tmp_path / "sequential.pcap")
+    subprocess.run([bench_gen, capture, "--size", "4", "--connections", "50", "--concurrency", "1"],
+                   check=True, capture_output=True)
+    with tcpsession.open(capture, close_linger=0) as cap:
+        assert sum(1 for _ in cap) == 50
+    total = cap.stats.frames
+    with tcpsession.open(capture, close_linger=0) as cap:
+        assert next(cap).stream == 0
+    assert 0 < cap.stats.frames < total // 2
 
 
 def test_options_are_checked(sample):
