@@ -587,6 +587,28 @@ typedef struct {
        engine finishes. A bad-checksum SYN that opens no session is given to
        no stream. */
     void (*stream_frame)(void *user, uint64_t stream, const ts_frame *f, uint64_t number);
+    /* added after 0.1.0: selection (--filter, --stream, --since, --until) */
+    /* Chooses the frames sessions are made of. Called for every frame,
+       numbered `number` as in the whole capture, before `frame`. A frame for
+       which it returns false is left out as if it were not in the capture
+       (no other callback sees it; ts_stats.frames_not_selected counts it),
+       except that it keeps its number and still counts for the stream
+       numbers: streams are numbered as in the whole capture (as Wireshark
+       numbers them, whatever display filter hides frames), by a second,
+       internal engine that sees every frame. A session is then one stream of
+       the whole capture made of its selected frames; when a selected frame
+       belongs to another stream than the session of its 4-tuple, that
+       session ends (TS_CLOSE_REUSED) and a new one, with that stream's
+       number, begins. */
+    bool (*select_frame)(void *user, const ts_frame *f, uint64_t number);
+    /* Chooses sessions: called once per new session, before session_open,
+       when its stream number, endpoints, first frame and start time are
+       known. A session for which it returns false is still followed (it
+       takes its stream number and its packets, so numbering and the other
+       sessions are exactly those of a run that selects everything) but keeps
+       no payload and gets no callback at all: no session_open, data, gap,
+       packet, rewrite, stream_frame or session_done. */
+    bool (*select_session)(void *user, const ts_session *s);
 } ts_callbacks;
 
 /** Counters for one capture. */
@@ -619,6 +641,8 @@ typedef struct {
     /* added after 0.1.0: pcapng blocks Wireshark numbers as frames */
     uint64_t non_packet_frames; /* pcapng Custom and Systemd Journal Export
                                    blocks: counted in frames, carry no packet */
+    /* added after 0.1.0: selection */
+    uint64_t frames_not_selected; /* frames left out by ts_callbacks.select_frame */
 } ts_stats;
 
 typedef struct ts_engine ts_engine;
@@ -670,6 +694,29 @@ bool ts_engine_run_file(ts_engine *engine, const char *path, GError **error);
  *  consumer that no longer wants the rest (the Python package's open()).
  *  Added after 0.1.0. */
 void ts_engine_interrupt(ts_engine *engine);
+
+/** Reads the capture at `path` into the engine frame by frame, as
+ *  ts_engine_run_file() does, but does NOT finish the engine: the sessions
+ *  still open stay open for the next capture read into it. For a series of
+ *  captures that are consecutive parts of one (rotated files): frame and
+ *  stream numbers continue across them, and a session spanning files is
+ *  one session. Call ts_engine_finish() after the last. A capture whose
+ *  first frame is older than the newest frame read before gets a warning
+ *  (ts_engine_warnings(): "FILE: starts at T, before the end of the
+ *  previous capture (T2); read after it, as mergecap -a would"); its frames
+ *  are read all the same. Errors as for ts_engine_run_file(); on damage the
+ *  sessions read so far stay open. ts_stats.bytes_read adds up the files.
+ *  Added after 0.1.0. */
+bool ts_engine_read_file(ts_engine *engine, const char *path, GError **error);
+
+/** Moves the engine's clock to `now_ns` (nanoseconds since the epoch, as
+ *  frame timestamps) when that is later than the newest frame seen:
+ *  sessions whose close_linger or idle_timeout has run out by then are
+ *  finished at once (session_done), as they would be by a frame with that
+ *  timestamp. For live capture, where frames are stamped by the wall clock
+ *  and a quiet link would otherwise hold finished sessions back. Not from
+ *  inside a callback. Added after 0.1.0. */
+void ts_engine_advance(ts_engine *engine, int64_t now_ns);
 
 /** Processes one frame (numbered after the ones before it). For tests and
  *  embedders that read packets themselves. `frame->data` is borrowed. */

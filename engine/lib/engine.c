@@ -616,22 +616,43 @@ ts_engine_finish(ts_engine *e)
         tombstone_drop(e, l->data);
 }
 
+/* The warning of a capture of a series that starts before the previous ended. */
+static void
+out_of_order_warning(ts_engine *e, const char *path, int64_t first_ns)
+{
+    char *first = g_strdup_printf("%" G_GINT64_FORMAT ".%09" G_GINT64_FORMAT,
+                                  first_ns / 1000000000, first_ns % 1000000000);
+    char *newest = g_strdup_printf("%" G_GINT64_FORMAT ".%09" G_GINT64_FORMAT,
+                                   e->now_ns / 1000000000, e->now_ns % 1000000000);
+    char *msg = g_strdup_printf("%s: starts at %s, before the end of the previous capture (%s); "
+                                "read after it, as mergecap -a would",
+                                path, first, newest);
+    add_warning(e, msg);
+    g_free(msg);
+    g_free(first);
+    g_free(newest);
+}
+
 /* Clock reads between progress calls (frames) and least time between two
  * (microseconds). */
 #define PROGRESS_FRAMES 1024
 #define PROGRESS_US 200000
 
-/* Reads `path` into the engine and finishes it; see tcpsession.h. */
-bool
-ts_engine_run_file(ts_engine *e, const char *path, GError **error)
+/* Reads `path` into the engine without finishing it; *opened: the capture
+ * could be opened (so that run_file finishes the engine). */
+static bool
+read_capture(ts_engine *e, const char *path, bool *opened, GError **error)
 {
     ts_capture *cap = ts_capture_open_with(path, e->opts.map_files, error);
+    *opened = cap != NULL;
     if (cap == NULL)
         return false;
     ts_capture_frame f;
     int rc = 0;
     uint64_t frames = 0;
     gint64 last = g_get_monotonic_time();
+    size_t first_warning = e->warnings->len - 1; /* where this file's warnings begin */
+    bool check_order = e->stats.frames > 0;
     while (!g_atomic_int_get(&e->interrupted) && (rc = ts_capture_next(cap, &f, error)) == 1) {
         if (f.no_packet) {
             /* numbered like Wireshark numbers it, never decoded nor shown to
@@ -640,24 +661,58 @@ ts_engine_run_file(ts_engine *e, const char *path, GError **error)
             e->stats.non_packet_frames++;
             continue;
         }
+        if (G_UNLIKELY(check_order)) {
+            check_order = false;
+            if (f.ts_ns < e->now_ns)
+                out_of_order_warning(e, path, f.ts_ns);
+        }
         ts_frame frame = {f.linktype, f.ts_ns, f.caplen, f.origlen, f.data};
         feed(e, &frame);
         if (e->cb.progress != NULL && (++frames % PROGRESS_FRAMES) == 0) {
             gint64 now = g_get_monotonic_time();
             if (now - last >= PROGRESS_US) {
                 last = now;
-                e->cb.progress(e->env.user, ts_capture_offset(cap), frames);
+                e->cb.progress(e->env.user, e->stats.bytes_read + ts_capture_offset(cap),
+                               frames);
             }
         }
     }
-    e->stats.bytes_read = ts_capture_offset(cap);
+    e->stats.bytes_read += ts_capture_offset(cap);
     if (ts_capture_warning(cap) != NULL) {
-        /* first: before the warnings that arose while reading */
-        g_ptr_array_insert(e->warnings, 0, g_strdup(ts_capture_warning(cap)));
+        /* first among this file's: before the warnings that arose while reading it */
+        g_ptr_array_insert(e->warnings, (gint)first_warning, g_strdup(ts_capture_warning(cap)));
     }
     ts_capture_close(cap);
-    ts_engine_finish(e);
     return rc == 0;
+}
+
+/* Reads `path` into the engine without finishing it; see tcpsession.h. */
+bool
+ts_engine_read_file(ts_engine *e, const char *path, GError **error)
+{
+    bool opened;
+    return read_capture(e, path, &opened, error);
+}
+
+/* Reads `path` into the engine and finishes it; see tcpsession.h. */
+bool
+ts_engine_run_file(ts_engine *e, const char *path, GError **error)
+{
+    bool opened;
+    bool ok = read_capture(e, path, &opened, error);
+    if (opened)
+        ts_engine_finish(e);
+    return ok;
+}
+
+/* Moves the clock on without a frame; see tcpsession.h. */
+void
+ts_engine_advance(ts_engine *e, int64_t now_ns)
+{
+    if (e->finished || now_ns <= e->now_ns)
+        return;
+    e->now_ns = now_ns;
+    expire(e);
 }
 
 void
