@@ -13,6 +13,8 @@
  */
 #include "bpf.h"
 
+#include <errno.h>
+#include <glib/gstdio.h>
 #include <pcap/pcap.h>
 #include <string.h>
 
@@ -153,4 +155,111 @@ ts_bpf_free(ts_bpf *f)
     g_free(f->warning);
     g_free(f->expression);
     g_free(f);
+}
+
+/* ---- writing the selected frames ------------------------------------------ */
+
+typedef struct {
+    ts_bpf *filter;
+    const char *out;
+    pcap_t *dead;
+    pcap_dumper_t *dumper;
+    int linktype;
+    uint64_t written;
+    GError *error; /* the first failure; frames after it are not written */
+} selection_writer;
+
+static bool
+writer_select(void *user, const ts_frame *f, uint64_t number)
+{
+    (void)number;
+    return ts_bpf_match(((selection_writer *)user)->filter, f);
+}
+
+/* Opens the output for frames of `linktype`; false with w->error set. */
+static bool
+open_dumper(selection_writer *w, int linktype)
+{
+    w->linktype = linktype;
+    w->dead = pcap_open_dead_with_tstamp_precision(link_to_dlt(linktype), TS_BPF_SNAPLEN,
+                                                   PCAP_TSTAMP_PRECISION_NANO);
+    w->dumper = w->dead != NULL ? pcap_dump_open(w->dead, w->out) : NULL;
+    if (w->dumper == NULL)
+        g_set_error(&w->error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s", w->out,
+                    w->dead != NULL ? pcap_geterr(w->dead) : "cannot write a capture");
+    return w->dumper != NULL;
+}
+
+/* The frame callback: one record per selected frame. */
+static void
+writer_frame(void *user, const ts_frame *f, uint64_t number)
+{
+    (void)number;
+    selection_writer *w = user;
+    if (f == NULL || w->error != NULL)
+        return;
+    if (w->dumper == NULL && !open_dumper(w, f->linktype))
+        return;
+    if (f->linktype != w->linktype) {
+        g_set_error(&w->error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                    "%s: the selected frames have link types %d and %d; a pcap file holds one",
+                    w->out, w->linktype, f->linktype);
+        return;
+    }
+    struct pcap_pkthdr h;
+    memset(&h, 0, sizeof h);
+    h.ts.tv_sec = (time_t)(f->ts_ns / 1000000000);
+    h.ts.tv_usec = (suseconds_t)(f->ts_ns % 1000000000); /* nanoseconds: see the precision */
+    h.caplen = f->caplen;
+    h.len = f->origlen;
+    pcap_dump((u_char *)w->dumper, &h, f->data);
+    w->written++;
+}
+
+/* Flushes and closes the output; false with w->error set on a write error. */
+static void
+close_dumper(selection_writer *w)
+{
+    if (w->dumper != NULL) {
+        bool failed = pcap_dump_flush(w->dumper) != 0 || ferror(pcap_dump_file(w->dumper));
+        if (failed && w->error == NULL)
+            g_set_error(&w->error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s", w->out,
+                        g_strerror(errno));
+        pcap_dump_close(w->dumper);
+    }
+    if (w->dead != NULL)
+        pcap_close(w->dead);
+}
+
+bool
+ts_bpf_write_selected(const char *expression, const char *in, const char *out,
+                      uint64_t *selected, GError **error)
+{
+    selection_writer w = {.out = out};
+    w.filter = ts_bpf_new(expression, error);
+    if (w.filter == NULL)
+        return false;
+    ts_options opts;
+    ts_options_init(&opts);
+    ts_callbacks cb = {.frame = writer_frame, .select_frame = writer_select};
+    ts_engine *engine = ts_engine_new(&opts, &cb, &w);
+    GError *read_error = NULL;
+    bool ok = ts_engine_run_file(engine, in, &read_error);
+    ts_engine_free(engine);
+    if (ok && w.error == NULL && w.dumper == NULL)
+        open_dumper(&w, TS_LINKTYPE_ETHERNET); /* nothing selected: an empty capture */
+    close_dumper(&w);
+    ts_bpf_free(w.filter);
+    if (!ok) {
+        g_clear_error(&w.error);
+        g_propagate_error(error, read_error);
+    } else if (w.error != NULL) {
+        ok = false;
+        g_propagate_error(error, w.error);
+    } else {
+        *selected = w.written;
+    }
+    if (!ok)
+        g_unlink(out);
+    return ok;
 }

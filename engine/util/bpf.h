@@ -31,6 +31,16 @@ const char *ts_bpf_warning(const ts_bpf *filter);
 /** The expression, as given. Owned by the filter. */
 const char *ts_bpf_expression(const ts_bpf *filter);
 
+/** Writes the frames of capture `in` that `expression` selects to `out`, a
+ *  classic pcap file with nanosecond timestamps (what `tcpdump -r IN -w OUT
+ *  EXPR` writes, frames unchanged). The capture is read by the library, so
+ *  gzip and pcapng work; frames of a second link type are an error (a pcap
+ *  file has one). Sets *selected to the frames written. False with `error`
+ *  set on a bad expression, a capture that cannot be read, or a write error
+ *  (`out` is then removed). */
+bool ts_bpf_write_selected(const char *expression, const char *in, const char *out,
+                           uint64_t *selected, GError **error);
+
 /** Frees the filter (NULL allowed). */
 void ts_bpf_free(ts_bpf *filter);
 

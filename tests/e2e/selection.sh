@@ -103,6 +103,26 @@ for range in "--since 1704067203 --until 2024-01-01T00:00:06Z" \
     rm -rf "$tmp/t"
 done
 
+# ---- follow and verify ------------------------------------------------------
+# follow --filter prints what follow prints on tcpdump's selection, but for
+# the whole capture's stream number (the sample's 7 is the selection's 6)
+expr='not host 192.168.1.10 or port 50006'
+tcpdump -r "$sample" -w "$tmp/f.pcap" "$expr" 2>/dev/null
+# (yaml's packet numbers are the whole capture's too: compared without them)
+for mode in ascii hex raw yaml; do
+    ts follow --mode $mode --filter "$expr" "$sample" 7 2>&1 | sed '/^  - packet: /d' >"$tmp/f1"
+    ts follow --mode $mode "$tmp/f.pcap" 2 | sed 's/^Filter: tcp.stream eq 2$/Filter: tcp.stream eq 7/' |
+        sed '/^  - packet: /d' >"$tmp/f2"
+    cmp -s "$tmp/f1" "$tmp/f2" && ok "follow --mode $mode --filter: tcpdump's selection" ||
+        fail "follow --mode $mode --filter: $(diff "$tmp/f1" "$tmp/f2" | head -5)"
+done
+if have_tool tshark && have_tool tcpflow; then
+    ts verify -q --filter 'port 80 and host 192.168.1.10' "$sample" >"$tmp/v" 2>&1
+    rc=$?
+    grep -q '^data  *1  *7 ' "$tmp/v" && [ $rc -eq 0 ] &&
+        ok "verify --filter verifies the 7 selected sessions" || fail "verify --filter: exit $rc $(cat "$tmp/v")"
+fi
+
 # ---- errors ------------------------------------------------------------------
 usage() {
     expected=$1
