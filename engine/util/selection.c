@@ -45,6 +45,9 @@ parse_number(const char **p, uint64_t *value)
 bool
 ts_selection_parse_streams(const char *text, GArray **ranges, GError **error)
 {
+    if (text[0] == '\0')
+        return bad_value(error, "--stream", text,
+                         "expected stream numbers and ranges such as 3,7-9,12-");
     GArray *out = g_array_new(FALSE, FALSE, sizeof(stream_range));
     g_auto(GStrv) items = g_strsplit(text, ",", -1);
     for (char **item = items; *item != NULL; item++) {
@@ -116,11 +119,11 @@ ts_selection_new(const ts_selection_spec *spec, GError **error)
     bool ok = true;
     if (given(spec->filter))
         ok = (sel->filter = ts_bpf_new(spec->filter, error)) != NULL;
-    if (ok && given(spec->streams))
+    if (ok && spec->streams != NULL) /* "" is an error, not "every stream" */
         ok = ts_selection_parse_streams(spec->streams, &sel->streams, error);
-    if (ok && given(spec->since))
+    if (ok && spec->since != NULL)
         ok = sel->has_since = ts_selection_parse_time("--since", spec->since, &sel->since_ns, error);
-    if (ok && given(spec->until))
+    if (ok && spec->until != NULL)
         ok = sel->has_until = ts_selection_parse_time("--until", spec->until, &sel->until_ns, error);
     if (!ok) {
         ts_selection_free(sel);

@@ -14,7 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/** The texts of a selection; NULL (or "") fields select everything. */
+/** The texts of a selection; NULL fields (and an empty filter) select
+ *  everything. */
 typedef struct {
     const char *filter;  /* BPF expression, as tcpdump takes it */
     const char *streams; /* "3", "3,7-9", "10-" */
