@@ -362,7 +362,8 @@ ts_capture_open_with(const char *path, bool map, GError **error)
     struct stat st;
     bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
     cap->sequential = !regular;
-    cap->mapped = map && regular && st.st_size > 0;
+    /* standard input is read from where it stands, even a regular file */
+    cap->mapped = map && regular && !is_stdin && st.st_size > 0;
 #ifndef MADV_POPULATE_READ
     cap->mapped = false;
 #endif

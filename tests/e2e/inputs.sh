@@ -92,6 +92,13 @@ done
 ts ls --json - <"$tmp/sample.pcap.gz" >"$tmp/in.out" 2>&1
 ts ls --json "$pcap" >"$tmp/file.out" 2>&1
 same "ls --json - < sample.pcap.gz (a regular file as standard input)" "$tmp/file.out" "$tmp/in.out"
+# ... read from where it stands: a line before the capture, read by the shell
+{
+    echo "a line before the capture"
+    cat "$pcap"
+} >"$tmp/prefixed"
+sh -c 'read -r line && exec "$@"' sh $TS_WRAP "$TS_BIN" ls --json - <"$tmp/prefixed" >"$tmp/in.out" 2>&1
+same "ls --json - reads a regular file from its current offset" "$tmp/file.out" "$tmp/in.out"
 
 # ---- 2. gzip through a pipe: cut short, damaged -----------------------------
 size=$(wc -c <"$pcap")
