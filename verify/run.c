@@ -5,6 +5,7 @@
  * back in the order given (util/parallel.h), and the totals per group.
  */
 #include "util/parallel.h"
+#include "util/probe.h"
 #include "verify_internal.h"
 
 #include <string.h>
@@ -114,28 +115,6 @@ vf_run_add_capture(vf_run *run, const char *path)
     g_ptr_array_add(run->items, vf_item_new(path, group));
 }
 
-static int
-compare_str(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The paths in `dir`, sorted. */
-static GPtrArray *
-sorted_entries(const char *dir)
-{
-    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-    GDir *d = g_dir_open(dir, 0, NULL);
-    if (d == NULL)
-        return names;
-    const char *name;
-    while ((name = g_dir_read_name(d)) != NULL)
-        g_ptr_array_add(names, g_build_filename(dir, name, NULL));
-    g_dir_close(d);
-    g_ptr_array_sort(names, compare_str);
-    return names;
-}
-
 /* Group of `path` under `root`: ROOT, or ROOT/first-folder-below-it. */
 static char *
 group_below(const char *root, const char *path)
@@ -149,29 +128,15 @@ group_below(const char *root, const char *path)
                          : g_strdup(root_base);
 }
 
-/* Adds the captures under `dir` (recursively, sorted). */
-static void
-add_below(vf_run *run, const char *root, const char *dir)
-{
-    g_autoptr(GPtrArray) names = sorted_entries(dir);
-    for (guint i = 0; i < names->len; i++) {
-        const char *path = g_ptr_array_index(names, i);
-        if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-            if (!g_file_test(path, G_FILE_TEST_IS_SYMLINK))
-                add_below(run, root, path);
-            continue;
-        }
-        if (!vf_looks_like_capture(path))
-            continue;
-        g_autofree char *group = group_below(root, path);
-        g_ptr_array_add(run->items, vf_item_new(path, group));
-    }
-}
-
 void
 vf_run_add_folder(vf_run *run, const char *root)
 {
-    add_below(run, root, root);
+    g_autoptr(GPtrArray) paths = ts_probe_list_captures(root, true);
+    for (guint i = 0; i < paths->len; i++) {
+        const char *path = g_ptr_array_index(paths, i);
+        g_autofree char *group = group_below(root, path);
+        g_ptr_array_add(run->items, vf_item_new(path, group));
+    }
 }
 
 size_t

@@ -239,9 +239,3 @@ vf_capture_snaplen(const char *path)
 {
     return ts_probe_capture_snaplen(path);
 }
-
-bool
-vf_looks_like_capture(const char *path)
-{
-    return ts_probe_is_capture(path);
-}

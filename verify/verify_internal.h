@@ -146,9 +146,6 @@ char *vf_uncompressed_copy(const char *path, const char *tmpdir, GError **error)
  *  libpcap cuts longer records to it, so tcpflow never sees their tails. */
 uint32_t vf_capture_snaplen(const char *path);
 
-/** True when the file starts like a capture (pcap, pcapng, or gzip). */
-bool vf_looks_like_capture(const char *path);
-
 /* ------------------------------------------------------------------ */
 /* tshark's per-frame fields (tshark_fields.c)                         */
 /* ------------------------------------------------------------------ */

@@ -108,16 +108,18 @@ bool ts_cli_parse_more(const char *command, const char *parameter, const char *s
 typedef struct ts_cli_engine_args {
     char *overlap, *max_buffer, *max_memory, *frag_timeout, *frag_memory, *tunnel_ports;
     char *rexmit_window, *rexmit_acked;
+    char *close_linger, *idle_timeout;
     gboolean verify;
 } ts_cli_engine_args;
 
 /** Rows ts_cli_engine_entries() fills, its terminator included. */
-#define TS_CLI_ENGINE_ENTRIES 10
+#define TS_CLI_ENGINE_ENTRIES 12
 
 /** Fills `rows` (TS_CLI_ENGINE_ENTRIES of them, caller's storage) with the
  *  option entries --overlap, --verify-checksums, --max-buffer,
  *  --ip-fragment-timeout, --ip-fragment-memory, --retransmission-window,
- *  --retransmission-acked, --tunnel-port and, when
+ *  --retransmission-acked, --tunnel-port, --close-linger, --idle-timeout
+ *  and, when
  *  `with_memory` (commands that keep payload), --max-memory, all parsed
  *  into `a`; returns `rows`. */
 const GOptionEntry *ts_cli_engine_entries(ts_cli_engine_args *a, bool with_memory,
@@ -181,8 +183,35 @@ void ts_cli_print_warnings(const ts_engine *engine);
 void ts_cli_format_warnings(GString *out, const ts_engine *engine);
 
 /** Name of the output folder of a capture: its file name without a ".gz"
- *  suffix and then without its last extension ("a/b/x.pcap.gz" -> "x"). */
+ *  suffix and then without its last extension ("a/b/x.pcap.gz" -> "x");
+ *  "stdin" for "-". */
 char *ts_cli_capture_stem(const char *path);
+
+/** The name messages give the capture argument `path`: "stdin" for "-"
+ *  (standard input), else `path` itself (borrowed). */
+const char *ts_cli_capture_name(const char *path);
+
+/** Orders names with their runs of digits compared as numbers ("f" < "f1"
+ *  < "f2" < "f10", as tcpdump -C numbers its files); names equal that way
+ *  ("f01", "f1") in byte order. Returns <0, 0 or >0 as strcmp(). */
+int ts_cli_natural_compare(const char *a, const char *b);
+
+/** The captures named by `args` (NULL-terminated): "-" and files as given;
+ *  for a folder, the captures in it (by content; with `recursive` also
+ *  those below it, symbolic links to folders not followed), in name order,
+ *  or with `by_time` (the parts of a series) sorted by the timestamp of
+ *  their first frame, ties in natural name order. NULL with `error` ("DIR:
+ *  no capture in this folder") when a folder holds none. Free the result
+ *  with g_strfreev(). */
+char **ts_cli_collect_captures(char *const *args, bool recursive, bool by_time, GError **error);
+
+/** Reads `files` (NULL-terminated) into `engine` and finishes it: one
+ *  capture with ts_engine_run_file(); several, the consecutive parts of one
+ *  capture (--series), one after another with ts_engine_read_file() (frame
+ *  and stream numbers continuing), stopping at the first that fails, then
+ *  ts_engine_finish(). Returns false with `error` set as
+ *  ts_engine_run_file() does. */
+bool ts_cli_run_captures(ts_engine *engine, char *const *files, GError **error);
 
 /* ---- progress line (progress.c) --------------------------------------- */
 

@@ -1,8 +1,11 @@
 /*
  * cli_common.c — the plumbing every command shares: option parsing with
- * --help written as UTF-8, the engine's warnings, capture stems.
+ * --help written as UTF-8, the engine's warnings, capture stems and names
+ * ("-" is standard input), the captures of folders (-r) and of a series of
+ * rotated captures (--series) read into one engine.
  */
 #include "cli.h"
+#include "util/probe.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -102,6 +105,8 @@ ts_cli_print_warnings(const ts_engine *engine)
 char *
 ts_cli_capture_stem(const char *path)
 {
+    if (strcmp(path, "-") == 0)
+        return g_strdup("stdin");
     g_autofree char *base = g_path_get_basename(path);
     size_t len = strlen(base);
     if (len > 3 && g_ascii_strcasecmp(base + len - 3, ".gz") == 0)
@@ -112,4 +117,158 @@ ts_cli_capture_stem(const char *path)
     if (base[0] == '\0' || strcmp(base, ".") == 0 || strcmp(base, "/") == 0)
         return g_strdup("capture");
     return g_steal_pointer(&base);
+}
+
+/* ---- captures: standard input, folders, series ------------------------ */
+
+/* "stdin" for "-", else `path`; see cli.h. */
+const char *
+ts_cli_capture_name(const char *path)
+{
+    return strcmp(path, "-") == 0 ? "stdin" : path;
+}
+
+/* Compares names with their digit runs as numbers ("f2" < "f10"); names
+ * equal that way compare byte by byte. See cli.h. */
+int
+ts_cli_natural_compare(const char *a, const char *b)
+{
+    const char *x = a, *y = b;
+    while (*x != '\0' && *y != '\0') {
+        if (g_ascii_isdigit(*x) && g_ascii_isdigit(*y)) {
+            while (*x == '0' && g_ascii_isdigit(x[1]))
+                x++;
+            while (*y == '0' && g_ascii_isdigit(y[1]))
+                y++;
+            size_t nx = 0, ny = 0;
+            while (g_ascii_isdigit(x[nx]))
+                nx++;
+            while (g_ascii_isdigit(y[ny]))
+                ny++;
+            if (nx != ny)
+                return nx < ny ? -1 : 1;
+            int c = memcmp(x, y, nx);
+            if (c != 0)
+                return c;
+            x += nx;
+            y += ny;
+            continue;
+        }
+        if (*x != *y)
+            return (unsigned char)*x < (unsigned char)*y ? -1 : 1;
+        x++;
+        y++;
+    }
+    if (*x != *y)
+        return *x == '\0' ? -1 : 1;
+    return strcmp(a, b);
+}
+
+/* The first frame's timestamp, found by a frame hook that stops the run. */
+typedef struct {
+    ts_engine *engine;
+    int64_t ts_ns;
+} first_frame;
+
+static void
+on_first_frame(void *user, const ts_frame *f, uint64_t number)
+{
+    (void)number;
+    first_frame *ff = user;
+    if (f != NULL && ff->ts_ns == INT64_MAX) {
+        ff->ts_ns = f->ts_ns;
+        ts_engine_interrupt(ff->engine);
+    }
+}
+
+/* Timestamp of the first frame of the capture at `path`; INT64_MAX when it
+ * has none or cannot be read (it sorts last; reading it reports why). */
+static int64_t
+first_frame_ns(const char *path)
+{
+    ts_options opts;
+    ts_options_init(&opts);
+    opts.keep_payload = false;
+    ts_callbacks cb = {.frame = on_first_frame};
+    first_frame ff = {.ts_ns = INT64_MAX};
+    ff.engine = ts_engine_new(&opts, &cb, &ff);
+    ts_engine_run_file(ff.engine, path, NULL);
+    ts_engine_free(ff.engine);
+    return ff.ts_ns;
+}
+
+/* A capture of a folder of a series and the time it starts. */
+typedef struct {
+    char *path;
+    int64_t first_ns;
+} timed_capture;
+
+static int
+by_time_then_name(gconstpointer a, gconstpointer b)
+{
+    const timed_capture *x = a, *y = b;
+    if (x->first_ns != y->first_ns)
+        return x->first_ns < y->first_ns ? -1 : 1;
+    return ts_cli_natural_compare(x->path, y->path);
+}
+
+/* Appends the captures `found` (freed) to `out`, sorted by their first
+ * frame's timestamp, ties in natural name order. */
+static void
+append_by_time(GPtrArray *out, GPtrArray *found)
+{
+    g_autoptr(GArray) timed = g_array_sized_new(FALSE, FALSE, sizeof(timed_capture), found->len);
+    for (guint i = 0; i < found->len; i++) {
+        char *path = g_ptr_array_index(found, i);
+        timed_capture t = {g_strdup(path), first_frame_ns(path)};
+        g_array_append_val(timed, t);
+    }
+    g_array_sort(timed, by_time_then_name);
+    for (guint i = 0; i < timed->len; i++)
+        g_ptr_array_add(out, g_array_index(timed, timed_capture, i).path);
+    g_ptr_array_unref(found);
+}
+
+/* The captures named by `args`; see cli.h. */
+char **
+ts_cli_collect_captures(char *const *args, bool recursive, bool by_time, GError **error)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    for (char *const *a = args; *a != NULL; a++) {
+        if (strcmp(*a, "-") == 0 || !g_file_test(*a, G_FILE_TEST_IS_DIR)) {
+            g_ptr_array_add(out, g_strdup(*a));
+            continue;
+        }
+        GPtrArray *found = ts_probe_list_captures(*a, recursive);
+        if (found->len == 0) {
+            g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: no capture in this folder",
+                        *a);
+            g_ptr_array_unref(found);
+            g_ptr_array_unref(out);
+            return NULL;
+        }
+        if (by_time) {
+            append_by_time(out, found);
+            continue;
+        }
+        for (guint i = 0; i < found->len; i++)
+            g_ptr_array_add(out, g_strdup(g_ptr_array_index(found, i)));
+        g_ptr_array_unref(found);
+    }
+    g_ptr_array_set_free_func(out, NULL);
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
+}
+
+/* Reads one capture, or a series into one engine; see cli.h. */
+bool
+ts_cli_run_captures(ts_engine *engine, char *const *files, GError **error)
+{
+    if (files[0] == NULL || files[1] == NULL)
+        return files[0] == NULL || ts_engine_run_file(engine, files[0], error);
+    bool ok = true;
+    for (char *const *f = files; ok && *f != NULL; f++)
+        ok = ts_engine_read_file(engine, *f, error);
+    ts_engine_finish(engine);
+    return ok;
 }

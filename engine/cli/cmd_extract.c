@@ -6,6 +6,11 @@
  * extraction), then prints a one-line summary per capture. On a terminal a
  * progress line shows how far the current capture is.
  *
+ * "-" is standard input (output folder "stdin"); -r extracts the captures
+ * under the folders given; --series reads the captures given (or a folder's,
+ * sorted by time) as the consecutive parts of one capture into one engine,
+ * one output folder and one summary.
+ *
  * Several captures are extracted in parallel by a pool of worker threads
  * (-j). Each capture has its own engine, writer and output folder; its
  * messages (warnings, summary, errors) are collected in a buffer and printed
@@ -69,6 +74,8 @@ typedef struct {
     bool quiet;
     bool js;
     int jobs;              /* -j; 0: as many as CPUs usable */
+    bool recursive;        /* -r: the captures under the folders given */
+    bool series;           /* --series: all the captures are parts of one */
     ts_progress *progress; /* NULL when not shown */
 } extract_config;
 
@@ -264,13 +271,27 @@ append_summary(GString *msgs, const char *capture, const ts_tally *t, const ts_s
         capture, t->sessions, stats->frames, skipped, t->bytes, t->gaps, t->anomalies, seconds);
 }
 
-/* Processes one capture into `dir`; its warnings, summary and errors are
- * appended to `msgs` (owned by the caller). Returns false after a failure.
- * Safe to run for several captures at once in different threads. */
+/* The name of a job's captures in messages: the capture's, or for a series
+ * "FIRST (series of N captures)". Caller frees. */
+static char *
+job_label(char *const *files)
+{
+    const char *first = ts_cli_capture_name(files[0]);
+    guint n = g_strv_length((char **)files);
+    if (n == 1)
+        return g_strdup(first);
+    return g_strdup_printf("%s (series of %u captures)", first, n);
+}
+
+/* Processes one capture (or one series of them) into `dir`; its warnings,
+ * summary and errors are appended to `msgs` (owned by the caller). Returns
+ * false after a failure. Safe to run for several captures at once in
+ * different threads. */
 static bool
-extract_capture(const extract_config *cfg, const char *capture, const char *dir, unsigned index,
+extract_capture(const extract_config *cfg, char *const *files, const char *dir, unsigned index,
                 unsigned total, GString *msgs)
 {
+    g_autofree char *capture = job_label(files);
     extract_run run = {.progress = cfg->progress, .index = index,
                        .sel = ts_cli_selection_new(cfg->selection)};
     g_autoptr(GError) error = NULL;
@@ -283,7 +304,7 @@ extract_capture(const extract_config *cfg, const char *capture, const char *dir,
     gint64 started = g_get_monotonic_time();
     ts_progress_start(run.progress, capture, index, total);
     ts_engine *engine = new_engine(cfg, &run);
-    bool ok = ts_engine_run_file(engine, capture, &error);
+    bool ok = ts_cli_run_captures(engine, files, &error);
     ts_cli_format_warnings(msgs, engine); /* the reader's warning first */
     if (run.sel != NULL && ts_selection_warning(run.sel) != NULL)
         g_string_append_printf(msgs, "warning: %s: %s\n", capture, ts_selection_warning(run.sel));
@@ -329,16 +350,16 @@ capture_dir(const char *outdir, const char *capture, GHashTable *used, GString *
         g_string_append_printf(msgs,
                                "warning: %s: output folder name '%s' already used, writing to "
                                "'%s'\n",
-                               capture, stem, name);
+                               ts_cli_capture_name(capture), stem, name);
     g_hash_table_add(used, g_strdup(name));
     return g_build_filename(outdir, name, NULL);
 }
 
 /* One capture of the run, named by the main thread before any runs. */
 typedef struct {
-    const char *capture; /* borrowed from argv */
-    char *dir;           /* owned */
-    GString *pre;        /* owned: messages from naming its folder */
+    char **files; /* owned: one capture, or the parts of a series */
+    char *dir;    /* owned */
+    GString *pre; /* owned: messages from naming its folder */
 } extract_job;
 
 /* The run: what every job needs (borrowed by the worker threads). */
@@ -355,7 +376,7 @@ run_job(void *ctx, unsigned i, GString *msgs)
     const extract_batch *run = ctx;
     const extract_job *job = &run->jobs[i];
     g_string_append(msgs, job->pre->str);
-    return extract_capture(run->cfg, job->capture, job->dir, i + 1, run->total, msgs);
+    return extract_capture(run->cfg, job->files, job->dir, i + 1, run->total, msgs);
 }
 
 /* ts_job_done_fn: prints a capture's messages under the progress line. */
@@ -386,6 +407,19 @@ extract_description(void)
                     "outputs and messages are the same as one after another, printed in the\n"
                     "order of the captures.\n"
                     "\n"
+                    "CAPTURE '-' is standard input (output folder DIR/stdin/); pipes are read\n"
+                    "as they come, and on a quiet pipe a session is written once --close-linger\n"
+                    "(or --idle-timeout) seconds of wall time have passed without a packet.\n"
+                    "A folder needs -r (every capture under it) or --series.\n"
+                    "\n"
+                    "--series: the captures given are consecutive parts of one capture (rotated\n"
+                    "files of tcpdump -C/-G, dumpcap -b), read in that order as one, a folder's\n"
+                    "captures sorted by the time of their first frame (ties: by name, f2 before\n"
+                    "f10). One output folder (the first capture's STEM) and one summary; frame\n"
+                    "and stream numbers as Wireshark's on the files joined by mergecap -a; a\n"
+                    "part starting before the previous one ended gets a warning. -j does not\n"
+                    "apply within a series (its parts are read one after another).\n"
+                    "\n"
                     "Exit status: 0 success, 1 a capture could not be read or written, 2 usage "
                     "error.");
     return g_string_free(out, FALSE);
@@ -397,7 +431,7 @@ typedef struct {
     char *outdir, *format;
     ts_cli_engine_args engine;
     ts_cli_selection_args selection;
-    gboolean quiet, js;
+    gboolean quiet, js, recursive, series;
     gint jobs;
     char **captures;
 } extract_args;
@@ -428,6 +462,12 @@ parse_args(int argc, char **argv, extract_args *a, int *status)
          "Extract N captures in parallel (default: CPUs usable; 1: one at a time)", "N"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet, "Do not print the per-capture summary",
          NULL},
+        {"recursive", 'r', 0, G_OPTION_ARG_NONE, &a->recursive,
+         "Extract every capture under the folders given", NULL},
+        {"series", 0, 0, G_OPTION_ARG_NONE, &a->series,
+         "The captures (or a folder's, sorted by time) are consecutive parts of one capture: "
+         "read them as one",
+         NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     g_autofree char *description = extract_description();
@@ -448,7 +488,9 @@ make_config(const extract_args *a, extract_config *cfg)
     *cfg = (extract_config){.outdir = a->outdir != NULL ? a->outdir : "tcpsession-out",
                             .format = ts_format_default(),
                             .quiet = a->quiet,
-                            .js = a->js};
+                            .js = a->js,
+                            .recursive = a->recursive,
+                            .series = a->series};
     ts_options_init(&cfg->opts);
     /* the message names three formats only: kept as it always was */
     if (a->format != NULL && (cfg->format = ts_format_lookup(a->format)) == NULL) {
@@ -469,7 +511,38 @@ make_config(const extract_args *a, extract_config *cfg)
         usage_error("%s", "no capture given");
         return false;
     }
+    for (char **c = a->captures; !a->recursive && !a->series && *c != NULL; c++) {
+        if (strcmp(*c, "-") != 0 && g_file_test(*c, G_FILE_TEST_IS_DIR)) {
+            fprintf(stderr, "tcpsession: %s is a folder (use -r to extract its captures)\n", *c);
+            return false;
+        }
+    }
     return true;
+}
+
+/* The jobs of the run: one per capture, or one for the whole series;
+ * folders give their captures. NULL after printing why there are none. */
+static extract_job *
+make_jobs(const extract_config *cfg, char **args, unsigned *total)
+{
+    g_autoptr(GError) error = NULL;
+    char **files = ts_cli_collect_captures(args, cfg->recursive, cfg->series, &error);
+    if (files == NULL) {
+        fprintf(stderr, "tcpsession: %s\n", error->message);
+        return NULL;
+    }
+    *total = cfg->series ? 1 : g_strv_length(files);
+    extract_job *jobs = g_new0(extract_job, *total);
+    if (cfg->series) {
+        jobs[0].files = files;
+        return jobs;
+    }
+    for (unsigned i = 0; i < *total; i++) {
+        jobs[i].files = g_new0(char *, 2);
+        jobs[i].files[0] = files[i]; /* moved */
+    }
+    g_free(files);
+    return jobs;
 }
 
 /* Extracts every capture, -j at a time, printing their messages in order;
@@ -477,22 +550,25 @@ make_config(const extract_args *a, extract_config *cfg)
 static int
 extract_all(extract_config *cfg, char **captures)
 {
+    unsigned total = 0;
+    extract_job *jobs = make_jobs(cfg, captures, &total);
+    if (jobs == NULL)
+        return TS_EXIT_FAILURE;
     ts_atomic_install_signal_cleanup();
     g_autoptr(ts_progress) progress = ts_progress_new(cfg->quiet);
     cfg->progress = progress;
-    unsigned total = g_strv_length(captures);
     /* folders are named up front, in order, so names do not depend on timing */
     g_autoptr(GHashTable) used = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    extract_batch run = {.cfg = cfg, .jobs = g_new0(extract_job, total), .total = total};
+    extract_batch run = {.cfg = cfg, .jobs = jobs, .total = total};
     for (unsigned i = 0; i < total; i++) {
-        run.jobs[i].capture = captures[i];
         run.jobs[i].pre = g_string_new(NULL);
-        run.jobs[i].dir = capture_dir(cfg->outdir, captures[i], used, run.jobs[i].pre);
+        run.jobs[i].dir = capture_dir(cfg->outdir, run.jobs[i].files[0], used, run.jobs[i].pre);
     }
     int status = TS_EXIT_OK;
     if (!ts_run_ordered(total, ts_worker_count(cfg->jobs, total), run_job, job_done, &run))
         status = TS_EXIT_FAILURE;
     for (unsigned i = 0; i < total; i++) {
+        g_strfreev(run.jobs[i].files);
         g_free(run.jobs[i].dir);
         g_string_free(run.jobs[i].pre, TRUE);
     }

@@ -391,6 +391,10 @@ static const char follow_description[] =
     "\n"
     "Modes: ascii (default), hex, raw, yaml.\n"
     "\n"
+    "CAPTURE '-' is standard input. With --series, CAPTURE... STREAM: the\n"
+    "captures are the parts of one rotated capture, as extract --series reads\n"
+    "them, and STREAM is numbered across them.\n"
+    "\n"
     "Exit status: 0 success, 1 the capture could not be read or has no such\n"
     "stream (tshark's empty output is printed), 2 usage error.";
 
@@ -401,9 +405,14 @@ static bool
 parse_args(int argc, char **argv, follow_state *st, char ***args, int *status)
 {
     g_autofree char *mode_text = NULL;
+    gboolean series = FALSE;
     const GOptionEntry entries[] = {
         {"mode", 'm', 0, G_OPTION_ARG_STRING, &mode_text, "ascii (default), hex, raw or yaml",
          "MODE"},
+        {"series", 0, 0, G_OPTION_ARG_NONE, &series,
+         "The captures before STREAM (or a folder's, sorted by time) are consecutive parts of one "
+         "capture: follow the stream in them as one",
+         NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     ts_cli_engine_args engine_args = {0};
@@ -434,11 +443,26 @@ parse_args(int argc, char **argv, follow_state *st, char ***args, int *status)
     }
     char **a = *args;
     char *end = NULL;
-    if (g_strv_length(a) != 2 || !g_ascii_isdigit(a[1][0]) ||
-        (errno = 0, st->stream = g_ascii_strtoull(a[1], &end, 10), errno != 0) || *end != '\0') {
+    guint n = g_strv_length(a);
+    const char *stream = n >= 2 ? a[n - 1] : "";
+    if (n < 2 || (n > 2 && !series) || !g_ascii_isdigit(stream[0]) ||
+        (errno = 0, st->stream = g_ascii_strtoull(stream, &end, 10), errno != 0) || *end != '\0') {
         fprintf(stderr, "tcpsession: expected CAPTURE and a STREAM number\n"
                         "Try 'tcpsession follow --help' for more information.\n");
         return false;
+    }
+    g_free(a[n - 1]); /* *args keeps the captures only */
+    a[n - 1] = NULL;
+    if (series) {
+        g_autoptr(GError) error = NULL;
+        char **files = ts_cli_collect_captures(a, false, true, &error);
+        if (files == NULL) {
+            fprintf(stderr, "tcpsession: %s\n", error->message);
+            *status = TS_EXIT_FAILURE;
+            return false;
+        }
+        g_strfreev(a);
+        *args = files;
     }
     return true;
 }
@@ -446,7 +470,7 @@ parse_args(int argc, char **argv, follow_state *st, char ***args, int *status)
 /* Runs the engine over `capture`, printing the stream as it goes (and the
  * empty output when the capture has no such stream). */
 static bool
-follow_capture(follow_state *st, const char *capture, GError **error)
+follow_capture(follow_state *st, char *const *captures, GError **error)
 {
     st->queue = g_array_new(FALSE, FALSE, sizeof(record));
     st->hold[0].queue = g_array_new(FALSE, FALSE, sizeof(record));
@@ -468,10 +492,11 @@ follow_capture(follow_state *st, const char *capture, GError **error)
     };
     ts_cli_selection_wire(st->sel, &cb, on_select_frame, NULL);
     ts_engine *engine = ts_engine_new(&st->opts, &cb, st);
-    bool ok = ts_engine_run_file(engine, capture, error);
+    bool ok = ts_cli_run_captures(engine, captures, error);
     ts_cli_print_warnings(engine);
     if (st->sel != NULL && ts_selection_warning(st->sel) != NULL)
-        fprintf(stderr, "warning: %s: %s\n", capture, ts_selection_warning(st->sel));
+        fprintf(stderr, "warning: %s: %s\n", ts_cli_capture_name(captures[0]),
+                ts_selection_warning(st->sel));
     ts_engine_free(engine);
     if (!st->found && ok) {
         print_header(st, NULL);
@@ -499,7 +524,7 @@ ts_cmd_follow(int argc, char **argv)
     if (!parse_args(argc, argv, &st, &args, &status))
         return status;
     g_autoptr(GError) error = NULL;
-    bool ok = follow_capture(&st, args[0], &error);
+    bool ok = follow_capture(&st, args, &error);
     ts_selection_free(st.sel);
     if (!ok) {
         fprintf(stderr, "tcpsession: %s\n", error->message);
@@ -510,7 +535,8 @@ ts_cmd_follow(int argc, char **argv)
         return TS_EXIT_FAILURE;
     }
     if (!st.found) {
-        fprintf(stderr, "tcpsession: %s has no stream %" PRIu64 "\n", args[0], st.stream);
+        fprintf(stderr, "tcpsession: %s has no stream %" PRIu64 "\n", ts_cli_capture_name(args[0]),
+                st.stream);
         return TS_EXIT_FAILURE;
     }
     return TS_EXIT_OK;

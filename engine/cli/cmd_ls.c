@@ -183,9 +183,13 @@ print_json(const GArray *rows)
 int
 ts_cmd_ls(int argc, char **argv)
 {
-    gboolean json = FALSE;
+    gboolean json = FALSE, series = FALSE;
     const GOptionEntry entries[] = {
         {"json", 'j', 0, G_OPTION_ARG_NONE, &json, "One JSON object per session and line", NULL},
+        {"series", 0, 0, G_OPTION_ARG_NONE, &series,
+         "The captures (or a folder's, sorted by time) are consecutive parts of one capture: "
+         "list them as one",
+         NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     g_auto(GStrv) captures = NULL;
@@ -196,7 +200,9 @@ ts_cmd_ls(int argc, char **argv)
         "ls", "CAPTURE", "Lists the TCP sessions of a capture, in stream order.",
         "Columns: stream number, client and server (the client sent the SYN),\n"
         "start time (UTC), duration, packets, bytes delivered by each side and\n"
-        "anomalies. --json adds midstream, gaps and close reason.",
+        "anomalies. --json adds midstream, gaps and close reason.\n"
+        "CAPTURE '-' is standard input. With --series, CAPTURE... are the parts of\n"
+        "one rotated capture, as extract --series reads them.",
         entries, ts_cli_engine_entries(&engine_args, false, engine_rows), argc, argv, &captures,
         &status);
     ts_options opts;
@@ -208,17 +214,23 @@ ts_cmd_ls(int argc, char **argv)
         return status;
     if (!applied)
         return TS_EXIT_USAGE;
-    if (captures[0] == NULL || captures[1] != NULL) {
+    if (captures[0] == NULL || (captures[1] != NULL && !series)) {
         fprintf(stderr, "tcpsession: %s\nTry 'tcpsession ls --help' for more information.\n",
                 captures[0] == NULL ? "no capture given" : "ls takes exactly one capture");
         return TS_EXIT_USAGE;
     }
 
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) files =
+        series ? ts_cli_collect_captures(captures, false, true, &error) : g_strdupv(captures);
+    if (files == NULL) {
+        fprintf(stderr, "tcpsession: %s\n", error->message);
+        return TS_EXIT_FAILURE;
+    }
     g_autoptr(GArray) rows = g_array_new(FALSE, FALSE, sizeof(ls_row));
     ts_callbacks cb = {.session_done = on_session_done};
     ts_engine *engine = ts_engine_new(&opts, &cb, rows);
-    g_autoptr(GError) error = NULL;
-    bool ok = ts_engine_run_file(engine, captures[0], &error);
+    bool ok = ts_cli_run_captures(engine, files, &error);
     ts_cli_print_warnings(engine);
     ts_engine_free(engine);
 

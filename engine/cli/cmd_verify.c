@@ -11,11 +11,13 @@
  * --json one document with every result and the totals.
  */
 #include "cli.h"
+#include "util/atomic_file.h"
 #include "verify/verify.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The command line of one run. */
 typedef struct {
@@ -61,6 +63,10 @@ static const char verify_description[] =
     "either 'explained: CATEGORY,...' (a known behaviour of the other tool or a\n"
     "deliberate difference of ours, proved from the data) or 'unexplained'.\n"
     "A summary table per source folder and tool ends the output.\n"
+    "\n"
+    "CAPTURE '-' is standard input: as tshark and tcpflow read the capture too,\n"
+    "it is first copied to a temporary file in $TMPDIR (as big as the capture:\n"
+    "bounded only by the disk; named in the results; removed at exit).\n"
     "\n"
     "Environment: TS_TSHARK, TS_TCPFLOW name the programs to run.\n"
     "\n"
@@ -164,6 +170,66 @@ make_config(const verify_options *o, vf_config *cfg)
     return true;
 }
 
+/* Copies standard input to a registered temporary file (removed by
+ * ts_temp_discard(), or on a fatal signal). NULL after printing why. */
+static ts_temp *
+copy_stdin(void)
+{
+    g_autofree char *base = g_build_filename(g_get_tmp_dir(), "tcpsession-stdin", NULL);
+    g_autoptr(GError) error = NULL;
+    int fd = -1;
+    ts_atomic_install_signal_cleanup();
+    ts_temp *t = ts_temp_create_open(base, &fd, &error);
+    if (t == NULL) {
+        fprintf(stderr, "tcpsession: %s\n", error->message);
+        return NULL;
+    }
+    static char chunk[1 << 16];
+    const char *failed = NULL;
+    for (;;) {
+        ssize_t n = read(STDIN_FILENO, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            failed = n < 0 ? "stdin" : NULL;
+            break;
+        }
+        for (ssize_t done = 0, w; done < n && failed == NULL; done += w) {
+            w = write(fd, chunk + done, (size_t)(n - done));
+            if (w < 0 && errno == EINTR)
+                w = 0;
+            else if (w < 0)
+                failed = ts_temp_path(t);
+        }
+        if (failed != NULL)
+            break;
+    }
+    if (close(fd) != 0 && failed == NULL)
+        failed = ts_temp_path(t);
+    if (failed != NULL) {
+        fprintf(stderr, "tcpsession: %s: %s\n", failed, g_strerror(errno));
+        ts_temp_discard(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* Replaces every "-" of `args` with the path of a copy of standard input,
+ * made once (*copy; NULL when there is no "-"). False after a failure. */
+static bool
+stdin_to_file(char **args, ts_temp **copy)
+{
+    for (char **a = args; *a != NULL; a++) {
+        if (strcmp(*a, "-") != 0)
+            continue;
+        if (*copy == NULL && (*copy = copy_stdin()) == NULL)
+            return false;
+        g_free(*a);
+        *a = g_strdup(ts_temp_path(*copy));
+    }
+    return true;
+}
+
 static void
 add_captures(vf_run *run, char **args)
 {
@@ -237,8 +303,14 @@ ts_cmd_verify(int argc, char **argv)
         options_clear(&o);
         return TS_EXIT_NOT_INSTALLED;
     }
-    add_captures(run, o.args);
-    status = verify_and_print(&o, run);
+    ts_temp *copy = NULL;
+    if (stdin_to_file(o.args, &copy)) {
+        add_captures(run, o.args);
+        status = verify_and_print(&o, run);
+    } else {
+        status = TS_EXIT_FAILURE;
+    }
+    ts_temp_discard(copy);
     options_clear(&o);
     return status;
 }

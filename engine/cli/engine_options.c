@@ -135,6 +135,14 @@ ts_cli_engine_entries(ts_cli_engine_args *a, bool with_memory, GOptionEntry *row
          "UDP ports that select a UDP tunnel, as KIND=PORT,... (kinds vxlan, geneve, gtpu, "
          "teredo; PORT 0: not followed; default vxlan=4789,geneve=6081,gtpu=2152,teredo=3544)",
          "LIST"},
+        {"close-linger", 0, 0, G_OPTION_ARG_STRING, &a->close_linger,
+         "Seconds of capture time a closed (FIN/RST) session keeps taking late packets before "
+         "it is finished and written; on a quiet pipe the same wall time (default 60)",
+         "SECONDS"},
+        {"idle-timeout", 0, 0, G_OPTION_ARG_STRING, &a->idle_timeout,
+         "Seconds of capture time without a packet after which an open session is finished and "
+         "written; on a quiet pipe the same wall time (0 = never; default 0)",
+         "SECONDS"},
         {"max-memory", 0, 0, G_OPTION_ARG_STRING, &a->max_memory,
          "Memory for the bytes of sessions still open; beyond it they go to a temporary file "
          "in $TMPDIR (suffix K, M, G; 0 = no limit; default 32M)",
@@ -182,6 +190,12 @@ ts_cli_engine_apply(const ts_cli_engine_args *a, const char *command, ts_options
     if (a->rexmit_acked != NULL && !ts_cli_parse_size(a->rexmit_acked, &opts->retransmission_acked))
         return option_error(command, "invalid byte count '%s' for --retransmission-acked",
                             a->rexmit_acked);
+    if (a->close_linger != NULL && !parse_seconds(a->close_linger, &opts->close_linger))
+        return option_error(command, "invalid number of seconds '%s' for --close-linger",
+                            a->close_linger);
+    if (a->idle_timeout != NULL && !parse_seconds(a->idle_timeout, &opts->idle_timeout))
+        return option_error(command, "invalid number of seconds '%s' for --idle-timeout",
+                            a->idle_timeout);
     if (a->tunnel_ports != NULL && !parse_tunnel_ports(a->tunnel_ports, opts))
         return option_error(command,
                             "invalid --tunnel-port '%s' (expected KIND=PORT,... with KIND vxlan, "
@@ -202,5 +216,7 @@ ts_cli_engine_args_clear(ts_cli_engine_args *a)
     g_free(a->tunnel_ports);
     g_free(a->rexmit_window);
     g_free(a->rexmit_acked);
+    g_free(a->close_linger);
+    g_free(a->idle_timeout);
     *a = (ts_cli_engine_args){0};
 }

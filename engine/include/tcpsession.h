@@ -681,7 +681,24 @@ ts_engine_new(const ts_options *opts, const ts_callbacks *cb, void *user)
  *    see ts_options.map_files.
  *  - A truncated last record is not an error: the reader's warning ("FILE:
  *    offset N: last record truncated (...)") is put FIRST in
- *    ts_engine_warnings(), before the warnings that arose while reading. */
+ *    ts_engine_warnings(), before the warnings that arose while reading.
+ *  - `path` "-" is standard input (named "stdin" in messages), as for
+ *    libpcap's pcap_open_offline(). Added after 0.1.0.
+ *  - Pipes (and FIFOs, character devices, sockets: whatever is not a
+ *    regular file) are read sequentially, never seeked nor mapped, gzip
+ *    included, with memory bounded by the read buffer. Added after 0.1.0.
+ *  - Wall-time bound (pipes only): sessions end in capture time, the newest
+ *    frame timestamp (close_linger after a closed session's last packet,
+ *    idle_timeout after an open one's), so that the output does not depend
+ *    on how fast the capture is read. A pipe that stays open but quiet would
+ *    stop capture time and hold ended sessions back, so whenever no byte
+ *    arrives for 200 ms the clock moves to the newest frame timestamp plus
+ *    the wall time since that frame was read (as ts_engine_advance()):
+ *    session_done then comes at most close_linger (or idle_timeout) seconds
+ *    of wall time, plus 200 ms, after the session's last packet was read.
+ *    Frames that come later keep their own timestamps. Also, while waiting,
+ *    ts_engine_interrupt() ends the reading within 200 ms. Added after
+ *    0.1.0. */
 bool ts_engine_run_file(ts_engine *engine, const char *path, GError **error);
 
 /** Asks a ts_engine_run_file() running on this engine to stop reading: it
@@ -706,7 +723,8 @@ void ts_engine_interrupt(ts_engine *engine);
  *  previous capture (T2); read after it, as mergecap -a would"); its frames
  *  are read all the same. Errors as for ts_engine_run_file(); on damage the
  *  sessions read so far stay open. ts_stats.bytes_read adds up the files.
- *  Added after 0.1.0. */
+ *  "-", pipes and the wall-time bound on a quiet pipe: as for
+ *  ts_engine_run_file(). Added after 0.1.0. */
 bool ts_engine_read_file(ts_engine *engine, const char *path, GError **error);
 
 /** Moves the engine's clock to `now_ns` (nanoseconds since the epoch, as

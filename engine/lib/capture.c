@@ -24,10 +24,14 @@
  * - The buffer grows only while the file keeps delivering bytes, so a record
  *   header lying about its length cannot make us allocate more than the file
  *   holds (and never more than TS_CAP_MAX_RECORD plus a header).
- * - Gzip files go through zlib; a gzip stream cut short reads as an early end
- *   of file (zlib reports it as Z_BUF_ERROR, which gzread turns into EOF), so
- *   it ends with the usual "last record truncated" warning. Offsets are in the
- *   uncompressed stream.
+ * - Gzip files go through zlib's inflate() (capture_gzip.c), fed from the
+ *   bytes already read, so a pipe works; a gzip stream cut short reads as an
+ *   early end of file, so it ends with the usual "last record truncated"
+ *   warning. Offsets are in the uncompressed stream.
+ * - An input that is not a regular file ("-", a pipe, a FIFO, a device, a
+ *   socket) is never seeked nor mapped. Before each read it is polled; every
+ *   TS_CAPTURE_QUIET_MS without a byte the quiet hook is called (the engine
+ *   moves its clock on with the wall time there, see engine.c).
  * - After damage is reported, every later ts_capture_next() repeats it; the
  *   format readers only set `error`, ts_capture_next() remembers it.
  */
@@ -36,6 +40,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -43,28 +48,33 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Reads as many bytes as fit after buf + len. Returns bytes read, 0 at end
- * of file, -1 with `error` set on failure. */
-static gssize
-source_read(ts_capture *cap, GError **error)
+/* Waits until the sequential input has bytes (or its end): true; false when
+ * the quiet hook asked to stop. Calls the hook after each quiet period. */
+static bool
+wait_for_input(ts_capture *cap)
 {
-    size_t room = cap->size - cap->len;
+    struct pollfd pfd = {.fd = cap->fd, .events = POLLIN};
+    for (;;) {
+        int n = poll(&pfd, 1, TS_CAPTURE_QUIET_MS);
+        if (n > 0 || (n < 0 && errno != EINTR))
+            return true; /* ready, hung up or failed: read() tells which */
+        if (n == 0 && cap->quiet != NULL && !cap->quiet(cap->quiet_user)) {
+            cap->stopped = true;
+            return false;
+        }
+    }
+}
+
+/* Reads the input as stored; see capture_internal.h. */
+gssize
+ts_cap_raw_read(ts_capture *cap, uint8_t *dst, size_t room, GError **error)
+{
     if (room > INT_MAX)
         room = INT_MAX;
-    if (cap->gz != NULL) {
-        int n = gzread(cap->gz, cap->buf + cap->len, (unsigned)room);
-        if (n >= 0)
-            return n;
-        int errnum = 0;
-        const char *msg = gzerror(cap->gz, &errnum);
-        if (errnum == Z_ERRNO)
-            g_set_error(error, TS_ERROR, TS_ERROR_IO, "%s: %s", cap->path, g_strerror(errno));
-        else
-            ts_cap_corrupt(cap, cap->buf_offset + cap->len, error, "gzip: %s", msg);
-        return -1;
-    }
+    if (cap->stopped || (cap->sequential && !wait_for_input(cap)))
+        return 0;
     for (;;) {
-        ssize_t n = read(cap->fd, cap->buf + cap->len, room);
+        ssize_t n = read(cap->fd, dst, room);
         if (n >= 0)
             return n;
         if (errno == EINTR)
@@ -72,6 +82,17 @@ source_read(ts_capture *cap, GError **error)
         g_set_error(error, TS_ERROR, TS_ERROR_IO, "%s: %s", cap->path, g_strerror(errno));
         return -1;
     }
+}
+
+/* Reads as many (uncompressed) bytes as fit after buf + len. Returns bytes
+ * read, 0 at end of file, -1 with `error` set on failure. */
+static gssize
+source_read(ts_capture *cap, GError **error)
+{
+    size_t room = cap->size - cap->len;
+    if (cap->gz != NULL)
+        return ts_cap_gzip_read(cap, cap->buf + cap->len, room, error);
+    return ts_cap_raw_read(cap, cap->buf + cap->len, room, error);
 }
 
 /* ---- SIGBUS guard of the mapped window ------------------------------------ */
@@ -233,10 +254,16 @@ ts_cap_corrupt(ts_capture *cap, uint64_t offset, GError **error, const char *fmt
     return -1;
 }
 
-/* Ends the file with a "last record truncated" warning and returns 0. */
+/* Ends the file with a "last record truncated" warning and returns 0 (no
+ * warning when the quiet hook stopped the reading). */
 int
 ts_cap_truncated(ts_capture *cap, uint64_t offset, size_t have, size_t need)
 {
+    if (cap->stopped) {
+        cap->pos = cap->len;
+        cap->done = true;
+        return 0;
+    }
     g_free(cap->warning);
     cap->warning = g_strdup_printf("%s: offset %" G_GUINT64_FORMAT
                                    ": last record truncated (%zu of %zu bytes)",
@@ -246,28 +273,28 @@ ts_cap_truncated(ts_capture *cap, uint64_t offset, size_t have, size_t need)
     return 0;
 }
 
-/* Switches to reading through zlib from the start of the file. */
+/* Switches to decompressing: the bytes read so far (from the read buffer or
+ * the mapped window) are the start of the compressed stream and go to zlib
+ * as they are; the read buffer then holds uncompressed bytes from offset 0. */
 static bool
 start_gzip(ts_capture *cap, GError **error)
 {
+    uint64_t raw_end = cap->buf_offset + cap->len; /* compressed bytes consumed */
+    if (!ts_cap_gzip_start(cap, cap->buf + cap->pos, cap->len - cap->pos, error))
+        return false;
     if (cap->mapped) {
-        cap->pos = 0;
-        cap->buf_offset = 0;
-        if (!unmap_to_buffer(cap, error))
+        /* a mapping does not move the file position: read on after the window */
+        munmap(cap->buf, cap->size);
+        cap->mapped = false;
+        guard_window(cap);
+        cap->size = TS_CAP_BUFSIZE;
+        cap->buf = g_malloc(cap->size);
+        if (lseek(cap->fd, (off_t)raw_end, SEEK_SET) < 0) {
+            g_set_error(error, TS_ERROR, TS_ERROR_IO, "%s: %s", cap->path, g_strerror(errno));
             return false;
+        }
     }
-    if (lseek(cap->fd, 0, SEEK_SET) != 0) {
-        g_set_error(error, TS_ERROR, TS_ERROR_IO, "%s: gzip file cannot be rewound: %s", cap->path,
-                    g_strerror(errno));
-        return false;
-    }
-    cap->gz = gzdopen(cap->fd, "rb");
-    if (cap->gz == NULL) {
-        g_set_error(error, TS_ERROR, TS_ERROR_IO, "%s: %s", cap->path, g_strerror(errno));
-        return false;
-    }
-    cap->fd = -1; /* zlib owns it now */
-    gzbuffer(cap->gz, 256 * 1024);
+    cap->buf_offset = 0;
     cap->pos = cap->len = 0;
     cap->eof = false;
     return true;
@@ -321,16 +348,22 @@ ts_capture_open(const char *path, GError **error)
 ts_capture *
 ts_capture_open_with(const char *path, bool map, GError **error)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    bool is_stdin = strcmp(path, "-") == 0;
+    const char *name = is_stdin ? "stdin" : path;
+    /* standard input is read through a copy of fd 0, closed like any other */
+    int fd = is_stdin ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0) : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        g_set_error(error, TS_ERROR, TS_ERROR_IO, "%s: %s", path, g_strerror(errno));
+        g_set_error(error, TS_ERROR, TS_ERROR_IO, "%s: %s", name, g_strerror(errno));
         return NULL;
     }
     ts_capture *cap = g_new0(ts_capture, 1);
-    cap->path = g_strdup(path);
+    cap->path = g_strdup(name);
     cap->fd = fd;
     struct stat st;
-    cap->mapped = map && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+    bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    cap->sequential = !regular;
+    /* standard input is read from where it stands, even a regular file */
+    cap->mapped = map && regular && !is_stdin && st.st_size > 0;
 #ifndef MADV_POPULATE_READ
     cap->mapped = false;
 #endif
@@ -338,7 +371,8 @@ ts_capture_open_with(const char *path, bool map, GError **error)
         cap->size = TS_CAP_BUFSIZE;
         cap->buf = g_malloc(cap->size);
     }
-    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    if (regular)
+        posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 
     gssize have = ts_cap_ensure(cap, 4, error);
     bool gzip = have >= 2 && cap->buf[0] == 0x1f && cap->buf[1] == 0x8b;
@@ -347,10 +381,19 @@ ts_capture_open_with(const char *path, bool map, GError **error)
             goto fail;
         have = ts_cap_ensure(cap, 4, error);
     }
-    if (have < 0 || !detect_format(cap, have, error))
+    if (have < 0)
         goto fail;
-    const char *name = cap->kind == TS_CAP_PCAP ? "pcap" : "pcapng";
-    cap->format = g_strconcat(name, gzip ? " (gzip)" : "", NULL);
+    if (!detect_format(cap, have, error)) {
+        /* bytes decompressed before damage: the damage says more */
+        GError *damage = gzip ? ts_cap_gzip_take_damage(cap->gz) : NULL;
+        if (damage != NULL) {
+            g_clear_error(error);
+            g_propagate_error(error, damage);
+        }
+        goto fail;
+    }
+    const char *kind = cap->kind == TS_CAP_PCAP ? "pcap" : "pcapng";
+    cap->format = g_strconcat(kind, gzip ? " (gzip)" : "", NULL);
     if (cap->kind == TS_CAP_PCAP && ts_pcap_start(cap, error) < 0)
         goto fail;
     return cap;
@@ -431,15 +474,36 @@ ts_capture_format(const ts_capture *cap)
     return cap->format;
 }
 
+/* Sets the hook called while a sequential input is quiet. */
+void
+ts_capture_on_quiet(ts_capture *cap, ts_capture_quiet_fn fn, void *user)
+{
+    cap->quiet = fn;
+    cap->quiet_user = user;
+}
+
+/* True for an input that is not a regular file. */
+bool
+ts_capture_is_sequential(const ts_capture *cap)
+{
+    return cap->sequential;
+}
+
+/* The input's name in messages. */
+const char *
+ts_capture_name(const ts_capture *cap)
+{
+    return cap->path;
+}
+
 /* Closes the file and frees the reader (NULL allowed). */
 void
 ts_capture_close(ts_capture *cap)
 {
     if (cap == NULL)
         return;
-    if (cap->gz != NULL)
-        gzclose(cap->gz);
-    else if (cap->fd >= 0)
+    ts_cap_gzip_free(cap->gz);
+    if (cap->fd >= 0)
         close(cap->fd);
     g_clear_error(&cap->failure);
     g_free(cap->warning);

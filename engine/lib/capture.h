@@ -29,7 +29,10 @@ typedef struct {
                        only number and file_offset are set */
 } ts_capture_frame;
 
-/** Opens `path` ("-" is not supported). Returns NULL and sets `error`
+/** Opens `path`; "-" is standard input (named "stdin" in messages), as
+ *  libpcap's pcap_open_offline("-"). An input that is not a regular file
+ *  (pipe, FIFO, character device, socket) is read sequentially: never
+ *  seeked nor mapped, through the read buffer, gzip included. Returns NULL and sets `error`
  *  (TS_ERROR_IO or TS_ERROR_FORMAT, message naming the file) on failure.
  *  The caller owns the result; free it with ts_capture_close(). */
 ts_capture *ts_capture_open(const char *path, GError **error);
@@ -56,6 +59,26 @@ uint64_t ts_capture_offset(const ts_capture *cap);
 /** Name of the detected format: "pcap", "pcapng", with " (gzip)" when
  *  compressed. Owned by the reader. */
 const char *ts_capture_format(const ts_capture *cap);
+
+/** Wall time without input after which a sequential input's quiet hook is
+ *  called (and again after each such period while no byte comes). */
+#define TS_CAPTURE_QUIET_MS 200
+
+/** Called from inside ts_capture_next() while a sequential input delivers
+ *  nothing for TS_CAPTURE_QUIET_MS; no frame is in use then. Returns true to
+ *  go on waiting, false to end the input there (as its end, without a
+ *  "truncated" warning). */
+typedef bool (*ts_capture_quiet_fn)(void *user);
+
+/** Sets the quiet hook (NULL: none). Never called for a regular file. */
+void ts_capture_on_quiet(ts_capture *cap, ts_capture_quiet_fn fn, void *user);
+
+/** True when the input is read sequentially (not a regular file). */
+bool ts_capture_is_sequential(const ts_capture *cap);
+
+/** The name messages give the input: its path, or "stdin" for "-".
+ *  Owned by the reader. */
+const char *ts_capture_name(const ts_capture *cap);
 
 /** Closes the file and frees the reader. NULL is allowed. */
 void ts_capture_close(ts_capture *cap);

@@ -37,11 +37,19 @@ typedef struct {
     int64_t tsoffset; /* if_tsoffset, seconds */
 } ts_cap_iface;
 
+/* Decompression state of a gzip-compressed capture (capture_gzip.c). */
+typedef struct ts_cap_gzip ts_cap_gzip;
+
 struct ts_capture {
-    char *path;
-    int fd;    /* plain file, or -1 once handed to zlib */
-    gzFile gz; /* NULL unless gzip-compressed */
+    char *path; /* as named in messages: "stdin" for "-" */
+    int fd;
+    ts_cap_gzip *gz; /* NULL unless gzip-compressed */
     char *format;
+    bool sequential;           /* not a regular file (pipe, FIFO, device, socket): never
+                                  seeks nor maps; waits for input with poll() */
+    ts_capture_quiet_fn quiet; /* see ts_capture_on_quiet() */
+    void *quiet_user;
+    bool stopped; /* the quiet hook asked to stop: an end without a warning */
 
     uint8_t *buf;        /* read buffer, or the mapped window when `mapped` */
     size_t size;         /* allocated (or mapped) bytes of buf */
@@ -67,6 +75,28 @@ struct ts_capture {
     ts_cap_iface *ifaces;
     size_t n_ifaces, ifaces_alloc;
 };
+
+/* Reads up to `room` bytes of the input as stored (compressed or not) into
+ * `dst`; on a sequential input it first waits with poll(), calling the quiet
+ * hook every TS_CAPTURE_QUIET_MS without input. Returns the count, 0 at the
+ * end of the input (or when the hook asked to stop), -1 with `error` set. */
+gssize ts_cap_raw_read(ts_capture *cap, uint8_t *dst, size_t room, GError **error);
+
+/* Starts gzip decompression with the `have` compressed bytes at `head`
+ * already read from the input (copied); false with `error` set. */
+bool ts_cap_gzip_start(ts_capture *cap, const uint8_t *head, size_t have, GError **error);
+
+/* Decompresses up to `room` (> 0) bytes into `dst`: the count, 0 at the end
+ * of the stream, -1 with `error` set (TS_ERROR_CORRUPT "PATH: offset N: gzip:
+ * REASON", N the uncompressed offset reached; or TS_ERROR_IO). */
+gssize ts_cap_gzip_read(ts_capture *cap, uint8_t *dst, size_t room, GError **error);
+
+/* The damage ts_cap_gzip_read() found after the bytes it delivered (not yet
+ * reported), or NULL; the caller owns it. */
+GError *ts_cap_gzip_take_damage(ts_cap_gzip *g);
+
+/* Frees the decompression state (NULL allowed). */
+void ts_cap_gzip_free(ts_cap_gzip *g);
 
 /* ts_cap_ensure()'s slow path: reads (or maps) more of the file. */
 gssize ts_cap_fill(ts_capture *cap, size_t need, GError **error);

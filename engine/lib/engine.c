@@ -707,6 +707,28 @@ out_of_order_warning(ts_engine *e, const char *path, int64_t first_ns)
 #define PROGRESS_FRAMES 1024
 #define PROGRESS_US 200000
 
+/* The wall-time bound of a sequential input (pipe, FIFO, socket): the
+ * engine's clock when the last frame was read and the wall time then. */
+typedef struct {
+    ts_engine *e;
+    int64_t now_ns; /* e->now_ns after the last frame */
+    gint64 wall_us; /* g_get_monotonic_time() when it was read; 0: no frame yet */
+} quiet_clock;
+
+/* ts_capture_quiet_fn: the input has been quiet for a while, so capture time
+ * moves on with the wall time since the last frame, finishing the sessions
+ * whose close_linger or idle_timeout ran out. False when interrupted. */
+static bool
+on_quiet_input(void *user)
+{
+    quiet_clock *q = user;
+    if (g_atomic_int_get(&q->e->interrupted))
+        return false;
+    if (q->wall_us != 0)
+        ts_engine_advance(q->e, q->now_ns + (g_get_monotonic_time() - q->wall_us) * 1000);
+    return true;
+}
+
 /* Reads `path` into the engine without finishing it; *opened: the capture
  * could be opened (so that run_file finishes the engine). */
 static bool
@@ -716,6 +738,10 @@ read_capture(ts_engine *e, const char *path, bool *opened, GError **error)
     *opened = cap != NULL;
     if (cap == NULL)
         return false;
+    quiet_clock quiet = {.e = e};
+    bool sequential = ts_capture_is_sequential(cap);
+    if (sequential)
+        ts_capture_on_quiet(cap, on_quiet_input, &quiet);
     ts_capture_frame f;
     int rc = 0;
     uint64_t frames = 0;
@@ -733,10 +759,14 @@ read_capture(ts_engine *e, const char *path, bool *opened, GError **error)
         if (G_UNLIKELY(check_order)) {
             check_order = false;
             if (f.ts_ns < e->now_ns)
-                out_of_order_warning(e, path, f.ts_ns);
+                out_of_order_warning(e, ts_capture_name(cap), f.ts_ns);
         }
         ts_frame frame = {f.linktype, f.ts_ns, f.caplen, f.origlen, f.data};
         feed(e, &frame);
+        if (G_UNLIKELY(sequential)) {
+            quiet.now_ns = e->now_ns;
+            quiet.wall_us = g_get_monotonic_time();
+        }
         if (e->cb.progress != NULL && (++frames % PROGRESS_FRAMES) == 0) {
             gint64 now = g_get_monotonic_time();
             if (now - last >= PROGRESS_US) {

@@ -119,6 +119,48 @@ ts_probe_is_capture(const char *path)
     return ts_probe_header(m, sizeof m, NULL);
 }
 
+static int
+compare_str(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Appends the captures in `dir` to `out`: entries in name order, each
+ * folder's captures in its place when `recursive` (symbolic links to
+ * folders are not followed). */
+static void
+list_below(const char *dir, bool recursive, GPtrArray *out)
+{
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    GDir *d = g_dir_open(dir, 0, NULL);
+    if (d == NULL)
+        return;
+    const char *name;
+    while ((name = g_dir_read_name(d)) != NULL)
+        g_ptr_array_add(names, g_build_filename(dir, name, NULL));
+    g_dir_close(d);
+    g_ptr_array_sort(names, compare_str);
+    for (guint i = 0; i < names->len; i++) {
+        const char *path = g_ptr_array_index(names, i);
+        if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+            if (recursive && !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
+                list_below(path, recursive, out);
+            continue;
+        }
+        if (ts_probe_is_capture(path))
+            g_ptr_array_add(out, g_strdup(path));
+    }
+}
+
+/* See probe.h. */
+GPtrArray *
+ts_probe_list_captures(const char *dir, bool recursive)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    list_below(dir, recursive, out);
+    return out;
+}
+
 /* See probe.h. */
 uint32_t
 ts_probe_snaplen(const uint8_t *head, size_t n)

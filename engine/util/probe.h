@@ -57,6 +57,13 @@ size_t ts_probe_read_capture_head(const char *path, uint8_t *buf, size_t size);
 /** True when `path` holds a pcap or pcapng capture, gzip-compressed or not. */
 bool ts_probe_is_capture(const char *path);
 
+/** The captures (by content, ts_probe_is_capture()) in folder `dir`, and
+ *  with `recursive` in the folders below it (symbolic links to folders are
+ *  not followed): each folder's entries in byte order of their names, a
+ *  folder's captures in its place. Paths are `dir`/...; the caller frees
+ *  the array (it frees its strings). Empty when `dir` cannot be read. */
+GPtrArray *ts_probe_list_captures(const char *dir, bool recursive);
+
 /** Snapshot length of the capture whose first `n` decompressed bytes are
  *  `head`: the pcap header's, or the first pcapng interface's when it lies
  *  within `n`; 0 when unknown. */

@@ -685,6 +685,273 @@ START_TEST(test_gzip)
 }
 END_TEST
 
+/* ---- pipes: gzip as a stream, the quiet hook ---------------------------- */
+
+/* `n` bytes compressed as one gzip member (no file name in the header, so
+ * the deflate data starts at byte 10). */
+static GByteArray *
+gzip_member(const uint8_t *data, size_t n)
+{
+    z_stream zs = {0};
+    ck_assert_int_eq(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    uLong bound = deflateBound(&zs, (uLong)n);
+    GByteArray *out = g_byte_array_sized_new((guint)bound);
+    g_byte_array_set_size(out, (guint)bound);
+    zs.next_in = (Bytef *)data;
+    zs.avail_in = (uInt)n;
+    zs.next_out = out->data;
+    zs.avail_out = (uInt)bound;
+    ck_assert_int_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    g_byte_array_set_size(out, (guint)zs.total_out);
+    deflateEnd(&zs);
+    return out;
+}
+
+/* What a writer thread sends through a pipe: `data` in `chunk`-byte writes,
+ * pausing `pause_ms` after the first `pause_at` bytes, then closes. */
+typedef struct {
+    int fd;
+    const GByteArray *data;
+    size_t chunk;
+    size_t pause_at;
+    unsigned pause_ms;
+} pipe_writer;
+
+static gpointer
+write_pipe(gpointer user)
+{
+    pipe_writer *w = user;
+    for (size_t done = 0; done < w->data->len;) {
+        size_t n = MIN(w->chunk, w->data->len - done);
+        if (done < w->pause_at && done + n > w->pause_at)
+            n = w->pause_at - done;
+        ssize_t k = write(w->fd, w->data->data + done, n);
+        if (k < 0)
+            break; /* the reader went away */
+        done += (size_t)k;
+        if (done == w->pause_at && w->pause_ms > 0)
+            g_usleep(w->pause_ms * 1000);
+    }
+    close(w->fd);
+    return NULL;
+}
+
+/* A pipe whose writer thread sends `w->data` (w->fd is set here); *path
+ * gets its name for the reader ("/dev/fd/N"). Join the thread after. */
+static GThread *
+start_pipe(pipe_writer *w, char **path, int *read_fd)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    w->fd = fds[1];
+    *read_fd = fds[0];
+    *path = g_strdup_printf("/dev/fd/%d", fds[0]);
+    return g_thread_new("writer", write_pipe, w);
+}
+
+/* A pcap of `n` records of `size` bytes, record i at offsets[i]. */
+static GByteArray *
+pipe_pcap(unsigned n, uint32_t size, size_t *offsets)
+{
+    Buf b = buf_new(false);
+    pcap_header(&b, 0xa1b2c3d4, 65535, 1);
+    for (unsigned i = 0; i < n; i++)
+        offsets[i] = pcap_record(&b, 100 + i, i, size, size, (uint8_t)i);
+    return b.a;
+}
+
+/* gzip through a pipe in small writes: every frame, the format, the
+ * offset; two members and trailing garbage read as gzread reads them. */
+START_TEST(test_gzip_pipe)
+{
+    size_t at[40];
+    GByteArray *plain = pipe_pcap(40, 3000, at);
+    /* members: the first 1000 bytes, the rest; then 5 bytes of garbage */
+    GByteArray *z = gzip_member(plain->data, 1000);
+    GByteArray *z2 = gzip_member(plain->data + 1000, plain->len - 1000);
+    g_byte_array_append(z, z2->data, z2->len);
+    g_byte_array_append(z, (const guint8 *)"junk!", 5);
+    for (int variant = 0; variant < 2; variant++) {
+        /* variant 1: the writer pauses inside the second member's header */
+        pipe_writer w = {.data = z,
+                         .chunk = variant ? 4096 : 7,
+                         .pause_at = variant ? (z->len - z2->len - 5) + 1 : 0,
+                         .pause_ms = variant ? 300 : 0};
+        char *path;
+        int fd;
+        GThread *t = start_pipe(&w, &path, &fd);
+        ts_capture *cap = open_ok(path);
+        ck_assert(ts_capture_is_sequential(cap));
+        ck_assert_str_eq(ts_capture_format(cap), "pcap (gzip)");
+        ts_capture_frame f;
+        for (unsigned i = 0; i < 40; i++) {
+            next_ok(cap, &f);
+            check_frame(&f, i + 1, at[i], 1, (int64_t)(100 + i) * 1000000000 + i * 1000, 3000, 3000,
+                        (uint8_t)i);
+        }
+        next_end(cap);
+        ck_assert_ptr_null(ts_capture_warning(cap));
+        ck_assert_uint_eq(ts_capture_offset(cap), plain->len);
+        ts_capture_close(cap);
+        g_thread_join(t);
+        close(fd);
+        g_free(path);
+    }
+    g_byte_array_free(z, TRUE);
+    g_byte_array_free(z2, TRUE);
+    g_byte_array_free(plain, TRUE);
+}
+END_TEST
+
+/* Reads every frame of `path` until the end or damage: the count and the
+ * error (NULL at a clean end). */
+static unsigned
+read_until_end(ts_capture *cap, GError **error)
+{
+    ts_capture_frame f;
+    unsigned n = 0;
+    while (ts_capture_next(cap, &f, error) == 1)
+        n++;
+    return n;
+}
+
+/* A gzip stream damaged or cut short, through a pipe (and through "-"). */
+START_TEST(test_gzip_pipe_damage)
+{
+    size_t at[10];
+    GByteArray *plain = pipe_pcap(10, 500, at);
+    GByteArray *z = gzip_member(plain->data, plain->len);
+
+    /* a wrong CRC in the trailer: every frame first, then the error at the
+       end of the uncompressed data */
+    GByteArray *crc = g_byte_array_new();
+    g_byte_array_append(crc, z->data, z->len);
+    crc->data[crc->len - 8] ^= 0x01;
+    pipe_writer w = {.data = crc, .chunk = 100};
+    char *path;
+    int fd;
+    GThread *t = start_pipe(&w, &path, &fd);
+    ts_capture *cap = open_ok(path);
+    GError *error = NULL;
+    ck_assert_uint_eq(read_until_end(cap, &error), 10);
+    ck_assert_ptr_nonnull(error);
+    ck_assert(g_error_matches(error, TS_ERROR, TS_ERROR_CORRUPT));
+    char *want = g_strdup_printf(DAMAGE, path, (guint64)plain->len, "gzip: incorrect data check");
+    ck_assert_str_eq(error->message, want);
+    g_free(want);
+    g_clear_error(&error);
+    ts_capture_close(cap);
+    g_thread_join(t);
+    close(fd);
+    g_free(path);
+
+    /* cut short inside the 6th record: five frames and the usual warning */
+    GByteArray *cut = gzip_member(plain->data, at[5] + 100);
+    g_byte_array_set_size(cut, cut->len - 8); /* no trailer either */
+    w = (pipe_writer){.data = cut, .chunk = 64};
+    t = start_pipe(&w, &path, &fd);
+    cap = open_ok(path);
+    ck_assert_uint_eq(read_until_end(cap, &error), 5);
+    ck_assert_ptr_null(error);
+    want = g_strdup_printf("%s: offset %zu: last record truncated (100 of 516 bytes)", path, at[5]);
+    ck_assert_str_eq(ts_capture_warning(cap), want);
+    g_free(want);
+    ts_capture_close(cap);
+    g_thread_join(t);
+    close(fd);
+    g_free(path);
+
+    /* an invalid first block, read as "-" from standard input */
+    GByteArray *bad = g_byte_array_new();
+    g_byte_array_append(bad, z->data, z->len);
+    bad->data[10] |= 0x06; /* BTYPE 11: reserved */
+    w = (pipe_writer){.data = bad, .chunk = 4096};
+    t = start_pipe(&w, &path, &fd);
+    ck_assert_int_eq(dup2(fd, STDIN_FILENO), STDIN_FILENO);
+    cap = ts_capture_open("-", &error);
+    ck_assert_ptr_null(cap);
+    ck_assert(g_error_matches(error, TS_ERROR, TS_ERROR_CORRUPT));
+    ck_assert_str_eq(error->message, "stdin: offset 0: gzip: invalid block type");
+    g_clear_error(&error);
+    close(STDIN_FILENO);
+    g_thread_join(t);
+    close(fd);
+    g_free(path);
+
+    g_byte_array_free(bad, TRUE);
+    g_byte_array_free(cut, TRUE);
+    g_byte_array_free(crc, TRUE);
+    g_byte_array_free(z, TRUE);
+    g_byte_array_free(plain, TRUE);
+}
+END_TEST
+
+/* The quiet hook's record of its calls; it stops the reading at call
+ * `stop_at` (0: never). */
+typedef struct {
+    unsigned calls;
+    unsigned stop_at;
+    unsigned frames_before_first; /* frames read before its first call */
+    unsigned *frames;
+} quiet_log;
+
+static bool
+on_quiet(void *user)
+{
+    quiet_log *q = user;
+    if (q->calls++ == 0)
+        q->frames_before_first = *q->frames;
+    return q->stop_at == 0 || q->calls < q->stop_at;
+}
+
+/* A plain pcap through a pipe whose writer pauses 700 ms after 3 records:
+ * the hook is called during the pause (only then: 3 frames read before),
+ * every frame is read; a hook returning false ends the input quietly. */
+START_TEST(test_pipe_quiet_hook)
+{
+    size_t at[6];
+    GByteArray *plain = pipe_pcap(6, 200, at);
+    for (int stop = 0; stop < 2; stop++) {
+        pipe_writer w = {.data = plain, .chunk = 4096, .pause_at = at[3] + 10, .pause_ms = 700};
+        char *path;
+        int fd;
+        GThread *t = start_pipe(&w, &path, &fd);
+        ts_capture *cap = open_ok(path);
+        unsigned frames = 0;
+        quiet_log q = {.stop_at = stop ? 1 : 0, .frames = &frames};
+        ts_capture_on_quiet(cap, on_quiet, &q);
+        ts_capture_frame f;
+        GError *error = NULL;
+        while (ts_capture_next(cap, &f, &error) == 1)
+            frames++;
+        ck_assert_ptr_null(error);
+        ck_assert_uint_eq(q.frames_before_first, 3);
+        if (stop) {
+            ck_assert_uint_eq(q.calls, 1);
+            ck_assert_uint_eq(frames, 3);
+            ck_assert_ptr_null(ts_capture_warning(cap)); /* the cut record is not "truncated" */
+        } else {
+            ck_assert_uint_ge(q.calls, 2); /* 700 ms: three 200 ms periods */
+            ck_assert_uint_le(q.calls, 4);
+            ck_assert_uint_eq(frames, 6);
+        }
+        ts_capture_close(cap); /* closes the read end: the writer stops */
+        g_thread_join(t);
+        close(fd);
+        g_free(path);
+    }
+    /* a regular file is not sequential: the hook is never called */
+    Buf b = {g_byte_array_new(), false};
+    g_byte_array_append(b.a, plain->data, plain->len);
+    char *path = write_buf("quiet.pcap", &b);
+    ts_capture *cap = open_ok(path);
+    ck_assert(!ts_capture_is_sequential(cap));
+    ts_capture_close(cap);
+    g_free(path);
+    g_byte_array_free(plain, TRUE);
+}
+END_TEST
+
 /* ---- endings and damage ----------------------------------------------- */
 
 START_TEST(test_truncated)
@@ -1116,6 +1383,9 @@ ts_capture_suite(void)
     add(s, "pcapng_spb_pb", test_pcapng_spb_pb, 0);
     add(s, "pcapng_numbered_blocks", test_pcapng_numbered_blocks, 0);
     add(s, "gzip", test_gzip, 30);
+    add(s, "gzip_pipe", test_gzip_pipe, 30);
+    add(s, "gzip_pipe_damage", test_gzip_pipe_damage, 30);
+    add(s, "pipe_quiet_hook", test_pipe_quiet_hook, 30);
     add(s, "truncated", test_truncated, 0);
     add(s, "damaged", test_damaged, 0);
     add(s, "shrinks_while_read", test_shrinks_while_read, 30);

@@ -143,6 +143,46 @@ START_TEST(usage_text_of_other_tables)
 }
 END_TEST
 
+static gint
+natural_of_pointers(gconstpointer a, gconstpointer b)
+{
+    return ts_cli_natural_compare(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* --series sorts a folder's parts by time, ties by natural name order: the
+ * names of tcpdump -C (f, f1, ..., f10) and dumpcap -b come out in order. */
+START_TEST(natural_name_order)
+{
+    const char *names[] = {"f10",
+                           "f2",
+                           "f",
+                           "f1",
+                           "f01",
+                           "g",
+                           "f9",
+                           "d_00010_2024.pcap",
+                           "d_00002_2024.pcap",
+                           "d_2.pcap",
+                           "d_10.pcap"};
+    const char *want[] = {"d_2.pcap",  "d_00002_2024.pcap",
+                          "d_10.pcap", "d_00010_2024.pcap",
+                          "f",         "f01",
+                          "f1",        "f2",
+                          "f9",        "f10",
+                          "g"};
+    GPtrArray *a = g_ptr_array_new();
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+        g_ptr_array_add(a, (gpointer)names[i]);
+    g_ptr_array_sort(a, natural_of_pointers);
+    for (size_t i = 0; i < G_N_ELEMENTS(want); i++)
+        ck_assert_str_eq(g_ptr_array_index(a, i), want[i]);
+    g_ptr_array_free(a, TRUE);
+    ck_assert_int_eq(ts_cli_natural_compare("f1", "f1"), 0);
+    ck_assert_int_lt(ts_cli_natural_compare("a9b", "a10a"), 0);
+    ck_assert_int_gt(ts_cli_natural_compare("f1", "f"), 0);
+}
+END_TEST
+
 static Suite *
 commands_suite(void)
 {
@@ -153,6 +193,7 @@ commands_suite(void)
     tcase_add_test(tc, ambiguous_prefixes);
     tcase_add_test(tc, usage_text);
     tcase_add_test(tc, usage_text_of_other_tables);
+    tcase_add_test(tc, natural_name_order);
     suite_add_tcase(s, tc);
     return s;
 }
