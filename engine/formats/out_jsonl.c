@@ -693,9 +693,8 @@ jsonl_free(void *w)
 
 const ts_format ts_format_jsonl = {
     .name = "jsonl",
-    .summary = "sessions.jsonl: one JSON object per session, sorted by stream (or in\n"
-               "end order, see --order), with endpoints, times, byte counts, md5s,\n"
-               "messages (hex), gaps, anomalies",
+    .summary = "sessions.jsonl: one JSON object per session, sorted by stream, with\n"
+               "endpoints, times, byte counts, md5s, messages (hex), gaps, anomalies",
     .mention = "jsonl (default)",
     .needs = TS_FORMAT_NEEDS_PAYLOAD,
     .writes_stream = true,
