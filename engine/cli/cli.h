@@ -10,6 +10,7 @@
 #include "tcpsession.h"
 #include "util/exit_status.h"
 #include "util/selection.h"
+#include "util/live.h"
 
 #include <glib.h>
 #include <stdbool.h>
@@ -98,8 +99,7 @@ bool ts_cli_parse(const char *command, const char *parameter, const char *summar
  *  listed after `entries` in --help: the reassembly options. */
 bool ts_cli_parse_more(const char *command, const char *parameter, const char *summary,
                        const char *description, const GOptionEntry *entries,
-                       const GOptionEntry *more, int argc, char **argv, char ***rest,
-                       int *status);
+                       const GOptionEntry *more, int argc, char **argv, char ***rest, int *status);
 
 /* ---- the reassembly options (engine_options.c) ------------------------- */
 
@@ -212,6 +212,45 @@ char **ts_cli_collect_captures(char *const *args, bool recursive, bool by_time, 
  *  ts_engine_finish(). Returns false with `error` set as
  *  ts_engine_run_file() does. */
 bool ts_cli_run_captures(ts_engine *engine, char *const *files, GError **error);
+/* ---- live capture (live_capture.c) ------------------------------------ */
+
+/** The texts of the live capture options, as parsed (owned; free with
+ *  ts_cli_live_args_clear()). */
+typedef struct ts_cli_live_args {
+    char *iface, *snaplen, *buffer_size;
+    gboolean no_promisc;
+} ts_cli_live_args;
+
+/** Rows ts_cli_live_entries() fills, its terminator included. */
+#define TS_CLI_LIVE_ENTRIES 5
+
+/** Fills `rows` (TS_CLI_LIVE_ENTRIES, caller's storage) with -i/--interface,
+ *  --snaplen, --no-promisc and --buffer-size parsed into `a`; returns
+ *  `rows`. */
+const GOptionEntry *ts_cli_live_entries(ts_cli_live_args *a, GOptionEntry *rows);
+
+/** Fills `cfg` from `a` (cfg->iface borrows a->iface; NULL without -i);
+ *  on a bad value, or a live option without -i, prints the usage error
+ *  naming `command` and returns false. */
+bool ts_cli_live_apply(const ts_cli_live_args *a, const char *command, ts_live_config *cfg);
+
+/** Frees the texts of `a` and zeroes it. */
+void ts_cli_live_args_clear(ts_cli_live_args *a);
+
+/** Opens the capture of `cfg`, printing its warnings and, on failure,
+ *  "tcpsession: IFACE: cannot capture: ..." to stderr (then NULL). */
+ts_live *ts_cli_live_open(const ts_live_config *cfg);
+
+/** Captures into `engine` until the first SIGINT or SIGTERM (a second one
+ *  ends the process, removing temporary files) or a capture error (its
+ *  message appended to `msgs`; false), then finishes the engine, so every
+ *  open session is done and written. */
+bool ts_cli_live_run(ts_live *live, ts_engine *engine, GString *msgs);
+
+/** Appends "IFACE: N packets received, N dropped by the kernel, N dropped
+ *  by the interface" to `msgs`; with `quiet`, only when something was
+ *  dropped. */
+void ts_cli_live_format_counts(GString *msgs, ts_live *live, const char *iface, bool quiet);
 
 /* ---- progress line (progress.c) --------------------------------------- */
 

@@ -16,6 +16,12 @@
  * messages (warnings, summary, errors) are collected in a buffer and printed
  * in capture order once every earlier capture is done, so the output is the
  * same as a sequential run's.
+ *
+ * `-o -` writes the JSON lines to standard output: a capture run in the
+ * calling thread writes there directly; captures run by worker threads
+ * write to an anonymous temporary file each, copied to standard output in
+ * capture order. `-i IFACE` captures live instead (live_capture.c), the
+ * output under DIR/IFACE/.
  */
 #include "cli.h"
 #include "formats/format.h"
@@ -28,6 +34,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* " (N IP fragments in N datagrams, N IP datagrams timed out, N truncated,
  * ...)" for the frames that did not reach a session as they were (IP
@@ -66,6 +74,13 @@ skipped_frames(const ts_stats *st)
         g_string_append_c(out, ')');
     return g_string_free(out, FALSE);
 }
+/* --order: the order of the jsonl lines. */
+typedef enum {
+    ORDER_AUTO,   /* end for live capture and inputs that are not regular files */
+    ORDER_STREAM, /* by stream number, written at the end */
+    ORDER_END,    /* each session's line as it ends */
+} extract_order;
+
 typedef struct {
     const char *outdir;
     const ts_format *format;
@@ -73,9 +88,12 @@ typedef struct {
     const ts_cli_selection_args *selection; /* texts, checked; one selection per capture */
     bool quiet;
     bool js;
+    bool to_stdout;        /* -o -: the lines go to standard output */
+    extract_order order;   /* --order */
     int jobs;              /* -j; 0: as many as CPUs usable */
     bool recursive;        /* -r: the captures under the folders given */
     bool series;           /* --series: all the captures are parts of one */
+    ts_live_config live;   /* -i: live.iface set */
     ts_progress *progress; /* NULL when not shown */
 } extract_config;
 
@@ -202,13 +220,16 @@ add_output(extract_run *run, const ts_format *format, const ts_format_args *args
     return true;
 }
 
-/* Opens the writers of one capture's output in `dir`: the format's, and with
- * --js the JavaScript extraction unless the format does it itself. */
+/* Opens the writers of one capture's output in `dir` (or to `stream`, -o -):
+ * the format's, and with --js the JavaScript extraction unless the format
+ * does it itself. */
 static bool
-open_outputs(const extract_config *cfg, const char *dir, extract_run *run, GError **error)
+open_outputs(const extract_config *cfg, const char *dir, bool end_order, FILE *stream,
+             extract_run *run, GError **error)
 {
     g_autofree char *js_dir = cfg->js ? g_build_filename(dir, "js", NULL) : NULL;
-    const ts_format_args args = {.dir = dir, .js_dir = js_dir};
+    const ts_format_args args = {
+        .dir = dir, .js_dir = js_dir, .end_order = end_order, .stream = stream};
     if (!add_output(run, cfg->format, &args, error))
         return false;
     if (cfg->js && !cfg->format->writes_js)
@@ -283,19 +304,32 @@ job_label(char *const *files)
     return g_strdup_printf("%s (series of %u captures)", first, n);
 }
 
-/* Processes one capture (or one series of them) into `dir`; its warnings,
- * summary and errors are appended to `msgs` (owned by the caller). Returns
- * false after a failure. Safe to run for several captures at once in
- * different threads. */
+/* True when the jsonl lines of `capture` are written as sessions end:
+ * --order end, or by default when the capture is not a regular file (a
+ * pipe, standard output's "-", a device). */
 static bool
-extract_capture(const extract_config *cfg, char *const *files, const char *dir, unsigned index,
-                unsigned total, GString *msgs)
+capture_end_order(const extract_config *cfg, const char *capture)
+{
+    if (cfg->order != ORDER_AUTO)
+        return cfg->order == ORDER_END;
+    struct stat st;
+    int rc = strcmp(capture, "-") == 0 ? fstat(STDIN_FILENO, &st) : stat(capture, &st);
+    return rc == 0 && !S_ISREG(st.st_mode);
+}
+
+/* Processes one capture (or one series of them) into `dir` (or `stream`,
+ * -o -); its warnings, summary and errors are appended to `msgs` (owned by
+ * the caller). Returns false after a failure. Safe to run for several
+ * captures at once in different threads. */
+static bool
+extract_capture(const extract_config *cfg, char *const *files, const char *dir, FILE *stream,
+                unsigned index, unsigned total, GString *msgs)
 {
     g_autofree char *capture = job_label(files);
     extract_run run = {.progress = cfg->progress, .index = index,
                        .sel = ts_cli_selection_new(cfg->selection)};
     g_autoptr(GError) error = NULL;
-    if (!open_outputs(cfg, dir, &run, &error)) {
+    if (!open_outputs(cfg, dir, capture_end_order(cfg, files[0]), stream, &run, &error)) {
         g_string_append_printf(msgs, "tcpsession: %s\n", error->message);
         free_outputs(&run);
         ts_selection_free(run.sel);
@@ -360,6 +394,7 @@ typedef struct {
     char **files; /* owned: one capture, or the parts of a series */
     char *dir;    /* owned */
     GString *pre; /* owned: messages from naming its folder */
+    FILE *spool;  /* -o - on a worker thread: its lines until its turn */
 } extract_job;
 
 /* The run: what every job needs (borrowed by the worker threads). */
@@ -367,6 +402,8 @@ typedef struct {
     const extract_config *cfg;
     extract_job *jobs;
     unsigned total;
+    unsigned workers;
+    bool output_failed; /* copying a spool to standard output failed */
 } extract_batch;
 
 /* ts_job_run_fn: extracts capture `i` of the run `ctx`. */
@@ -374,19 +411,56 @@ static bool
 run_job(void *ctx, unsigned i, GString *msgs)
 {
     const extract_batch *run = ctx;
-    const extract_job *job = &run->jobs[i];
+    extract_job *job = &run->jobs[i];
     g_string_append(msgs, job->pre->str);
-    return extract_capture(run->cfg, job->files, job->dir, i + 1, run->total, msgs);
+    FILE *stream = NULL;
+    if (run->cfg->to_stdout && run->workers <= 1) {
+        stream = stdout;
+    } else if (run->cfg->to_stdout) {
+        if ((job->spool = tmpfile()) == NULL) {
+            g_string_append_printf(msgs, "tcpsession: temporary file for standard output: %s\n",
+                                   g_strerror(errno));
+            return false;
+        }
+        stream = job->spool;
+    }
+    return extract_capture(run->cfg, job->files, job->dir, stream, i + 1, run->total, msgs);
 }
 
-/* ts_job_done_fn: prints a capture's messages under the progress line. */
+/* Copies a worker's spooled lines to standard output and closes `spool`;
+ * false with a message in `msgs` on failure. */
+static bool
+copy_spool(FILE *spool, GString *msgs)
+{
+    char buf[64 * 1024];
+    bool ok = fflush(spool) == 0 && fseek(spool, 0, SEEK_SET) == 0;
+    size_t n;
+    while (ok && (n = fread(buf, 1, sizeof buf, spool)) > 0)
+        ok = fwrite(buf, 1, n, stdout) == n;
+    ok = ok && !ferror(spool) && fflush(stdout) == 0;
+    if (!ok)
+        g_string_append_printf(msgs, "tcpsession: standard output: %s\n", g_strerror(errno));
+    fclose(spool);
+    return ok;
+}
+
+/* ts_job_done_fn: prints a capture's messages under the progress line (and
+ * its spooled lines on standard output). */
 static void
 job_done(void *ctx, unsigned i, const char *msgs, bool ok)
 {
-    (void)i;
     (void)ok;
-    const extract_batch *run = ctx;
+    extract_batch *run = ctx;
+    extract_job *job = &run->jobs[i];
     ts_progress_print(run->cfg->progress, msgs);
+    if (job->spool != NULL) {
+        g_autoptr(GString) copy_msgs = g_string_new(NULL);
+        if (!copy_spool(job->spool, copy_msgs)) {
+            ts_progress_print(run->cfg->progress, copy_msgs->str);
+            run->output_failed = true;
+        }
+        job->spool = NULL;
+    }
 }
 
 /* The --help text after the options; the formats' lines come from their
@@ -419,6 +493,23 @@ extract_description(void)
                     "and stream numbers as Wireshark's on the files joined by mergecap -a; a\n"
                     "part starting before the previous one ended gets a warning. -j does not\n"
                     "apply within a series (its parts are read one after another).\n"
+
+                    "-o - writes the JSON lines (--format jsonl) to standard output instead of a\n"
+                    "folder, the captures' lines in capture order; summaries and warnings go to\n"
+                    "standard error. The formats that write several files cannot.\n"
+                    "\n"
+                    "--order stream|end: the order of the jsonl lines. stream: by stream number,\n"
+                    "sessions.jsonl written when the capture ends (the default for regular\n"
+                    "files). end: each session's line written and flushed as the session ends,\n"
+                    "into sessions.jsonl created at the start (the default for -i and for\n"
+                    "inputs that are not regular files: pipes, -). The other formats write each\n"
+                    "session's files as it ends in any case (pcap: when the engine forgets it).\n"
+                    "\n"
+                    "-i IFACE captures live (output under DIR/IFACE/) until Ctrl-C or SIGTERM:\n"
+                    "the first finishes and writes every open session, prints the summary and\n"
+                    "the packet counts (received, dropped by the kernel, by the interface) and\n"
+                    "exits 0; a second one aborts. A session closed by FIN or RST is written\n"
+                    "when its close linger has run out.\n"
                     "\n"
                     "Exit status: 0 success, 1 a capture could not be read or written, 2 usage "
                     "error.");
@@ -428,9 +519,10 @@ extract_description(void)
 /* The command line of extract as given (texts owned, freed by
  * extract_args_clear()). */
 typedef struct {
-    char *outdir, *format;
+    char *outdir, *format, *order;
     ts_cli_engine_args engine;
     ts_cli_selection_args selection;
+    ts_cli_live_args live;
     gboolean quiet, js, recursive, series;
     gint jobs;
     char **captures;
@@ -441,8 +533,10 @@ extract_args_clear(extract_args *a)
 {
     g_free(a->outdir);
     g_free(a->format);
+    g_free(a->order);
     ts_cli_engine_args_clear(&a->engine);
     ts_cli_selection_args_clear(&a->selection);
+    ts_cli_live_args_clear(&a->live);
     g_strfreev(a->captures);
 }
 
@@ -454,7 +548,13 @@ parse_args(int argc, char **argv, extract_args *a, int *status)
     g_autofree char *format_help = ts_format_option_help();
     const GOptionEntry entries[] = {
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &a->outdir,
-         "Write under DIR/<capture-stem>/ (default: tcpsession-out)", "DIR"},
+         "Write under DIR/<capture-stem>/ (default: tcpsession-out); -: the JSON lines to "
+         "standard output",
+         "DIR"},
+        {"order", 0, 0, G_OPTION_ARG_STRING, &a->order,
+         "Order of the jsonl lines: stream (by stream number; default for regular files) or "
+         "end (as sessions end; default for -i and pipes)",
+         "ORDER"},
         {"format", 'f', 0, G_OPTION_ARG_STRING, &a->format, format_help, "FORMAT"},
         {"js", 0, 0, G_OPTION_ARG_NONE, &a->js,
          "Also extract JavaScript as the original tcpsession did (into DIR/<stem>/js/)", NULL},
@@ -471,13 +571,65 @@ parse_args(int argc, char **argv, extract_args *a, int *status)
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     g_autofree char *description = extract_description();
+    GOptionEntry live_rows[TS_CLI_LIVE_ENTRIES];
     GOptionEntry engine_rows[TS_CLI_ENGINE_ENTRIES], selection_rows[TS_CLI_SELECTION_ENTRIES];
     g_autofree GOptionEntry *more =
         ts_cli_join_entries(ts_cli_selection_entries(&a->selection, true, selection_rows),
                             ts_cli_engine_entries(&a->engine, true, engine_rows));
-    return ts_cli_parse_more(
-        "extract", "CAPTURE...", "Extracts the bytes each side of every TCP connection delivered.",
-        description, entries, more, argc, argv, &a->captures, status);
+    /* the live options follow extract's own in --help */
+    GOptionEntry all[G_N_ELEMENTS(entries) + TS_CLI_LIVE_ENTRIES - 1];
+    memcpy(all, entries, sizeof entries - sizeof entries[0]);
+    memcpy(all + G_N_ELEMENTS(entries) - 1, ts_cli_live_entries(&a->live, live_rows),
+           sizeof live_rows);
+    return ts_cli_parse_more("extract", "CAPTURE... | -i IFACE",
+                             "Extracts the bytes each side of every TCP connection delivered.",
+                             description, all, more, argc, argv, &a->captures, status);
+}
+
+/* --order and -o -; false after printing a usage error. */
+static bool
+check_order_and_output(const extract_args *a, extract_config *cfg)
+{
+    if (a->order != NULL && strcmp(a->order, "stream") == 0)
+        cfg->order = ORDER_STREAM;
+    else if (a->order != NULL && strcmp(a->order, "end") == 0)
+        cfg->order = ORDER_END;
+    else if (a->order != NULL) {
+        usage_error("unknown order '%s' for --order (expected stream or end)", a->order);
+        return false;
+    }
+    cfg->to_stdout = strcmp(cfg->outdir, "-") == 0;
+    if (cfg->to_stdout && !cfg->format->writes_stream) {
+        fprintf(stderr,
+                "tcpsession: --format %s writes several files and cannot write to standard "
+                "output (-o -); only jsonl can\n"
+                "Try 'tcpsession extract --help' for more information.\n",
+                cfg->format->name);
+        return false;
+    }
+    if (cfg->to_stdout && cfg->js) {
+        usage_error("%s", "--js writes files and cannot be used with -o -");
+        return false;
+    }
+    return true;
+}
+
+/* Captures or -i, not both; false after printing a usage error. */
+static bool
+check_inputs(const extract_args *a, extract_config *cfg)
+{
+    if (!ts_cli_live_apply(&a->live, "extract", &cfg->live))
+        return false;
+    cfg->live.filter = a->selection.filter; /* live: applied in the kernel */
+    if (cfg->live.iface != NULL && a->captures[0] != NULL) {
+        usage_error("%s", "-i IFACE and captures cannot be given together");
+        return false;
+    }
+    if (cfg->live.iface == NULL && a->captures[0] == NULL) {
+        usage_error("%s", "no capture given");
+        return false;
+    }
+    return true;
 }
 
 /* Checks the parsed options and fills `cfg` (which borrows from `a`);
@@ -507,10 +659,8 @@ make_config(const extract_args *a, extract_config *cfg)
         return false;
     }
     cfg->jobs = a->jobs;
-    if (a->captures[0] == NULL) {
-        usage_error("%s", "no capture given");
+    if (!check_order_and_output(a, cfg) || !check_inputs(a, cfg))
         return false;
-    }
     for (char **c = a->captures; !a->recursive && !a->series && *c != NULL; c++) {
         if (strcmp(*c, "-") != 0 && g_file_test(*c, G_FILE_TEST_IS_DIR)) {
             fprintf(stderr, "tcpsession: %s is a folder (use -r to extract its captures)\n", *c);
@@ -563,9 +713,12 @@ extract_all(extract_config *cfg, char **captures)
     for (unsigned i = 0; i < total; i++) {
         run.jobs[i].pre = g_string_new(NULL);
         run.jobs[i].dir = capture_dir(cfg->outdir, run.jobs[i].files[0], used, run.jobs[i].pre);
+        if (cfg->to_stdout) /* no folder: a name used twice is no matter */
+            g_string_truncate(run.jobs[i].pre, 0);
     }
     int status = TS_EXIT_OK;
-    if (!ts_run_ordered(total, ts_worker_count(cfg->jobs, total), run_job, job_done, &run))
+    run.workers = ts_worker_count(cfg->jobs, total);
+    if (!ts_run_ordered(total, run.workers, run_job, job_done, &run) || run.output_failed)
         status = TS_EXIT_FAILURE;
     for (unsigned i = 0; i < total; i++) {
         g_strfreev(run.jobs[i].files);
@@ -577,14 +730,65 @@ extract_all(extract_config *cfg, char **captures)
     return status;
 }
 
+/* Captures live from cfg->live.iface into DIR/IFACE/ (or standard output)
+ * until SIGINT/SIGTERM; returns the exit status. */
+static int
+extract_live(const extract_config *cfg)
+{
+    const char *iface = cfg->live.iface;
+    ts_live *live = ts_cli_live_open(&cfg->live);
+    if (live == NULL)
+        return TS_EXIT_FAILURE;
+    g_autofree char *name = ts_path_component(iface);
+    g_autofree char *dir = cfg->to_stdout ? NULL : g_build_filename(cfg->outdir, name, NULL);
+    /* the filter runs in the kernel (live.filter); streams and times here */
+    ts_cli_selection_args sessions = *cfg->selection;
+    sessions.filter = NULL;
+    extract_run run = {.sel = ts_cli_selection_new(&sessions)};
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GString) msgs = g_string_new(NULL);
+    bool end_order = cfg->order != ORDER_STREAM;
+    if (!open_outputs(cfg, dir != NULL ? dir : "-", end_order, cfg->to_stdout ? stdout : NULL, &run,
+                      &error)) {
+        fprintf(stderr, "tcpsession: %s\n", error->message);
+        free_outputs(&run);
+        ts_selection_free(run.sel);
+        ts_live_close(live);
+        return TS_EXIT_FAILURE;
+    }
+    gint64 started = g_get_monotonic_time();
+    ts_engine *engine = new_engine(cfg, &run);
+    bool ok = ts_cli_live_run(live, engine, msgs);
+    ts_cli_format_warnings(msgs, engine);
+    bool written = finish_outputs(&run, true, &error);
+    double seconds = (double)(g_get_monotonic_time() - started) / 1e6;
+    if (!cfg->quiet)
+        append_summary(msgs, iface, &run.tally, ts_engine_stats(engine), seconds);
+    ts_cli_live_format_counts(msgs, live, iface, cfg->quiet);
+    if (!written)
+        g_string_append_printf(msgs, "tcpsession: %s\n", error->message);
+    fputs(msgs->str, stderr);
+    ts_engine_free(engine);
+    free_outputs(&run);
+    ts_selection_free(run.sel);
+    ts_live_close(live);
+    return ok && written ? TS_EXIT_OK : TS_EXIT_FAILURE;
+}
+
 int
 ts_cmd_extract(int argc, char **argv)
 {
     extract_args args = {0};
     extract_config cfg;
     int status = TS_EXIT_USAGE;
-    if (parse_args(argc, argv, &args, &status))
-        status = make_config(&args, &cfg) ? extract_all(&cfg, args.captures) : TS_EXIT_USAGE;
+    if (parse_args(argc, argv, &args, &status)) {
+        if (!make_config(&args, &cfg))
+            status = TS_EXIT_USAGE;
+        else if (cfg.live.iface != NULL)
+            status = extract_live(&cfg);
+        else
+            status = extract_all(&cfg, args.captures);
+    }
     extract_args_clear(&args);
     return status;
 }

@@ -1,7 +1,8 @@
 /*
  * cmd_ls.c — `tcpsession ls`: lists the TCP sessions of one capture, one line
  * per session in stream order, as an aligned table or as JSON lines. Runs the
- * engine without keeping payload: only counters are needed.
+ * engine without keeping payload: only counters are needed. With -i IFACE it
+ * captures live and prints each session's line as the session ends.
  */
 #include "cli.h"
 #include "util/json_text.h"
@@ -104,8 +105,11 @@ duration_text(int64_t ns)
     return g_strdup_printf("%s%" PRIu64 ".%03" PRIu64 "s", sign, ms / 1000, ms % 1000);
 }
 
+/* Prints `rows` as a table, the header line first when `header`; the first
+ * `model_rows` rows are not printed but count for the column widths (live
+ * capture: rows printed one at a time keep the widths of a model row). */
 static void
-print_table(const GArray *rows)
+print_table(const GArray *rows, bool header, guint model_rows)
 {
     size_t width[COL_COUNT];
     for (int c = 0; c < COL_COUNT; c++)
@@ -127,6 +131,8 @@ print_table(const GArray *rows)
             width[c] = MAX(width[c], strlen(cell[c]));
     }
     for (guint i = 0; i <= rows->len; i++) {
+        if ((i == 0 && !header) || (i >= 1 && i <= model_rows))
+            continue;
         for (int c = 0; c < COL_COUNT; c++) {
             const char *text = i == 0 ? column_names[c] : cells[(gsize)(i - 1) * COL_COUNT + c];
             int w = (int)width[c];
@@ -180,6 +186,73 @@ print_json(const GArray *rows)
     }
 }
 
+/* ls -i: the listing so far; rows holds the model row and, while it is
+ * printed, the session that ended. */
+typedef struct {
+    GArray *rows;
+    bool json;
+    bool header_printed;
+} ls_live;
+
+/* A row as wide as an IPv4 session's row usually is, for the widths. */
+static ls_row
+model_row(void)
+{
+    ls_row r = {.stream = 99999, .start_ns = 0, .end_ns = INT64_C(999999000000)};
+    r.client.family = r.server.family = 4;
+    memset(r.client.addr, 255, 4);
+    memset(r.server.addr, 255, 4);
+    r.client.port = r.server.port = 65535;
+    r.packets = 9999999;
+    r.client_bytes = r.server_bytes = UINT64_C(9999999999);
+    r.anomalies = 99999;
+    return r;
+}
+
+/* session_done of ls -i: prints the session's line at once. */
+static void
+on_live_session_done(void *user, ts_session *s)
+{
+    ls_live *live = user;
+    on_session_done(live->rows, s);
+    if (live->json) {
+        g_autoptr(GArray) one = g_array_new(FALSE, FALSE, sizeof(ls_row));
+        g_array_append_val(one, g_array_index(live->rows, ls_row, 1));
+        print_json(one);
+    } else {
+        print_table(live->rows, !live->header_printed, 1);
+        live->header_printed = true;
+    }
+    fflush(stdout);
+    g_array_set_size(live->rows, 1);
+}
+
+/* ls -i IFACE: lists sessions as they end until SIGINT/SIGTERM. */
+static int
+ls_live_capture(const ts_live_config *cfg, const ts_options *opts, bool json)
+{
+    ts_live *live = ts_cli_live_open(cfg);
+    if (live == NULL)
+        return TS_EXIT_FAILURE;
+    g_autoptr(GArray) rows = g_array_new(FALSE, FALSE, sizeof(ls_row));
+    ls_row model = model_row();
+    g_array_append_val(rows, model);
+    ls_live state = {.rows = rows, .json = json};
+    ts_callbacks cb = {.session_done = on_live_session_done};
+    ts_engine *engine = ts_engine_new(opts, &cb, &state);
+    g_autoptr(GString) msgs = g_string_new(NULL);
+    bool ok = ts_cli_live_run(live, engine, msgs);
+    ts_cli_format_warnings(msgs, engine);
+    ts_cli_live_format_counts(msgs, live, cfg->iface, false);
+    ts_engine_free(engine);
+    ts_live_close(live);
+    bool flushed = fflush(stdout) == 0;
+    fputs(msgs->str, stderr);
+    if (!flushed)
+        perror("tcpsession: stdout");
+    return ok && flushed ? TS_EXIT_OK : TS_EXIT_FAILURE;
+}
+
 int
 ts_cmd_ls(int argc, char **argv)
 {
@@ -196,24 +269,49 @@ ts_cmd_ls(int argc, char **argv)
     int status = TS_EXIT_OK;
     ts_cli_engine_args engine_args = {0};
     GOptionEntry engine_rows[TS_CLI_ENGINE_ENTRIES];
+    ts_cli_live_args live_args = {0};
+    GOptionEntry live_rows[TS_CLI_LIVE_ENTRIES];
+    GOptionEntry all[G_N_ELEMENTS(entries) + TS_CLI_LIVE_ENTRIES - 1];
+    memcpy(all, entries, sizeof entries - sizeof entries[0]);
+    memcpy(all + G_N_ELEMENTS(entries) - 1, ts_cli_live_entries(&live_args, live_rows),
+           sizeof live_rows);
     bool parsed = ts_cli_parse_more(
-        "ls", "CAPTURE", "Lists the TCP sessions of a capture, in stream order.",
+        "ls", "CAPTURE | -i IFACE", "Lists the TCP sessions of a capture, in stream order.",
         "Columns: stream number, client and server (the client sent the SYN),\n"
         "start time (UTC), duration, packets, bytes delivered by each side and\n"
         "anomalies. --json adds midstream, gaps and close reason.\n"
         "CAPTURE '-' is standard input. With --series, CAPTURE... are the parts of\n"
-        "one rotated capture, as extract --series reads them.",
-        entries, ts_cli_engine_entries(&engine_args, false, engine_rows), argc, argv, &captures,
+        "one rotated capture, as extract --series reads them.\n"
+        "\n"
+        "With -i IFACE, ls captures live and prints each session's line as the\n"
+        "session ends (in end order), until Ctrl-C or SIGTERM, which lists the\n"
+        "sessions still open and prints the packet counts on standard error.",
+        all, ts_cli_engine_entries(&engine_args, false, engine_rows), argc, argv, &captures,
         &status);
     ts_options opts;
     ts_options_init(&opts);
     opts.keep_payload = false;
-    bool applied = parsed && ts_cli_engine_apply(&engine_args, "ls", &opts);
+    ts_live_config live_cfg;
+    bool applied = parsed && ts_cli_engine_apply(&engine_args, "ls", &opts) &&
+                   ts_cli_live_apply(&live_args, "ls", &live_cfg);
     ts_cli_engine_args_clear(&engine_args);
-    if (!parsed)
-        return status;
-    if (!applied)
+    if (!parsed || !applied) {
+        ts_cli_live_args_clear(&live_args);
+        return parsed ? TS_EXIT_USAGE : status;
+    }
+    if (live_cfg.iface != NULL && captures[0] != NULL) {
+        fputs("tcpsession: -i IFACE and a capture cannot be given together\n"
+              "Try 'tcpsession ls --help' for more information.\n",
+              stderr);
+        ts_cli_live_args_clear(&live_args);
         return TS_EXIT_USAGE;
+    }
+    if (live_cfg.iface != NULL) {
+        status = ls_live_capture(&live_cfg, &opts, json);
+        ts_cli_live_args_clear(&live_args);
+        return status;
+    }
+    ts_cli_live_args_clear(&live_args);
     if (captures[0] == NULL || (captures[1] != NULL && !series)) {
         fprintf(stderr, "tcpsession: %s\nTry 'tcpsession ls --help' for more information.\n",
                 captures[0] == NULL ? "no capture given" : "ls takes exactly one capture");
@@ -239,7 +337,7 @@ ts_cmd_ls(int argc, char **argv)
     if (json)
         print_json(rows);
     else if (ok || rows->len > 0)
-        print_table(rows);
+        print_table(rows, true, 0);
     if (fflush(stdout) != 0) {
         perror("tcpsession: stdout");
         return TS_EXIT_FAILURE;

@@ -18,6 +18,7 @@
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 G_BEGIN_DECLS
 
@@ -35,6 +36,12 @@ enum {
 typedef struct {
     const char *dir;    /* the capture's output folder (DIR/STEM) */
     const char *js_dir; /* --js: the folder of the .js files, else NULL */
+    /* --order end: a format whose output order is its choice writes each
+       session as it ends (jsonl); the others always do */
+    bool end_order;
+    /* `-o -`: formats with writes_stream write here instead of `dir`
+       (borrowed); NULL otherwise */
+    FILE *stream;
 } ts_format_args;
 
 /** The operations of one output format. The `void *w` of every op is the
@@ -47,6 +54,9 @@ typedef struct ts_format {
     /* True when the writer extracts JavaScript into args->js_dir itself;
        otherwise --js adds ts_format_js beside it. */
     bool writes_js;
+    /* True when the format can write its whole output to one stream
+       (ts_format_args.stream, `-o -`). */
+    bool writes_stream;
 
     /* Creates a writer (folders are created on first use, or by finish);
        NULL with `error` set on failure. */

@@ -37,6 +37,7 @@ none_free(void *w)
 const ts_format ts_format_none = {
     .name = "none",
     .summary = "nothing written, summary only",
+    .writes_stream = true,
     .open = none_open,
     .finish = none_finish,
     .free = none_free,

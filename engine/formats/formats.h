@@ -12,6 +12,7 @@
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 G_BEGIN_DECLS
 
@@ -86,11 +87,27 @@ void ts_json_format_session(GString *out, const ts_session *s, bool hex_messages
 /** ts_json_format_session() with hex messages: one sessions.jsonl line. */
 void ts_jsonl_format_session(GString *out, const ts_session *s);
 
-/** Writer of `DIR/sessions.jsonl`, lines sorted by stream number. */
+/** Writer of `DIR/sessions.jsonl` (or of the lines on a stream), lines
+ *  sorted by stream number or in the order sessions end. */
 typedef struct ts_jsonl_writer ts_jsonl_writer;
 
-/** Creates a writer for `dir` (created on first use). */
+/** The order of the lines. */
+typedef enum {
+    TS_JSONL_STREAM_ORDER = 0, /* by stream number, all written at finish */
+    TS_JSONL_END_ORDER,        /* each written (one write) as its session ends */
+} ts_jsonl_order;
+
+/** Creates a writer for `dir` (created on first use), in stream order. */
 ts_jsonl_writer *ts_jsonl_writer_new(const char *dir);
+/** Creates a writer for `dir` in `order`. In end order the folder and an
+ *  empty sessions.jsonl are created now: NULL with `error` when they cannot
+ *  be. */
+ts_jsonl_writer *ts_jsonl_writer_new_ordered(const char *dir, ts_jsonl_order order, GError **error);
+/** Creates a writer of the lines to `stream` (borrowed, e.g. stdout; it
+ *  must stay open until the writer is freed): in end order each line is
+ *  written to its descriptor as its session ends; in stream order they are
+ *  collected in an anonymous temporary file and copied in order at finish. */
+ts_jsonl_writer *ts_jsonl_writer_new_stream(FILE *stream, ts_jsonl_order order);
 /** Formats and stores one finished session (call from session_done). */
 void ts_jsonl_writer_add(ts_jsonl_writer *w, const ts_session *s);
 /** Writes sessions.jsonl (also when empty if `create_empty`); false with

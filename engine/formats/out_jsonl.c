@@ -1,16 +1,27 @@
 /*
  * out_jsonl.c — the JSON lines output of `tcpsession extract`: one compact
- * JSON object per session in DIR/sessions.jsonl, sorted by stream number.
+ * JSON object per session in DIR/sessions.jsonl (or on a stream: `-o -`),
+ * sorted by stream number (stream order) or in the order the sessions end
+ * (end order: live capture, pipes).
  *
- * Sessions finish in no particular order, and their lines carry the whole
- * payload in hex, so they are not kept in memory: each line goes straight to a
- * temporary file, in pieces of about 1 MiB while it is formatted (a session
- * of 8 MB is 16 MB of hex), and only (stream, offset, length) is remembered. At the end
- * the temporary file is renamed when the lines happen to be in order already,
- * or else mapped and copied line by line in stream order into a second
- * temporary file, itself renamed when complete: sessions.jsonl is never seen
- * half written. Both temporary files ("sessions.jsonl.tmp.XXXXXX") are
- * removed on a fatal signal (atomic_file.h).
+ * Stream order: sessions finish in no particular order, and their lines
+ * carry the whole payload in hex, so they are not kept in memory: each line
+ * goes straight to a temporary file, in pieces of about 1 MiB while it is
+ * formatted (a session of 8 MB is 16 MB of hex), and only (stream, offset,
+ * length) is remembered. At the end the temporary file is renamed when the
+ * lines happen to be in order already, or else mapped and copied line by
+ * line in stream order into a second temporary file, itself renamed when
+ * complete: sessions.jsonl is never seen half written. Both temporary files
+ * ("sessions.jsonl.tmp.XXXXXX") are removed on a fatal signal
+ * (atomic_file.h). On a stream the temporary file is an anonymous one
+ * (tmpfile()), copied to the stream in stream order at the end.
+ *
+ * End order: sessions.jsonl is created when the writer is (so a reader can
+ * follow it from the start) and each session's line is written with one
+ * write() as the session ends, so a reader never sees part of a line; a
+ * line of more than ONE_WRITE_MAX bytes is written in pieces as it is
+ * formatted (its memory stays bounded). Nothing is collected: memory is one
+ * line at a time.
  */
 #include "util/atomic_file.h"
 #include "format.h"
@@ -18,9 +29,11 @@
 #include "util/json_text.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define OUTPUT_NAME "sessions.jsonl"
 #define STDIO_BUFFER (1u << 20)
@@ -31,11 +44,19 @@ typedef struct {
     uint64_t length;
 } line_ref;
 
+/* End order: lines up to this size are written with one write(). */
+#define ONE_WRITE_MAX ((size_t)64 << 20)
+
 struct ts_jsonl_writer {
-    char *dir;
-    ts_temp *temp_file; /* the unsorted lines */
-    char *final_path;
-    FILE *temp;
+    char *dir;             /* NULL on a stream */
+    char *final_path;      /* DIR/sessions.jsonl, or "standard output" */
+    FILE *dest;            /* on a stream: where the lines go (borrowed) */
+    ts_jsonl_order order;  /* stream or end order */
+    int end_fd;            /* end order: the descriptor lines are written to, else -1 */
+    bool end_fd_owned;     /* end_fd is sessions.jsonl (closed by the writer) */
+    uint64_t end_lines;    /* end order: lines written */
+    ts_temp *temp_file;    /* stream order in a folder: the unsorted lines */
+    FILE *temp;            /* stream order: the unsorted lines */
     char *temp_buffer;     /* stdio buffer of `temp` */
     uint64_t written;      /* bytes in the temporary file */
     GArray *lines;         /* line_ref, in the order written */
@@ -258,12 +279,13 @@ ts_jsonl_format_session(GString *out, const ts_session *s)
     ts_json_format_session(out, s, true);
 }
 
-ts_jsonl_writer *
-ts_jsonl_writer_new(const char *dir)
+/* A writer with nothing open yet. */
+static ts_jsonl_writer *
+writer_alloc(ts_jsonl_order order)
 {
     ts_jsonl_writer *w = g_new0(ts_jsonl_writer, 1);
-    w->dir = g_strdup(dir);
-    w->final_path = g_build_filename(dir, OUTPUT_NAME, NULL);
+    w->order = order;
+    w->end_fd = -1;
     w->lines = g_array_new(FALSE, FALSE, sizeof(line_ref));
     w->sorted = true;
     w->line = g_string_sized_new(4096);
@@ -278,6 +300,49 @@ set_errno_error(ts_jsonl_writer *w, const char *path, int err)
                     g_strerror(err));
 }
 
+ts_jsonl_writer *
+ts_jsonl_writer_new(const char *dir)
+{
+    return ts_jsonl_writer_new_ordered(dir, TS_JSONL_STREAM_ORDER, NULL);
+}
+
+ts_jsonl_writer *
+ts_jsonl_writer_new_ordered(const char *dir, ts_jsonl_order order, GError **error)
+{
+    ts_jsonl_writer *w = writer_alloc(order);
+    w->dir = g_strdup(dir);
+    w->final_path = g_build_filename(dir, OUTPUT_NAME, NULL);
+    if (order == TS_JSONL_END_ORDER) {
+        if (g_mkdir_with_parents(dir, 0777) != 0)
+            set_errno_error(w, dir, errno);
+        else if ((w->end_fd = open(w->final_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) <
+                 0)
+            set_errno_error(w, w->final_path, errno);
+        w->end_fd_owned = w->end_fd >= 0;
+        if (w->error != NULL) {
+            g_propagate_error(error, g_steal_pointer(&w->error));
+            ts_jsonl_writer_free(w);
+            return NULL;
+        }
+    }
+    return w;
+}
+
+ts_jsonl_writer *
+ts_jsonl_writer_new_stream(FILE *stream, ts_jsonl_order order)
+{
+    ts_jsonl_writer *w = writer_alloc(order);
+    w->dest = stream;
+    w->final_path = g_strdup("standard output");
+    if (order == TS_JSONL_END_ORDER) {
+        fflush(stream); /* the lines go around its buffer, one write() each */
+        w->end_fd = fileno(stream);
+    }
+    return w;
+}
+
+/* Stream order: opens the file the lines are collected in (a registered
+ * temporary file beside sessions.jsonl, or an anonymous one on a stream). */
 static bool
 open_temp(ts_jsonl_writer *w)
 {
@@ -285,21 +350,36 @@ open_temp(ts_jsonl_writer *w)
         return true;
     if (w->error != NULL)
         return false;
-    if (g_mkdir_with_parents(w->dir, 0777) != 0) {
-        set_errno_error(w, w->dir, errno);
-        return false;
-    }
-    w->temp_file = ts_temp_create(w->final_path, &w->error);
-    if (w->temp_file == NULL)
-        return false;
-    w->temp = fopen(ts_temp_path(w->temp_file), "wb");
-    if (w->temp == NULL) {
-        set_errno_error(w, ts_temp_path(w->temp_file), errno);
-        return false;
+    if (w->dest != NULL) {
+        w->temp = tmpfile();
+        if (w->temp == NULL) {
+            set_errno_error(w, "temporary file for standard output", errno);
+            return false;
+        }
+    } else {
+        if (g_mkdir_with_parents(w->dir, 0777) != 0) {
+            set_errno_error(w, w->dir, errno);
+            return false;
+        }
+        w->temp_file = ts_temp_create(w->final_path, &w->error);
+        if (w->temp_file == NULL)
+            return false;
+        w->temp = fopen(ts_temp_path(w->temp_file), "wb");
+        if (w->temp == NULL) {
+            set_errno_error(w, ts_temp_path(w->temp_file), errno);
+            return false;
+        }
     }
     w->temp_buffer = g_malloc(STDIO_BUFFER);
     setvbuf(w->temp, w->temp_buffer, _IOFBF, STDIO_BUFFER);
     return true;
+}
+
+/* Name of the file the lines are collected in, for messages. */
+static const char *
+temp_name(const ts_jsonl_writer *w)
+{
+    return w->temp_file != NULL ? ts_temp_path(w->temp_file) : "temporary file";
 }
 
 /* Writes the formatted part of the current line (drain callback). */
@@ -308,17 +388,78 @@ drain_line(void *ctx, GString *out)
 {
     ts_jsonl_writer *w = ctx;
     if (!w->line_failed && fwrite(out->str, 1, out->len, w->temp) != out->len) {
-        set_errno_error(w, ts_temp_path(w->temp_file), errno);
+        set_errno_error(w, temp_name(w), errno);
         w->line_failed = true;
     }
     w->line_written += out->len;
     g_string_truncate(out, 0);
 }
 
-void
-ts_jsonl_writer_add(ts_jsonl_writer *w, const ts_session *s)
+/* Writes all of `len` bytes to `fd`; false with errno set on failure. */
+static bool
+write_all(int fd, const char *data, size_t len)
 {
-    if (w->line_failed || !open_temp(w))
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        data += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+/* End order: writes what is formatted of the current line to end_fd. */
+static void
+write_end(ts_jsonl_writer *w, GString *out)
+{
+    if (!w->line_failed && !write_all(w->end_fd, out->str, out->len)) {
+        set_errno_error(w, w->final_path, errno);
+        w->line_failed = true;
+    }
+    g_string_truncate(out, 0);
+}
+
+/* End order drain callback: a line is written whole, unless it grows past
+ * ONE_WRITE_MAX (then in pieces, to keep its memory bounded). */
+static void
+drain_end(void *ctx, GString *out)
+{
+    if (out->len >= ONE_WRITE_MAX)
+        write_end(ctx, out);
+}
+
+/* Keeps the reusable buffer from holding on to one huge session. */
+static void
+shrink_line(ts_jsonl_writer *w)
+{
+    if (w->line->allocated_len > (1u << 24)) {
+        g_string_free(w->line, TRUE);
+        w->line = g_string_sized_new(4096);
+    }
+}
+
+/* End order: the session's line, written and visible at once. */
+static void
+add_end_order(ts_jsonl_writer *w, const ts_session *s)
+{
+    g_string_truncate(w->line, 0);
+    drain dr = {drain_end, w};
+    format_session(w->line, s, true, &dr);
+    g_string_append_c(w->line, '\n');
+    write_end(w, w->line);
+    if (!w->line_failed)
+        w->end_lines++;
+    shrink_line(w);
+}
+
+/* Stream order: the session's line to the temporary file, remembered. */
+static void
+add_stream_order(ts_jsonl_writer *w, const ts_session *s)
+{
+    if (!open_temp(w))
         return;
     g_string_truncate(w->line, 0);
     w->line_written = 0;
@@ -334,11 +475,18 @@ ts_jsonl_writer_add(ts_jsonl_writer *w, const ts_session *s)
         w->sorted = false;
     g_array_append_val(w->lines, ref);
     w->written += w->line_written;
-    /* Keep the reusable buffer from holding on to one huge session. */
-    if (w->line->allocated_len > (1u << 24)) {
-        g_string_free(w->line, TRUE);
-        w->line = g_string_sized_new(4096);
-    }
+    shrink_line(w);
+}
+
+void
+ts_jsonl_writer_add(ts_jsonl_writer *w, const ts_session *s)
+{
+    if (w->line_failed || w->error != NULL)
+        return;
+    if (w->order == TS_JSONL_END_ORDER)
+        add_end_order(w, s);
+    else
+        add_stream_order(w, s);
 }
 
 static int
@@ -350,19 +498,42 @@ compare_refs(const void *a, const void *b)
     return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
+/* Maps the collected lines (NULL with w->error on failure). */
+static GMappedFile *
+map_temp(ts_jsonl_writer *w)
+{
+    g_autoptr(GError) map_error = NULL;
+    GMappedFile *map = w->temp_file != NULL
+                           ? g_mapped_file_new(ts_temp_path(w->temp_file), FALSE, &map_error)
+                           : g_mapped_file_new_from_fd(fileno(w->temp), FALSE, &map_error);
+    if (map == NULL && w->error == NULL)
+        w->error = g_steal_pointer(&map_error);
+    return map;
+}
+
+/* Copies the lines of the mapped temporary file `map` to `out` in stream
+ * order; false on a write failure (errno set). */
+static bool
+copy_sorted(ts_jsonl_writer *w, GMappedFile *map, FILE *out)
+{
+    const char *data = g_mapped_file_get_contents(map);
+    if (!w->sorted)
+        g_array_sort(w->lines, compare_refs);
+    bool ok = true;
+    for (guint i = 0; i < w->lines->len && ok; i++) {
+        const line_ref *ref = &g_array_index(w->lines, line_ref, i);
+        ok = fwrite(data + ref->offset, 1, ref->length, out) == ref->length;
+    }
+    return ok;
+}
+
 /* Copies the lines of the temporary file to the final file in stream order. */
 static bool
 write_sorted(ts_jsonl_writer *w)
 {
-    g_autoptr(GError) map_error = NULL;
-    g_autoptr(GMappedFile) map = g_mapped_file_new(ts_temp_path(w->temp_file), FALSE, &map_error);
-    if (map == NULL) {
-        if (w->error == NULL)
-            w->error = g_steal_pointer(&map_error);
+    g_autoptr(GMappedFile) map = map_temp(w);
+    if (map == NULL)
         return false;
-    }
-    const char *data = g_mapped_file_get_contents(map);
-    g_array_sort(w->lines, compare_refs);
     ts_temp *sorted = ts_temp_create(w->final_path, &w->error);
     if (sorted == NULL)
         return false;
@@ -374,11 +545,7 @@ write_sorted(ts_jsonl_writer *w)
     }
     g_autofree char *buffer = g_malloc(STDIO_BUFFER);
     setvbuf(out, buffer, _IOFBF, STDIO_BUFFER);
-    bool ok = true;
-    for (guint i = 0; i < w->lines->len && ok; i++) {
-        const line_ref *ref = &g_array_index(w->lines, line_ref, i);
-        ok = fwrite(data + ref->offset, 1, ref->length, out) == ref->length;
-    }
+    bool ok = copy_sorted(w, map, out);
     int err = errno;
     if (fclose(out) != 0 && ok) {
         ok = false;
@@ -392,27 +559,83 @@ write_sorted(ts_jsonl_writer *w)
     return ts_temp_commit(sorted, w->final_path, w->error == NULL ? &w->error : NULL);
 }
 
+/* Stream order on a stream: the collected lines to `dest`, in order. */
+static void
+write_to_dest(ts_jsonl_writer *w)
+{
+    if (w->written == 0 || w->error != NULL)
+        return; /* an empty file cannot be mapped; nothing to copy */
+    g_autoptr(GMappedFile) map = map_temp(w);
+    if (map == NULL)
+        return;
+    if (!copy_sorted(w, map, w->dest) || fflush(w->dest) != 0)
+        set_errno_error(w, w->final_path, errno);
+}
+
+/* Closes the file the lines were collected in. */
+static void
+close_temp(ts_jsonl_writer *w)
+{
+    int rc = fclose(w->temp);
+    int err = errno;
+    w->temp = NULL;
+    g_clear_pointer(&w->temp_buffer, g_free);
+    if (rc != 0)
+        set_errno_error(w, temp_name(w), err);
+}
+
+/* Stream order: sessions.jsonl renamed or written sorted, or the lines
+ * copied to the stream. */
+static void
+finish_stream_order(ts_jsonl_writer *w, bool create_empty)
+{
+    if (w->temp == NULL && create_empty && w->dest == NULL)
+        open_temp(w);
+    if (w->temp == NULL)
+        return;
+    if (w->dest != NULL) { /* the anonymous file is mapped while open */
+        if (fflush(w->temp) != 0)
+            set_errno_error(w, temp_name(w), errno);
+        write_to_dest(w);
+        close_temp(w);
+        return;
+    }
+    close_temp(w);
+    if (w->error == NULL && w->sorted) {
+        ts_temp_commit(g_steal_pointer(&w->temp_file), w->final_path, &w->error);
+    } else {
+        if (w->error == NULL)
+            write_sorted(w);
+        ts_temp_discard(g_steal_pointer(&w->temp_file));
+    }
+}
+
+/* End order: closes sessions.jsonl; removes it (and its folder, when
+ * empty) when no line was written and it is not wanted empty. */
+static void
+finish_end_order(ts_jsonl_writer *w, bool create_empty)
+{
+    if (!w->end_fd_owned) {
+        w->end_fd = -1;
+        return;
+    }
+    if (close(w->end_fd) != 0)
+        set_errno_error(w, w->final_path, errno);
+    w->end_fd = -1;
+    w->end_fd_owned = false;
+    if (w->end_lines == 0 && !create_empty) {
+        g_unlink(w->final_path);
+        g_rmdir(w->dir);
+    }
+}
+
 bool
 ts_jsonl_writer_finish(ts_jsonl_writer *w, bool create_empty, GError **error)
 {
-    if (w->temp == NULL && create_empty)
-        open_temp(w);
-    if (w->temp != NULL) {
-        int rc = fclose(w->temp);
-        int err = errno;
-        w->temp = NULL;
-        g_clear_pointer(&w->temp_buffer, g_free);
-        if (rc != 0)
-            set_errno_error(w, ts_temp_path(w->temp_file), err);
-        if (w->error == NULL && w->sorted) {
-            ts_temp_commit(w->temp_file, w->final_path, &w->error);
-        } else {
-            if (w->error == NULL)
-                write_sorted(w);
-            ts_temp_discard(w->temp_file);
-        }
-        w->temp_file = NULL;
-    }
+    if (w->order == TS_JSONL_END_ORDER)
+        finish_end_order(w, create_empty);
+    else
+        finish_stream_order(w, create_empty);
     if (w->error != NULL) {
         g_propagate_error(error, g_steal_pointer(&w->error));
         return false;
@@ -427,6 +650,8 @@ ts_jsonl_writer_free(ts_jsonl_writer *w)
         return;
     if (w->temp != NULL)
         fclose(w->temp);
+    if (w->end_fd_owned)
+        close(w->end_fd);
     ts_temp_discard(w->temp_file);
     g_free(w->temp_buffer);
     g_free(w->dir);
@@ -442,8 +667,10 @@ ts_jsonl_writer_free(ts_jsonl_writer *w)
 static void *
 jsonl_open(const ts_format_args *args, GError **error)
 {
-    (void)error;
-    return ts_jsonl_writer_new(args->dir);
+    ts_jsonl_order order = args->end_order ? TS_JSONL_END_ORDER : TS_JSONL_STREAM_ORDER;
+    if (args->stream != NULL)
+        return ts_jsonl_writer_new_stream(args->stream, order);
+    return ts_jsonl_writer_new_ordered(args->dir, order, error);
 }
 
 static void
@@ -470,6 +697,7 @@ const ts_format ts_format_jsonl = {
                "endpoints, times, byte counts, md5s, messages (hex), gaps, anomalies",
     .mention = "jsonl (default)",
     .needs = TS_FORMAT_NEEDS_PAYLOAD,
+    .writes_stream = true,
     .open = jsonl_open,
     .session_done = jsonl_session_done,
     .finish = jsonl_finish,

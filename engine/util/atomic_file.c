@@ -113,10 +113,25 @@ section_leave(const sigset_t *old)
     restore_signals(old);
 }
 
-/* Removes every registered temporary file and dies of `sig`. */
+/* The graceful stop (ts_atomic_set_graceful_stop()): set with the cleanup
+ * signals blocked, read by the handler. */
+static void (*volatile graceful_stop)(void *ctx);
+static void *volatile graceful_ctx;
+static volatile sig_atomic_t graceful_requested;
+
+/* Removes every registered temporary file and dies of `sig`; the first
+ * SIGINT or SIGTERM calls the graceful stop instead when one is set. */
 static void
 on_fatal_signal(int sig)
 {
+    void (*stop)(void *) = graceful_stop;
+    if ((sig == SIGINT || sig == SIGTERM) && stop != NULL && !graceful_requested) {
+        int saved = errno;
+        graceful_requested = 1;
+        stop(graceful_ctx);
+        errno = saved;
+        return;
+    }
     g_atomic_int_set(&dying, 1);
     /* other threads' sections end quickly; give up after about a second */
     for (int i = 0; i < 1000 && g_atomic_int_get(&busy) > 0; i++) {
@@ -141,6 +156,24 @@ ts_atomic_install_signal_cleanup(void)
             sigaddset(&sa.sa_mask, cleanup_signals[j]);
         sigaction(cleanup_signals[i], &sa, NULL);
     }
+}
+
+void
+ts_atomic_set_graceful_stop(void (*stop)(void *ctx), void *ctx)
+{
+    sigset_t old;
+    block_signals(&old);
+    graceful_stop = NULL;
+    graceful_ctx = ctx;
+    graceful_stop = stop;
+    graceful_requested = 0;
+    restore_signals(&old);
+}
+
+bool
+ts_atomic_graceful_stop_requested(void)
+{
+    return graceful_requested != 0;
 }
 
 /* ---- paths ------------------------------------------------------------ */

@@ -82,6 +82,16 @@ void ts_atomic_block_cleanup_signals(sigset_t *old);
  *  temporary file, then end the process as the signal would have. */
 void ts_atomic_install_signal_cleanup(void);
 
+/** Makes the first SIGINT or SIGTERM call `stop(ctx)` instead of ending the
+ *  process (a live capture: "finish and write"); the next one ends it as
+ *  ts_atomic_install_signal_cleanup() does. `stop` runs in the signal
+ *  handler: it must be async-signal-safe (set a flag). NULL turns it off.
+ *  Call after ts_atomic_install_signal_cleanup(). */
+void ts_atomic_set_graceful_stop(void (*stop)(void *ctx), void *ctx);
+
+/** True when a SIGINT or SIGTERM was turned into a graceful stop. */
+bool ts_atomic_graceful_stop_requested(void);
+
 G_END_DECLS
 
 #endif /* TS_ATOMIC_FILE_H */

@@ -32,7 +32,12 @@ for format in jsonl json raw tcpflow; do
         mkfifo "$out/part"
         (cat "$out/part.pcap"; sleep 30) >"$out/part" &
         writer=$!
-        "$TS_BIN" extract -q -f "$format" -o "$dir" "$out/part" 2>/dev/null &
+        # a FIFO's lines are in end order by default (one complete line per
+        # session as it ends): stream order here, end order checked below
+        order=
+        [ "$format" = jsonl ] && order="--order stream"
+        # shellcheck disable=SC2086 # $order is empty or two words
+        "$TS_BIN" extract -q -f "$format" $order -o "$dir" "$out/part" 2>/dev/null &
         pid=$!
         # wait until the run has written something, then interrupt it
         i=0
@@ -61,6 +66,38 @@ for format in jsonl json raw tcpflow; do
         fi
         ok "-f $format, SIG$sig while reading: $n complete files, no temporary file"
     done
+done
+
+# jsonl in end order (the default on a FIFO): sessions.jsonl exists from the
+# start and holds only complete lines, each the line the full run writes
+for sig in INT TERM; do
+    dir="$out/end-$sig"
+    rm -f "$out/part"
+    mkfifo "$out/part"
+    (cat "$out/part.pcap"; sleep 30) >"$out/part" &
+    writer=$!
+    "$TS_BIN" extract -q -o "$dir" "$out/part" 2>/dev/null &
+    pid=$!
+    i=0
+    while [ ! -s "$dir/part/sessions.jsonl" ] && [ $i -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    sleep 0.3
+    kill -"$sig" "$pid"
+    wait "$pid"
+    rc=$?
+    kill "$writer" 2>/dev/null
+    wait "$writer" 2>/dev/null
+    writer=
+    [ "$rc" -gt 128 ] || fail "end order/$sig: exit status $rc, expected death by signal"
+    lines=$(wc -l <"$dir/part/sessions.jsonl")
+    [ "$lines" -gt 0 ] || fail "end order/$sig: no line written before the interruption"
+    missing=$(grep -cvxF -f "$out/full-jsonl/part/sessions.jsonl" "$dir/part/sessions.jsonl")
+    [ "$missing" = 0 ] || fail "end order/$sig: $missing lines that are not complete lines of the full run"
+    [ "$(tail -c 1 "$dir/part/sessions.jsonl" | od -An -c | tr -d ' ')" = '\n' ] ||
+        fail "end order/$sig: the file does not end with a complete line"
+    ok "jsonl end order, SIG$sig while reading: $lines complete lines"
 done
 
 # names that would leave the output folder

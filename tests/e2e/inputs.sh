@@ -55,19 +55,28 @@ summary_of() {
 for f in sample.pcap sample.pcapng sample.pcap.gz sample.pcapng.gz; do
     stem=${f%.gz}
     stem=${stem%.*}
-    for fmt in jsonl raw; do
-        ts extract -f "$fmt" -o "$tmp/file-$fmt-$f" "$tmp/$f" 2>"$tmp/file.err"
+    # jsonl: in both orders (a pipe's default is end order, a file's stream order)
+    for fmt in jsonl:stream jsonl:end raw:stream; do
+        order=${fmt#*:}
+        fmt=${fmt%:*}
+        out=$fmt-$order-$f
+        ts extract -f "$fmt" --order "$order" -o "$tmp/file-$out" "$tmp/$f" 2>"$tmp/file.err"
         rc_file=$?
-        cat "$tmp/$f" | ts extract -f "$fmt" -o "$tmp/in-$fmt-$f" - 2>"$tmp/in.err"
+        cat "$tmp/$f" | ts extract -f "$fmt" --order "$order" -o "$tmp/in-$out" - 2>"$tmp/in.err"
         rc_in=$?
+        # the jsonl "capture" field names what was read: the file, or "-"
+        for d in "$tmp/file-$out/$stem" "$tmp/in-$out/stdin"; do
+            [ -f "$d/sessions.jsonl" ] &&
+                sed -i 's/"capture":"[^"]*",//' "$d/sessions.jsonl"
+        done
         if [ "$rc_file" -ne 0 ] || [ "$rc_in" -ne 0 ]; then
             fail "extract -f $fmt $f: exit status $rc_file (file) and $rc_in (stdin)"
-        elif [ ! -d "$tmp/in-$fmt-$f/stdin" ]; then
-            fail "extract -f $fmt - ($f): no output folder stdin: $(ls "$tmp/in-$fmt-$f")"
-        elif diff -r "$tmp/file-$fmt-$f/$stem" "$tmp/in-$fmt-$f/stdin" >"$tmp/d"; then
-            ok "extract -f $fmt - < $f through a pipe: the output of the file, byte for byte"
+        elif [ ! -d "$tmp/in-$out/stdin" ]; then
+            fail "extract -f $fmt - ($f): no output folder stdin: $(ls "$tmp/in-$out")"
+        elif diff -r "$tmp/file-$out/$stem" "$tmp/in-$out/stdin" >"$tmp/d"; then
+            ok "extract -f $fmt --order $order - < $f through a pipe: the output of the file, byte for byte"
         else
-            fail "extract -f $fmt $f: stdin differs: $(head -5 "$tmp/d")"
+            fail "extract -f $fmt --order $order $f: stdin differs: $(head -5 "$tmp/d")"
         fi
     done
     want="stdin: 8 sessions, 76 frames, 789 bytes delivered, 1 gaps, 2 anomalies"
