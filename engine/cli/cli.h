@@ -134,6 +134,16 @@ void ts_cli_engine_args_clear(ts_cli_engine_args *a);
  *  "100B") into *size; false when it is not one. */
 bool ts_cli_parse_size(const char *text, size_t *size);
 
+/** Help of the --community-id-seed option (a G_OPTION_ARG_STRING entry
+ *  whose text ts_cli_community_id_seed() parses). */
+#define TS_CLI_COMMUNITY_ID_SEED_HELP                                                              \
+    "Seed of the Community ID (0-65535, default 0, as Zeek and Suricata)"
+
+/** Parses the text of --community-id-seed (NULL: not given, seed 0) into
+ *  *seed; on a bad value prints the usage error, naming `command` in the
+ *  --help hint, and returns false. */
+bool ts_cli_community_id_seed(const char *text, const char *command, uint16_t *seed);
+
 /** Prints the engine's warnings to stderr, each prefixed with "warning: ". */
 void ts_cli_print_warnings(const ts_engine *engine);
 

@@ -68,6 +68,7 @@ typedef struct {
     bool js;
     int jobs;              /* -j; 0: as many as CPUs usable */
     ts_progress *progress; /* NULL when not shown */
+    uint16_t community_id_seed;
 } extract_config;
 
 /* The format and --js's companion: at most two writers per capture. */
@@ -182,10 +183,14 @@ add_output(extract_run *run, const ts_format *format, const ts_format_args *args
 /* Opens the writers of one capture's output in `dir`: the format's, and with
  * --js the JavaScript extraction unless the format does it itself. */
 static bool
-open_outputs(const extract_config *cfg, const char *dir, extract_run *run, GError **error)
+open_outputs(const extract_config *cfg, const char *capture, const char *dir, extract_run *run,
+             GError **error)
 {
     g_autofree char *js_dir = cfg->js ? g_build_filename(dir, "js", NULL) : NULL;
-    const ts_format_args args = {.dir = dir, .js_dir = js_dir};
+    const ts_format_args args = {.dir = dir,
+                                 .js_dir = js_dir,
+                                 .capture = capture,
+                                 .community_id_seed = cfg->community_id_seed};
     if (!add_output(run, cfg->format, &args, error))
         return false;
     if (cfg->js && !cfg->format->writes_js)
@@ -256,7 +261,7 @@ extract_capture(const extract_config *cfg, const char *capture, const char *dir,
 {
     extract_run run = {.progress = cfg->progress, .index = index};
     g_autoptr(GError) error = NULL;
-    if (!open_outputs(cfg, dir, &run, &error)) {
+    if (!open_outputs(cfg, capture, dir, &run, &error)) {
         g_string_append_printf(msgs, "tcpsession: %s\n", error->message);
         free_outputs(&run);
         return false;
@@ -376,6 +381,7 @@ typedef struct {
     ts_cli_engine_args engine;
     gboolean quiet, js;
     gint jobs;
+    char *community_id_seed;
     char **captures;
 } extract_args;
 
@@ -384,6 +390,7 @@ extract_args_clear(extract_args *a)
 {
     g_free(a->outdir);
     g_free(a->format);
+    g_free(a->community_id_seed);
     ts_cli_engine_args_clear(&a->engine);
     g_strfreev(a->captures);
 }
@@ -404,6 +411,8 @@ parse_args(int argc, char **argv, extract_args *a, int *status)
          "Extract N captures in parallel (default: CPUs usable; 1: one at a time)", "N"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet, "Do not print the per-capture summary",
          NULL},
+        {"community-id-seed", 0, 0, G_OPTION_ARG_STRING, &a->community_id_seed,
+         TS_CLI_COMMUNITY_ID_SEED_HELP, "N"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     g_autofree char *description = extract_description();
@@ -437,6 +446,8 @@ make_config(const extract_args *a, extract_config *cfg)
         return false;
     }
     cfg->jobs = a->jobs;
+    if (!ts_cli_community_id_seed(a->community_id_seed, "extract", &cfg->community_id_seed))
+        return false;
     if (a->captures[0] == NULL) {
         usage_error("%s", "no capture given");
         return false;

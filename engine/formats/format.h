@@ -35,6 +35,10 @@ enum {
 typedef struct {
     const char *dir;    /* the capture's output folder (DIR/STEM) */
     const char *js_dir; /* --js: the folder of the .js files, else NULL */
+    /* the capture's path as given ("-": stdin) for the "capture" key of JSON
+       output (NULL: null), and the seed of its "community_id" key */
+    const char *capture;
+    uint16_t community_id_seed;
 } ts_format_args;
 
 /** The operations of one output format. The `void *w` of every op is the
