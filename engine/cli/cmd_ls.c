@@ -1,7 +1,9 @@
 /*
  * cmd_ls.c — `tcpsession ls`: lists the TCP sessions of one capture, one line
  * per session in stream order, as an aligned table or as JSON lines. Runs the
- * engine without keeping payload: only counters are needed.
+ * engine without keeping payload: only counters are needed. What an analyst
+ * looks for first is on the line: bytes missing from each side, the close
+ * reason, mid-stream pickups and the kinds of anomaly.
  */
 #include "cli.h"
 #include "util/json_text.h"
@@ -20,28 +22,53 @@ typedef struct {
     int64_t start_ns;
     int64_t end_ns;
     uint64_t packets;
-    uint64_t client_bytes;
-    uint64_t server_bytes;
-    uint64_t anomalies; /* kept + dropped */
-    uint64_t gaps;
+    uint64_t bytes[2];   /* delivered, per direction */
+    uint64_t missing[2]; /* bytes of the gaps, per direction */
+    uint64_t gaps[2];    /* gaps, per direction */
+    uint64_t anomalies;  /* kept + dropped */
+    uint64_t anomalies_dropped;
+    uint64_t by_type[TS_ANOMALY_COUNT_]; /* kept anomalies per type */
     bool midstream;
     ts_close_reason close;
+    char community_id[TS_COMMUNITY_ID_LEN];
 } ls_row;
 
-enum { COL_COUNT = 9 };
+/* What every row shares: the rows, the capture's name, the seed. */
+typedef struct {
+    GArray *rows; /* ls_row */
+    const char *capture;
+    uint16_t seed;
+} ls_state;
+
+enum { COL_COUNT = 14 };
 
 static const char *const column_names[COL_COUNT] = {
-    "stream",  "client",       "server",       "start",     "duration",
-    "packets", "client_bytes", "server_bytes", "anomalies",
+    "stream",  "client",       "server",       "start",          "duration",
+    "packets", "client_bytes", "server_bytes", "client_missing", "server_missing",
+    "gaps",    "close",        "anomalies",    "notes",
 };
 /* Numbers are right-aligned, text left-aligned. */
-static const bool column_right[COL_COUNT] = {true, false, false, false, true,
-                                             true, true,  true,  true};
+static const bool column_right[COL_COUNT] = {true, false, false, false, true,  true, true,
+                                             true, true,  true,  true,  false, true, false};
+
+/* The anomalies of `s` counted by type. */
+static void
+count_anomaly_types(const ts_session *s, uint64_t by_type[TS_ANOMALY_COUNT_])
+{
+    size_t n = 0;
+    const ts_anomaly *a = ts_session_anomalies(s, &n);
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned)a[i].type < TS_ANOMALY_COUNT_)
+            by_type[a[i].type]++;
+    }
+}
 
 static void
 on_session_done(void *user, ts_session *s)
 {
-    GArray *rows = user;
+    ls_state *st = user;
+    size_t n_gaps = 0;
+    const ts_gap *gaps = ts_session_gaps(s, &n_gaps);
     ls_row row = {
         .stream = ts_session_stream(s),
         .client = *ts_session_client(s),
@@ -49,14 +76,19 @@ on_session_done(void *user, ts_session *s)
         .start_ns = ts_session_start_ns(s),
         .end_ns = ts_session_end_ns(s),
         .packets = ts_session_packets(s),
-        .client_bytes = ts_session_bytes(s, TS_FROM_CLIENT),
-        .server_bytes = ts_session_bytes(s, TS_FROM_SERVER),
+        .bytes = {ts_session_bytes(s, TS_FROM_CLIENT), ts_session_bytes(s, TS_FROM_SERVER)},
+        .missing = {ts_session_missing_bytes(s, TS_FROM_CLIENT),
+                    ts_session_missing_bytes(s, TS_FROM_SERVER)},
         .anomalies = ts_tally_anomalies(s),
-        .gaps = ts_tally_gaps(s),
+        .anomalies_dropped = ts_session_anomalies_dropped(s),
         .midstream = ts_session_midstream(s),
         .close = ts_session_close_reason(s),
     };
-    g_array_append_val(rows, row);
+    for (size_t i = 0; i < n_gaps; i++)
+        row.gaps[gaps[i].from == TS_FROM_SERVER]++;
+    count_anomaly_types(s, row.by_type);
+    ts_session_community_id(s, st->seed, row.community_id);
+    g_array_append_val(st->rows, row);
 }
 
 static int
@@ -104,6 +136,26 @@ duration_text(int64_t ns)
     return g_strdup_printf("%s%" PRIu64 ".%03" PRIu64 "s", sign, ms / 1000, ms % 1000);
 }
 
+/* The notes column: "midstream", then each kind of anomaly kept with its
+ * count ("late_data=2"), then "dropped=N" for those not kept; "-" when
+ * there is nothing to say. Caller frees. */
+static char *
+notes_text(const ls_row *r)
+{
+    GString *out = g_string_new(r->midstream ? "midstream" : "");
+    for (int t = 0; t < TS_ANOMALY_COUNT_; t++) {
+        if (r->by_type[t] > 0)
+            g_string_append_printf(out, "%s%s=%" PRIu64, out->len ? " " : "",
+                                   ts_anomaly_type_name((ts_anomaly_type)t), r->by_type[t]);
+    }
+    if (r->anomalies_dropped > 0)
+        g_string_append_printf(out, "%sdropped=%" PRIu64, out->len ? " " : "",
+                               r->anomalies_dropped);
+    if (out->len == 0)
+        g_string_append_c(out, '-');
+    return g_string_free(out, FALSE);
+}
+
 static void
 print_table(const GArray *rows)
 {
@@ -120,9 +172,14 @@ print_table(const GArray *rows)
         cell[3] = time_text(r->start_ns);
         cell[4] = duration_text(r->end_ns - r->start_ns);
         cell[5] = g_strdup_printf("%" PRIu64, r->packets);
-        cell[6] = g_strdup_printf("%" PRIu64, r->client_bytes);
-        cell[7] = g_strdup_printf("%" PRIu64, r->server_bytes);
-        cell[8] = g_strdup_printf("%" PRIu64, r->anomalies);
+        cell[6] = g_strdup_printf("%" PRIu64, r->bytes[0]);
+        cell[7] = g_strdup_printf("%" PRIu64, r->bytes[1]);
+        cell[8] = g_strdup_printf("%" PRIu64, r->missing[0]);
+        cell[9] = g_strdup_printf("%" PRIu64, r->missing[1]);
+        cell[10] = g_strdup_printf("%" PRIu64, r->gaps[0] + r->gaps[1]);
+        cell[11] = g_strdup(ts_close_reason_name(r->close));
+        cell[12] = g_strdup_printf("%" PRIu64, r->anomalies);
+        cell[13] = notes_text(r);
         for (int c = 0; c < COL_COUNT; c++)
             width[c] = MAX(width[c], strlen(cell[c]));
     }
@@ -145,8 +202,35 @@ print_table(const GArray *rows)
     g_free(cells);
 }
 
+/* ",\"anomaly_types\":{\"TYPE\":N,...}": the kept anomalies by type. */
 static void
-print_json(const GArray *rows)
+append_anomaly_types(GString *line, const ls_row *r)
+{
+    g_string_append(line, ",\"anomaly_types\":{");
+    bool first = true;
+    for (int t = 0; t < TS_ANOMALY_COUNT_; t++) {
+        if (r->by_type[t] == 0)
+            continue;
+        if (!first)
+            g_string_append_c(line, ',');
+        first = false;
+        ts_json_append_string(line, ts_anomaly_type_name((ts_anomaly_type)t));
+        g_string_append_c(line, ':');
+        ts_json_append_uint(line, r->by_type[t]);
+    }
+    g_string_append_c(line, '}');
+}
+
+/* ",\"NAME\":N" */
+static void
+append_count(GString *line, const char *name, uint64_t n)
+{
+    g_string_append_printf(line, ",\"%s\":", name);
+    ts_json_append_uint(line, n);
+}
+
+static void
+print_json(const GArray *rows, const char *capture)
 {
     g_autoptr(GString) line = g_string_sized_new(512);
     for (guint i = 0; i < rows->len; i++) {
@@ -154,6 +238,10 @@ print_json(const GArray *rows)
         g_string_truncate(line, 0);
         g_string_append(line, "{\"stream\":");
         ts_json_append_uint(line, r->stream);
+        g_string_append(line, ",\"capture\":");
+        ts_json_append_string(line, capture);
+        g_string_append(line, ",\"community_id\":");
+        ts_json_append_string(line, r->community_id);
         g_string_append(line, ",\"client\":");
         ts_json_append_endpoint(line, &r->client);
         g_string_append(line, ",\"server\":");
@@ -162,19 +250,20 @@ print_json(const GArray *rows)
         ts_json_append_seconds(line, r->start_ns);
         g_string_append(line, ",\"end\":");
         ts_json_append_seconds(line, r->end_ns);
-        g_string_append(line, ",\"packets\":");
-        ts_json_append_uint(line, r->packets);
-        g_string_append(line, ",\"client_bytes\":");
-        ts_json_append_uint(line, r->client_bytes);
-        g_string_append(line, ",\"server_bytes\":");
-        ts_json_append_uint(line, r->server_bytes);
+        append_count(line, "packets", r->packets);
+        append_count(line, "client_bytes", r->bytes[0]);
+        append_count(line, "server_bytes", r->bytes[1]);
         g_string_append(line, r->midstream ? ",\"midstream\":true" : ",\"midstream\":false");
-        g_string_append(line, ",\"anomalies\":");
-        ts_json_append_uint(line, r->anomalies);
-        g_string_append(line, ",\"gaps\":");
-        ts_json_append_uint(line, r->gaps);
+        append_count(line, "anomalies", r->anomalies);
+        append_count(line, "gaps", r->gaps[0] + r->gaps[1]);
         g_string_append(line, ",\"close\":");
         ts_json_append_string(line, ts_close_reason_name(r->close));
+        append_count(line, "client_missing_bytes", r->missing[0]);
+        append_count(line, "server_missing_bytes", r->missing[1]);
+        append_count(line, "client_gaps", r->gaps[0]);
+        append_count(line, "server_gaps", r->gaps[1]);
+        append_count(line, "anomalies_dropped", r->anomalies_dropped);
+        append_anomaly_types(line, r);
         g_string_append(line, "}\n");
         fwrite(line->str, 1, line->len, stdout);
     }
@@ -184,8 +273,11 @@ int
 ts_cmd_ls(int argc, char **argv)
 {
     gboolean json = FALSE;
+    g_autofree char *seed_text = NULL;
     const GOptionEntry entries[] = {
         {"json", 'j', 0, G_OPTION_ARG_NONE, &json, "One JSON object per session and line", NULL},
+        {"community-id-seed", 0, 0, G_OPTION_ARG_STRING, &seed_text, TS_CLI_COMMUNITY_ID_SEED_HELP,
+         "N"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     g_auto(GStrv) captures = NULL;
@@ -195,8 +287,16 @@ ts_cmd_ls(int argc, char **argv)
     bool parsed = ts_cli_parse_more(
         "ls", "CAPTURE", "Lists the TCP sessions of a capture, in stream order.",
         "Columns: stream number, client and server (the client sent the SYN),\n"
-        "start time (UTC), duration, packets, bytes delivered by each side and\n"
-        "anomalies. --json adds midstream, gaps and close reason.",
+        "start time (UTC), duration, packets, bytes delivered by each side\n"
+        "(client_bytes, server_bytes), bytes each side sent that the capture\n"
+        "lacks (client_missing, server_missing: the sum of its gaps), gaps (holes,\n"
+        "both sides), close (fin, rst, reused, end_of_capture, idle), anomalies\n"
+        "(kept and dropped) and notes: \"midstream\" when the capture did not\n"
+        "show the connection's start, and each kind of anomaly with its count\n"
+        "(\"overlap_conflict=2\"; \"dropped=N\" beyond --max-anomalies), \"-\" when\n"
+        "none. --json prints one object per session with those values and the\n"
+        "capture as given, the Community ID, client_gaps, server_gaps and\n"
+        "anomaly_types.",
         entries, ts_cli_engine_entries(&engine_args, false, engine_rows), argc, argv, &captures,
         &status);
     ts_options opts;
@@ -206,7 +306,8 @@ ts_cmd_ls(int argc, char **argv)
     ts_cli_engine_args_clear(&engine_args);
     if (!parsed)
         return status;
-    if (!applied)
+    uint16_t seed = 0;
+    if (!applied || !ts_cli_community_id_seed(seed_text, "ls", &seed))
         return TS_EXIT_USAGE;
     if (captures[0] == NULL || captures[1] != NULL) {
         fprintf(stderr, "tcpsession: %s\nTry 'tcpsession ls --help' for more information.\n",
@@ -215,8 +316,9 @@ ts_cmd_ls(int argc, char **argv)
     }
 
     g_autoptr(GArray) rows = g_array_new(FALSE, FALSE, sizeof(ls_row));
+    ls_state st = {.rows = rows, .capture = captures[0], .seed = seed};
     ts_callbacks cb = {.session_done = on_session_done};
-    ts_engine *engine = ts_engine_new(&opts, &cb, rows);
+    ts_engine *engine = ts_engine_new(&opts, &cb, &st);
     g_autoptr(GError) error = NULL;
     bool ok = ts_engine_run_file(engine, captures[0], &error);
     ts_cli_print_warnings(engine);
@@ -225,7 +327,7 @@ ts_cmd_ls(int argc, char **argv)
     /* Sessions delivered before a failure are listed all the same. */
     g_array_sort(rows, compare_rows);
     if (json)
-        print_json(rows);
+        print_json(rows, captures[0]);
     else if (ok || rows->len > 0)
         print_table(rows);
     if (fflush(stdout) != 0) {
