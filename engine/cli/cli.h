@@ -74,6 +74,10 @@ int ts_cmd_verify(int argc, char **argv);
 /** Runs `tcpsession follow`; argv[0] is "follow". Returns the exit status. */
 int ts_cmd_follow(int argc, char **argv);
 
+/** Runs `tcpsession cat` (cmd_cat.c); argv[0] is "cat". Returns the exit
+ *  status. */
+int ts_cmd_cat(int argc, char **argv);
+
 /** Runs the original tcpsessions_from_pcap.py command line (argv[0] is
  *  "original" or the program name, options follow). Returns the exit status. */
 int ts_cmd_original(int argc, char **argv);
