@@ -293,7 +293,7 @@ ts_cmd_ls(int argc, char **argv)
         "both sides), close (fin, rst, reused, end_of_capture, idle), anomalies\n"
         "(kept and dropped) and notes: \"midstream\" when the capture did not\n"
         "show the connection's start, and each kind of anomaly with its count\n"
-        "(\"overlap_conflict=2\"; \"dropped=N\" beyond --max-anomalies), \"-\" when\n"
+        "(\"overlap_conflict=2\"; \"dropped=N\" beyond the 1000 kept), \"-\" when\n"
         "none. --json prints one object per session with those values and the\n"
         "capture as given, the Community ID, client_gaps, server_gaps and\n"
         "anomaly_types.",
