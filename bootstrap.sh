@@ -15,7 +15,7 @@ cd "$(dirname "$0")"
 what="${1:-demo}"
 
 PACKAGES="build-essential autoconf automake libtool pkg-config libpcap-dev libglib2.0-dev \
-zlib1g-dev check python3 python3-dev python3-pytest tshark tcpflow valgrind libnids-dev"
+zlib1g-dev check python3 python3-dev python3-pytest tshark tcpflow tcpdump iproute2 valgrind libnids-dev"
 
 missing=""
 for p in $PACKAGES; do

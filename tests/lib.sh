@@ -119,3 +119,24 @@ checker() {
     shift
     python3 "$CHECKERS/$_name" "$@"
 }
+
+# py_package ARGS...: runs Debian's python3 (configure's) with the package
+# `make` staged on PYTHONPATH (and, in an ASan build, the sanitizer's runtime
+# preloaded, leak checks off); skips when the package was not built.
+py_package() {
+    _build=$(dirname "$TS_BIN")
+    _stage=$_build/engine/python/stage
+    [ -f "$_stage/tcpsession/_native.so" ] || skip "the Python package was not built"
+    _python=$(sed -n 's/^PYTHON = //p' "$_build/Makefile" 2>/dev/null)
+    [ -n "$_python" ] || _python=/usr/bin/python3
+    _preload=
+    if nm -D "$_stage/tcpsession/_native.so" 2>/dev/null | grep -q __asan_init; then
+        _preload=$(${CC:-gcc} -print-file-name=libasan.so)
+    fi
+    if [ -n "$_preload" ]; then
+        LD_PRELOAD=$_preload ASAN_OPTIONS=detect_leaks=0 PYTHONPATH="$_stage" \
+            PYTHONDONTWRITEBYTECODE=1 "$_python" "$@"
+    else
+        PYTHONPATH="$_stage" PYTHONDONTWRITEBYTECODE=1 "$_python" "$@"
+    fi
+}

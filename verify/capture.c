@@ -8,6 +8,8 @@
  */
 #include "verify_internal.h"
 
+#include "util/bpf.h"
+
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -93,7 +95,7 @@ follow_start(follow_runs *fr, const vf_item *it, const vf_plan *plan, const uint
     guint per = (n + runs - 1) / runs;
     for (guint start = 0; start < n; start += per) {
         guint count = MIN(per, n - start);
-        g_auto(GStrv) argv = vf_follow_argv(it->path, streams + start, count);
+        g_auto(GStrv) argv = vf_follow_argv(it->source, streams + start, count);
         fr->parsers[fr->n] = vf_follow_parser_new();
         fr->jobs[fr->n] =
             vf_job_start((const char *const *)argv, vf_follow_parser_line, fr->parsers[fr->n]);
@@ -198,6 +200,7 @@ typedef struct {
     vf_item *it;
     const vf_plan *plan;
     char *tmpdir;
+    char *selected; /* --filter: the capture of the selected frames, in tmpdir */
     vf_capture cap;
     bool tshark;  /* tshark's frames are (still) there */
     bool tcpflow; /* tcpflow runs */
@@ -219,16 +222,16 @@ start_tools(work *w)
     w->tshark = plan->avail[VF_TOOL_TSHARK];
     w->tcpflow = plan->want[VF_TOOL_TCPFLOW] && plan->avail[VF_TOOL_TCPFLOW];
     w->follow = w->tshark && plan->want[VF_TOOL_TSHARK];
-    w->single = w->follow && small_capture(w->it->path);
+    w->single = w->follow && small_capture(w->it->source);
     if (w->tshark) {
         w->cap.frames = vf_frames_new();
         if (!w->single) {
-            g_auto(GStrv) argv = vf_fields_argv(w->it->path);
+            g_auto(GStrv) argv = vf_fields_argv(w->it->source);
             w->fields_job =
                 vf_job_start((const char *const *)argv, vf_frames_add_line, w->cap.frames);
         }
     }
-    w->flow = (tcpflow_run){.capture = w->it->path, .tmpdir = w->tmpdir};
+    w->flow = (tcpflow_run){.capture = w->it->source, .tmpdir = w->tmpdir};
     if (w->tcpflow)
         w->flow_thread = g_thread_new("vf-tcpflow", tcpflow_thread, &w->flow);
 }
@@ -238,7 +241,7 @@ start_tools(work *w)
 static void
 run_ours(work *w)
 {
-    w->cap.ours = vf_ours_run(w->it->path, TS_OVERLAP_FIRST);
+    w->cap.ours = vf_ours_run(w->it->source, TS_OVERLAP_FIRST);
     if (w->cap.ours->error != NULL) {
         note(w->it, "%s", w->cap.ours->error);
         w->it->error = true;
@@ -248,9 +251,9 @@ run_ours(work *w)
     /* tcpflow writes the last copy; tshark keeps in-sequence TCP bytes
        ("linux") and lays IP fragments out in offset order (here: "last") */
     if ((tcp && w->tcpflow) || (ip && (w->tcpflow || w->follow)))
-        w->cap.ours_last = vf_ours_run(w->it->path, TS_OVERLAP_LAST);
+        w->cap.ours_last = vf_ours_run(w->it->source, TS_OVERLAP_LAST);
     if (tcp && w->follow)
-        w->cap.ours_linux = vf_ours_run(w->it->path, TS_OVERLAP_LINUX);
+        w->cap.ours_linux = vf_ours_run(w->it->source, TS_OVERLAP_LINUX);
 }
 
 /* Follows the streams we expect tshark to have (ours: numbered alike), with
@@ -263,7 +266,7 @@ start_follow(work *w)
     w->op = (one_pass){.frames = w->cap.frames};
     if (w->single) {
         w->op.follow = vf_follow_parser_new();
-        g_auto(GStrv) argv = one_pass_argv(w->it->path, w->guessed);
+        g_auto(GStrv) argv = one_pass_argv(w->it->source, w->guessed);
         w->fields_job = vf_job_start((const char *const *)argv, one_pass_line, &w->op);
     } else if (w->follow) {
         g_autofree uint64_t *guess = g_new(uint64_t, MAX(w->guessed, 1));
@@ -314,7 +317,7 @@ fetch_extras(work *w)
     g_autoptr(GError) error = NULL;
     if (!w->tshark)
         return;
-    if (w->tcpflow && !vf_check_ip_lengths(w->it->path, w->cap.frames, &error)) {
+    if (w->tcpflow && !vf_check_ip_lengths(w->it->source, w->cap.frames, &error)) {
         note(w->it, "warning: tshark: %s", error->message);
         g_clear_error(&error);
     }
@@ -323,7 +326,7 @@ fetch_extras(work *w)
         return;
     g_autoptr(GHashTable) trailers =
         g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_bytes_unref);
-    w->cap.payloads = vf_fetch_payloads(w->it->path, (const uint32_t *)(void *)needed->data,
+    w->cap.payloads = vf_fetch_payloads(w->it->source, (const uint32_t *)(void *)needed->data,
                                         needed->len, trailers, &error);
     use_odd_trailers(w->cap.frames, trailers);
     if (w->cap.payloads == NULL)
@@ -439,6 +442,25 @@ work_clear(work *w)
     vf_ours_free(cap->ours);
     vf_rmtree(w->tmpdir);
     g_free(w->tmpdir);
+    g_free(w->selected);
+    w->it->source = w->it->path; /* the temporary capture is gone */
+}
+
+/* --filter: the tools read the selected frames, written to the temporary
+ * folder; false (noted, an error) when they cannot be. */
+static bool
+select_frames(work *w, const char *filter)
+{
+    g_autoptr(GError) error = NULL;
+    w->selected = g_build_filename(w->tmpdir, "selected.pcap", NULL);
+    uint64_t frames = 0;
+    if (!ts_bpf_write_selected(filter, w->it->path, w->selected, &frames, &error)) {
+        note(w->it, "%s", error->message);
+        w->it->error = true;
+        return false;
+    }
+    w->it->source = w->selected;
+    return true;
 }
 
 void
@@ -452,7 +474,13 @@ vf_item_verify(vf_item *it, const vf_plan *plan)
         it->error = true;
         return;
     }
-    w.cap = (vf_capture){.path = it->path, .snaplen = vf_capture_snaplen(it->path)};
+    it->source = it->path;
+    if (plan->filter != NULL && !select_frames(&w, plan->filter)) {
+        it->results = g_ptr_array_new_with_free_func(vf_result_free);
+        work_clear(&w);
+        return;
+    }
+    w.cap = (vf_capture){.path = it->source, .snaplen = vf_capture_snaplen(it->source)};
     start_tools(&w);
     run_ours(&w);
     start_follow(&w);

@@ -217,6 +217,7 @@ run_one(void *ctx, unsigned index, GString *msgs)
     memcpy(plan.avail, run->avail, sizeof plan.avail);
     guint jobs = run->cfg.jobs > 0 ? (guint)run->cfg.jobs : MAX(g_get_num_processors(), 1u);
     plan.follow_parallel = run->items->len == 1 ? MIN(jobs, 16u) : 1;
+    plan.filter = run->cfg.filter;
     vf_item_verify(g_ptr_array_index(run->items, index), &plan);
     return true;
 }

@@ -165,6 +165,9 @@ typedef struct {
     bool want[VF_TOOL_COUNT_]; /* the tools to compare with (at least one) */
     int jobs;                  /* captures verified at once; <= 0: one per processor */
     int batch;                 /* streams per tshark follow run; <= 0: 1000 */
+    const char *filter;        /* BPF expression: every tool reads only the frames it
+                                  selects (a temporary capture, as `tcpdump -w` would
+                                  write it); NULL: every frame. Borrowed for the run. */
 } vf_config;
 
 /** Both tools, jobs and batch by default. */

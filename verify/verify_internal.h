@@ -412,11 +412,14 @@ typedef struct {
     bool avail[VF_TOOL_COUNT_]; /* requested (or needed) and installed */
     guint batch;                /* streams per follow run */
     guint follow_parallel;      /* follow runs at once for one capture */
+    const char *filter;         /* --filter, or NULL */
 } vf_plan;
 
 /** One capture to verify and, once done, what came of it. */
 typedef struct {
-    char *path;
+    char *path;         /* as given or found: what the report names */
+    const char *source; /* what the tools read: `path`, or under --filter the
+                           temporary capture of the selected frames */
     char *group;
     GPtrArray *results; /* vf_result*, tshark's then tcpflow's; NULL until done */
     GString *notes;     /* messages for stderr */

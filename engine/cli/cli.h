@@ -9,6 +9,7 @@
 
 #include "tcpsession.h"
 #include "util/exit_status.h"
+#include "util/selection.h"
 
 #include <glib.h>
 #include <stdbool.h>
@@ -133,6 +134,44 @@ bool ts_cli_engine_apply(const ts_cli_engine_args *a, const char *command, ts_op
 
 /** Frees the texts of `a` and zeroes it. */
 void ts_cli_engine_args_clear(ts_cli_engine_args *a);
+
+/* ---- the selection options (cli_selection.c) --------------------------- */
+
+/** The texts of --filter, --stream, --since, --until as parsed (owned; free
+ *  with ts_cli_selection_args_clear()). */
+typedef struct {
+    char *filter, *streams, *since, *until;
+} ts_cli_selection_args;
+
+/** Rows ts_cli_selection_entries() fills, its terminator included. */
+#define TS_CLI_SELECTION_ENTRIES 5
+
+/** Fills `rows` with --filter and, when `sessions`, --stream, --since and
+ *  --until, parsed into `a`; returns `rows`. */
+const GOptionEntry *ts_cli_selection_entries(ts_cli_selection_args *a, bool sessions,
+                                             GOptionEntry *rows);
+
+/** A new table of the entries of `a` followed by those of `b` (caller
+ *  g_free()s it; the entries' strings stay borrowed). */
+GOptionEntry *ts_cli_join_entries(const GOptionEntry *a, const GOptionEntry *b);
+
+/** Checks the texts of `a`; on a bad one prints the usage error (naming
+ *  `command` in the --help hint) and returns false. */
+bool ts_cli_selection_check(const ts_cli_selection_args *a, const char *command);
+
+/** A selection for one engine (after ts_cli_selection_check()), or NULL when
+ *  nothing was asked. The caller owns it: ts_selection_free(). */
+ts_selection *ts_cli_selection_new(const ts_cli_selection_args *a);
+
+/** Sets cb->select_frame to `frame` when `sel` has a filter and
+ *  cb->select_session to `session` when it selects sessions (NULL `sel`:
+ *  nothing). The callbacks get the engine's user pointer. */
+void ts_cli_selection_wire(const ts_selection *sel, ts_callbacks *cb,
+                           bool (*frame)(void *, const ts_frame *, uint64_t),
+                           bool (*session)(void *, const ts_session *));
+
+/** Frees the texts of `a` and zeroes it. */
+void ts_cli_selection_args_clear(ts_cli_selection_args *a);
 
 /** Parses a byte count with an optional binary suffix ("64M", "4KiB",
  *  "100B") into *size; false when it is not one. */

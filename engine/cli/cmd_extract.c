@@ -48,6 +48,7 @@ skipped_frames(const ts_stats *st)
         {st->non_packet_frames, "pcapng blocks without a packet"},
         {st->bad_checksums, "with a bad TCP checksum"},
         {st->late_packets, "late for a finished session"},
+        {st->frames_not_selected, "not selected by the filter"},
     };
     GString *out = g_string_new(NULL);
     for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
@@ -64,6 +65,7 @@ typedef struct {
     const char *outdir;
     const ts_format *format;
     ts_options opts;
+    const ts_cli_selection_args *selection; /* texts, checked; one selection per capture */
     bool quiet;
     bool js;
     int jobs;              /* -j; 0: as many as CPUs usable */
@@ -87,7 +89,8 @@ typedef struct {
     unsigned needs; /* TS_FORMAT_NEEDS_* of all outputs */
     ts_tally tally;
     ts_progress *progress;
-    unsigned index; /* of the capture, for the progress line */
+    unsigned index;     /* of the capture, for the progress line */
+    ts_selection *sel;  /* --filter, --stream, --since, --until; NULL: all */
 } extract_run;
 
 /* Calls op OP of every output of `run` that has it, with the arguments after
@@ -157,6 +160,19 @@ static void
 on_packet(void *user, ts_session *s, const ts_packet *p)
 {
     FOR_EACH_OUTPUT((extract_run *)user, packet, s, p);
+}
+
+static bool
+on_select_frame(void *user, const ts_frame *f, uint64_t number)
+{
+    (void)number;
+    return ts_selection_frame(((extract_run *)user)->sel, f);
+}
+
+static bool
+on_select_session(void *user, const ts_session *s)
+{
+    return ts_selection_session(((extract_run *)user)->sel, s);
 }
 
 static void
@@ -236,6 +252,7 @@ new_engine(const extract_config *cfg, extract_run *run)
         .rewrite = (run->needs & TS_FORMAT_NEEDS_DATA) ? on_rewrite : NULL,
         .stream_frame = (run->needs & TS_FORMAT_NEEDS_STREAM_FRAMES) ? on_stream_frame : NULL,
     };
+    ts_cli_selection_wire(run->sel, &cb, on_select_frame, on_select_session);
     return ts_engine_new(&opts, &cb, run);
 }
 
@@ -259,11 +276,13 @@ static bool
 extract_capture(const extract_config *cfg, const char *capture, const char *dir, unsigned index,
                 unsigned total, GString *msgs)
 {
-    extract_run run = {.progress = cfg->progress, .index = index};
+    extract_run run = {.progress = cfg->progress, .index = index,
+                       .sel = ts_cli_selection_new(cfg->selection)};
     g_autoptr(GError) error = NULL;
     if (!open_outputs(cfg, capture, dir, &run, &error)) {
         g_string_append_printf(msgs, "tcpsession: %s\n", error->message);
         free_outputs(&run);
+        ts_selection_free(run.sel);
         return false;
     }
     gint64 started = g_get_monotonic_time();
@@ -271,6 +290,8 @@ extract_capture(const extract_config *cfg, const char *capture, const char *dir,
     ts_engine *engine = new_engine(cfg, &run);
     bool ok = ts_engine_run_file(engine, capture, &error);
     ts_cli_format_warnings(msgs, engine); /* the reader's warning first */
+    if (run.sel != NULL && ts_selection_warning(run.sel) != NULL)
+        g_string_append_printf(msgs, "warning: %s: %s\n", capture, ts_selection_warning(run.sel));
     ts_stats stats = *ts_engine_stats(engine);
     ts_progress_end(run.progress, index);
 
@@ -285,6 +306,7 @@ extract_capture(const extract_config *cfg, const char *capture, const char *dir,
     if (!written)
         g_string_append_printf(msgs, "tcpsession: %s\n", write_error->message);
     free_outputs(&run);
+    ts_selection_free(run.sel);
     return ok && written;
 }
 
@@ -379,6 +401,7 @@ extract_description(void)
 typedef struct {
     char *outdir, *format;
     ts_cli_engine_args engine;
+    ts_cli_selection_args selection;
     gboolean quiet, js;
     gint jobs;
     char *community_id_seed;
@@ -392,6 +415,7 @@ extract_args_clear(extract_args *a)
     g_free(a->format);
     g_free(a->community_id_seed);
     ts_cli_engine_args_clear(&a->engine);
+    ts_cli_selection_args_clear(&a->selection);
     g_strfreev(a->captures);
 }
 
@@ -416,11 +440,13 @@ parse_args(int argc, char **argv, extract_args *a, int *status)
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     g_autofree char *description = extract_description();
-    GOptionEntry engine_rows[TS_CLI_ENGINE_ENTRIES];
+    GOptionEntry engine_rows[TS_CLI_ENGINE_ENTRIES], selection_rows[TS_CLI_SELECTION_ENTRIES];
+    g_autofree GOptionEntry *more =
+        ts_cli_join_entries(ts_cli_selection_entries(&a->selection, true, selection_rows),
+                            ts_cli_engine_entries(&a->engine, true, engine_rows));
     return ts_cli_parse_more(
         "extract", "CAPTURE...", "Extracts the bytes each side of every TCP connection delivered.",
-        description, entries, ts_cli_engine_entries(&a->engine, true, engine_rows), argc, argv,
-        &a->captures, status);
+        description, entries, more, argc, argv, &a->captures, status);
 }
 
 /* Checks the parsed options and fills `cfg` (which borrows from `a`);
@@ -438,8 +464,10 @@ make_config(const extract_args *a, extract_config *cfg)
         usage_error("unknown format '%s' (expected jsonl, tcpflow or none)", a->format);
         return false;
     }
-    if (!ts_cli_engine_apply(&a->engine, "extract", &cfg->opts))
+    if (!ts_cli_engine_apply(&a->engine, "extract", &cfg->opts) ||
+        !ts_cli_selection_check(&a->selection, "extract"))
         return false;
+    cfg->selection = &a->selection;
     if (a->jobs < 0) {
         g_autofree char *text = g_strdup_printf("%d", a->jobs);
         usage_error("invalid number of jobs '%s' for --jobs", text);

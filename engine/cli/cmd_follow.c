@@ -68,8 +68,24 @@ typedef struct {
     GString *out;
     FILE *stdout_file;
     bool write_failed;
-    ts_options opts; /* the reassembly options given */
+    ts_options opts;   /* the reassembly options given */
+    ts_selection *sel; /* --filter; NULL: every frame */
 } follow_state;
+
+/* ts_callbacks.select_frame: --filter. */
+static bool
+on_select_frame(void *user, const ts_frame *f, uint64_t number)
+{
+    (void)number;
+    return ts_selection_frame(((follow_state *)user)->sel, f);
+}
+
+/* ts_callbacks.select_session: only the stream followed keeps its bytes. */
+static bool
+on_select_session(void *user, const ts_session *s)
+{
+    return ts_session_stream(s) == ((const follow_state *)user)->stream;
+}
 
 static void
 emit(follow_state *st)
@@ -391,14 +407,21 @@ parse_args(int argc, char **argv, follow_state *st, char ***args, int *status)
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     ts_cli_engine_args engine_args = {0};
-    GOptionEntry engine_rows[TS_CLI_ENGINE_ENTRIES];
+    ts_cli_selection_args selection = {0};
+    GOptionEntry engine_rows[TS_CLI_ENGINE_ENTRIES], selection_rows[TS_CLI_SELECTION_ENTRIES];
+    g_autofree GOptionEntry *more =
+        ts_cli_join_entries(ts_cli_selection_entries(&selection, false, selection_rows),
+                            ts_cli_engine_entries(&engine_args, true, engine_rows));
     bool parsed = ts_cli_parse_more(
         "follow", "CAPTURE STREAM", "Prints one TCP session as tshark's Follow TCP Stream does.",
-        follow_description, entries, ts_cli_engine_entries(&engine_args, true, engine_rows), argc,
-        argv, args, status);
+        follow_description, entries, more, argc, argv, args, status);
     ts_options_init(&st->opts);
-    bool applied = parsed && ts_cli_engine_apply(&engine_args, "follow", &st->opts);
+    bool applied = parsed && ts_cli_engine_apply(&engine_args, "follow", &st->opts) &&
+                   ts_cli_selection_check(&selection, "follow");
+    if (applied)
+        st->sel = ts_cli_selection_new(&selection);
     ts_cli_engine_args_clear(&engine_args);
+    ts_cli_selection_args_clear(&selection);
     if (!parsed)
         return false;
     *status = TS_EXIT_USAGE;
@@ -441,10 +464,14 @@ follow_capture(follow_state *st, const char *capture, GError **error)
         .gap = on_gap,
         .packet = on_packet,
         .session_done = on_session_done,
+        .select_session = on_select_session,
     };
+    ts_cli_selection_wire(st->sel, &cb, on_select_frame, NULL);
     ts_engine *engine = ts_engine_new(&st->opts, &cb, st);
     bool ok = ts_engine_run_file(engine, capture, error);
     ts_cli_print_warnings(engine);
+    if (st->sel != NULL && ts_selection_warning(st->sel) != NULL)
+        fprintf(stderr, "warning: %s: %s\n", capture, ts_selection_warning(st->sel));
     ts_engine_free(engine);
     if (!st->found && ok) {
         print_header(st, NULL);
@@ -472,7 +499,9 @@ ts_cmd_follow(int argc, char **argv)
     if (!parse_args(argc, argv, &st, &args, &status))
         return status;
     g_autoptr(GError) error = NULL;
-    if (!follow_capture(&st, args[0], &error)) {
+    bool ok = follow_capture(&st, args[0], &error);
+    ts_selection_free(st.sel);
+    if (!ok) {
         fprintf(stderr, "tcpsession: %s\n", error->message);
         return TS_EXIT_FAILURE;
     }

@@ -21,6 +21,7 @@
 typedef struct {
     char *against;
     char *log_path;
+    char *filter; /* --filter */
     gboolean json, recursive, quiet;
     gint jobs, batch;
     char **args; /* the captures and folders */
@@ -31,6 +32,7 @@ options_clear(verify_options *o)
 {
     g_free(o->against);
     g_free(o->log_path);
+    g_free(o->filter);
     g_strfreev(o->args);
 }
 
@@ -117,6 +119,11 @@ parse_options(int argc, char **argv, verify_options *o, int *status)
         {"batch", 0, 0, G_OPTION_ARG_INT, &o->batch, "Streams per tshark follow run (default 1000)",
          "N"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "Log only the differences", NULL},
+        {"filter", 0, 0, G_OPTION_ARG_STRING, &o->filter,
+         "Verify only the frames the BPF filter EXPR selects (tcpdump's syntax): every tool "
+         "reads them from a temporary capture, as tcpdump -w writes it, so stream numbers "
+         "in the report are those of the selected frames",
+         "EXPR"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     *status = TS_EXIT_OK;
@@ -136,6 +143,12 @@ make_config(const verify_options *o, vf_config *cfg)
     if (!parse_against(o->against != NULL ? o->against : "tshark,tcpflow", cfg->want)) {
         fprintf(stderr, "tcpsession: --against takes tshark, tcpflow or both (comma-separated)\n");
         return false;
+    }
+    if (o->filter != NULL) {
+        ts_cli_selection_args sel = {.filter = o->filter};
+        if (!ts_cli_selection_check(&sel, "verify"))
+            return false;
+        cfg->filter = o->filter;
     }
     if (o->args[0] == NULL) {
         fprintf(stderr, "tcpsession: no capture given\n"

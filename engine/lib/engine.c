@@ -41,6 +41,7 @@ enum { QUEUE_NONE = 0, QUEUE_OPEN, QUEUE_CLOSING };
 typedef struct {
     ts_flow_key key;
     uint64_t stream;     /* the session's, for ts_callbacks.stream_frame */
+    bool selected;       /* the session was selected (select_session) */
     bool ws_base_set[2]; /* indexed by "sender is endpoint a" */
     uint32_t ws_base[2];
     int64_t finished_ns;
@@ -68,7 +69,15 @@ struct ts_engine {
     ts_spool *spool;     /* keep_payload with max_payload_memory; else NULL */
     ts_defrag *defrag;   /* created by the first IP fragment; else NULL */
     const ts_frame *cur; /* the frame being processed (feed), else NULL */
+    /* selection (ts_callbacks.select_frame / select_session) */
+    ts_options quiet_opts;    /* opts without keep_payload, for unselected sessions */
+    ts_callbacks quiet_cb;    /* no callbacks */
+    ts_session_env quiet_env; /* the env of unselected sessions */
+    ts_engine *numbering;     /* select_frame: sees every frame, numbers the streams */
+    uint64_t frame_stream;    /* the stream `numbering` gave the current frame */
 };
+
+#define NO_STREAM UINT64_MAX
 
 /* The defaults of every field. */
 static void
@@ -104,6 +113,27 @@ ts_options_init_sized(ts_options *opts, size_t size)
 }
 
 static void spool_warning(void *ctx, const char *msg);
+
+/* The numbering engine's stream_frame: the stream of the frame being fed. */
+static void
+number_frame(void *user, uint64_t stream, const ts_frame *f, uint64_t number)
+{
+    (void)number;
+    if (f != NULL)
+        ((ts_engine *)user)->frame_stream = stream;
+}
+
+/* The engine that numbers streams as in the whole capture, for an engine
+ * `e` that selects frames: e's options without payload, one callback. */
+static ts_engine *
+numbering_engine_new(ts_engine *e)
+{
+    ts_options opts = e->opts;
+    opts.keep_payload = false;
+    opts.spool_dir = NULL;
+    ts_callbacks cb = {.stream_frame = number_frame};
+    return ts_engine_new_sized(&opts, sizeof opts, &cb, sizeof cb, e);
+}
 
 ts_engine *
 ts_engine_new_sized(const ts_options *opts, size_t opts_size, const ts_callbacks *cb,
@@ -146,6 +176,11 @@ ts_engine_new_sized(const ts_options *opts, size_t opts_size, const ts_callbacks
         e->spool = ts_spool_new(e->spool_dir, e->opts.max_payload_memory, spool_warning, e);
         e->env.spool = e->spool;
     }
+    e->quiet_opts = e->opts;
+    e->quiet_opts.keep_payload = false;
+    e->quiet_env = (ts_session_env){&e->quiet_opts, &e->quiet_cb, NULL, NULL};
+    if (e->cb.select_frame != NULL)
+        e->numbering = numbering_engine_new(e);
     return e;
 }
 
@@ -179,19 +214,27 @@ ts_engine_stats(const ts_engine *e)
 
 /* ---- session lifetimes ------------------------------------------------ */
 
-/* ts_callbacks.stream_frame: the frame being processed belongs to `stream`. */
-static inline void
-stream_frame(ts_engine *e, uint64_t stream, uint64_t frame)
+/* Whether `s` was selected (select_session): it has the engine's env. */
+static inline bool
+selected(const ts_engine *e, const ts_session *s)
 {
-    if (e->cb.stream_frame != NULL)
+    return s->env == &e->env;
+}
+
+/* ts_callbacks.stream_frame: the frame being processed belongs to `stream`
+ * (a selected one). */
+static inline void
+stream_frame(ts_engine *e, uint64_t stream, bool chosen, uint64_t frame)
+{
+    if (e->cb.stream_frame != NULL && chosen)
         e->cb.stream_frame(e->env.user, stream, e->cur, frame);
 }
 
 /* ts_callbacks.stream_frame with NULL: no frame can reach `stream` now. */
 static inline void
-stream_over(ts_engine *e, uint64_t stream)
+stream_over(ts_engine *e, uint64_t stream, bool chosen)
 {
-    if (e->cb.stream_frame != NULL)
+    if (e->cb.stream_frame != NULL && chosen)
         e->cb.stream_frame(e->env.user, stream, NULL, 0);
 }
 
@@ -211,7 +254,7 @@ tombstone_drop(ts_engine *e, tombstone *t)
 {
     ts_flow_table_remove(e->tombs, &t->key);
     g_queue_unlink(&e->tomb_fifo, &t->link);
-    stream_over(e, t->stream);
+    stream_over(e, t->stream, t->selected);
     g_free(t);
 }
 
@@ -228,6 +271,7 @@ retire(ts_engine *e, ts_session *s, ts_close_reason reason, bool leave_tombstone
         tombstone *t = g_new0(tombstone, 1);
         t->key = s->key;
         t->stream = s->stream;
+        t->selected = selected(e, s);
         for (int d = 0; d < 2; d++) {
             int a_index = (d == TS_FROM_CLIENT) == s->client_is_a ? 1 : 0;
             t->ws_base_set[a_index] = s->dir[d].ws_base_set;
@@ -239,10 +283,11 @@ retire(ts_engine *e, ts_session *s, ts_close_reason reason, bool leave_tombstone
         g_queue_push_tail_link(&e->tomb_fifo, &t->link);
     }
     uint64_t stream = s->stream;
+    bool chosen = selected(e, s);
     ts_session_finish(s, reason);
     ts_session_free(s);
     if (!leave_tombstone)
-        stream_over(e, stream);
+        stream_over(e, stream, chosen);
 }
 
 /* Finishes sessions whose time is up (capture time). Called per packet:
@@ -299,7 +344,10 @@ open_session(ts_engine *e, const ts_flow_key *key, const ts_decoded *seg, uint64
 {
     bool inferred;
     bool client = sender_is_client(seg, &inferred);
-    ts_session *s = ts_session_new(&e->env, key, seg, client, e->next_stream++);
+    uint64_t stream = e->next_stream++;
+    if (e->numbering != NULL) /* as in the whole capture */
+        stream = e->frame_stream != NO_STREAM ? e->frame_stream : e->numbering->next_stream;
+    ts_session *s = ts_session_new(&e->env, key, seg, client, stream);
     ts_session_set_carriage(s, seg, client ? TS_FROM_CLIENT : TS_FROM_SERVER);
     s->first_frame = frame;
     s->start_ns = s->end_ns = ts_ns;
@@ -313,9 +361,19 @@ open_session(ts_engine *e, const ts_flow_key *key, const ts_decoded *seg, uint64
         s->queue = QUEUE_OPEN;
     }
     e->stats.sessions++;
-    if (e->cb.session_open != NULL)
+    if (e->cb.select_session != NULL && !e->cb.select_session(e->env.user, s))
+        s->env = &e->quiet_env; /* followed, kept quiet */
+    else if (e->cb.session_open != NULL)
         e->cb.session_open(e->env.user, s);
     return s;
+}
+
+/* Under select_frame: the whole capture's numbering puts the current frame
+ * in another stream than session `s` of its 4-tuple. */
+static inline bool
+another_stream(const ts_engine *e, const ts_session *s)
+{
+    return e->numbering != NULL && e->frame_stream != NO_STREAM && e->frame_stream != s->stream;
 }
 
 /* A SYN (no ACK) from a direction whose base is known, with another ISN. */
@@ -343,14 +401,15 @@ handle_segment(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_n
             int i = src_is_a ? 1 : 0;
             if (!starts_new_connection(seg, t->ws_base_set[i], t->ws_base[i])) {
                 e->stats.late_packets++;
-                stream_frame(e, t->stream, frame);
+                stream_frame(e, t->stream, t->selected, frame);
                 return NULL;
             }
             tombstone_drop(e, t);
         }
     } else {
         ts_direction from = src_is_a == s->client_is_a ? TS_FROM_CLIENT : TS_FROM_SERVER;
-        if (starts_new_connection(seg, s->dir[from].ws_base_set, s->dir[from].ws_base)) {
+        if (starts_new_connection(seg, s->dir[from].ws_base_set, s->dir[from].ws_base) ||
+            another_stream(e, s)) {
             retire(e, s, TS_CLOSE_REUSED, false);
             s = NULL;
         }
@@ -367,7 +426,7 @@ handle_segment(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_n
         s = open_session(e, &key, seg, frame, ts_ns);
         opened = true;
     }
-    stream_frame(e, s->stream, frame);
+    stream_frame(e, s->stream, selected(e, s), frame);
     ts_direction from = src_is_a == s->client_is_a ? TS_FROM_CLIENT : TS_FROM_SERVER;
     if (checksum_ok && !opened)
         ts_session_note_carriage(s, seg, from);
@@ -380,7 +439,7 @@ handle_segment(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_n
     e->stats.tcp_segments++;
     bool was_closed = s->closed;
     ts_session_segment(s, from, seg, frame, ts_ns);
-    if (e->cb.packet != NULL) {
+    if (e->cb.packet != NULL && selected(e, s)) {
         ts_packet p = {
             .from = from,
             .frame = frame,
@@ -432,12 +491,12 @@ handle_icmp_quote(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t t
         tombstone *t = ts_flow_table_lookup(e->tombs, &key);
         if (t != NULL) {
             e->stats.late_packets++;
-            stream_frame(e, t->stream, frame);
+            stream_frame(e, t->stream, t->selected, frame);
             return;
         }
         s = open_session(e, &key, seg, frame, ts_ns);
     }
-    stream_frame(e, s->stream, frame);
+    stream_frame(e, s->stream, selected(e, s), frame);
     ts_direction from = src_is_a == s->client_is_a ? TS_FROM_CLIENT : TS_FROM_SERVER;
     ts_session_anomaly(s, TS_ANOMALY_ICMP_ERROR, from, frame, 0, 0);
 }
@@ -558,6 +617,14 @@ static void
 feed(ts_engine *e, const ts_frame *f)
 {
     uint64_t frame = ++e->stats.frames;
+    if (e->numbering != NULL) {
+        e->frame_stream = NO_STREAM;
+        feed(e->numbering, f); /* sets frame_stream */
+        if (!e->cb.select_frame(e->env.user, f, frame)) {
+            e->stats.frames_not_selected++;
+            return;
+        }
+    }
     e->cur = f;
     if (e->cb.frame != NULL)
         e->cb.frame(e->env.user, f, frame);
@@ -604,6 +671,8 @@ ts_engine_finish(ts_engine *e)
         e->cb.frame(e->env.user, NULL, 0);
     if (e->defrag != NULL)
         ts_defrag_finish(e->defrag);
+    if (e->numbering != NULL)
+        ts_engine_finish(e->numbering);
     GPtrArray *all = g_ptr_array_new();
     ts_flow_table_foreach(e->flows, collect, all);
     g_ptr_array_sort(all, by_stream);
@@ -713,6 +782,8 @@ ts_engine_advance(ts_engine *e, int64_t now_ns)
         return;
     e->now_ns = now_ns;
     expire(e);
+    if (e->numbering != NULL)
+        ts_engine_advance(e->numbering, now_ns);
 }
 
 void
@@ -741,6 +812,7 @@ ts_engine_free(ts_engine *e)
     ts_flow_table_free(e->tombs);
     ts_defrag_free(e->defrag);
     ts_spool_free(e->spool); /* after the sessions, which release their extents */
+    ts_engine_free(e->numbering);
     g_free(e->spool_dir);
     g_ptr_array_free(e->warnings, TRUE);
     g_free(e);

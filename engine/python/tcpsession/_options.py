@@ -38,6 +38,13 @@ OPTIONS: Dict[str, tuple] = {
     "geneve_port": ("port", "UDP port of Geneve (default 6081)"),
     "gtpu_port": ("port", "UDP port of GTP-U (default 2152)"),
     "teredo_port": ("port", "UDP port of Teredo (default 3544)"),
+    "filter": ("filter", "BPF filter expression (tcpdump's syntax): only the frames it selects "
+                         "are read; stream and frame numbers stay those of the whole capture"),
+    "streams": ("streams", "only these stream numbers: an int, an iterable of ints, or a "
+                           "string such as \"3,7-9,12-\""),
+    "since": ("time", "only sessions whose first packet is at or after this time (seconds "
+                      "since the epoch, a datetime, or an ISO 8601 string)"),
+    "until": ("time", "only sessions whose first packet is before this time (as since)"),
 }
 
 
@@ -81,6 +88,14 @@ def native_options(options: Dict[str, Any]) -> Dict[str, Any]:
             out[name] = float(value)
         elif kind == "bool":
             out[name] = bool(value)
+        elif kind == "filter":
+            if not isinstance(value, str):
+                raise TypeError(f"filter: expected a str, got {type(value).__name__}")
+            out[name] = value
+        elif kind == "streams":
+            out[name] = _streams_text(value)
+        elif kind == "time":
+            out[name] = _time_text(value, name)
         elif kind == "port":
             port = int(value)
             if not 0 <= port <= 65535:
@@ -89,6 +104,47 @@ def native_options(options: Dict[str, Any]) -> Dict[str, Any]:
         else:
             out[name] = str(value)
     return out
+
+
+def _streams_text(value: Any) -> str:
+    """The --stream text of streams=: "3,7-9" as given, an int, or ints."""
+    if isinstance(value, bool):
+        raise TypeError("streams: expected stream numbers, got a bool")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, range) and value.step == 1 and len(value) > 0:
+        return f"{value.start}-{value.stop - 1}"
+    try:
+        numbers = [int(v) for v in value]
+    except TypeError:
+        raise TypeError(f"streams: expected stream numbers, got {type(value).__name__}") from None
+    if not numbers:
+        raise ValueError("streams: no stream given")
+    return ",".join(str(n) for n in numbers)
+
+
+def _time_text(value: Any, name: str) -> str:
+    """The --since/--until text: seconds (int, float, Decimal), datetime, str."""
+    import datetime
+    import decimal
+
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        return value.isoformat()
+    if isinstance(value, bool):
+        raise TypeError(f"{name}: expected a time, got a bool")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, decimal.Decimal):
+        return format(value, "f")
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"{name}: expected a time, got {type(value).__name__}")
 
 
 def option_help() -> str:

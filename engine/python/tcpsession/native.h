@@ -13,6 +13,7 @@
 #include <Python.h>
 
 #include "tcpsession.h"
+#include "util/selection.h"
 
 #include <stdbool.h>
 
@@ -35,6 +36,33 @@ typedef struct {
  * copy of the spool folder (caller frees with g_free) or NULL. Returns false
  * with a Python exception set. */
 bool ts_py_options_from_dict(PyObject *dict, ts_options *opts, char **spool_dir);
+
+/* The selection (filter=, streams=, since=, until=) of an option dict: *sel
+ * is NULL when none is asked, else the caller's (ts_selection_free). Returns
+ * false with a Python exception set (ValueError: the library's message). */
+bool ts_py_selection_from_dict(PyObject *dict, ts_selection **sel);
+
+/* Defines select_frame_cb and select_session_cb, the selection callbacks of
+ * an engine whose user pointer is a TYPE with a `ts_selection *sel` member;
+ * ts_py_wire_selection() sets them in a ts_callbacks. */
+#define TS_PY_SELECTION_CALLBACKS(TYPE)                                                            \
+    static bool select_frame_cb(void *user, const ts_frame *f, uint64_t number)                   \
+    {                                                                                              \
+        (void)number;                                                                              \
+        return ts_selection_frame(((TYPE *)user)->sel, f);                                         \
+    }                                                                                              \
+    static bool select_session_cb(void *user, const ts_session *s)                                 \
+    {                                                                                              \
+        return ts_selection_session(((TYPE *)user)->sel, s);                                       \
+    }
+
+#define ts_py_wire_selection(sel, cb)                                                              \
+    do {                                                                                           \
+        if ((sel) != NULL && ts_selection_has_filter(sel))                                         \
+            (cb)->select_frame = select_frame_cb;                                                  \
+        if ((sel) != NULL && ts_selection_has_sessions(sel))                                       \
+            (cb)->select_session = select_session_cb;                                              \
+    } while (0)
 
 /* ---- sessions (native_session.c) ---------------------------------------- */
 

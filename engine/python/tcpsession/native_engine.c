@@ -10,12 +10,15 @@
 typedef struct {
     PyObject_HEAD ts_engine *engine;
     char *spool_dir;
+    ts_selection *sel; /* filter=, streams=, since=, until=; NULL: all */
     bool frames;
     ts_py_current_frame current;
     PyObject *completed; /* list of session tuples since the last feed() */
     PyObject *failure;   /* first conversion error, raised by the next call */
     bool discarding;     /* being freed: sessions still finishing are dropped */
 } engine_object;
+
+TS_PY_SELECTION_CALLBACKS(engine_object)
 
 static void
 on_frame(void *user, const ts_frame *f, uint64_t number)
@@ -70,7 +73,8 @@ engine_init(PyObject *self, PyObject *args, PyObject *kwargs)
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|Op", names, &options, &frames))
         return -1;
     ts_options opts;
-    if (!ts_py_options_from_dict(options, &opts, &e->spool_dir))
+    if (!ts_py_options_from_dict(options, &opts, &e->spool_dir) ||
+        !ts_py_selection_from_dict(options, &e->sel))
         return -1;
     opts.keep_payload = true;
     e->frames = frames != 0;
@@ -82,6 +86,7 @@ engine_init(PyObject *self, PyObject *args, PyObject *kwargs)
         .frame = e->frames ? on_frame : NULL,
         .packet = e->frames ? on_packet : NULL,
     };
+    ts_py_wire_selection(e->sel, &cb);
     e->engine = ts_engine_new(&opts, &cb, e);
     return 0;
 }
@@ -186,6 +191,7 @@ engine_dealloc(PyObject *self)
     Py_CLEAR(e->completed);
     Py_CLEAR(e->failure);
     g_free(e->spool_dir);
+    ts_selection_free(e->sel);
     Py_TYPE(self)->tp_free(self);
 }
 

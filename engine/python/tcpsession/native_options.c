@@ -8,6 +8,19 @@
 
 #include <string.h>
 
+/* The keys of the selection (ts_py_selection_from_dict), not ts_options. */
+static const char *const selection_keys[] = {"filter", "streams", "since", "until"};
+
+static bool
+is_selection_key(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(selection_keys); i++) {
+        if (strcmp(name, selection_keys[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* How one option is stored in ts_options. */
 typedef enum { OPT_SIZE, OPT_DOUBLE, OPT_BOOL, OPT_PORT, OPT_OVERLAP, OPT_SPOOL } option_kind;
 
@@ -131,6 +144,8 @@ ts_py_options_from_dict(PyObject *dict, ts_options *opts, char **spool_dir)
     Py_ssize_t pos = 0;
     while (PyDict_Next(dict, &pos, &key, &value)) {
         const char *name = PyUnicode_Check(key) ? PyUnicode_AsUTF8(key) : NULL;
+        if (name != NULL && is_selection_key(name))
+            continue;
         const option_field *f = name != NULL ? find_field(name) : NULL;
         if (f == NULL) {
             PyErr_Format(PyExc_TypeError, "unknown option %R", key);
@@ -144,4 +159,39 @@ fail:
     g_free(*spool_dir);
     *spool_dir = NULL;
     return false;
+}
+
+/* The selection of an option dict (strings prepared by _options.py). */
+bool
+ts_py_selection_from_dict(PyObject *dict, ts_selection **sel)
+{
+    *sel = NULL;
+    if (dict == NULL || !PyDict_Check(dict))
+        return true;
+    const char *texts[G_N_ELEMENTS(selection_keys)] = {NULL};
+    bool any = false;
+    for (size_t i = 0; i < G_N_ELEMENTS(selection_keys); i++) {
+        PyObject *value = PyDict_GetItemString(dict, selection_keys[i]); /* borrowed */
+        if (value == NULL || value == Py_None)
+            continue;
+        if (!PyUnicode_Check(value)) {
+            PyErr_Format(PyExc_TypeError, "%s must be a str", selection_keys[i]);
+            return false;
+        }
+        texts[i] = PyUnicode_AsUTF8(value);
+        if (texts[i] == NULL)
+            return false;
+        any = true;
+    }
+    if (!any)
+        return true;
+    ts_selection_spec spec = {texts[0], texts[1], texts[2], texts[3]};
+    GError *error = NULL;
+    *sel = ts_selection_new(&spec, &error);
+    if (*sel == NULL) {
+        PyErr_SetString(PyExc_ValueError, error->message);
+        g_error_free(error);
+        return false;
+    }
+    return true;
 }

@@ -18,6 +18,7 @@ typedef struct {
     PyObject_HEAD ts_engine *engine;
     char *path;
     char *spool_dir;
+    ts_selection *sel; /* filter=, streams=, since=, until=; NULL: all */
     bool frames;
     ts_py_current_frame current; /* with frames: the frame being processed */
     GThread *thread;
@@ -33,6 +34,8 @@ typedef struct {
     GError *error;
     bool joined;
 } reader;
+
+TS_PY_SELECTION_CALLBACKS(reader)
 
 static void
 on_frame(void *user, const ts_frame *f, uint64_t number)
@@ -120,7 +123,8 @@ reader_init(PyObject *self, PyObject *args, PyObject *kwargs)
                                      &options, &frames))
         return -1;
     ts_options opts;
-    if (!ts_py_options_from_dict(options, &opts, &r->spool_dir)) {
+    if (!ts_py_options_from_dict(options, &opts, &r->spool_dir) ||
+        !ts_py_selection_from_dict(options, &r->sel)) {
         Py_DECREF(path);
         return -1;
     }
@@ -133,6 +137,7 @@ reader_init(PyObject *self, PyObject *args, PyObject *kwargs)
         .frame = r->frames ? on_frame : NULL,
         .packet = r->frames ? on_packet : NULL,
     };
+    ts_py_wire_selection(r->sel, &cb);
     r->engine = ts_engine_new(&opts, &cb, r);
     g_mutex_init(&r->lock);
     g_cond_init(&r->cond);
@@ -244,6 +249,7 @@ reader_dealloc(PyObject *self)
         g_error_free(r->error);
     g_free(r->path);
     g_free(r->spool_dir);
+    ts_selection_free(r->sel);
     Py_TYPE(self)->tp_free(self);
 }
 

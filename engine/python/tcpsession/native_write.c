@@ -13,7 +13,10 @@
 typedef struct {
     const ts_format *format;
     void *w;
+    ts_selection *sel; /* filter=, streams=, since=, until=; NULL: all */
 } write_run;
+
+TS_PY_SELECTION_CALLBACKS(write_run)
 
 static void
 on_frame(void *user, const ts_frame *f, uint64_t number)
@@ -98,6 +101,7 @@ new_engine(ts_options *opts, write_run *run)
         .rewrite = (needs & TS_FORMAT_NEEDS_DATA) ? on_rewrite : NULL,
         .stream_frame = (needs & TS_FORMAT_NEEDS_STREAM_FRAMES) ? on_stream_frame : NULL,
     };
+    ts_py_wire_selection(run->sel, &cb);
     return ts_engine_new(opts, &cb, run);
 }
 
@@ -107,12 +111,14 @@ run_write(const char *path, const char *dir, const ts_format *format, PyObject *
 {
     ts_options opts;
     g_autofree char *spool_dir = NULL;
-    if (!ts_py_options_from_dict(options, &opts, &spool_dir))
+    ts_selection *sel = NULL;
+    if (!ts_py_options_from_dict(options, &opts, &spool_dir) ||
+        !ts_py_selection_from_dict(options, &sel))
         return NULL;
     g_autoptr(GError) error = NULL;
     g_autoptr(GError) write_error = NULL;
     const ts_format_args fargs = {.dir = dir, .js_dir = NULL, .capture = path};
-    write_run run = {format, NULL};
+    write_run run = {format, NULL, sel};
     ts_engine *engine = NULL;
     Py_BEGIN_ALLOW_THREADS run.w = format->open(&fargs, &write_error);
     if (run.w != NULL) {
@@ -127,6 +133,7 @@ run_write(const char *path, const char *dir, const ts_format *format, PyObject *
         error != NULL ? Py_BuildValue("(is)", error->code, error->message) : Py_NewRef(Py_None),
         write_error != NULL ? PyUnicode_DecodeFSDefault(write_error->message) : Py_NewRef(Py_None));
     ts_engine_free(engine);
+    ts_selection_free(sel);
     return result;
 }
 
