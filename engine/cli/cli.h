@@ -76,6 +76,10 @@ int ts_cmd_verify(int argc, char **argv);
 /** Runs `tcpsession follow`; argv[0] is "follow". Returns the exit status. */
 int ts_cmd_follow(int argc, char **argv);
 
+/** Runs `tcpsession cat` (cmd_cat.c); argv[0] is "cat". Returns the exit
+ *  status. */
+int ts_cmd_cat(int argc, char **argv);
+
 /** Runs the original tcpsessions_from_pcap.py command line (argv[0] is
  *  "original" or the program name, options follow). Returns the exit status. */
 int ts_cmd_original(int argc, char **argv);
@@ -174,6 +178,16 @@ void ts_cli_selection_args_clear(ts_cli_selection_args *a);
 /** Parses a byte count with an optional binary suffix ("64M", "4KiB",
  *  "100B") into *size; false when it is not one. */
 bool ts_cli_parse_size(const char *text, size_t *size);
+
+/** Help of the --community-id-seed option (a G_OPTION_ARG_STRING entry
+ *  whose text ts_cli_community_id_seed() parses). */
+#define TS_CLI_COMMUNITY_ID_SEED_HELP                                                              \
+    "Seed of the Community ID (0-65535, default 0, as Zeek and Suricata)"
+
+/** Parses the text of --community-id-seed (NULL: not given, seed 0) into
+ *  *seed; on a bad value prints the usage error, naming `command` in the
+ *  --help hint, and returns false. */
+bool ts_cli_community_id_seed(const char *text, const char *command, uint16_t *seed);
 
 /** Prints the engine's warnings to stderr, each prefixed with "warning: ". */
 void ts_cli_print_warnings(const ts_engine *engine);

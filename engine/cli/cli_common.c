@@ -272,3 +272,22 @@ ts_cli_run_captures(ts_engine *engine, char *const *files, GError **error)
     ts_engine_finish(engine);
     return ok;
 }
+
+/* See cli.h. */
+bool
+ts_cli_community_id_seed(const char *text, const char *command, uint16_t *seed)
+{
+    *seed = 0;
+    if (text == NULL)
+        return true;
+    guint64 value = 0;
+    if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT16, &value, NULL)) {
+        fprintf(stderr,
+                "tcpsession: invalid Community ID seed '%s' for --community-id-seed "
+                "(expected 0 to 65535)\nTry 'tcpsession %s --help' for more information.\n",
+                text, command);
+        return false;
+    }
+    *seed = (uint16_t)value;
+    return true;
+}

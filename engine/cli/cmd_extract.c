@@ -95,6 +95,7 @@ typedef struct {
     bool series;           /* --series: all the captures are parts of one */
     ts_live_config live;   /* -i: live.iface set */
     ts_progress *progress; /* NULL when not shown */
+    uint16_t community_id_seed;
 } extract_config;
 
 /* The format and --js's companion: at most two writers per capture. */
@@ -224,12 +225,16 @@ add_output(extract_run *run, const ts_format *format, const ts_format_args *args
  * the format's, and with --js the JavaScript extraction unless the format
  * does it itself. */
 static bool
-open_outputs(const extract_config *cfg, const char *dir, bool end_order, FILE *stream,
-             extract_run *run, GError **error)
+open_outputs(const extract_config *cfg, const char *capture, const char *dir, bool end_order,
+             FILE *stream, extract_run *run, GError **error)
 {
     g_autofree char *js_dir = cfg->js ? g_build_filename(dir, "js", NULL) : NULL;
-    const ts_format_args args = {
-        .dir = dir, .js_dir = js_dir, .end_order = end_order, .stream = stream};
+    const ts_format_args args = {.dir = dir,
+                                 .js_dir = js_dir,
+                                 .end_order = end_order,
+                                 .stream = stream,
+                                 .capture = capture,
+                                 .community_id_seed = cfg->community_id_seed};
     if (!add_output(run, cfg->format, &args, error))
         return false;
     if (cfg->js && !cfg->format->writes_js)
@@ -329,7 +334,8 @@ extract_capture(const extract_config *cfg, char *const *files, const char *dir, 
     extract_run run = {.progress = cfg->progress, .index = index,
                        .sel = ts_cli_selection_new(cfg->selection)};
     g_autoptr(GError) error = NULL;
-    if (!open_outputs(cfg, dir, capture_end_order(cfg, files[0]), stream, &run, &error)) {
+    if (!open_outputs(cfg, files[0], dir, capture_end_order(cfg, files[0]), stream, &run,
+                      &error)) {
         g_string_append_printf(msgs, "tcpsession: %s\n", error->message);
         free_outputs(&run);
         ts_selection_free(run.sel);
@@ -525,6 +531,7 @@ typedef struct {
     ts_cli_live_args live;
     gboolean quiet, js, recursive, series;
     gint jobs;
+    char *community_id_seed;
     char **captures;
 } extract_args;
 
@@ -534,6 +541,7 @@ extract_args_clear(extract_args *a)
     g_free(a->outdir);
     g_free(a->format);
     g_free(a->order);
+    g_free(a->community_id_seed);
     ts_cli_engine_args_clear(&a->engine);
     ts_cli_selection_args_clear(&a->selection);
     ts_cli_live_args_clear(&a->live);
@@ -568,6 +576,8 @@ parse_args(int argc, char **argv, extract_args *a, int *status)
          "The captures (or a folder's, sorted by time) are consecutive parts of one capture: "
          "read them as one",
          NULL},
+        {"community-id-seed", 0, 0, G_OPTION_ARG_STRING, &a->community_id_seed,
+         TS_CLI_COMMUNITY_ID_SEED_HELP, "N"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     g_autofree char *description = extract_description();
@@ -659,6 +669,8 @@ make_config(const extract_args *a, extract_config *cfg)
         return false;
     }
     cfg->jobs = a->jobs;
+    if (!ts_cli_community_id_seed(a->community_id_seed, "extract", &cfg->community_id_seed))
+        return false;
     if (!check_order_and_output(a, cfg) || !check_inputs(a, cfg))
         return false;
     for (char **c = a->captures; !a->recursive && !a->series && *c != NULL; c++) {
@@ -748,7 +760,8 @@ extract_live(const extract_config *cfg)
     g_autoptr(GError) error = NULL;
     g_autoptr(GString) msgs = g_string_new(NULL);
     bool end_order = cfg->order != ORDER_STREAM;
-    if (!open_outputs(cfg, dir != NULL ? dir : "-", end_order, cfg->to_stdout ? stdout : NULL, &run,
+    if (!open_outputs(cfg, iface, dir != NULL ? dir : "-", end_order,
+                      cfg->to_stdout ? stdout : NULL, &run,
                       &error)) {
         fprintf(stderr, "tcpsession: %s\n", error->message);
         free_outputs(&run);

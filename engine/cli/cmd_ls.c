@@ -1,7 +1,9 @@
 /*
  * cmd_ls.c — `tcpsession ls`: lists the TCP sessions of one capture, one line
  * per session in stream order, as an aligned table or as JSON lines. Runs the
- * engine without keeping payload: only counters are needed. With -i IFACE it
+ * engine without keeping payload: only counters are needed. What an analyst
+ * looks for first is on the line: bytes missing from each side, the close
+ * reason, mid-stream pickups and the kinds of anomaly. With -i IFACE it
  * captures live and prints each session's line as the session ends.
  */
 #include "cli.h"
@@ -21,28 +23,70 @@ typedef struct {
     int64_t start_ns;
     int64_t end_ns;
     uint64_t packets;
-    uint64_t client_bytes;
-    uint64_t server_bytes;
-    uint64_t anomalies; /* kept + dropped */
-    uint64_t gaps;
+    uint64_t bytes[2];   /* delivered, per direction */
+    uint64_t missing[2]; /* bytes of the gaps, per direction */
+    uint64_t gaps[2];    /* gaps, per direction */
+    uint64_t anomalies;  /* kept + dropped */
+    uint64_t anomalies_dropped;
+    uint64_t by_type[TS_ANOMALY_COUNT_]; /* kept anomalies per type */
     bool midstream;
     ts_close_reason close;
+    char community_id[TS_COMMUNITY_ID_LEN];
 } ls_row;
 
-enum { COL_COUNT = 9 };
+/* What every row shares: the rows, the capture's name, the seed; the
+ * selection; with -i, how the rows are printed as sessions end. */
+typedef struct {
+    GArray *rows; /* ls_row */
+    const char *capture;
+    uint16_t seed;
+    ts_selection *sel; /* --filter, --stream, --since, --until; NULL: all */
+    bool json;         /* -i: print JSON lines */
+    bool header_printed;
+} ls_state;
+
+enum { COL_COUNT = 14 };
 
 static const char *const column_names[COL_COUNT] = {
-    "stream",  "client",       "server",       "start",     "duration",
-    "packets", "client_bytes", "server_bytes", "anomalies",
+    "stream",  "client",       "server",       "start",          "duration",
+    "packets", "client_bytes", "server_bytes", "client_missing", "server_missing",
+    "gaps",    "close",        "anomalies",    "notes",
 };
 /* Numbers are right-aligned, text left-aligned. */
-static const bool column_right[COL_COUNT] = {true, false, false, false, true,
-                                             true, true,  true,  true};
+static const bool column_right[COL_COUNT] = {true, false, false, false, true,  true, true,
+                                             true, true,  true,  true,  false, true, false};
+
+/* The anomalies of `s` counted by type. */
+static void
+count_anomaly_types(const ts_session *s, uint64_t by_type[TS_ANOMALY_COUNT_])
+{
+    size_t n = 0;
+    const ts_anomaly *a = ts_session_anomalies(s, &n);
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned)a[i].type < TS_ANOMALY_COUNT_)
+            by_type[a[i].type]++;
+    }
+}
+
+static bool
+on_select_frame(void *user, const ts_frame *f, uint64_t number)
+{
+    (void)number;
+    return ts_selection_frame(((ls_state *)user)->sel, f);
+}
+
+static bool
+on_select_session(void *user, const ts_session *s)
+{
+    return ts_selection_session(((ls_state *)user)->sel, s);
+}
 
 static void
 on_session_done(void *user, ts_session *s)
 {
-    GArray *rows = user;
+    ls_state *st = user;
+    size_t n_gaps = 0;
+    const ts_gap *gaps = ts_session_gaps(s, &n_gaps);
     ls_row row = {
         .stream = ts_session_stream(s),
         .client = *ts_session_client(s),
@@ -50,14 +94,19 @@ on_session_done(void *user, ts_session *s)
         .start_ns = ts_session_start_ns(s),
         .end_ns = ts_session_end_ns(s),
         .packets = ts_session_packets(s),
-        .client_bytes = ts_session_bytes(s, TS_FROM_CLIENT),
-        .server_bytes = ts_session_bytes(s, TS_FROM_SERVER),
+        .bytes = {ts_session_bytes(s, TS_FROM_CLIENT), ts_session_bytes(s, TS_FROM_SERVER)},
+        .missing = {ts_session_missing_bytes(s, TS_FROM_CLIENT),
+                    ts_session_missing_bytes(s, TS_FROM_SERVER)},
         .anomalies = ts_tally_anomalies(s),
-        .gaps = ts_tally_gaps(s),
+        .anomalies_dropped = ts_session_anomalies_dropped(s),
         .midstream = ts_session_midstream(s),
         .close = ts_session_close_reason(s),
     };
-    g_array_append_val(rows, row);
+    for (size_t i = 0; i < n_gaps; i++)
+        row.gaps[gaps[i].from == TS_FROM_SERVER]++;
+    count_anomaly_types(s, row.by_type);
+    ts_session_community_id(s, st->seed, row.community_id);
+    g_array_append_val(st->rows, row);
 }
 
 static int
@@ -105,6 +154,26 @@ duration_text(int64_t ns)
     return g_strdup_printf("%s%" PRIu64 ".%03" PRIu64 "s", sign, ms / 1000, ms % 1000);
 }
 
+/* The notes column: "midstream", then each kind of anomaly kept with its
+ * count ("late_data=2"), then "dropped=N" for those not kept; "-" when
+ * there is nothing to say. Caller frees. */
+static char *
+notes_text(const ls_row *r)
+{
+    GString *out = g_string_new(r->midstream ? "midstream" : "");
+    for (int t = 0; t < TS_ANOMALY_COUNT_; t++) {
+        if (r->by_type[t] > 0)
+            g_string_append_printf(out, "%s%s=%" PRIu64, out->len ? " " : "",
+                                   ts_anomaly_type_name((ts_anomaly_type)t), r->by_type[t]);
+    }
+    if (r->anomalies_dropped > 0)
+        g_string_append_printf(out, "%sdropped=%" PRIu64, out->len ? " " : "",
+                               r->anomalies_dropped);
+    if (out->len == 0)
+        g_string_append_c(out, '-');
+    return g_string_free(out, FALSE);
+}
+
 /* Prints `rows` as a table, the header line first when `header`; the first
  * `model_rows` rows are not printed but count for the column widths (live
  * capture: rows printed one at a time keep the widths of a model row). */
@@ -124,9 +193,14 @@ print_table(const GArray *rows, bool header, guint model_rows)
         cell[3] = time_text(r->start_ns);
         cell[4] = duration_text(r->end_ns - r->start_ns);
         cell[5] = g_strdup_printf("%" PRIu64, r->packets);
-        cell[6] = g_strdup_printf("%" PRIu64, r->client_bytes);
-        cell[7] = g_strdup_printf("%" PRIu64, r->server_bytes);
-        cell[8] = g_strdup_printf("%" PRIu64, r->anomalies);
+        cell[6] = g_strdup_printf("%" PRIu64, r->bytes[0]);
+        cell[7] = g_strdup_printf("%" PRIu64, r->bytes[1]);
+        cell[8] = g_strdup_printf("%" PRIu64, r->missing[0]);
+        cell[9] = g_strdup_printf("%" PRIu64, r->missing[1]);
+        cell[10] = g_strdup_printf("%" PRIu64, r->gaps[0] + r->gaps[1]);
+        cell[11] = g_strdup(ts_close_reason_name(r->close));
+        cell[12] = g_strdup_printf("%" PRIu64, r->anomalies);
+        cell[13] = notes_text(r);
         for (int c = 0; c < COL_COUNT; c++)
             width[c] = MAX(width[c], strlen(cell[c]));
     }
@@ -151,8 +225,35 @@ print_table(const GArray *rows, bool header, guint model_rows)
     g_free(cells);
 }
 
+/* ",\"anomaly_types\":{\"TYPE\":N,...}": the kept anomalies by type. */
 static void
-print_json(const GArray *rows)
+append_anomaly_types(GString *line, const ls_row *r)
+{
+    g_string_append(line, ",\"anomaly_types\":{");
+    bool first = true;
+    for (int t = 0; t < TS_ANOMALY_COUNT_; t++) {
+        if (r->by_type[t] == 0)
+            continue;
+        if (!first)
+            g_string_append_c(line, ',');
+        first = false;
+        ts_json_append_string(line, ts_anomaly_type_name((ts_anomaly_type)t));
+        g_string_append_c(line, ':');
+        ts_json_append_uint(line, r->by_type[t]);
+    }
+    g_string_append_c(line, '}');
+}
+
+/* ",\"NAME\":N" */
+static void
+append_count(GString *line, const char *name, uint64_t n)
+{
+    g_string_append_printf(line, ",\"%s\":", name);
+    ts_json_append_uint(line, n);
+}
+
+static void
+print_json(const GArray *rows, const char *capture)
 {
     g_autoptr(GString) line = g_string_sized_new(512);
     for (guint i = 0; i < rows->len; i++) {
@@ -160,6 +261,10 @@ print_json(const GArray *rows)
         g_string_truncate(line, 0);
         g_string_append(line, "{\"stream\":");
         ts_json_append_uint(line, r->stream);
+        g_string_append(line, ",\"capture\":");
+        ts_json_append_string(line, capture);
+        g_string_append(line, ",\"community_id\":");
+        ts_json_append_string(line, r->community_id);
         g_string_append(line, ",\"client\":");
         ts_json_append_endpoint(line, &r->client);
         g_string_append(line, ",\"server\":");
@@ -168,31 +273,26 @@ print_json(const GArray *rows)
         ts_json_append_seconds(line, r->start_ns);
         g_string_append(line, ",\"end\":");
         ts_json_append_seconds(line, r->end_ns);
-        g_string_append(line, ",\"packets\":");
-        ts_json_append_uint(line, r->packets);
-        g_string_append(line, ",\"client_bytes\":");
-        ts_json_append_uint(line, r->client_bytes);
-        g_string_append(line, ",\"server_bytes\":");
-        ts_json_append_uint(line, r->server_bytes);
+        append_count(line, "packets", r->packets);
+        append_count(line, "client_bytes", r->bytes[0]);
+        append_count(line, "server_bytes", r->bytes[1]);
         g_string_append(line, r->midstream ? ",\"midstream\":true" : ",\"midstream\":false");
-        g_string_append(line, ",\"anomalies\":");
-        ts_json_append_uint(line, r->anomalies);
-        g_string_append(line, ",\"gaps\":");
-        ts_json_append_uint(line, r->gaps);
+        append_count(line, "anomalies", r->anomalies);
+        append_count(line, "gaps", r->gaps[0] + r->gaps[1]);
         g_string_append(line, ",\"close\":");
         ts_json_append_string(line, ts_close_reason_name(r->close));
+        append_count(line, "client_missing_bytes", r->missing[0]);
+        append_count(line, "server_missing_bytes", r->missing[1]);
+        append_count(line, "client_gaps", r->gaps[0]);
+        append_count(line, "server_gaps", r->gaps[1]);
+        append_count(line, "anomalies_dropped", r->anomalies_dropped);
+        append_anomaly_types(line, r);
         g_string_append(line, "}\n");
         fwrite(line->str, 1, line->len, stdout);
     }
 }
 
-/* ls -i: the listing so far; rows holds the model row and, while it is
- * printed, the session that ended. */
-typedef struct {
-    GArray *rows;
-    bool json;
-    bool header_printed;
-} ls_live;
+/* ---- ls -i ------------------------------------------------------------ */
 
 /* A row as wide as an IPv4 session's row usually is, for the widths. */
 static ls_row
@@ -204,8 +304,10 @@ model_row(void)
     memset(r.server.addr, 255, 4);
     r.client.port = r.server.port = 65535;
     r.packets = 9999999;
-    r.client_bytes = r.server_bytes = UINT64_C(9999999999);
+    r.bytes[0] = r.bytes[1] = UINT64_C(9999999999);
+    r.missing[0] = r.missing[1] = UINT64_C(9999999);
     r.anomalies = 99999;
+    r.close = TS_CLOSE_END_OF_CAPTURE;
     return r;
 }
 
@@ -213,33 +315,33 @@ model_row(void)
 static void
 on_live_session_done(void *user, ts_session *s)
 {
-    ls_live *live = user;
-    on_session_done(live->rows, s);
-    if (live->json) {
+    ls_state *st = user;
+    on_session_done(st, s);
+    if (st->json) {
         g_autoptr(GArray) one = g_array_new(FALSE, FALSE, sizeof(ls_row));
-        g_array_append_val(one, g_array_index(live->rows, ls_row, 1));
-        print_json(one);
+        g_array_append_val(one, g_array_index(st->rows, ls_row, 1));
+        print_json(one, st->capture);
     } else {
-        print_table(live->rows, !live->header_printed, 1);
-        live->header_printed = true;
+        print_table(st->rows, !st->header_printed, 1);
+        st->header_printed = true;
     }
     fflush(stdout);
-    g_array_set_size(live->rows, 1);
+    g_array_set_size(st->rows, 1);
 }
 
 /* ls -i IFACE: lists sessions as they end until SIGINT/SIGTERM. */
 static int
-ls_live_capture(const ts_live_config *cfg, const ts_options *opts, bool json)
+ls_live_capture(const ts_live_config *cfg, const ts_options *opts, ls_state *st)
 {
     ts_live *live = ts_cli_live_open(cfg);
     if (live == NULL)
         return TS_EXIT_FAILURE;
-    g_autoptr(GArray) rows = g_array_new(FALSE, FALSE, sizeof(ls_row));
     ls_row model = model_row();
-    g_array_append_val(rows, model);
-    ls_live state = {.rows = rows, .json = json};
+    g_array_append_val(st->rows, model);
+    st->capture = cfg->iface;
     ts_callbacks cb = {.session_done = on_live_session_done};
-    ts_engine *engine = ts_engine_new(opts, &cb, &state);
+    ts_cli_selection_wire(st->sel, &cb, NULL, on_select_session); /* the filter: in the kernel */
+    ts_engine *engine = ts_engine_new(opts, &cb, st);
     g_autoptr(GString) msgs = g_string_new(NULL);
     bool ok = ts_cli_live_run(live, engine, msgs);
     ts_cli_format_warnings(msgs, engine);
@@ -253,91 +355,29 @@ ls_live_capture(const ts_live_config *cfg, const ts_options *opts, bool json)
     return ok && flushed ? TS_EXIT_OK : TS_EXIT_FAILURE;
 }
 
-int
-ts_cmd_ls(int argc, char **argv)
-{
-    gboolean json = FALSE, series = FALSE;
-    const GOptionEntry entries[] = {
-        {"json", 'j', 0, G_OPTION_ARG_NONE, &json, "One JSON object per session and line", NULL},
-        {"series", 0, 0, G_OPTION_ARG_NONE, &series,
-         "The captures (or a folder's, sorted by time) are consecutive parts of one capture: "
-         "list them as one",
-         NULL},
-        {NULL, 0, 0, 0, NULL, NULL, NULL},
-    };
-    g_auto(GStrv) captures = NULL;
-    int status = TS_EXIT_OK;
-    ts_cli_engine_args engine_args = {0};
-    GOptionEntry engine_rows[TS_CLI_ENGINE_ENTRIES];
-    ts_cli_live_args live_args = {0};
-    GOptionEntry live_rows[TS_CLI_LIVE_ENTRIES];
-    GOptionEntry all[G_N_ELEMENTS(entries) + TS_CLI_LIVE_ENTRIES - 1];
-    memcpy(all, entries, sizeof entries - sizeof entries[0]);
-    memcpy(all + G_N_ELEMENTS(entries) - 1, ts_cli_live_entries(&live_args, live_rows),
-           sizeof live_rows);
-    bool parsed = ts_cli_parse_more(
-        "ls", "CAPTURE | -i IFACE", "Lists the TCP sessions of a capture, in stream order.",
-        "Columns: stream number, client and server (the client sent the SYN),\n"
-        "start time (UTC), duration, packets, bytes delivered by each side and\n"
-        "anomalies. --json adds midstream, gaps and close reason.\n"
-        "CAPTURE '-' is standard input. With --series, CAPTURE... are the parts of\n"
-        "one rotated capture, as extract --series reads them.\n"
-        "\n"
-        "With -i IFACE, ls captures live and prints each session's line as the\n"
-        "session ends (in end order), until Ctrl-C or SIGTERM, which lists the\n"
-        "sessions still open and prints the packet counts on standard error.",
-        all, ts_cli_engine_entries(&engine_args, false, engine_rows), argc, argv, &captures,
-        &status);
-    ts_options opts;
-    ts_options_init(&opts);
-    opts.keep_payload = false;
-    ts_live_config live_cfg;
-    bool applied = parsed && ts_cli_engine_apply(&engine_args, "ls", &opts) &&
-                   ts_cli_live_apply(&live_args, "ls", &live_cfg);
-    ts_cli_engine_args_clear(&engine_args);
-    if (!parsed || !applied) {
-        ts_cli_live_args_clear(&live_args);
-        return parsed ? TS_EXIT_USAGE : status;
-    }
-    if (live_cfg.iface != NULL && captures[0] != NULL) {
-        fputs("tcpsession: -i IFACE and a capture cannot be given together\n"
-              "Try 'tcpsession ls --help' for more information.\n",
-              stderr);
-        ts_cli_live_args_clear(&live_args);
-        return TS_EXIT_USAGE;
-    }
-    if (live_cfg.iface != NULL) {
-        status = ls_live_capture(&live_cfg, &opts, json);
-        ts_cli_live_args_clear(&live_args);
-        return status;
-    }
-    ts_cli_live_args_clear(&live_args);
-    if (captures[0] == NULL || (captures[1] != NULL && !series)) {
-        fprintf(stderr, "tcpsession: %s\nTry 'tcpsession ls --help' for more information.\n",
-                captures[0] == NULL ? "no capture given" : "ls takes exactly one capture");
-        return TS_EXIT_USAGE;
-    }
+/* ---- ls CAPTURE --------------------------------------------------------- */
 
-    g_autoptr(GError) error = NULL;
-    g_auto(GStrv) files =
-        series ? ts_cli_collect_captures(captures, false, true, &error) : g_strdupv(captures);
-    if (files == NULL) {
-        fprintf(stderr, "tcpsession: %s\n", error->message);
-        return TS_EXIT_FAILURE;
-    }
-    g_autoptr(GArray) rows = g_array_new(FALSE, FALSE, sizeof(ls_row));
+/* Lists the capture (or the series) `files`; the exit status. */
+static int
+ls_captures(char *const *files, const ts_options *opts, ls_state *st)
+{
     ts_callbacks cb = {.session_done = on_session_done};
-    ts_engine *engine = ts_engine_new(&opts, &cb, rows);
+    ts_cli_selection_wire(st->sel, &cb, on_select_frame, on_select_session);
+    ts_engine *engine = ts_engine_new(opts, &cb, st);
+    g_autoptr(GError) error = NULL;
     bool ok = ts_cli_run_captures(engine, files, &error);
     ts_cli_print_warnings(engine);
+    if (st->sel != NULL && ts_selection_warning(st->sel) != NULL)
+        fprintf(stderr, "warning: %s: %s\n", ts_cli_capture_name(files[0]),
+                ts_selection_warning(st->sel));
     ts_engine_free(engine);
 
     /* Sessions delivered before a failure are listed all the same. */
-    g_array_sort(rows, compare_rows);
-    if (json)
-        print_json(rows);
-    else if (ok || rows->len > 0)
-        print_table(rows, true, 0);
+    g_array_sort(st->rows, compare_rows);
+    if (st->json)
+        print_json(st->rows, st->capture);
+    else if (ok || st->rows->len > 0)
+        print_table(st->rows, true, 0);
     if (fflush(stdout) != 0) {
         perror("tcpsession: stdout");
         return TS_EXIT_FAILURE;
@@ -347,4 +387,136 @@ ts_cmd_ls(int argc, char **argv)
         return TS_EXIT_FAILURE;
     }
     return TS_EXIT_OK;
+}
+
+static const char ls_description[] =
+    "Columns: stream number, client and server (the client sent the SYN),\n"
+    "start time (UTC), duration, packets, bytes delivered by each side\n"
+    "(client_bytes, server_bytes), bytes each side sent that the capture\n"
+    "lacks (client_missing, server_missing: the sum of its gaps), gaps (holes,\n"
+    "both sides), close (fin, rst, reused, end_of_capture, idle), anomalies\n"
+    "(kept and dropped) and notes: \"midstream\" when the capture did not\n"
+    "show the connection's start, and each kind of anomaly with its count\n"
+    "(\"overlap_conflict=2\"; \"dropped=N\" beyond the 1000 kept), \"-\" when\n"
+    "none. --json prints one object per session with those values and the\n"
+    "capture as given, the Community ID, client_gaps, server_gaps and\n"
+    "anomaly_types.\n"
+    "\n"
+    "CAPTURE '-' is standard input. With --series, CAPTURE... are the parts of\n"
+    "one rotated capture, as extract --series reads them.\n"
+    "\n"
+    "With -i IFACE, ls captures live and prints each session's line as the\n"
+    "session ends (in end order), until Ctrl-C or SIGTERM, which lists the\n"
+    "sessions still open and prints the packet counts on standard error.";
+
+/* ls's command line, parsed (texts owned; freed by ls_args_clear()). */
+typedef struct {
+    gboolean json, series;
+    char *seed_text;
+    ts_cli_engine_args engine;
+    ts_cli_selection_args selection;
+    ts_cli_live_args live;
+    char **captures;
+} ls_args;
+
+static void
+ls_args_clear(ls_args *a)
+{
+    g_free(a->seed_text);
+    ts_cli_engine_args_clear(&a->engine);
+    ts_cli_selection_args_clear(&a->selection);
+    ts_cli_live_args_clear(&a->live);
+    g_strfreev(a->captures);
+}
+
+/* Parses ls's options into `a`; false with the exit status in *status. */
+static bool
+parse_args(int argc, char **argv, ls_args *a, int *status)
+{
+    const GOptionEntry entries[] = {
+        {"json", 'j', 0, G_OPTION_ARG_NONE, &a->json, "One JSON object per session and line",
+         NULL},
+        {"series", 0, 0, G_OPTION_ARG_NONE, &a->series,
+         "The captures (or a folder's, sorted by time) are consecutive parts of one capture: "
+         "list them as one",
+         NULL},
+        {"community-id-seed", 0, 0, G_OPTION_ARG_STRING, &a->seed_text,
+         TS_CLI_COMMUNITY_ID_SEED_HELP, "N"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    GOptionEntry live_rows[TS_CLI_LIVE_ENTRIES];
+    GOptionEntry all[G_N_ELEMENTS(entries) + TS_CLI_LIVE_ENTRIES - 1];
+    memcpy(all, entries, sizeof entries - sizeof entries[0]);
+    memcpy(all + G_N_ELEMENTS(entries) - 1, ts_cli_live_entries(&a->live, live_rows),
+           sizeof live_rows);
+    GOptionEntry engine_rows[TS_CLI_ENGINE_ENTRIES], selection_rows[TS_CLI_SELECTION_ENTRIES];
+    g_autofree GOptionEntry *more =
+        ts_cli_join_entries(ts_cli_selection_entries(&a->selection, true, selection_rows),
+                            ts_cli_engine_entries(&a->engine, false, engine_rows));
+    *status = TS_EXIT_OK;
+    return ts_cli_parse_more("ls", "CAPTURE | -i IFACE",
+                             "Lists the TCP sessions of a capture, in stream order.",
+                             ls_description, all, more, argc, argv, &a->captures, status);
+}
+
+static int
+usage(const char *message)
+{
+    fprintf(stderr, "tcpsession: %s\nTry 'tcpsession ls --help' for more information.\n",
+            message);
+    return TS_EXIT_USAGE;
+}
+
+/* Runs ls on parsed arguments; the exit status. */
+static int
+run_ls(ls_args *a)
+{
+    ts_options opts;
+    ts_options_init(&opts);
+    opts.keep_payload = false;
+    ts_live_config live_cfg;
+    uint16_t seed = 0;
+    if (!ts_cli_engine_apply(&a->engine, "ls", &opts) ||
+        !ts_cli_live_apply(&a->live, "ls", &live_cfg) ||
+        !ts_cli_community_id_seed(a->seed_text, "ls", &seed) ||
+        !ts_cli_selection_check(&a->selection, "ls"))
+        return TS_EXIT_USAGE;
+    if (live_cfg.iface != NULL && a->captures[0] != NULL)
+        return usage("-i IFACE and a capture cannot be given together");
+    g_autoptr(GArray) rows = g_array_new(FALSE, FALSE, sizeof(ls_row));
+    ls_state st = {.rows = rows, .capture = a->captures[0], .seed = seed, .json = a->json};
+    int status;
+    if (live_cfg.iface != NULL) {
+        live_cfg.filter = a->selection.filter; /* in the kernel */
+        ts_cli_selection_args sessions = a->selection;
+        sessions.filter = NULL;
+        st.sel = ts_cli_selection_new(&sessions);
+        status = ls_live_capture(&live_cfg, &opts, &st);
+    } else {
+        if (a->captures[0] == NULL || (a->captures[1] != NULL && !a->series))
+            return usage(a->captures[0] == NULL ? "no capture given"
+                                                : "ls takes exactly one capture");
+        g_autoptr(GError) error = NULL;
+        g_auto(GStrv) files = a->series ? ts_cli_collect_captures(a->captures, false, true, &error)
+                                        : g_strdupv(a->captures);
+        if (files == NULL) {
+            fprintf(stderr, "tcpsession: %s\n", error->message);
+            return TS_EXIT_FAILURE;
+        }
+        st.sel = ts_cli_selection_new(&a->selection);
+        status = ls_captures(files, &opts, &st);
+    }
+    ts_selection_free(st.sel);
+    return status;
+}
+
+int
+ts_cmd_ls(int argc, char **argv)
+{
+    ls_args a = {0};
+    int status;
+    if (parse_args(argc, argv, &a, &status))
+        status = run_ls(&a);
+    ls_args_clear(&a);
+    return status;
 }

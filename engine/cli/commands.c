@@ -20,6 +20,8 @@ static const ts_cmd_entry commands[] = {
      ts_cmd_verify},
     {"follow", "follow CAPTURE STREAM [--mode M]", "print a session as tshark's follow",
      ts_cmd_follow},
+    {"cat", "cat CAPTURE STREAM [--from SIDE]", "write a session's bytes to standard output",
+     ts_cmd_cat},
     {"original", "[original] -p PCAP|-i DIR [-o OUT] ...", "the original tcpsessions_from_pcap.py",
      ts_cmd_original},
     {"help", "--help | --version", NULL, ts_cmd_help},

@@ -42,6 +42,10 @@ typedef struct {
     /* `-o -`: formats with writes_stream write here instead of `dir`
        (borrowed); NULL otherwise */
     FILE *stream;
+    /* the capture's path as given ("-": stdin) for the "capture" key of JSON
+       output (NULL: null), and the seed of its "community_id" key */
+    const char *capture;
+    uint16_t community_id_seed;
 } ts_format_args;
 
 /** The operations of one output format. The `void *w` of every op is the

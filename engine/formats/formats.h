@@ -62,30 +62,43 @@ char *ts_legacy_file_name(const ts_endpoint *client, const ts_endpoint *server, 
  *  found (the original then writes a `.js` file, possibly of empty lines). */
 bool ts_js_extract(const GString *src_text, const GString *dst_text, GString *out);
 
+/* ---- what a JSON session object says of its run (out_jsonl.c) --------- */
+
+/** The keys of a session's JSON object that come from the run, not the
+ *  session: "capture" (`capture`, the path as given; NULL: null) and the
+ *  seed of "community_id". Borrowed by the functions that take it. */
+typedef struct {
+    const char *capture;
+    uint16_t community_id_seed;
+} ts_json_context;
+
 /* ---- raw session folders (out_raw.c) ----------------------------------- */
 
 /** Writes, for each session, `dir/NAME/client.bin`, `server.bin` (the bytes
  *  each side delivered, gaps left out) and `session.json`. NAME is
  *  "{stream:06}-{client ip}_{port}-{server ip}_{port}". Needs keep_payload;
  *  call from session_done. False with `error` on a write failure. */
-bool ts_raw_write_session(const char *dir, const ts_session *s, GError **error);
+bool ts_raw_write_session(const char *dir, const ts_session *s, const ts_json_context *ctx,
+                          GError **error);
 
 /** Ends a raw run: creates `dir` when `create` and nothing was written, and
  *  moves a failure recorded in *raw_error to `error`. False on failure. */
 bool ts_raw_finish(const char *dir, bool create, GError **raw_error, GError **error);
 
 /** The session.json object of `s` (one line, no newline). */
-void ts_raw_format_session(GString *out, const ts_session *s);
+void ts_raw_format_session(GString *out, const ts_session *s, const ts_json_context *ctx);
 
 /* ---- JSON lines output (out_jsonl.c) -------------------------------- */
 
 /** Appends one session as a compact JSON object (no newline) to `out`: the
  *  jsonl keys, with each message's bytes in hex when `hex_messages`, else
- *  as "offset" and "length" into that side's delivered bytes. */
-void ts_json_format_session(GString *out, const ts_session *s, bool hex_messages);
+ *  as "offset" and "length" into that side's delivered bytes; "capture" and
+ *  "community_id" from `ctx` (NULL: capture null, seed 0). */
+void ts_json_format_session(GString *out, const ts_session *s, const ts_json_context *ctx,
+                            bool hex_messages);
 
 /** ts_json_format_session() with hex messages: one sessions.jsonl line. */
-void ts_jsonl_format_session(GString *out, const ts_session *s);
+void ts_jsonl_format_session(GString *out, const ts_session *s, const ts_json_context *ctx);
 
 /** Writer of `DIR/sessions.jsonl` (or of the lines on a stream), lines
  *  sorted by stream number or in the order sessions end. */

@@ -65,6 +65,7 @@ struct ts_jsonl_writer {
     uint64_t line_written; /* bytes of the current line written so far */
     bool line_failed;      /* writing failed: no more output */
     GError *error;         /* first failure; later output is skipped */
+    ts_json_context ctx;   /* the lines' capture (owned) and Community ID seed */
 };
 
 static const char *
@@ -224,12 +225,30 @@ append_carriage(GString *out, const ts_session *s)
     }
 }
 
+/* ",\"capture\":PATH,\"community_id\":ID": what the line says of its run,
+ * so that lines of several captures stay apart and join other tools'. */
 static void
-format_session(GString *out, const ts_session *s, bool hex_messages, const drain *dr)
+append_run_keys(GString *out, const ts_session *s, const ts_json_context *ctx)
+{
+    char id[TS_COMMUNITY_ID_LEN];
+    g_string_append(out, ",\"capture\":");
+    if (ctx != NULL && ctx->capture != NULL)
+        ts_json_append_string(out, ctx->capture);
+    else
+        g_string_append(out, "null");
+    g_string_append(out, ",\"community_id\":");
+    ts_json_append_string(out,
+                          ts_session_community_id(s, ctx != NULL ? ctx->community_id_seed : 0, id));
+}
+
+static void
+format_session(GString *out, const ts_session *s, const ts_json_context *ctx, bool hex_messages,
+               const drain *dr)
 {
     char md5[33];
     g_string_append(out, "{\"stream\":");
     ts_json_append_uint(out, ts_session_stream(s));
+    append_run_keys(out, s, ctx);
     g_string_append(out, ",\"client\":");
     ts_json_append_endpoint(out, ts_session_client(s));
     g_string_append(out, ",\"server\":");
@@ -268,15 +287,16 @@ format_session(GString *out, const ts_session *s, bool hex_messages, const drain
 }
 
 void
-ts_json_format_session(GString *out, const ts_session *s, bool hex_messages)
+ts_json_format_session(GString *out, const ts_session *s, const ts_json_context *ctx,
+                       bool hex_messages)
 {
-    format_session(out, s, hex_messages, NULL);
+    format_session(out, s, ctx, hex_messages, NULL);
 }
 
 void
-ts_jsonl_format_session(GString *out, const ts_session *s)
+ts_jsonl_format_session(GString *out, const ts_session *s, const ts_json_context *ctx)
 {
-    ts_json_format_session(out, s, true);
+    ts_json_format_session(out, s, ctx, true);
 }
 
 /* A writer with nothing open yet. */
@@ -447,7 +467,7 @@ add_end_order(ts_jsonl_writer *w, const ts_session *s)
 {
     g_string_truncate(w->line, 0);
     drain dr = {drain_end, w};
-    format_session(w->line, s, true, &dr);
+    format_session(w->line, s, &w->ctx, true, &dr);
     g_string_append_c(w->line, '\n');
     write_end(w, w->line);
     if (!w->line_failed)
@@ -464,7 +484,7 @@ add_stream_order(ts_jsonl_writer *w, const ts_session *s)
     g_string_truncate(w->line, 0);
     w->line_written = 0;
     drain dr = {drain_line, w};
-    format_session(w->line, s, true, &dr);
+    format_session(w->line, s, &w->ctx, true, &dr);
     g_string_append_c(w->line, '\n');
     drain_line(w, w->line);
     if (w->line_failed)
@@ -659,6 +679,7 @@ ts_jsonl_writer_free(ts_jsonl_writer *w)
     g_array_unref(w->lines);
     g_string_free(w->line, TRUE);
     g_clear_error(&w->error);
+    g_free((char *)w->ctx.capture);
     g_free(w);
 }
 
@@ -668,9 +689,11 @@ static void *
 jsonl_open(const ts_format_args *args, GError **error)
 {
     ts_jsonl_order order = args->end_order ? TS_JSONL_END_ORDER : TS_JSONL_STREAM_ORDER;
-    if (args->stream != NULL)
-        return ts_jsonl_writer_new_stream(args->stream, order);
-    return ts_jsonl_writer_new_ordered(args->dir, order, error);
+    ts_jsonl_writer *w = args->stream != NULL ? ts_jsonl_writer_new_stream(args->stream, order)
+                                              : ts_jsonl_writer_new_ordered(args->dir, order, error);
+    if (w != NULL)
+        w->ctx = (ts_json_context){g_strdup(args->capture), args->community_id_seed};
+    return w;
 }
 
 static void

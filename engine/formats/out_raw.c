@@ -6,7 +6,7 @@
  *                                        /server.bin
  *                                        /session.json
  *
- * session.json: stream, client, server, start, end, packets, midstream,
+ * session.json: capture, stream, community_id, client, server, start, end, packets, midstream,
  * client_bytes, server_bytes, client_md5, server_md5, messages (the exchange
  * in delivery order as {"from", "frame", "ts", "offset", "length"}, offset
  * into that side's .bin file), gaps, anomalies, close, first_frame,
@@ -23,13 +23,14 @@
 #include <glib/gstdio.h>
 
 void
-ts_raw_format_session(GString *out, const ts_session *s)
+ts_raw_format_session(GString *out, const ts_session *s, const ts_json_context *ctx)
 {
-    ts_json_format_session(out, s, false);
+    ts_json_format_session(out, s, ctx, false);
 }
 
 bool
-ts_raw_write_session(const char *dir, const ts_session *s, GError **error)
+ts_raw_write_session(const char *dir, const ts_session *s, const ts_json_context *ctx,
+                     GError **error)
 {
     char a[TS_ADDRSTRLEN], b[TS_ADDRSTRLEN];
     const ts_endpoint *c = ts_session_client(s), *v = ts_session_server(s);
@@ -53,7 +54,7 @@ ts_raw_write_session(const char *dir, const ts_session *s, GError **error)
             return false;
     }
     g_autoptr(GString) json = g_string_new(NULL);
-    ts_raw_format_session(json, s);
+    ts_raw_format_session(json, s, ctx);
     g_string_append_c(json, '\n');
     g_autofree char *path = g_build_filename(folder, "session.json", NULL);
     return ts_atomic_write(path, json->str, json->len, error);
@@ -77,9 +78,11 @@ ts_raw_finish(const char *dir, bool create, GError **raw_error, GError **error)
 
 /* ---- the format table entry ------------------------------------------- */
 
-/* A raw run: the capture's folder and the first write failure. */
+/* A raw run: the capture's folder, the run's JSON keys (capture owned) and
+ * the first write failure. */
 typedef struct {
     char *dir;
+    ts_json_context ctx;
     GError *error;
 } raw_writer;
 
@@ -89,6 +92,7 @@ raw_open(const ts_format_args *args, GError **error)
     (void)error;
     raw_writer *w = g_new0(raw_writer, 1);
     w->dir = g_strdup(args->dir);
+    w->ctx = (ts_json_context){g_strdup(args->capture), args->community_id_seed};
     return w;
 }
 
@@ -98,7 +102,7 @@ raw_session_done(void *writer, ts_session *s)
 {
     raw_writer *w = writer;
     if (w->error == NULL)
-        ts_raw_write_session(w->dir, s, &w->error);
+        ts_raw_write_session(w->dir, s, &w->ctx, &w->error);
 }
 
 static bool
@@ -116,6 +120,7 @@ raw_free(void *writer)
         return;
     g_clear_error(&w->error);
     g_free(w->dir);
+    g_free((char *)w->ctx.capture);
     g_free(w);
 }
 

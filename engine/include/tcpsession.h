@@ -354,6 +354,19 @@ void *ts_session_get_user(const ts_session *s);
  *  to and must release it by session_done at the latest. */
 void ts_session_set_user(ts_session *s, void *user);
 
+/** Length of a Community ID string, its NUL included ("1:" and 28 base64
+ *  characters). */
+#define TS_COMMUNITY_ID_LEN 31
+
+/** The session's Community ID (corelight community-id-spec, version 1, the
+ *  flow identifier of Zeek, Suricata, Arkime and Wireshark's communityid):
+ *  "1:" and the base64 SHA-1 of `seed` and the client and server addresses
+ *  and ports, ordered so that the ID is the same whichever side is the
+ *  client. Written into the caller's `buf`, which is returned. Seed 0 is
+ *  what those tools use by default. Added after 0.1.0. */
+const char *ts_session_community_id(const ts_session *s, uint16_t seed,
+                                    char buf[TS_COMMUNITY_ID_LEN]);
+
 /* ------------------------------------------------------------------ */
 /* The engine                                                          */
 /* ------------------------------------------------------------------ */

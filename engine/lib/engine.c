@@ -782,7 +782,7 @@ read_capture(ts_engine *e, const char *path, bool *opened, GError **error)
         g_ptr_array_insert(e->warnings, (gint)first_warning, g_strdup(ts_capture_warning(cap)));
     }
     ts_capture_close(cap);
-    return rc == 0;
+    return rc != -1; /* 1: interrupted after a frame, 0: the end */
 }
 
 /* Reads `path` into the engine without finishing it; see tcpsession.h. */

@@ -87,6 +87,7 @@ def compare(capture, selected, filtered, prefiltered):
             continue
         d = renumber(d, frames)
         d["stream"] = stream_of[d["first_frame"]]
+        d["capture"] = capture  # the filtered run read the whole capture
         theirs.append(d)
     have = sorted(d["stream"] for d in ours if d["stream"] in split)
     if have != sorted(split):

@@ -123,15 +123,17 @@ else
     jsonl="$out/simple_test/sessions.jsonl"
 
     # Facts of simple_test.pcap: one HTTP session, nothing missing.
-    if python3 - "$jsonl" >"$tmp/py" 2>&1 <<'EOF'; then ok "simple_test.pcap session facts"; else fail "simple_test.pcap session facts: $(cat "$tmp/py")"; fi
+    if python3 - "$jsonl" "$simple" >"$tmp/py" 2>&1 <<'EOF'; then ok "simple_test.pcap session facts"; else fail "simple_test.pcap session facts: $(cat "$tmp/py")"; fi
 import hashlib, json, sys
 lines = open(sys.argv[1]).read().splitlines()
 assert len(lines) == 1, "%d sessions" % len(lines)
 s = json.loads(lines[0])
-keys = ["stream", "client", "server", "start", "end", "packets", "midstream", "client_bytes",
-        "server_bytes", "client_md5", "server_md5", "messages", "gaps", "anomalies"]
+keys = ["stream", "capture", "community_id", "client", "server", "start", "end", "packets",
+        "midstream", "client_bytes", "server_bytes", "client_md5", "server_md5", "messages",
+        "gaps", "anomalies"]
 assert list(s)[:len(keys)] == keys, list(s)
 assert s["stream"] == 0
+assert s["capture"] == sys.argv[2], s["capture"]
 assert s["client"] == {"ip": "100.1.21.181", "port": 7201}, s["client"]
 assert s["server"] == {"ip": "200.1.9.163", "port": 80}, s["server"]
 assert s["midstream"] is False and s["gaps"] == [], (s["midstream"], s["gaps"])

@@ -61,6 +61,7 @@ Usage:
   tcpsession ls [--json] CAPTURE              list the TCP sessions of a capture
   tcpsession verify [OPTION...] CAPTURE...    check sessions against tshark, tcpflow
   tcpsession follow CAPTURE STREAM [--mode M] print a session as tshark's follow
+  tcpsession cat CAPTURE STREAM [--from SIDE] write a session's bytes to standard output
   tcpsession [original] -p PCAP|-i DIR [-o OUT] ...
                                               the original tcpsessions_from_pcap.py
   tcpsession --help | --version
@@ -84,7 +85,7 @@ same help-help help-option
 run help-prefix h
 same help-prefix help-option
 
-for cmd in extract ls verify follow original; do
+for cmd in extract ls verify follow cat original; do
     run "$cmd-help" "$cmd" --help
     if [ "$(cat "$tmp/$cmd-help.rc")" = 0 ] && grep -q "^  tcpsession $cmd " "$tmp/$cmd-help.out"; then
         ok "$cmd --help"

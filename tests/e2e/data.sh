@@ -3,8 +3,9 @@
 #
 # 1. Re-crafts sample.pcap with $TS_CRAFT into a temporary folder: it must be
 #    byte-identical to $TS_SRCDIR/data/sample.pcap (crafting is deterministic).
-# 2. Runs `tcpsession extract --format jsonl` on data/sample.pcap: the
-#    resulting sessions.jsonl must equal data/sample.expected.jsonl exactly.
+# 2. Runs `tcpsession extract --format jsonl` on data/sample.pcap (from data/,
+#    so that the lines' "capture" is "sample.pcap"): the resulting
+#    sessions.jsonl must equal data/sample.expected.jsonl exactly.
 #
 # Environment (set by `make check`): TS_BIN, TS_CRAFT, TS_SRCDIR, TS_WRAP.
 # Exit status: 0 all passed, 1 a check failed, 77 prerequisites missing.
@@ -28,7 +29,8 @@ else
     fail "re-crafted sample.pcap differs from data/sample.pcap"
 fi
 
-if ! ts extract --format jsonl -o "$tmp/out" "$data/sample.pcap" \
+# run from data/ with the relative name: the lines' "capture" is "sample.pcap"
+if ! (cd "$data" && ts extract --format jsonl -o "$tmp/out" sample.pcap) \
     >"$tmp/extract.log" 2>&1; then
     fail "tcpsession extract: $(head -c 400 "$tmp/extract.log")"
 elif diff -u "$data/sample.expected.jsonl" "$tmp/out/sample/sessions.jsonl" >"$tmp/diff"; then

@@ -41,8 +41,8 @@ START_TEST(real_table_exact_and_prefix)
 {
     size_t n = 0;
     const ts_cmd_entry *t = ts_cmd_table(&n);
-    ck_assert_uint_eq(n, 6);
-    const char *names[] = {"extract", "ls", "verify", "follow", "original", "help"};
+    ck_assert_uint_eq(n, 7);
+    const char *names[] = {"extract", "ls", "verify", "follow", "cat", "original", "help"};
     for (size_t i = 0; i < n; i++) {
         ck_assert_str_eq(t[i].name, names[i]);
         ck_assert_ptr_eq(ts_cmd_find(t, n, names[i], NULL), &t[i]);
@@ -50,15 +50,17 @@ START_TEST(real_table_exact_and_prefix)
     }
     ck_assert_ptr_eq(t[0].run, ts_cmd_extract);
     ck_assert_ptr_eq(t[2].run, ts_cmd_verify);
-    ck_assert_ptr_eq(t[4].run, ts_cmd_original);
-    ck_assert_ptr_eq(t[5].run, ts_cmd_help);
+    ck_assert_ptr_eq(t[4].run, ts_cmd_cat);
+    ck_assert_ptr_eq(t[5].run, ts_cmd_original);
+    ck_assert_ptr_eq(t[6].run, ts_cmd_help);
     ck_assert_ptr_eq(ts_cmd_find(t, n, "ext", NULL), &t[0]);
     ck_assert_ptr_eq(ts_cmd_find(t, n, "e", NULL), &t[0]);
     ck_assert_ptr_eq(ts_cmd_find(t, n, "l", NULL), &t[1]);
     ck_assert_ptr_eq(ts_cmd_find(t, n, "verif", NULL), &t[2]);
     ck_assert_ptr_eq(ts_cmd_find(t, n, "fol", NULL), &t[3]);
-    ck_assert_ptr_eq(ts_cmd_find(t, n, "orig", NULL), &t[4]);
-    ck_assert_ptr_eq(ts_cmd_find(t, n, "h", NULL), &t[5]);
+    ck_assert_ptr_eq(ts_cmd_find(t, n, "c", NULL), &t[4]);
+    ck_assert_ptr_eq(ts_cmd_find(t, n, "orig", NULL), &t[5]);
+    ck_assert_ptr_eq(ts_cmd_find(t, n, "h", NULL), &t[6]);
 }
 END_TEST
 
@@ -119,6 +121,8 @@ START_TEST(usage_text)
                      "tshark, tcpflow\n"
                      "  tcpsession follow CAPTURE STREAM [--mode M] print a session as tshark's "
                      "follow\n"
+                     "  tcpsession cat CAPTURE STREAM [--from SIDE] write a session's bytes to "
+                     "standard output\n"
                      "  tcpsession [original] -p PCAP|-i DIR [-o OUT] ...\n"
                      "                                              the original "
                      "tcpsessions_from_pcap.py\n"

@@ -143,7 +143,7 @@ class Capture:
             raise StopIteration
         t = next(self._reader, None)
         if t is not None:
-            return Session(t)
+            return Session(t, self.path)
         self._end()
         raise StopIteration
 
@@ -226,10 +226,14 @@ class Engine:
     ``feed(linktype, timestamp, frame)`` processes one frame (numbered
     1, 2, ... as a capture's) and returns the sessions it completed;
     ``finish()`` ends the input and returns the rest. Same options as
-    open(). One engine is one capture: stream numbers count from 0."""
+    open(); ``capture`` names the input in each session's ``capture`` (and
+    its to_dict()), None by default. One engine is one capture: stream
+    numbers count from 0."""
 
-    def __init__(self, *, frames: bool = False, **options: Any) -> None:
+    def __init__(self, *, frames: bool = False, capture: Optional[str] = None,
+                 **options: Any) -> None:
         self._engine = _native.Engine(native_options(options), frames)
+        self._capture = capture
 
     def feed(self, linktype: int, timestamp: Union[int, float, decimal.Decimal],
              frame: Union[bytes, bytearray, memoryview], origlen: Optional[int] = None
@@ -237,13 +241,15 @@ class Engine:
         """One frame: its link type (LINKTYPE_*), capture time in seconds,
         bytes, and length on the wire when the capture cut it."""
         return sessions_from(self._engine.feed(linktype, _timestamp_ns(timestamp), frame,
-                                               -1 if origlen is None else origlen))
+                                               -1 if origlen is None else origlen),
+                             self._capture)
 
     def feed_ns(self, linktype: int, timestamp_ns: int, frame: Union[bytes, bytearray, memoryview],
                 origlen: Optional[int] = None) -> List[Session]:
         """feed() with the time in integer nanoseconds."""
         return sessions_from(self._engine.feed(linktype, timestamp_ns, frame,
-                                               -1 if origlen is None else origlen))
+                                               -1 if origlen is None else origlen),
+                             self._capture)
 
     def process(self, packets: Iterable[Tuple[Any, bytes]],
                 linktype: int = LINKTYPE_ETHERNET) -> Iterator[Session]:
@@ -257,7 +263,7 @@ class Engine:
 
     def finish(self) -> List[Session]:
         """Ends the input: the sessions still open, in stream order."""
-        return sessions_from(self._engine.finish())
+        return sessions_from(self._engine.finish(), self._capture)
 
     @property
     def stats(self) -> Stats:

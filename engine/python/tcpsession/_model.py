@@ -86,14 +86,18 @@ class Session:
     (:class:`Message`, the exchange in order), ``gaps`` (:class:`Gap`),
     ``anomalies`` (:class:`Anomaly`), ``anomalies_dropped``,
     ``client_missing_bytes``, ``server_missing_bytes``, ``carried`` (how the
-    first packet was tunnelled or tagged, as in jsonl) and
-    ``carried_differently``. ``to_dict()`` is the jsonl object."""
+    first packet was tunnelled or tagged, as in jsonl),
+    ``carried_differently``, ``capture`` (the path given to open(); None for
+    sessions of an :class:`Engine`) and ``community_id`` (the Community ID,
+    version 1, seed 0: the flow id Zeek, Suricata and Arkime log).
+    ``to_dict()`` is the jsonl object."""
 
     __slots__ = ("stream", "client", "server", "start_ns", "end_ns", "start", "end", "packets",
                  "midstream", "close", "first_frame", "client_data", "server_data",
                  "client_bytes", "server_bytes", "client_missing_bytes",
                  "server_missing_bytes", "_messages", "_raw_messages", "gaps", "anomalies",
-                 "anomalies_dropped", "carried", "carried_differently", "frames")
+                 "anomalies_dropped", "carried", "carried_differently", "frames", "capture",
+                 "community_id")
 
     stream: int
     client: Endpoint
@@ -105,13 +109,17 @@ class Session:
     gaps: List[Gap]
     anomalies: List[Anomaly]
     frames: Optional[List[Frame]]
+    capture: Optional[str]
+    community_id: str
 
-    def __init__(self, t: tuple) -> None:
+    def __init__(self, t: tuple, capture: Optional[str] = None) -> None:
         (self.stream, client, server, self.start_ns, self.end_ns, self.start, self.end,
          self.packets, self.midstream, self.close, self.first_frame, self.client_data,
          self.server_data, self.client_bytes, self.server_bytes, self.client_missing_bytes,
          self.server_missing_bytes, self._raw_messages, gaps, anomalies,
-         self.anomalies_dropped, self.carried, self.carried_differently, frames) = t
+         self.anomalies_dropped, self.carried, self.carried_differently, self.community_id,
+         frames) = t
+        self.capture = capture
         self.client = Endpoint(*client)
         self.server = Endpoint(*server)
         self.gaps = [Gap(*g) for g in gaps]
@@ -169,7 +177,7 @@ class Session:
         """The session as the command's jsonl object (same keys, order and
         values: ``json.loads`` of its line equals this)."""
         d: Dict[str, Any] = {
-            "stream": self.stream,
+            "stream": self.stream, "capture": self.capture, "community_id": self.community_id,
             "client": {"ip": self.client.ip, "port": self.client.port},
             "server": {"ip": self.server.ip, "port": self.server.port},
             "start": self.start, "end": self.end, "packets": self.packets,
@@ -238,9 +246,9 @@ class Stats(NamedTuple):
         return cls(**d)
 
 
-def sessions_from(tuples: List[tuple]) -> List[Session]:
-    """Sessions from the native module's tuples."""
-    return [Session(t) for t in tuples]
+def sessions_from(tuples: List[tuple], capture: Optional[str] = None) -> List[Session]:
+    """Sessions from the native module's tuples (of capture `capture`)."""
+    return [Session(t, capture) for t in tuples]
 
 
 __all__: Tuple[str, ...] = ("Endpoint", "Message", "Gap", "Anomaly", "Frame", "Session", "Stats")

@@ -67,7 +67,8 @@ bool ts_py_selection_from_dict(PyObject *dict, ts_selection **sel);
 /* ---- sessions (native_session.c) ---------------------------------------- */
 
 /* The tuple the Python layer turns into a tcpsession.Session (see
- * _make_session in tcpsession/__init__.py for the order of its fields);
+ * Session.__init__ in tcpsession/_model.py for the order of its fields; the
+ * Community ID is that of seed 0);
  * `frames` (may be NULL) is consumed. New reference, NULL with an exception
  * set. Needs the GIL. */
 PyObject *ts_py_session_tuple(const ts_session *s, ts_py_frames *frames);

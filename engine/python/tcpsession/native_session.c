@@ -257,8 +257,9 @@ ts_py_session_tuple(const ts_session *s, ts_py_frames *frames)
     PyObject *f = frames != NULL ? frames_list(frames) : Py_NewRef(Py_None);
     if (f == NULL)
         return NULL;
+    char community_id[TS_COMMUNITY_ID_LEN];
     return Py_BuildValue(
-        "(KNNLLNNKOsKNNKKKKNNNKNKN)", (unsigned long long)ts_session_stream(s),
+        "(KNNLLNNKOsKNNKKKKNNNKNKsN)", (unsigned long long)ts_session_stream(s),
         endpoint(ts_session_client(s)), endpoint(ts_session_server(s)),
         (long long)ts_session_start_ns(s), (long long)ts_session_end_ns(s),
         seconds(ts_session_start_ns(s)), seconds(ts_session_end_ns(s)),
@@ -270,7 +271,8 @@ ts_py_session_tuple(const ts_session *s, ts_py_frames *frames)
         (unsigned long long)ts_session_missing_bytes(s, TS_FROM_CLIENT),
         (unsigned long long)ts_session_missing_bytes(s, TS_FROM_SERVER), messages_list(s),
         gaps_list(s), anomalies_list(s), (unsigned long long)ts_session_anomalies_dropped(s),
-        carried_list(s), (unsigned long long)ts_session_carried_differently(s), f);
+        carried_list(s), (unsigned long long)ts_session_carried_differently(s),
+        ts_session_community_id(s, 0, community_id), f);
 }
 
 #define STAT(name) #name, (unsigned long long)st->name

@@ -117,7 +117,7 @@ run_write(const char *path, const char *dir, const ts_format *format, PyObject *
         return NULL;
     g_autoptr(GError) error = NULL;
     g_autoptr(GError) write_error = NULL;
-    const ts_format_args fargs = {.dir = dir, .js_dir = NULL};
+    const ts_format_args fargs = {.dir = dir, .js_dir = NULL, .capture = path};
     write_run run = {format, NULL, sel};
     ts_engine *engine = NULL;
     Py_BEGIN_ALLOW_THREADS run.w = format->open(&fargs, &write_error);

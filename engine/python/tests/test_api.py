@@ -1,9 +1,12 @@
 """Every attribute of every session against the command's jsonl, on every
 capture of data/ and ../shared; the API's shapes and names."""
 
+import base64
 import datetime
 import hashlib
+import ipaddress
 import os
+import struct
 
 import pytest
 
@@ -157,3 +160,33 @@ def test_help_reads_like_the_readme():
     assert "tcpsession.open(" in doc and "max_memory:" in doc and "CaptureError" in doc
     for name in ("open", "sessions", "Engine", "write", "Session", "CaptureError"):
         assert getattr(tcpsession, name).__doc__, name
+
+
+def _community_id(client, server, seed=0):
+    """The Community ID v1 of a TCP flow, written from the spec's pseudo code
+    (corelight/community-id-spec README), independently of the library."""
+    a = (ipaddress.ip_address(client.ip).packed, client.port)
+    b = (ipaddress.ip_address(server.ip).packed, server.port)
+    if b < a:
+        a, b = b, a
+    data = struct.pack("!H", seed) + a[0] + b[0] + struct.pack("!BBHH", 6, 0, a[1], b[1])
+    return "1:" + base64.b64encode(hashlib.sha1(data).digest()).decode()
+
+
+def test_sample_capture_and_community_id(sample):
+    sessions = sorted(tcpsession.sessions(sample), key=lambda s: s.stream)
+    assert all(s.capture == sample for s in sessions)
+    # tshark --enable-protocol communityid -T fields -e communityid on
+    # data/sample.pcap: stream 0 (IPv4) and stream 3 (IPv6)
+    assert sessions[0].community_id == "1:azKJn+KuAwvUe0ruAmij8cUDQZI="
+    assert sessions[3].community_id == "1:Eya7QPiCxatfmOb1Dp5s3WbvM4U="
+    for s in sessions:
+        assert s.community_id == _community_id(s.client, s.server)
+        assert s.to_dict()["community_id"] == s.community_id
+        assert s.to_dict()["capture"] == sample
+    # the spec's baseline flow (baseline/README.md, default seed)
+    ep = tcpsession.Endpoint
+    assert _community_id(ep("1.2.3.4", 1122), ep("5.6.7.8", 3344)) == \
+        "1:wCb3OG7yAFWelaUydu0D+125CLM="
+    assert _community_id(ep("5.6.7.8", 3344), ep("1.2.3.4", 1122), seed=1) == \
+        "1:HhA1B+6CoLbiKPEs5nhNYN4XWfk="

@@ -47,13 +47,16 @@ def test_feeding_frames_equals_reading_the_file(capture):
             fed[s.stream] = s.to_dict()
     for s in engine.finish():
         fed[s.stream] = s.to_dict()
+    # an Engine names no capture unless told: the rest is the same
+    assert all(d.pop("capture") is None for d in fed.values())
+    assert all(d.pop("capture") == capture for d in from_file.values())
     assert fed == from_file
     assert engine.stats.sessions == len(from_file)
 
 
 def test_feed_takes_seconds_like_dpkt(sample):
     frames = read_pcap(sample)
-    engine = tcpsession.Engine()
+    engine = tcpsession.Engine(capture=sample)
     # dpkt's timestamps: float seconds of microsecond captures
     pairs = [(float(f"{ts // 10**9}.{ts % 10**9:09d}"), data) for _, ts, data, _ in frames]
     got = sorted(engine.process(pairs), key=lambda s: s.stream)

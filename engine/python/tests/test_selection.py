@@ -71,7 +71,7 @@ def _pcap_records(path):
 def test_engine_feed_filter(sample):
     """Engine(filter=...) selects and numbers as open(filter=...)."""
     expr = "not host 192.168.1.10 or port 50006"
-    engine = tcpsession.Engine(filter=expr)
+    engine = tcpsession.Engine(filter=expr, capture=sample)
     got = []
     for linktype, ts_ns, frame in _pcap_records(sample):
         got += engine.feed_ns(linktype, ts_ns, frame)
