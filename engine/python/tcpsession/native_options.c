@@ -189,7 +189,16 @@ ts_py_selection_from_dict(PyObject *dict, ts_selection **sel)
     GError *error = NULL;
     *sel = ts_selection_new(&spec, &error);
     if (*sel == NULL) {
-        PyErr_SetString(PyExc_ValueError, error->message);
+        /* the library names the command's options: say the keyword instead */
+        static const char *const option[] = {"--stream '", "--since '", "--until '"};
+        static const char *const keyword[] = {"streams=", "since=", "until="};
+        const char *msg = error->message;
+        g_autofree char *text = NULL;
+        for (size_t i = 0; i < G_N_ELEMENTS(option) && text == NULL; i++) {
+            if (g_str_has_prefix(msg, option[i]))
+                text = g_strconcat(keyword[i], msg + strlen(option[i]) - 1, NULL);
+        }
+        PyErr_SetString(PyExc_ValueError, text != NULL ? text : msg);
         g_error_free(error);
         return false;
     }

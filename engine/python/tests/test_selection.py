@@ -85,8 +85,11 @@ def test_engine_feed_filter(sample):
 def test_errors(sample):
     with pytest.raises(ValueError, match=r"^filter 'port eighty': unknown port 'eighty'$"):
         list(tcpsession.sessions(sample, filter="port eighty"))
-    with pytest.raises(ValueError, match=r"expected stream numbers"):
+    with pytest.raises(ValueError, match=r"^streams='3,x': expected stream numbers and ranges "
+                                         r"such as 3,7-9,12-$"):
         tcpsession.open(sample, streams="3,x")
+    with pytest.raises(ValueError, match=r"^since='soon': expected seconds since the epoch"):
+        tcpsession.open(sample, since="soon")
     with pytest.raises(TypeError):
         tcpsession.open(sample, filter=80)
     with pytest.raises(TypeError):
