@@ -214,7 +214,7 @@ run(uint64_t wanted, bool no_syn, ts_stats *stats)
                                  80, isn[k], 9000);
         pb_conn_set_sink(c, sink, e);
         pb_conn_handshake(c);
-        pb_conn_send(c, 0, "hello", 5 + (size_t)k);
+        pb_conn_send(c, 0, "hello, world", 5 + (size_t)k);
         pb_conn_free(c);
     }
     ts_engine_finish(e);
