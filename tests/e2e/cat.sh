@@ -51,8 +51,17 @@ run_cat() {
 
 # ---- 1. every stream equals the raw files and the messages ------------------
 set --
-for cap in "$data/sample.pcap" "$data"/cases/*.pcap "$data"/cases/*.pcapng \
-    "$data"/cases/*.pcap.gz; do
+# under a wrapper (valgrind, about 0.5 s a run) the sample and the cases with
+# gaps, conflicts and reordering; the sanitizer and plain runs take them all
+captures="$data/sample.pcap $data/cases/*.pcap $data/cases/*.pcapng $data/cases/*.pcap.gz"
+if [ -n "$TS_WRAP" ]; then
+    captures="$data/sample.pcap"
+    for s in vlan-mirror-copies tcp-a-overlap-orders gap-acked-in-steps trailing-gap-fin; do
+        captures="$captures $data/cases/$s.pcap"
+    done
+fi
+# shellcheck disable=SC2086 # a list of paths and patterns
+for cap in $captures; do
     [ -f "$cap" ] || continue
     s=$(basename "$cap")
     s=${s%.gz}
@@ -78,7 +87,9 @@ for cap in "$data/sample.pcap" "$data"/cases/*.pcap "$data"/cases/*.pcapng \
         set -- "$@" "$s" "$tmp/jsonl/$s/sessions.jsonl" "$tmp/raw/$s" "$tmp/cat/$s"
     fi
 done
-if [ $# -lt 200 ]; then
+least=200
+[ -z "$TS_WRAP" ] || least=20 # five captures
+if [ $# -lt $least ]; then
     fail "only $(($# / 4)) captures compared"
 elif checker cat_check.py "$@" >"$tmp/check.txt"; then
     cat "$tmp/check.txt"

@@ -30,7 +30,18 @@ tcp[tcpflags] & tcp-syn == 0
 vlan or not vlan and port 80'
 n=0
 : >"$tmp/list"
-for cap in "$sample" "$TS_TESTDATA"/cases/*.pcap; do
+# under a wrapper (valgrind, about 0.5 s a run) the sample and a few cases
+captures="$sample $TS_TESTDATA/cases/*.pcap"
+least=300
+if [ -n "$TS_WRAP" ]; then
+    captures=$sample
+    for s in vlan-tcpflow tcp-g-rst-then-reuse frag-ipv4 tunnel-nested; do
+        captures="$captures $TS_TESTDATA/cases/$s.pcap"
+    done
+    least=20
+fi
+# shellcheck disable=SC2086 # a list of paths and patterns
+for cap in $captures; do
     stem=$(basename "$cap" .pcap)
     while IFS= read -r expr; do
         n=$((n + 1))
@@ -50,7 +61,7 @@ FILTERS
 done
 compared=$(wc -l <"$tmp/list")
 if py_package "$CHECKERS/filter_compare.py" "$tmp/list" >"$tmp/cmp" 2>&1; then
-    [ "$compared" -gt 300 ] && ok "--filter equals tcpdump's selection ($compared captures x filters)" ||
+    [ "$compared" -gt "$least" ] && ok "--filter equals tcpdump's selection ($compared captures x filters)" ||
         fail "only $compared filter comparisons ran"
 else
     fail "--filter differs from tcpdump's selection:"
