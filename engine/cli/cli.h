@@ -189,12 +189,15 @@ bool ts_cli_parse_size(const char *text, size_t *size);
  *  --help hint, and returns false. */
 bool ts_cli_community_id_seed(const char *text, const char *command, uint16_t *seed);
 
-/** Prints the engine's warnings to stderr, each prefixed with "warning: ". */
-void ts_cli_print_warnings(const ts_engine *engine);
+/** Prints the engine's warnings to stderr, each prefixed with "warning: ",
+ *  then the selection's warning (when `sel` is not NULL and has one) as
+ *  "warning: CAPTURE: ...". */
+void ts_cli_print_warnings(const ts_engine *engine, const ts_selection *sel, const char *capture);
 
 /** Appends the same lines as ts_cli_print_warnings() to `out` (for runs that
  *  collect a capture's messages and print them later). */
-void ts_cli_format_warnings(GString *out, const ts_engine *engine);
+void ts_cli_format_warnings(GString *out, const ts_engine *engine, const ts_selection *sel,
+                            const char *capture);
 
 /** Name of the output folder of a capture: its file name without a ".gz"
  *  suffix and then without its last extension ("a/b/x.pcap.gz" -> "x");

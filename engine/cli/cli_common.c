@@ -81,23 +81,26 @@ ts_cli_parse_more(const char *command, const char *parameter, const char *summar
     return true;
 }
 
-/* Appends the engine's warnings to `out` (owned by the caller), one
- * "warning: ..." line each. */
+/* Appends the engine's warnings, then the selection's, to `out` (owned by
+ * the caller), one "warning: ..." line each. */
 void
-ts_cli_format_warnings(GString *out, const ts_engine *engine)
+ts_cli_format_warnings(GString *out, const ts_engine *engine, const ts_selection *sel,
+                       const char *capture)
 {
     size_t n = 0;
     const char *const *warnings = ts_engine_warnings(engine, &n);
     for (size_t i = 0; warnings != NULL && i < n; i++)
         g_string_append_printf(out, "warning: %s\n", warnings[i]);
+    if (sel != NULL && ts_selection_warning(sel) != NULL)
+        g_string_append_printf(out, "warning: %s: %s\n", capture, ts_selection_warning(sel));
 }
 
-/* Prints the engine's warnings to stderr. */
+/* Prints the same lines to stderr. */
 void
-ts_cli_print_warnings(const ts_engine *engine)
+ts_cli_print_warnings(const ts_engine *engine, const ts_selection *sel, const char *capture)
 {
     g_autoptr(GString) out = g_string_new(NULL);
-    ts_cli_format_warnings(out, engine);
+    ts_cli_format_warnings(out, engine, sel, capture);
     fputs(out->str, stderr);
 }
 

@@ -37,12 +37,12 @@ typedef struct {
     gap_action on_gap;
     const char *marker; /* template (escapes already decoded) */
     ts_engine *engine;
-    bool found;      /* the stream's session was seen */
-    bool done;       /* its session_done came */
-    bool stopped;    /* nothing more is written (gap, write failure) */
-    bool gap_hit;    /* stopped at `gap` (GAP_STOP) */
-    ts_gap gap;      /* the hole output stopped at */
-    int write_errno; /* the failed write's errno, 0 when none */
+    bool found;        /* the stream's session was seen */
+    bool done;         /* its session_done came */
+    bool stopped;      /* nothing more is written (gap, write failure) */
+    bool gap_hit;      /* stopped at `gap` (GAP_STOP) */
+    ts_gap gap;        /* the hole output stopped at */
+    int write_errno;   /* the failed write's errno, 0 when none */
     ts_selection *sel; /* --filter; NULL: every frame */
 } cat_state;
 
@@ -361,9 +361,7 @@ cat_capture(cat_state *st, const ts_options *opts)
     st->engine = ts_engine_new(opts, &cb, st);
     g_autoptr(GError) error = NULL;
     bool ok = ts_engine_run_file(st->engine, st->path, &error);
-    ts_cli_print_warnings(st->engine);
-    if (st->sel != NULL && ts_selection_warning(st->sel) != NULL)
-        fprintf(stderr, "warning: %s: %s\n", st->capture, ts_selection_warning(st->sel));
+    ts_cli_print_warnings(st->engine, st->sel, st->capture);
     uint64_t sessions = ts_engine_stats(st->engine)->sessions;
     ts_engine_free(st->engine);
     st->engine = NULL;

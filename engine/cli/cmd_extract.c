@@ -114,8 +114,8 @@ typedef struct {
     unsigned needs; /* TS_FORMAT_NEEDS_* of all outputs */
     ts_tally tally;
     ts_progress *progress;
-    unsigned index;     /* of the capture, for the progress line */
-    ts_selection *sel;  /* --filter, --stream, --since, --until; NULL: all */
+    unsigned index;    /* of the capture, for the progress line */
+    ts_selection *sel; /* --filter, --stream, --since, --until; NULL: all */
 } extract_run;
 
 /* Calls op OP of every output of `run` that has it, with the arguments after
@@ -331,11 +331,10 @@ extract_capture(const extract_config *cfg, char *const *files, const char *dir, 
                 unsigned index, unsigned total, GString *msgs)
 {
     g_autofree char *capture = job_label(files);
-    extract_run run = {.progress = cfg->progress, .index = index,
-                       .sel = ts_cli_selection_new(cfg->selection)};
+    extract_run run = {
+        .progress = cfg->progress, .index = index, .sel = ts_cli_selection_new(cfg->selection)};
     g_autoptr(GError) error = NULL;
-    if (!open_outputs(cfg, files[0], dir, capture_end_order(cfg, files[0]), stream, &run,
-                      &error)) {
+    if (!open_outputs(cfg, files[0], dir, capture_end_order(cfg, files[0]), stream, &run, &error)) {
         g_string_append_printf(msgs, "tcpsession: %s\n", error->message);
         free_outputs(&run);
         ts_selection_free(run.sel);
@@ -345,9 +344,7 @@ extract_capture(const extract_config *cfg, char *const *files, const char *dir, 
     ts_progress_start(run.progress, capture, index, total);
     ts_engine *engine = new_engine(cfg, &run);
     bool ok = ts_cli_run_captures(engine, files, &error);
-    ts_cli_format_warnings(msgs, engine); /* the reader's warning first */
-    if (run.sel != NULL && ts_selection_warning(run.sel) != NULL)
-        g_string_append_printf(msgs, "warning: %s: %s\n", capture, ts_selection_warning(run.sel));
+    ts_cli_format_warnings(msgs, engine, run.sel, capture); /* the reader's warning first */
     ts_stats stats = *ts_engine_stats(engine);
     ts_progress_end(run.progress, index);
 
@@ -761,8 +758,7 @@ extract_live(const extract_config *cfg)
     g_autoptr(GString) msgs = g_string_new(NULL);
     bool end_order = cfg->order != ORDER_STREAM;
     if (!open_outputs(cfg, iface, dir != NULL ? dir : "-", end_order,
-                      cfg->to_stdout ? stdout : NULL, &run,
-                      &error)) {
+                      cfg->to_stdout ? stdout : NULL, &run, &error)) {
         fprintf(stderr, "tcpsession: %s\n", error->message);
         free_outputs(&run);
         ts_selection_free(run.sel);
@@ -772,7 +768,7 @@ extract_live(const extract_config *cfg)
     gint64 started = g_get_monotonic_time();
     ts_engine *engine = new_engine(cfg, &run);
     bool ok = ts_cli_live_run(live, engine, msgs);
-    ts_cli_format_warnings(msgs, engine);
+    ts_cli_format_warnings(msgs, engine, NULL, NULL);
     bool written = finish_outputs(&run, true, &error);
     double seconds = (double)(g_get_monotonic_time() - started) / 1e6;
     if (!cfg->quiet)

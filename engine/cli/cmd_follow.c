@@ -421,9 +421,9 @@ parse_args(int argc, char **argv, follow_state *st, char ***args, int *status)
     g_autofree GOptionEntry *more =
         ts_cli_join_entries(ts_cli_selection_entries(&selection, false, selection_rows),
                             ts_cli_engine_entries(&engine_args, true, engine_rows));
-    bool parsed = ts_cli_parse_more(
-        "follow", "CAPTURE STREAM", "Prints one TCP session as tshark's Follow TCP Stream does.",
-        follow_description, entries, more, argc, argv, args, status);
+    bool parsed = ts_cli_parse_more("follow", "CAPTURE STREAM",
+                                    "Prints one TCP session as tshark's Follow TCP Stream does.",
+                                    follow_description, entries, more, argc, argv, args, status);
     ts_options_init(&st->opts);
     bool applied = parsed && ts_cli_engine_apply(&engine_args, "follow", &st->opts) &&
                    ts_cli_selection_check(&selection, "follow");
@@ -493,10 +493,7 @@ follow_capture(follow_state *st, char *const *captures, GError **error)
     ts_cli_selection_wire(st->sel, &cb, on_select_frame, NULL);
     ts_engine *engine = ts_engine_new(&st->opts, &cb, st);
     bool ok = ts_cli_run_captures(engine, captures, error);
-    ts_cli_print_warnings(engine);
-    if (st->sel != NULL && ts_selection_warning(st->sel) != NULL)
-        fprintf(stderr, "warning: %s: %s\n", ts_cli_capture_name(captures[0]),
-                ts_selection_warning(st->sel));
+    ts_cli_print_warnings(engine, st->sel, ts_cli_capture_name(captures[0]));
     ts_engine_free(engine);
     if (!st->found && ok) {
         print_header(st, NULL);

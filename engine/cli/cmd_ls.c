@@ -344,7 +344,7 @@ ls_live_capture(const ts_live_config *cfg, const ts_options *opts, ls_state *st)
     ts_engine *engine = ts_engine_new(opts, &cb, st);
     g_autoptr(GString) msgs = g_string_new(NULL);
     bool ok = ts_cli_live_run(live, engine, msgs);
-    ts_cli_format_warnings(msgs, engine);
+    ts_cli_format_warnings(msgs, engine, NULL, NULL);
     ts_cli_live_format_counts(msgs, live, cfg->iface, false);
     ts_engine_free(engine);
     ts_live_close(live);
@@ -366,10 +366,7 @@ ls_captures(char *const *files, const ts_options *opts, ls_state *st)
     ts_engine *engine = ts_engine_new(opts, &cb, st);
     g_autoptr(GError) error = NULL;
     bool ok = ts_cli_run_captures(engine, files, &error);
-    ts_cli_print_warnings(engine);
-    if (st->sel != NULL && ts_selection_warning(st->sel) != NULL)
-        fprintf(stderr, "warning: %s: %s\n", ts_cli_capture_name(files[0]),
-                ts_selection_warning(st->sel));
+    ts_cli_print_warnings(engine, st->sel, ts_cli_capture_name(files[0]));
     ts_engine_free(engine);
 
     /* Sessions delivered before a failure are listed all the same. */
@@ -434,8 +431,7 @@ static bool
 parse_args(int argc, char **argv, ls_args *a, int *status)
 {
     const GOptionEntry entries[] = {
-        {"json", 'j', 0, G_OPTION_ARG_NONE, &a->json, "One JSON object per session and line",
-         NULL},
+        {"json", 'j', 0, G_OPTION_ARG_NONE, &a->json, "One JSON object per session and line", NULL},
         {"series", 0, 0, G_OPTION_ARG_NONE, &a->series,
          "The captures (or a folder's, sorted by time) are consecutive parts of one capture: "
          "list them as one",
@@ -462,8 +458,7 @@ parse_args(int argc, char **argv, ls_args *a, int *status)
 static int
 usage(const char *message)
 {
-    fprintf(stderr, "tcpsession: %s\nTry 'tcpsession ls --help' for more information.\n",
-            message);
+    fprintf(stderr, "tcpsession: %s\nTry 'tcpsession ls --help' for more information.\n", message);
     return TS_EXIT_USAGE;
 }
 

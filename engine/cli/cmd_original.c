@@ -258,7 +258,7 @@ original_extract(original_run *run, const capture_item *c, const char *json_dir,
     g_autoptr(GError) error = NULL;
     bool ok = ts_engine_run_file(engine, c->path, &error);
     ts_progress_end(run->progress, index);
-    ts_cli_print_warnings(engine); /* the reader's warning first */
+    ts_cli_print_warnings(engine, NULL, NULL); /* the reader's warning first */
     ts_engine_free(engine);
     g_autoptr(GError) write_error = NULL;
     bool written = ts_legacy_writer_finish(st.legacy, true, &write_error);
