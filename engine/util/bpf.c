@@ -58,8 +58,7 @@ compile_for(const char *expression, int linktype, struct bpf_program *program, c
 {
     g_mutex_lock(&compile_lock);
     pcap_t *dead = pcap_open_dead(link_to_dlt(linktype), TS_BPF_SNAPLEN);
-    bool ok = dead != NULL &&
-              pcap_compile(dead, program, expression, 1, PCAP_NETMASK_UNKNOWN) == 0;
+    bool ok = dead != NULL && pcap_compile(dead, program, expression, 1, PCAP_NETMASK_UNKNOWN) == 0;
     if (!ok)
         *reason = g_strdup(dead != NULL ? pcap_geterr(dead) : "libpcap cannot open link type");
     if (dead != NULL)
@@ -232,8 +231,8 @@ close_dumper(selection_writer *w)
 }
 
 bool
-ts_bpf_write_selected(const char *expression, const char *in, const char *out,
-                      uint64_t *selected, GError **error)
+ts_bpf_write_selected(const char *expression, const char *in, const char *out, uint64_t *selected,
+                      GError **error)
 {
     selection_writer w = {.out = out};
     w.filter = ts_bpf_new(expression, error);

@@ -9,9 +9,9 @@
  * quiet link is finished at most about 2 * TICK_MS late. Not immediate mode:
  * on Linux that gives one ring slot of a whole snap length (or MTU) per
  * packet, so a 2 MiB buffer holds only a few dozen packets of the loopback
- * (MTU 64 KiB) and bursts are dropped; blocks pack packets tightly. ts_live_stop() sets an atomic flag
- * and calls pcap_breakloop(); the loop checks the flag after every poll()
- * (which a signal interrupts, and which times out anyway).
+ * (MTU 64 KiB) and bursts are dropped; blocks pack packets tightly. ts_live_stop() sets an atomic
+ * flag and calls pcap_breakloop(); the loop checks the flag after every poll() (which a signal
+ * interrupts, and which times out anyway).
  *
  * Timestamps are asked in nanoseconds; when the platform cannot, they are
  * microseconds, scaled.

@@ -14,8 +14,8 @@ typedef struct {
 } stream_range;
 
 struct ts_selection {
-    ts_bpf *filter;      /* NULL: every frame */
-    GArray *streams;     /* stream_range; NULL: every stream */
+    ts_bpf *filter;  /* NULL: every frame */
+    GArray *streams; /* stream_range; NULL: every stream */
     bool has_since, has_until;
     int64_t since_ns, until_ns;
 };
@@ -122,9 +122,11 @@ ts_selection_new(const ts_selection_spec *spec, GError **error)
     if (ok && spec->streams != NULL) /* "" is an error, not "every stream" */
         ok = ts_selection_parse_streams(spec->streams, &sel->streams, error);
     if (ok && spec->since != NULL)
-        ok = sel->has_since = ts_selection_parse_time("--since", spec->since, &sel->since_ns, error);
+        ok = sel->has_since =
+            ts_selection_parse_time("--since", spec->since, &sel->since_ns, error);
     if (ok && spec->until != NULL)
-        ok = sel->has_until = ts_selection_parse_time("--until", spec->until, &sel->until_ns, error);
+        ok = sel->has_until =
+            ts_selection_parse_time("--until", spec->until, &sel->until_ns, error);
     if (!ok) {
         ts_selection_free(sel);
         return NULL;

@@ -31,7 +31,8 @@ START_TEST(stream_lists)
     for (size_t i = 0; i < G_N_ELEMENTS(out); i++)
         ck_assert_msg(!ts_selection_has_stream(sel, out[i]), "%" G_GUINT64_FORMAT, out[i]);
     ts_selection_free(sel);
-    const char *bad[] = {"", "x", "3,", ",3", "9-3", "3-x", "-3", "3 ", "1-2-3", "99999999999999999999"};
+    const char *bad[] = {"",    "x",  "3,", ",3",    "9-3",
+                         "3-x", "-3", "3 ", "1-2-3", "99999999999999999999"};
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
         GArray *ranges = NULL;
         g_autoptr(GError) e = NULL;
@@ -88,8 +89,14 @@ static void
 tcp_frame(int linktype, uint16_t sport, size_t len, uint8_t *buf, size_t cap, ts_frame *f)
 {
     static const uint8_t payload[64];
-    pb_tcp seg = {.family = 4, .src = "10.0.0.1", .dst = "10.0.0.2", .sport = sport,
-                  .dport = 80, .flags = TS_TCP_ACK, .payload = payload, .len = len};
+    pb_tcp seg = {.family = 4,
+                  .src = "10.0.0.1",
+                  .dst = "10.0.0.2",
+                  .sport = sport,
+                  .dport = 80,
+                  .flags = TS_TCP_ACK,
+                  .payload = payload,
+                  .len = len};
     size_t n = pb_build_tcp(linktype, &seg, buf, cap);
     *f = (ts_frame){linktype, 0, (uint32_t)n, (uint32_t)n, buf};
 }
@@ -182,8 +189,8 @@ static void
 on_stream_frame(void *user, uint64_t stream, const ts_frame *f, uint64_t number)
 {
     if (f != NULL)
-        g_string_append_printf(((run_log *)user)->log, "f%" G_GUINT64_FORMAT "@%" G_GUINT64_FORMAT ";",
-                               number, stream);
+        g_string_append_printf(((run_log *)user)->log,
+                               "f%" G_GUINT64_FORMAT "@%" G_GUINT64_FORMAT ";", number, stream);
 }
 
 static void
@@ -192,7 +199,8 @@ on_done(void *user, ts_session *s)
     size_t n = 0;
     ts_session_payload(s, TS_FROM_CLIENT, &n);
     g_string_append_printf(((run_log *)user)->log, "done %" G_GUINT64_FORMAT " %s %zu;",
-                           ts_session_stream(s), ts_close_reason_name(ts_session_close_reason(s)), n);
+                           ts_session_stream(s), ts_close_reason_name(ts_session_close_reason(s)),
+                           n);
 }
 
 /* Two connections on one 4-tuple (a port reused), then another; the log. */
@@ -203,15 +211,18 @@ run(uint64_t wanted, bool no_syn, ts_stats *stats)
     ts_options opts;
     ts_options_init(&opts);
     opts.keep_payload = true;
-    ts_callbacks cb = {.session_open = on_open, .data = on_data, .session_done = on_done,
-                       .stream_frame = on_stream_frame, .select_session = select_session,
+    ts_callbacks cb = {.session_open = on_open,
+                       .data = on_data,
+                       .session_done = on_done,
+                       .stream_frame = on_stream_frame,
+                       .select_session = select_session,
                        .select_frame = no_syn ? select_frame : NULL};
     ts_engine *e = ts_engine_new(&opts, &cb, &r);
     const uint32_t isn[3] = {1000, 50000, 7};
     const uint16_t port[3] = {4000, 4000, 4001};
     for (int k = 0; k < 3; k++) {
-        pb_conn *c = pb_conn_new(NULL, TS_LINKTYPE_ETHERNET, 4, "10.0.0.1", port[k], "10.0.0.2",
-                                 80, isn[k], 9000);
+        pb_conn *c = pb_conn_new(NULL, TS_LINKTYPE_ETHERNET, 4, "10.0.0.1", port[k], "10.0.0.2", 80,
+                                 isn[k], 9000);
         pb_conn_set_sink(c, sink, e);
         pb_conn_handshake(c);
         pb_conn_send(c, 0, "hello, world", 5 + (size_t)k);
