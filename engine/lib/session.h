@@ -23,6 +23,8 @@ typedef struct {
     const ts_callbacks *cb;
     void *user;
     ts_spool *spool; /* keep_payload with a memory budget; NULL otherwise */
+    size_t *memory;  /* the engine's count of session memory (memcost.h): every
+                        session adds what it holds, its reassembly stores too */
 } ts_session_env;
 
 /* Delivered bytes [start, start+len) of a direction, at `offset` in the spool. */
@@ -70,7 +72,8 @@ typedef struct {
     uint8_t *ring;        /* !keep_payload: the last ring_size delivered bytes, which
                              hold the comparison window (session.c) */
     uint64_t ring_size;   /* grows as the direction delivers more, up to the
-                             window (a multiple of 2 KiB) */
+                             window (a power of two up to 2 KiB, then a
+                             multiple of 2 KiB) */
     uint64_t window_from; /* first delivered index of the comparison window */
     bool gap_open;        /* the direction's last gap (s->gaps[open_gap]) was not
                              yet reported to the gap callback: nothing was
@@ -113,8 +116,10 @@ struct ts_session {
     ts_direction carriage_from; /* the first packet's sender */
     uint64_t carried_differently;
     void *user;
-    GList link; /* in the engine's open or closing queue */
-    int queue;  /* which queue link is in (engine's business) */
+    GList link;    /* in the engine's open or closing queue */
+    int queue;     /* which queue link is in (engine's business) */
+    size_t charged; /* memory of the session's own allocations last added to
+                       env->memory (ts_session_recharge) */
     const ts_session_env *env;
     /* the packet being processed */
     ts_direction cur_dir;
@@ -156,7 +161,22 @@ void ts_session_note_carriage(ts_session *s, const ts_decoded *seg, ts_direction
  *  the direction's first packet, or its first with a SYN or payload. */
 void ts_session_note_vlan(ts_session *s, ts_direction from, const ts_decoded *seg);
 
-/** Frees the session and everything it owns. */
+/** Brings the session's share of env->memory up to date with what it holds
+ *  now (the struct, carriage, rings, gaps, chunks, anomalies; its
+ *  reassembly stores count themselves). Constant time: a few sizes. */
+void ts_session_recharge(ts_session *s);
+
+/** The session memory budget is passed and this is the last session left:
+ *  gives up out-of-order data of its directions (the lowest holes declared
+ *  gaps, buffer_limit anomalies, as at max_buffered_bytes) until `excess`
+ *  bytes are freed or nothing is buffered. */
+void ts_session_shrink(ts_session *s, size_t excess);
+
+/** Memory a session with nothing recorded takes (for tests and docs). */
+size_t ts_session_base_cost(void);
+
+/** Frees the session and everything it owns (and takes it out of
+ *  env->memory). */
 void ts_session_free(ts_session *s);
 
 #endif /* TS_SESSION_H */
