@@ -34,9 +34,36 @@ typedef struct {
     uint64_t len;
 } ts_extent;
 
-/* One direction of a session (data sent by one side). */
+/* One direction of a session (data sent by one side). Fields are grouped
+ * by size (pointers and 64-bit counters, then 32-bit, then flags) so that
+ * the struct has no padding: every session holds two. */
 typedef struct {
     ts_reasm reasm;
+    uint64_t base_abs;  /* absolute sequence number of stream offset 0 */
+    uint64_t ref_abs;   /* reference for unwrapping sequence numbers */
+    uint64_t delivered; /* bytes delivered (gaps not counted) */
+    uint64_t missing;   /* bytes declared missing */
+    uint64_t packets;
+    /* keep_payload: delivered bytes [0, spilled) are in the spool (extents, in
+       order), bytes [spilled, delivered) in memory (kept) */
+    uint8_t *kept;
+    size_t kept_len, kept_cap;
+    GArray *extents; /* ts_extent; NULL while nothing was spilled */
+    uint64_t spilled;
+    GArray *gap_index;    /* ts_gap_entry, ascending offsets */
+    uint8_t *ring;        /* !keep_payload: the last ring_size delivered bytes, which
+                             hold the comparison window (session.c) */
+    uint64_t ring_size;   /* grows as the direction delivers more, up to the
+                             window (a power of two up to 2 KiB, then a
+                             multiple of 2 KiB) */
+    uint64_t window_from; /* first delivered index of the comparison window */
+    uint32_t ws_base;     /* Wireshark's base sequence number (reuse rule) */
+    uint32_t peer_ack;    /* first acknowledgement seen for this side */
+    uint32_t isn;
+    uint32_t alt_isn;  /* see alt_isn_set */
+    guint dirty_pos;   /* 1 + index in the spool's dirty list; 0: not in it */
+    guint open_gap;    /* index in s->gaps of the gap gap_open is about */
+    uint16_t tag_tpid, tag_tci;
     bool base_set; /* stream offsets are known */
     bool syn_seen; /* this side's SYN (or SYN-ACK) was seen */
     bool fin_seen;
@@ -45,45 +72,20 @@ typedef struct {
                            it, and the start may still move down */
     bool peer_ack_seen; /* the other side acknowledged something before
                            this side's first packet */
-    bool ws_base_set;   /* Wireshark's base sequence number (reuse rule) */
-    uint32_t ws_base;
-    uint32_t peer_ack; /* first acknowledgement seen for this side */
-    uint32_t isn;
-    bool alt_isn_set; /* another SYN(-ACK) of this side came with a
-                         different ISN before any of its data: the one
-                         the peer acknowledges wins */
-    uint32_t alt_isn;
-    uint64_t base_abs;  /* absolute sequence number of stream offset 0 */
-    uint64_t ref_abs;   /* reference for unwrapping sequence numbers */
-    uint64_t delivered; /* bytes delivered (gaps not counted) */
-    uint64_t missing;   /* bytes declared missing */
-    uint64_t packets;
-    bool chunk_break; /* next delivery starts a new chunk */
-    /* keep_payload: delivered bytes [0, spilled) are in the spool (extents, in
-       order), bytes [spilled, delivered) in memory (kept) */
-    uint8_t *kept;
-    size_t kept_len, kept_cap;
-    GArray *extents; /* ts_extent; NULL while nothing was spilled */
-    uint64_t spilled;
-    bool pinned;          /* ts_session_payload() handed out `kept`: it stays in
-                             memory until the direction delivers more */
-    guint dirty_pos;      /* 1 + index in the spool's dirty list; 0: not in it */
-    GArray *gap_index;    /* ts_gap_entry, ascending offsets */
-    uint8_t *ring;        /* !keep_payload: the last ring_size delivered bytes, which
-                             hold the comparison window (session.c) */
-    uint64_t ring_size;   /* grows as the direction delivers more, up to the
-                             window (a power of two up to 2 KiB, then a
-                             multiple of 2 KiB) */
-    uint64_t window_from; /* first delivered index of the comparison window */
-    bool gap_open;        /* the direction's last gap (s->gaps[open_gap]) was not
-                             yet reported to the gap callback: nothing was
-                             delivered after it, so it may still grow */
-    guint open_gap;
+    bool ws_base_set;   /* ws_base is known */
+    bool alt_isn_set;   /* another SYN(-ACK) of this side came with a
+                           different ISN before any of its data: the one
+                           the peer acknowledges wins */
+    bool chunk_break;   /* next delivery starts a new chunk */
+    bool pinned;        /* ts_session_payload() handed out `kept`: it stays in
+                           memory until the direction delivers more */
+    bool gap_open;      /* the direction's last gap (s->gaps[open_gap]) was not
+                           yet reported to the gap callback: nothing was
+                           delivered after it, so it may still grow */
     /* the outermost VLAN tag of the direction's first packet with a SYN or
        payload (until there is one: of its first packet); see
        ts_session_vlan_tag() */
     bool tag_seen, tag_final, tagged;
-    uint16_t tag_tpid, tag_tci;
 } ts_dir;
 
 /* A gap with the number of missing bytes before it, for offset mapping. */
