@@ -33,16 +33,22 @@ ts_mem_block(size_t n)
 
 /* Memory a GArray of `len` elements of `elt_size` bytes takes when it was
  * only appended to (GLib doubles its buffer: the nearest power of two of
- * the bytes held, 16 at least); NULL costs nothing. */
+ * the bytes held, 16 at least; none while empty); NULL costs nothing. */
 static inline size_t
 ts_mem_garray(const GArray *a, size_t elt_size)
 {
     if (a == NULL)
         return 0;
+    if (a->len == 0)
+        return TS_MEM_GARRAY_HEADER;
     size_t want = a->len * elt_size, cap = 16;
     while (cap < want)
         cap <<= 1;
     return TS_MEM_GARRAY_HEADER + ts_mem_block(cap);
 }
+
+/* A GHashTable entry: its hash (4 bytes), key and value pointers, in
+ * arrays GLib keeps between a quarter and all full: counted at half. */
+#define TS_MEM_GHASH_ENTRY (2 * (4 + 2 * sizeof(void *)))
 
 #endif /* TS_MEMCOST_H */
