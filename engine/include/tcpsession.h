@@ -681,11 +681,11 @@ typedef struct {
     /* added after 0.1.0: selection */
     uint64_t frames_not_selected; /* frames left out by ts_callbacks.select_frame */
     /* added after 0.1.0: the session memory budget (max_session_memory) */
-    uint64_t sessions_evicted;   /* live sessions the budget finished early (open ones
-                                    with close reason "evicted"; closed ones keep theirs) */
-    uint64_t sessions_forgotten; /* finished sessions forgotten early: a later packet of
-                                    theirs starts a new session instead of counting as
-                                    late */
+    uint64_t sessions_evicted;    /* live sessions the budget finished early (open ones
+                                     with close reason "evicted"; closed ones keep theirs) */
+    uint64_t sessions_forgotten;  /* finished sessions forgotten early: a later packet of
+                                     theirs starts a new session instead of counting as
+                                     late */
     uint64_t session_memory_peak; /* most session memory held at once (bytes) */
 } ts_stats;
 

@@ -74,13 +74,13 @@ struct ts_engine {
     bool finished;
     gint interrupted; /* ts_engine_interrupt(): atomic, read by run_file */
     ts_stats stats;
-    size_t memory;         /* session memory held (sessions, stores, tombstones) */
+    size_t memory;           /* session memory held (sessions, stores, tombstones) */
     ts_session *cur_session; /* the session the current frame reached, else NULL */
-    GPtrArray *warnings; /* char*, NULL-terminated view built on demand */
-    char *spool_dir;     /* copy of opts.spool_dir */
-    ts_spool *spool;     /* keep_payload with max_payload_memory; else NULL */
-    ts_defrag *defrag;   /* created by the first IP fragment; else NULL */
-    const ts_frame *cur; /* the frame being processed (feed), else NULL */
+    GPtrArray *warnings;     /* char*, NULL-terminated view built on demand */
+    char *spool_dir;         /* copy of opts.spool_dir */
+    ts_spool *spool;         /* keep_payload with max_payload_memory; else NULL */
+    ts_defrag *defrag;       /* created by the first IP fragment; else NULL */
+    const ts_frame *cur;     /* the frame being processed (feed), else NULL */
     /* selection (ts_callbacks.select_frame / select_session) */
     ts_options quiet_opts;    /* opts without keep_payload, for unselected sessions */
     ts_callbacks quiet_cb;    /* no callbacks */
@@ -723,20 +723,19 @@ budget_warning(ts_engine *e)
     if (evicted == 0 && forgotten == 0)
         return;
     size_t b = e->opts.max_session_memory;
-    g_autofree char *size =
-        b % ((size_t)1 << 20) == 0   ? g_strdup_printf("%zu MiB", b >> 20)
-        : b % ((size_t)1 << 10) == 0 ? g_strdup_printf("%zu KiB", b >> 10)
-                                     : g_strdup_printf("%zu bytes", b);
+    g_autofree char *size = b % ((size_t)1 << 20) == 0   ? g_strdup_printf("%zu MiB", b >> 20)
+                            : b % ((size_t)1 << 10) == 0 ? g_strdup_printf("%zu KiB", b >> 10)
+                                                         : g_strdup_printf("%zu bytes", b);
     g_autofree char *what =
         evicted > 0 && forgotten > 0
             ? g_strdup_printf("%" G_GUINT64_FORMAT " sessions finished early and %" G_GUINT64_FORMAT
                               " finished sessions forgotten early",
                               evicted, forgotten)
-        : evicted > 0 ? g_strdup_printf("%" G_GUINT64_FORMAT " sessions finished early", evicted)
-                      : g_strdup_printf("%" G_GUINT64_FORMAT " finished sessions forgotten early",
-                                        forgotten);
-    g_autofree char *msg = g_strdup_printf(
-        "%s: session memory budget %s reached (--max-session-memory)", what, size);
+        : evicted > 0
+            ? g_strdup_printf("%" G_GUINT64_FORMAT " sessions finished early", evicted)
+            : g_strdup_printf("%" G_GUINT64_FORMAT " finished sessions forgotten early", forgotten);
+    g_autofree char *msg =
+        g_strdup_printf("%s: session memory budget %s reached (--max-session-memory)", what, size);
     add_warning(e, msg);
 }
 
@@ -819,8 +818,8 @@ ts_engine_finish(ts_engine *e)
 static void
 out_of_order_warning(ts_engine *e, const char *path, int64_t first_ns)
 {
-    char *first = g_strdup_printf("%" G_GINT64_FORMAT ".%09" G_GINT64_FORMAT,
-                                  first_ns / 1000000000, first_ns % 1000000000);
+    char *first = g_strdup_printf("%" G_GINT64_FORMAT ".%09" G_GINT64_FORMAT, first_ns / 1000000000,
+                                  first_ns % 1000000000);
     char *newest = g_strdup_printf("%" G_GINT64_FORMAT ".%09" G_GINT64_FORMAT,
                                    e->now_ns / 1000000000, e->now_ns % 1000000000);
     char *msg = g_strdup_printf("%s: starts at %s, before the end of the previous capture (%s); "
@@ -901,8 +900,7 @@ read_capture(ts_engine *e, const char *path, bool *opened, GError **error)
             gint64 now = g_get_monotonic_time();
             if (now - last >= PROGRESS_US) {
                 last = now;
-                e->cb.progress(e->env.user, e->stats.bytes_read + ts_capture_offset(cap),
-                               frames);
+                e->cb.progress(e->env.user, e->stats.bytes_read + ts_capture_offset(cap), frames);
             }
         }
     }

@@ -25,7 +25,7 @@ typedef struct piece {
     uint32_t seg_len;
     uint32_t len;
     uint32_t alloc_len; /* data bytes allocated (len may shrink) */
-    uint64_t frame; /* packet that carried the bytes */
+    uint64_t frame;     /* packet that carried the bytes */
     int64_t ts_ns;
     uint8_t data[];
 } piece;

@@ -60,9 +60,9 @@ typedef struct {
     uint32_t ws_base;     /* Wireshark's base sequence number (reuse rule) */
     uint32_t peer_ack;    /* first acknowledgement seen for this side */
     uint32_t isn;
-    uint32_t alt_isn;  /* see alt_isn_set */
-    guint dirty_pos;   /* 1 + index in the spool's dirty list; 0: not in it */
-    guint open_gap;    /* index in s->gaps of the gap gap_open is about */
+    uint32_t alt_isn; /* see alt_isn_set */
+    guint dirty_pos;  /* 1 + index in the spool's dirty list; 0: not in it */
+    guint open_gap;   /* index in s->gaps of the gap gap_open is about */
     uint16_t tag_tpid, tag_tci;
     bool base_set; /* stream offsets are known */
     bool syn_seen; /* this side's SYN (or SYN-ACK) was seen */
@@ -118,8 +118,8 @@ struct ts_session {
     ts_direction carriage_from; /* the first packet's sender */
     uint64_t carried_differently;
     void *user;
-    GList link;    /* in the engine's open or closing queue */
-    int queue;     /* which queue link is in (engine's business) */
+    GList link;     /* in the engine's open or closing queue */
+    int queue;      /* which queue link is in (engine's business) */
     size_t charged; /* memory of the session's own allocations last added to
                        env->memory (ts_session_recharge) */
     const ts_session_env *env;

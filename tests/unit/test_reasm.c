@@ -267,8 +267,8 @@ START_TEST(cap_forces_a_gap_and_reports_it)
     add(&ra, r, 30, "i"); /* one piece more: give up on the first hole */
     ck_assert_str_eq(r->log->str, "L0+10 G0+10 D10+4 ");
     ck_assert_uint_eq(ra.buffered, 5);
-    ck_assert_uint_eq(ra.cost, ts_reasm_store_cost() + ts_reasm_piece_cost(4) +
-                                   ts_reasm_piece_cost(1));
+    ck_assert_uint_eq(ra.cost,
+                      ts_reasm_store_cost() + ts_reasm_piece_cost(4) + ts_reasm_piece_cost(1));
     ck_assert_int_eq(r->limits, 1);
     ts_reasm_clear(&ra);
     rec_free(r);
