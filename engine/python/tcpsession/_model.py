@@ -240,6 +240,9 @@ class Stats(NamedTuple):
     ip_fragments_cut: int
     too_deep: int
     non_packet_frames: int
+    sessions_evicted: int = 0  # the session memory budget (max_session_memory)
+    sessions_forgotten: int = 0
+    session_memory_peak: int = 0
 
     @classmethod
     def _from_dict(cls, d: Dict[str, int]) -> "Stats":
