@@ -113,17 +113,18 @@ typedef struct ts_cli_engine_args {
     char *overlap, *max_buffer, *max_memory, *frag_timeout, *frag_memory, *tunnel_ports;
     char *rexmit_window, *rexmit_acked;
     char *close_linger, *idle_timeout;
+    char *session_memory;
     gboolean verify;
 } ts_cli_engine_args;
 
 /** Rows ts_cli_engine_entries() fills, its terminator included. */
-#define TS_CLI_ENGINE_ENTRIES 12
+#define TS_CLI_ENGINE_ENTRIES 13
 
 /** Fills `rows` (TS_CLI_ENGINE_ENTRIES of them, caller's storage) with the
  *  option entries --overlap, --verify-checksums, --max-buffer,
  *  --ip-fragment-timeout, --ip-fragment-memory, --retransmission-window,
- *  --retransmission-acked, --tunnel-port, --close-linger, --idle-timeout
- *  and, when
+ *  --retransmission-acked, --tunnel-port, --close-linger, --idle-timeout,
+ *  --max-session-memory and, when
  *  `with_memory` (commands that keep payload), --max-memory, all parsed
  *  into `a`; returns `rows`. */
 const GOptionEntry *ts_cli_engine_entries(ts_cli_engine_args *a, bool with_memory,

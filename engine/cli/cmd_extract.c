@@ -290,11 +290,17 @@ append_summary(GString *msgs, const char *capture, const ts_tally *t, const ts_s
                double seconds)
 {
     g_autofree char *skipped = skipped_frames(stats);
-    g_string_append_printf(
-        msgs,
-        "%s: %" PRIu64 " sessions, %" PRIu64 " frames%s, %" PRIu64 " bytes delivered, "
-        "%" PRIu64 " gaps, %" PRIu64 " anomalies, %.3fs\n",
-        capture, t->sessions, stats->frames, skipped, t->bytes, t->gaps, t->anomalies, seconds);
+    g_autofree char *evicted =
+        stats->sessions_evicted > 0
+            ? g_strdup_printf(" (%" PRIu64 " evicted by --max-session-memory)",
+                              stats->sessions_evicted)
+            : g_strdup("");
+    g_string_append_printf(msgs,
+                           "%s: %" PRIu64 " sessions%s, %" PRIu64 " frames%s, %" PRIu64
+                           " bytes delivered, "
+                           "%" PRIu64 " gaps, %" PRIu64 " anomalies, %.3fs\n",
+                           capture, t->sessions, evicted, stats->frames, skipped, t->bytes, t->gaps,
+                           t->anomalies, seconds);
 }
 
 /* The name of a job's captures in messages: the capture's, or for a series

@@ -391,7 +391,7 @@ static const char ls_description[] =
     "start time (UTC), duration, packets, bytes delivered by each side\n"
     "(client_bytes, server_bytes), bytes each side sent that the capture\n"
     "lacks (client_missing, server_missing: the sum of its gaps), gaps (holes,\n"
-    "both sides), close (fin, rst, reused, end_of_capture, idle), anomalies\n"
+    "both sides), close (fin, rst, reused, end_of_capture, idle, evicted), anomalies\n"
     "(kept and dropped) and notes: \"midstream\" when the capture did not\n"
     "show the connection's start, and each kind of anomaly with its count\n"
     "(\"overlap_conflict=2\"; \"dropped=N\" beyond the 1000 kept), \"-\" when\n"

@@ -112,7 +112,10 @@ ts_cli_engine_entries(ts_cli_engine_args *a, bool with_memory, GOptionEntry *row
         {"verify-checksums", 0, 0, G_OPTION_ARG_NONE, &a->verify,
          "Drop segments whose TCP checksum is wrong", NULL},
         {"max-buffer", 0, 0, G_OPTION_ARG_STRING, &a->max_buffer,
-         "Out-of-order bytes buffered per direction (suffix K, M, G; default 64M)", "BYTES"},
+         "Memory for out-of-order bytes per direction, each segment's overhead included "
+         "(a 1-byte segment takes 112 bytes); beyond it the lowest hole is declared a gap "
+         "(suffix K, M, G; at least 1; default 64M)",
+         "BYTES"},
         {"ip-fragment-timeout", 0, 0, G_OPTION_ARG_STRING, &a->frag_timeout,
          "Seconds of capture time after its first fragment an incomplete IP datagram is "
          "dropped (0 = never; default 30, as Linux)",
@@ -143,6 +146,12 @@ ts_cli_engine_entries(ts_cli_engine_args *a, bool with_memory, GOptionEntry *row
          "Seconds of capture time without a packet after which an open session is finished and "
          "written; on a quiet pipe the same wall time (0 = never; default 0)",
          "SECONDS"},
+        {"max-session-memory", 0, 0, G_OPTION_ARG_STRING, &a->session_memory,
+         "Memory for the state of all sessions (out-of-order data included, not kept "
+         "payload); beyond it the sessions idle longest are finished early (close evicted) "
+         "and a later packet of theirs starts a new session (suffix K, M, G; 0 = no limit; "
+         "default 64M)",
+         "BYTES"},
         {"max-memory", 0, 0, G_OPTION_ARG_STRING, &a->max_memory,
          "Memory for the bytes of sessions still open; beyond it they go to a temporary file "
          "in $TMPDIR (suffix K, M, G; 0 = no limit; default 32M)",
@@ -175,6 +184,15 @@ ts_cli_engine_apply(const ts_cli_engine_args *a, const char *command, ts_options
                             a->overlap);
     if (a->max_buffer != NULL && !ts_cli_parse_size(a->max_buffer, &opts->max_buffered_bytes))
         return option_error(command, "invalid byte count '%s' for --max-buffer", a->max_buffer);
+    if (a->max_buffer != NULL && opts->max_buffered_bytes == 0)
+        return option_error(command,
+                            "--max-buffer must be at least 1 byte (got '%s'; for no per-direction "
+                            "limit give a size as large as --max-session-memory)",
+                            a->max_buffer);
+    if (a->session_memory != NULL &&
+        !ts_cli_parse_size(a->session_memory, &opts->max_session_memory))
+        return option_error(command, "invalid byte count '%s' for --max-session-memory",
+                            a->session_memory);
     if (a->max_memory != NULL && !ts_cli_parse_size(a->max_memory, &opts->max_payload_memory))
         return option_error(command, "invalid byte count '%s' for --max-memory", a->max_memory);
     if (a->frag_timeout != NULL && !parse_seconds(a->frag_timeout, &opts->ip_fragment_timeout))
@@ -218,5 +236,6 @@ ts_cli_engine_args_clear(ts_cli_engine_args *a)
     g_free(a->rexmit_acked);
     g_free(a->close_linger);
     g_free(a->idle_timeout);
+    g_free(a->session_memory);
     *a = (ts_cli_engine_args){0};
 }

@@ -149,9 +149,15 @@ typedef enum {
     TS_CLOSE_REUSED,         /* a new connection took over the same 4-tuple */
     TS_CLOSE_END_OF_CAPTURE, /* still open when the capture ended */
     TS_CLOSE_IDLE,           /* no packet for longer than the idle timeout */
+    /* added after 0.1.0: */
+    TS_CLOSE_EVICTED, /* finished early, still open, when the session memory
+                         budget (ts_options.max_session_memory) was reached: it
+                         had seen no packet for the longest; a later packet of
+                         its 4-tuple starts a new session (mid-stream) */
 } ts_close_reason;
 
-/** Name of a close reason ("fin", "rst", "reused", "end_of_capture", "idle"). */
+/** Name of a close reason ("fin", "rst", "reused", "end_of_capture", "idle",
+ *  "evicted"). */
 const char *ts_close_reason_name(ts_close_reason reason);
 
 /** Kinds of oddity recorded on a session. */
@@ -375,7 +381,9 @@ typedef struct {
     ts_overlap_policy overlap;
     bool keep_payload;         /* sessions keep their bytes and chunks (default false) */
     bool verify_checksums;     /* drop segments whose TCP checksum is wrong (default false) */
-    size_t max_buffered_bytes; /* out-of-order bytes buffered per direction (default 64 MiB) */
+    size_t max_buffered_bytes; /* memory out-of-order data may take per direction, each
+                                  piece's header and tree node included: a 1-byte segment
+                                  costs 112 bytes (default 64 MiB; 0: the default) */
     size_t max_anomalies;      /* anomalies kept per session (default 1000) */
     double idle_timeout;       /* seconds of capture time without packets after which
                                   an open session is finished; <= 0: never (default 0) */
@@ -417,6 +425,22 @@ typedef struct {
        acknowledged tail, at most retransmission_window. */
     size_t retransmission_window;
     size_t retransmission_acked;
+    /* added after 0.1.0: the session memory budget */
+    size_t max_session_memory; /* memory all live sessions' state may take, overhead
+                                  included: session structs, flow-table entries,
+                                  history rings, gaps, chunks, anomalies, out-of-order
+                                  pieces with their headers, the finished sessions the
+                                  engine remembers (default 64 MiB; 0 = no limit; kept
+                                  payload has its own budget, max_payload_memory). When a
+                                  packet takes it past the budget, the finished sessions
+                                  remembered longest are forgotten, then the live
+                                  sessions idle longest are finished at once as at the
+                                  end of the capture (an open one with close reason
+                                  TS_CLOSE_EVICTED; see ts_stats.sessions_evicted), until
+                                  it fits; the last session left gives up out-of-order
+                                  data as at max_buffered_bytes. A later packet of an
+                                  evicted session's 4-tuple starts a new session, so
+                                  stream numbers then differ from Wireshark's. */
 } ts_options;
 
 /* Mapped files and SIGBUS. With map_files (the default), ts_engine_run_file()
@@ -656,6 +680,13 @@ typedef struct {
                                    blocks: counted in frames, carry no packet */
     /* added after 0.1.0: selection */
     uint64_t frames_not_selected; /* frames left out by ts_callbacks.select_frame */
+    /* added after 0.1.0: the session memory budget (max_session_memory) */
+    uint64_t sessions_evicted;    /* live sessions the budget finished early (open ones
+                                     with close reason "evicted"; closed ones keep theirs) */
+    uint64_t sessions_forgotten;  /* finished sessions forgotten early: a later packet of
+                                     theirs starts a new session instead of counting as
+                                     late */
+    uint64_t session_memory_peak; /* most session memory held at once (bytes) */
 } ts_stats;
 
 typedef struct ts_engine ts_engine;

@@ -19,6 +19,8 @@
  */
 #include "defrag.h"
 
+#include "memcost.h"
+
 #include <string.h>
 
 /* What identifies a datagram. Zero-filled, then hashed and compared as bytes. */
@@ -84,12 +86,16 @@ key_equal(gconstpointer a, gconstpointer b)
     return memcmp(a, b, sizeof(dg_key)) == 0;
 }
 
-/* Memory a datagram is charged for. */
+/* Memory a datagram is charged for: every allocation it holds with the
+ * allocator's overhead (memcost.h), its table entry included. */
 static size_t
 dg_memory(const dgram *g)
 {
-    return sizeof *g + g->cap + (g->cap + 7) / 8 + g->pieces->len * sizeof(dg_piece) +
-           g->runs->len * sizeof(dg_run) + g->conflicts->len * sizeof(ts_defrag_conflict);
+    size_t n = ts_mem_block(sizeof *g) + TS_MEM_GHASH_ENTRY;
+    if (g->cap > 0)
+        n += ts_mem_block(g->cap) + ts_mem_block((g->cap + 7) / 8);
+    return n + ts_mem_garray(g->pieces, sizeof(dg_piece)) + ts_mem_garray(g->runs, sizeof(dg_run)) +
+           ts_mem_garray(g->conflicts, sizeof(ts_defrag_conflict));
 }
 
 /* Updates the memory charged for `g`. */

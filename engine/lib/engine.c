@@ -14,6 +14,15 @@
  * TS_TOMBSTONE_SECONDS. With idle_timeout > 0, open sessions idle that long are finished too. "Now"
  * is the largest timestamp seen so far.
  *
+ * Session memory (ts_options.max_session_memory): sessions, their
+ * reassembly stores and tombstones add what they allocate to e->memory as
+ * they go (memcost.h), the flow tables count their slots. Every live session
+ * is in one of the two queues ordered by its last packet, so the session
+ * idle longest is the older of the two heads. After each frame, while the
+ * total passes the budget: the oldest tombstone goes first, then the session
+ * idle longest is finished (retire); when the frame's own session is the
+ * last one left, its out-of-order data is given up first.
+ *
  * With keep_payload and a max_payload_memory budget, the engine owns a payload
  * spool (spool.h): its sessions move kept bytes there when the budget is
  * passed, and the file goes away with the engine.
@@ -28,6 +37,7 @@
 #include "decode_internal.h"
 #include "defrag.h"
 #include "flow_table.h"
+#include "memcost.h"
 #include "session.h"
 
 #include <string.h>
@@ -55,7 +65,7 @@ struct ts_engine {
     ts_session_env env;
     ts_flow_table *flows;
     ts_flow_table *tombs;
-    GQueue open;    /* sessions by last activity (only with idle_timeout) */
+    GQueue open;    /* open sessions by last activity */
     GQueue closing; /* closed sessions, oldest close first */
     GQueue tomb_fifo;
     uint64_t next_stream;
@@ -64,11 +74,13 @@ struct ts_engine {
     bool finished;
     gint interrupted; /* ts_engine_interrupt(): atomic, read by run_file */
     ts_stats stats;
-    GPtrArray *warnings; /* char*, NULL-terminated view built on demand */
-    char *spool_dir;     /* copy of opts.spool_dir */
-    ts_spool *spool;     /* keep_payload with max_payload_memory; else NULL */
-    ts_defrag *defrag;   /* created by the first IP fragment; else NULL */
-    const ts_frame *cur; /* the frame being processed (feed), else NULL */
+    size_t memory;           /* session memory held (sessions, stores, tombstones) */
+    ts_session *cur_session; /* the session the current frame reached, else NULL */
+    GPtrArray *warnings;     /* char*, NULL-terminated view built on demand */
+    char *spool_dir;         /* copy of opts.spool_dir */
+    ts_spool *spool;         /* keep_payload with max_payload_memory; else NULL */
+    ts_defrag *defrag;       /* created by the first IP fragment; else NULL */
+    const ts_frame *cur;     /* the frame being processed (feed), else NULL */
     /* selection (ts_callbacks.select_frame / select_session) */
     ts_options quiet_opts;    /* opts without keep_payload, for unselected sessions */
     ts_callbacks quiet_cb;    /* no callbacks */
@@ -100,6 +112,7 @@ options_defaults(ts_options *opts)
     opts->teredo_port = 3544;
     opts->retransmission_window = (size_t)1 << 20;
     opts->retransmission_acked = (size_t)16 << 10;
+    opts->max_session_memory = (size_t)64 << 20;
 }
 
 void
@@ -162,6 +175,7 @@ ts_engine_new_sized(const ts_options *opts, size_t opts_size, const ts_callbacks
     e->env.opts = &e->opts;
     e->env.cb = &e->cb;
     e->env.user = user;
+    e->env.memory = &e->memory;
     uint64_t seed = ((uint64_t)g_random_int() << 32) | g_random_int();
     e->flows = ts_flow_table_new(seed);
     e->tombs = ts_flow_table_new(seed ^ 0x5bd1e995u);
@@ -178,7 +192,7 @@ ts_engine_new_sized(const ts_options *opts, size_t opts_size, const ts_callbacks
     }
     e->quiet_opts = e->opts;
     e->quiet_opts.keep_payload = false;
-    e->quiet_env = (ts_session_env){&e->quiet_opts, &e->quiet_cb, NULL, NULL};
+    e->quiet_env = (ts_session_env){&e->quiet_opts, &e->quiet_cb, NULL, NULL, &e->memory};
     if (e->cb.select_frame != NULL)
         e->numbering = numbering_engine_new(e);
     return e;
@@ -248,6 +262,9 @@ queue_leave(ts_engine *e, ts_session *s)
     s->queue = QUEUE_NONE;
 }
 
+/* Memory a tombstone takes. */
+#define TOMBSTONE_COST ts_mem_block(sizeof(tombstone))
+
 /* Forgets a finished session: its stream gets no frame any more. */
 static void
 tombstone_drop(ts_engine *e, tombstone *t)
@@ -256,6 +273,7 @@ tombstone_drop(ts_engine *e, tombstone *t)
     g_queue_unlink(&e->tomb_fifo, &t->link);
     stream_over(e, t->stream, t->selected);
     g_free(t);
+    e->memory -= TOMBSTONE_COST;
 }
 
 /* Finishes `s`, removes it from the table, and leaves a tombstone if asked. */
@@ -269,6 +287,7 @@ retire(ts_engine *e, ts_session *s, ts_close_reason reason, bool leave_tombstone
         if (old != NULL)
             tombstone_drop(e, old);
         tombstone *t = g_new0(tombstone, 1);
+        e->memory += TOMBSTONE_COST;
         t->key = s->key;
         t->stream = s->stream;
         t->selected = selected(e, s);
@@ -284,6 +303,8 @@ retire(ts_engine *e, ts_session *s, ts_close_reason reason, bool leave_tombstone
     }
     uint64_t stream = s->stream;
     bool chosen = selected(e, s);
+    if (e->cur_session == s)
+        e->cur_session = NULL;
     ts_session_finish(s, reason);
     ts_session_free(s);
     if (!leave_tombstone)
@@ -356,10 +377,8 @@ open_session(ts_engine *e, const ts_flow_key *key, const ts_decoded *seg, uint64
         ts_session_anomaly(s, TS_ANOMALY_ROLES_INFERRED, client ? TS_FROM_CLIENT : TS_FROM_SERVER,
                            frame, 0, 0);
     ts_flow_table_insert(e->flows, key, s);
-    if (e->opts.idle_timeout > 0) {
-        g_queue_push_tail_link(&e->open, &s->link);
-        s->queue = QUEUE_OPEN;
-    }
+    g_queue_push_tail_link(&e->open, &s->link);
+    s->queue = QUEUE_OPEN;
     e->stats.sessions++;
     if (e->cb.select_session != NULL && !e->cb.select_session(e->env.user, s))
         s->env = &e->quiet_env; /* followed, kept quiet */
@@ -434,6 +453,7 @@ handle_segment(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_n
     ts_session_note_vlan(s, from, seg);
     if (!checksum_ok) {
         ts_session_anomaly(s, TS_ANOMALY_BAD_CHECKSUM, from, frame, 0, 0);
+        e->cur_session = s;
         return s;
     }
     e->stats.tcp_segments++;
@@ -473,6 +493,7 @@ handle_segment(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t ts_n
         g_queue_push_tail_link(&e->closing, &s->link);
         s->queue = QUEUE_CLOSING;
     }
+    e->cur_session = s;
     return s;
 }
 
@@ -499,6 +520,7 @@ handle_icmp_quote(ts_engine *e, const ts_decoded *seg, uint64_t frame, int64_t t
     stream_frame(e, s->stream, selected(e, s), frame);
     ts_direction from = src_is_a == s->client_is_a ? TS_FROM_CLIENT : TS_FROM_SERVER;
     ts_session_anomaly(s, TS_ANOMALY_ICMP_ERROR, from, frame, 0, 0);
+    e->cur_session = s;
 }
 
 /* The segment callback: `seg` as the public ts_segment. */
@@ -612,6 +634,111 @@ dispatch(ts_engine *e, ts_decode_status st, ts_decoded *seg, bool cut, uint64_t 
     }
 }
 
+/* ---- the session memory budget ---------------------------------------- */
+
+/* Session memory held now: sessions, stores, tombstones and both tables. */
+static inline size_t
+session_memory(const ts_engine *e)
+{
+    return e->memory + ts_flow_table_memory(e->flows) + ts_flow_table_memory(e->tombs);
+}
+
+/* The frame of a session's last packet (its queue position). */
+static inline uint64_t
+last_activity(const ts_session *s)
+{
+    return MAX(s->cur_frame, s->first_frame);
+}
+
+/* The live session whose last packet is the oldest, or NULL. */
+static ts_session *
+idlest_session(const ts_engine *e)
+{
+    ts_session *o = e->open.head != NULL ? e->open.head->data : NULL;
+    ts_session *c = e->closing.head != NULL ? e->closing.head->data : NULL;
+    if (o == NULL || c == NULL)
+        return o != NULL ? o : c;
+    return last_activity(c) < last_activity(o) ? c : o;
+}
+
+/* Finishes live session `s` for the budget: an open one as "evicted", with
+ * no tombstone (a later packet starts a new session); a closed one as its
+ * linger would have ended. */
+static void
+evict(ts_engine *e, ts_session *s)
+{
+    e->stats.sessions_evicted++;
+    if (s->closed)
+        retire(e, s, s->close_reason, true);
+    else
+        retire(e, s, TS_CLOSE_EVICTED, false);
+}
+
+/* Brings session memory back under the budget after a frame (see the top). */
+static void
+enforce_budget(ts_engine *e)
+{
+    size_t budget = e->opts.max_session_memory;
+    bool shrunk = false;
+    size_t used;
+    while ((used = session_memory(e)) > budget) {
+        GList *l = e->tomb_fifo.head;
+        if (l != NULL) {
+            e->stats.sessions_forgotten++;
+            tombstone_drop(e, l->data);
+            continue;
+        }
+        ts_session *s = idlest_session(e);
+        if (s == NULL)
+            break; /* the tables alone: nothing more to give */
+        if (s == e->cur_session && !shrunk) {
+            shrunk = true;
+            ts_session_shrink(s, used - budget);
+            continue;
+        }
+        evict(e, s);
+    }
+}
+
+/* After a frame: the session it reached counts what it holds now, and the
+ * budget is applied. */
+static inline void
+account_frame(ts_engine *e)
+{
+    if (e->cur_session != NULL)
+        ts_session_recharge(e->cur_session);
+    size_t used = session_memory(e);
+    if (used > e->stats.session_memory_peak)
+        e->stats.session_memory_peak = used;
+    if (e->opts.max_session_memory != 0 && used > e->opts.max_session_memory)
+        enforce_budget(e);
+    e->cur_session = NULL;
+}
+
+/* The budget's warning, once, when the engine finishes. */
+static void
+budget_warning(ts_engine *e)
+{
+    uint64_t evicted = e->stats.sessions_evicted, forgotten = e->stats.sessions_forgotten;
+    if (evicted == 0 && forgotten == 0)
+        return;
+    size_t b = e->opts.max_session_memory;
+    g_autofree char *size = b % ((size_t)1 << 20) == 0   ? g_strdup_printf("%zu MiB", b >> 20)
+                            : b % ((size_t)1 << 10) == 0 ? g_strdup_printf("%zu KiB", b >> 10)
+                                                         : g_strdup_printf("%zu bytes", b);
+    g_autofree char *what =
+        evicted > 0 && forgotten > 0
+            ? g_strdup_printf("%" G_GUINT64_FORMAT " sessions finished early and %" G_GUINT64_FORMAT
+                              " finished sessions forgotten early",
+                              evicted, forgotten)
+        : evicted > 0
+            ? g_strdup_printf("%" G_GUINT64_FORMAT " sessions finished early", evicted)
+            : g_strdup_printf("%" G_GUINT64_FORMAT " finished sessions forgotten early", forgotten);
+    g_autofree char *msg =
+        g_strdup_printf("%s: session memory budget %s reached (--max-session-memory)", what, size);
+    add_warning(e, msg);
+}
+
 /* One frame through the engine (the body of ts_engine_feed). */
 static void
 feed(ts_engine *e, const ts_frame *f)
@@ -639,6 +766,7 @@ feed(ts_engine *e, const ts_frame *f)
     ts_decode_status st =
         ts_decode_frame_cfg(f->linktype, f->data, f->caplen, &e->decode_cfg, &seg);
     dispatch(e, st, &seg, f->caplen < f->origlen, frame, ts_ns, NULL);
+    account_frame(e);
     e->cur = NULL;
 }
 
@@ -683,14 +811,15 @@ ts_engine_finish(ts_engine *e)
     GList *l;
     while ((l = e->tomb_fifo.head) != NULL)
         tombstone_drop(e, l->data);
+    budget_warning(e);
 }
 
 /* The warning of a capture of a series that starts before the previous ended. */
 static void
 out_of_order_warning(ts_engine *e, const char *path, int64_t first_ns)
 {
-    char *first = g_strdup_printf("%" G_GINT64_FORMAT ".%09" G_GINT64_FORMAT,
-                                  first_ns / 1000000000, first_ns % 1000000000);
+    char *first = g_strdup_printf("%" G_GINT64_FORMAT ".%09" G_GINT64_FORMAT, first_ns / 1000000000,
+                                  first_ns % 1000000000);
     char *newest = g_strdup_printf("%" G_GINT64_FORMAT ".%09" G_GINT64_FORMAT,
                                    e->now_ns / 1000000000, e->now_ns % 1000000000);
     char *msg = g_strdup_printf("%s: starts at %s, before the end of the previous capture (%s); "
@@ -771,8 +900,7 @@ read_capture(ts_engine *e, const char *path, bool *opened, GError **error)
             gint64 now = g_get_monotonic_time();
             if (now - last >= PROGRESS_US) {
                 last = now;
-                e->cb.progress(e->env.user, e->stats.bytes_read + ts_capture_offset(cap),
-                               frames);
+                e->cb.progress(e->env.user, e->stats.bytes_read + ts_capture_offset(cap), frames);
             }
         }
     }

@@ -8,6 +8,8 @@
  */
 #include "flow_table.h"
 
+#include "memcost.h"
+
 #include <glib.h>
 #include <string.h>
 
@@ -194,6 +196,12 @@ size_t
 ts_flow_table_size(const ts_flow_table *t)
 {
     return t->count;
+}
+
+size_t
+ts_flow_table_memory(const ts_flow_table *t)
+{
+    return ts_mem_block(sizeof *t) + ts_mem_block((t->mask + 1) * sizeof(slot));
 }
 
 void

@@ -49,6 +49,9 @@ bool ts_flow_table_remove(ts_flow_table *t, const ts_flow_key *key);
 /** Number of keys stored. */
 size_t ts_flow_table_size(const ts_flow_table *t);
 
+/** Memory the table takes (its slots: it grows, never shrinks; memcost.h). */
+size_t ts_flow_table_memory(const ts_flow_table *t);
+
 /** Calls fn(value, user) for every stored value, in no particular order.
  *  The table must not be changed during the walk. */
 void ts_flow_table_foreach(const ts_flow_table *t, void (*fn)(void *value, void *user), void *user);

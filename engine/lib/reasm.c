@@ -9,9 +9,13 @@
  *
  * Gotchas: pieces are always at or above `next`; a piece is split when a
  * policy hands part of it to a newer segment; `buffered` counts payload
- * bytes only (the cap is on payload).
+ * bytes only, `cost` the memory the store takes (a piece keeps the size it
+ * was allocated with when it is cut shorter), and the cap is on `cost`: a
+ * flood of one-byte segments costs over a hundred bytes each.
  */
 #include "reasm.h"
+
+#include "memcost.h"
 
 #include <string.h>
 
@@ -20,7 +24,8 @@ typedef struct piece {
     uint64_t seg_start; /* segment these bytes came from (Linux policy) */
     uint32_t seg_len;
     uint32_t len;
-    uint64_t frame; /* packet that carried the bytes */
+    uint32_t alloc_len; /* data bytes allocated (len may shrink) */
+    uint64_t frame;     /* packet that carried the bytes */
     int64_t ts_ns;
     uint8_t data[];
 } piece;
@@ -53,19 +58,42 @@ piece_new(uint64_t off, const uint8_t *data, uint32_t len, uint64_t seg_start, u
     p->ts_ns = from.ts_ns;
     p->off = off;
     p->len = len;
+    p->alloc_len = len;
     p->seg_start = seg_start;
     p->seg_len = seg_len;
     memcpy(p->data, data, len);
     return p;
 }
 
+size_t
+ts_reasm_piece_cost(size_t len)
+{
+    return ts_mem_block(sizeof(piece) + len) + TS_MEM_GTREE_NODE;
+}
+
+size_t
+ts_reasm_store_cost(void)
+{
+    return ts_mem_block(sizeof(struct ts_reasm_store)) + TS_MEM_GTREE;
+}
+
+/* Adds `delta` (may be negative) to the store's cost and the account. */
+static inline void
+charge(ts_reasm *r, ptrdiff_t delta)
+{
+    r->cost += (size_t)delta;
+    if (r->account != NULL)
+        *r->account += (size_t)delta;
+}
+
 void
-ts_reasm_init(ts_reasm *r, ts_overlap_policy policy, size_t cap)
+ts_reasm_init(ts_reasm *r, ts_overlap_policy policy, size_t cap, size_t *account)
 {
     memset(r, 0, sizeof *r);
     r->end = UINT64_MAX;
     r->policy = policy;
     r->cap = cap;
+    r->account = account;
 }
 
 void
@@ -77,6 +105,7 @@ ts_reasm_clear(ts_reasm *r)
         r->store = NULL;
     }
     r->buffered = 0;
+    charge(r, -(ptrdiff_t)r->cost);
 }
 
 static GTree *
@@ -85,6 +114,7 @@ store_tree(ts_reasm *r)
     if (r->store == NULL) {
         r->store = g_new0(struct ts_reasm_store, 1);
         r->store->tree = g_tree_new_full(offset_compare, NULL, NULL, g_free);
+        charge(r, (ptrdiff_t)ts_reasm_store_cost());
     }
     return r->store->tree;
 }
@@ -103,12 +133,14 @@ store_insert(ts_reasm *r, piece *p)
 {
     g_tree_insert(store_tree(r), &p->off, p);
     r->buffered += p->len;
+    charge(r, (ptrdiff_t)ts_reasm_piece_cost(p->alloc_len));
 }
 
 static void
 store_remove(ts_reasm *r, piece *p)
 {
     r->buffered -= p->len;
+    charge(r, -(ptrdiff_t)ts_reasm_piece_cost(p->alloc_len));
     g_tree_remove(r->store->tree, &p->off); /* frees p */
 }
 
@@ -164,16 +196,30 @@ apply_ack(ts_reasm *r, const ts_reasm_sink *sink, void *ctx)
     }
 }
 
-/* Keeps the store under its cap by giving up on the lowest hole. */
+/* Keeps the store's memory at most `cap` by giving up on the lowest hole. */
 static void
-enforce_cap(ts_reasm *r, const ts_reasm_sink *sink, void *ctx)
+shrink_to(ts_reasm *r, size_t cap, const ts_reasm_sink *sink, void *ctx)
 {
     piece *first;
-    while (r->buffered > r->cap && (first = store_first(r)) != NULL) {
+    while (r->cost > cap && (first = store_first(r)) != NULL) {
         if (first->off > r->next)
             sink->limit(ctx, r->next, first->off - r->next);
         declare_gap(r, first->off, sink, ctx);
     }
+}
+
+/* Keeps the store under its cap. */
+static void
+enforce_cap(ts_reasm *r, const ts_reasm_sink *sink, void *ctx)
+{
+    shrink_to(r, r->cap, sink, ctx);
+}
+
+void
+ts_reasm_shrink(ts_reasm *r, size_t cost, const ts_reasm_sink *sink, void *ctx)
+{
+    if (!r->hold)
+        shrink_to(r, cost, sink, ctx);
 }
 
 /* Reports the differing span of two copies of the same bytes, if any. */

@@ -42,15 +42,33 @@ typedef struct ts_reasm {
     uint64_t next;   /* next offset to deliver */
     uint64_t acked;  /* highest offset the receiver acknowledged */
     uint64_t end;    /* offset of the FIN, UINT64_MAX when unknown */
-    size_t buffered; /* bytes held in the store */
-    size_t cap;      /* most bytes the store may hold */
+    size_t buffered; /* payload bytes held in the store */
+    size_t cost;     /* memory the store takes: pieces with their headers, tree
+                        nodes, the tree (memcost.h) */
+    size_t cap;      /* most memory (`cost`) the store may take */
+    size_t *account; /* NULL, or a counter `cost` is added to as well (the
+                        engine's session memory) */
     bool hold;       /* keep everything in the store: the start is not sure yet */
     ts_overlap_policy policy;
     struct ts_reasm_store *store; /* NULL while nothing is buffered */
 } ts_reasm;
 
-/** Prepares `r` for a direction whose next expected offset is 0. */
-void ts_reasm_init(ts_reasm *r, ts_overlap_policy policy, size_t cap);
+/** Prepares `r` for a direction whose next expected offset is 0; its store
+ *  may take `cap` bytes of memory, overhead included (see `cost`), and that
+ *  memory is also added to `*account` when `account` is not NULL. */
+void ts_reasm_init(ts_reasm *r, ts_overlap_policy policy, size_t cap, size_t *account);
+
+/** Memory one stored piece of `len` payload bytes takes (its header and
+ *  tree node included): what `cost` grows by when it is buffered. */
+size_t ts_reasm_piece_cost(size_t len);
+
+/** Memory the store itself takes while it holds anything. */
+size_t ts_reasm_store_cost(void);
+
+/** Gives up the lowest hole(s) before buffered data, as at the cap
+ *  (`limit`, then `gap`, then the data after it delivered), until the store
+ *  takes at most `cost` bytes. For the engine's session memory budget. */
+void ts_reasm_shrink(ts_reasm *r, size_t cost, const ts_reasm_sink *sink, void *ctx);
 
 /** Releases buffered data without delivering it. */
 void ts_reasm_clear(ts_reasm *r);

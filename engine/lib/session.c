@@ -22,6 +22,7 @@
  */
 #include "session.h"
 
+#include "memcost.h"
 #include "seq.h"
 
 #include <string.h>
@@ -57,9 +58,46 @@ ts_session_new(const ts_session_env *env, const ts_flow_key *key, const ts_decod
     const ts_endpoint *c = &s->ep[TS_FROM_CLIENT];
     s->client_is_a = memcmp(c->addr, key->addr_a, alen) == 0 && c->port == key->port_a;
     for (int d = 0; d < 2; d++)
-        ts_reasm_init(&s->dir[d].reasm, env->opts->overlap, env->opts->max_buffered_bytes);
+        ts_reasm_init(&s->dir[d].reasm, env->opts->overlap, env->opts->max_buffered_bytes,
+                      env->memory);
     s->link.data = s;
+    ts_session_recharge(s);
     return s;
+}
+
+size_t
+ts_session_base_cost(void)
+{
+    return ts_mem_block(sizeof(ts_session));
+}
+
+/* Memory of the session's own allocations (not its reassembly stores). */
+static size_t
+session_cost(const ts_session *s)
+{
+    size_t n = ts_session_base_cost();
+    if (s->carriage != NULL)
+        n += ts_mem_block(s->ncarriage * sizeof(ts_carrier));
+    for (int i = 0; i < 2; i++) {
+        const ts_dir *d = &s->dir[i];
+        if (d->ring != NULL)
+            n += ts_mem_block((size_t)d->ring_size);
+        n += ts_mem_garray(d->gap_index, sizeof(ts_gap_entry));
+        n += ts_mem_garray(d->extents, sizeof(ts_extent));
+    }
+    n += ts_mem_garray(s->chunks, sizeof(ts_chunk));
+    n += ts_mem_garray(s->gaps, sizeof(ts_gap));
+    n += ts_mem_garray(s->anomalies, sizeof(ts_anomaly));
+    return n;
+}
+
+void
+ts_session_recharge(ts_session *s)
+{
+    size_t now = session_cost(s);
+    if (s->env->memory != NULL)
+        *s->env->memory += now - s->charged;
+    s->charged = now;
 }
 
 /* ---- kept payload and the spool -------------------------------------- */
@@ -257,6 +295,8 @@ ts_session_free(ts_session *s)
 {
     if (s == NULL)
         return;
+    if (s->env->memory != NULL)
+        *s->env->memory -= s->charged;
     g_free(s->carriage);
     for (int d = 0; d < 2; d++) {
         ts_reasm_clear(&s->dir[d].reasm);
@@ -406,22 +446,37 @@ window_advance(const ts_session *s, ts_dir *d, uint64_t delivered)
     return d->window_from;
 }
 
-/* Smallest ring allocated, and the step its size is a multiple of:
+/* The step a large ring's size is a multiple of, and the smallest ring:
  * directions that deliver little cost little. */
 #define TS_RING_STEP 2048u
+#define TS_RING_MIN 16u
+
+/* Size of a ring that holds at least `need` bytes: a power of two up to
+ * TS_RING_STEP (a direction of a few bytes takes a few bytes), then a
+ * quarter more than asked in TS_RING_STEP steps. Not rounded to a power of
+ * two beyond: a 16 KiB acknowledged tail plus a few segments would take a
+ * 32 KiB ring, and the ring's footprint is what costs on plain traffic. */
+static uint64_t
+ring_size_for(uint64_t need)
+{
+    if (need <= TS_RING_STEP) {
+        uint64_t size = TS_RING_MIN;
+        while (size < need)
+            size <<= 1;
+        return size;
+    }
+    return (need + need / 4 + TS_RING_STEP - 1) / TS_RING_STEP * TS_RING_STEP;
+}
 
 /* Makes the ring hold at least `need` bytes, keeping the last bytes it holds:
- * it grows by a quarter more than asked (in TS_RING_STEP steps) as the
- * direction delivers more, up to the window. Not rounded to a power of two:
- * a 16 KiB acknowledged tail plus a few segments would take a 32 KiB ring,
- * and the ring's footprint is what costs on plain traffic. */
+ * it grows (ring_size_for) as the direction delivers more, up to the window. */
 static void
 ring_reserve(ts_dir *d, uint64_t need)
 {
     if (need <= d->ring_size)
         return;
     uint64_t old_size = d->ring_size;
-    uint64_t size = (need + need / 4 + TS_RING_STEP - 1) / TS_RING_STEP * TS_RING_STEP;
+    uint64_t size = ring_size_for(need);
     uint8_t *old = d->ring;
     d->ring = g_malloc((size_t)size);
     d->ring_size = size;
@@ -971,6 +1026,21 @@ ts_session_finish(ts_session *s, ts_close_reason reason)
         s->close_reason = reason;
     if (s->env->cb->session_done != NULL)
         s->env->cb->session_done(s->env->user, s);
+}
+
+void
+ts_session_shrink(ts_session *s, size_t excess)
+{
+    for (int pass = 0; pass < 2 && excess > 0; pass++) {
+        /* the direction whose store takes more first */
+        int i = (s->dir[1].reasm.cost > s->dir[0].reasm.cost) != (pass == 1) ? 1 : 0;
+        ts_reasm *r = &s->dir[i].reasm;
+        size_t before = r->cost;
+        s->cur_dir = (ts_direction)i;
+        ts_reasm_shrink(r, before > excess ? before - excess : 0, &session_sink, s);
+        excess -= MIN(excess, before - r->cost);
+    }
+    ts_session_recharge(s);
 }
 
 /* ---- public accessors ----------------------------------------------- */

@@ -23,6 +23,8 @@ typedef struct {
     const ts_callbacks *cb;
     void *user;
     ts_spool *spool; /* keep_payload with a memory budget; NULL otherwise */
+    size_t *memory;  /* the engine's count of session memory (memcost.h): every
+                        session adds what it holds, its reassembly stores too */
 } ts_session_env;
 
 /* Delivered bytes [start, start+len) of a direction, at `offset` in the spool. */
@@ -32,9 +34,36 @@ typedef struct {
     uint64_t len;
 } ts_extent;
 
-/* One direction of a session (data sent by one side). */
+/* One direction of a session (data sent by one side). Fields are grouped
+ * by size (pointers and 64-bit counters, then 32-bit, then flags) so that
+ * the struct has no padding: every session holds two. */
 typedef struct {
     ts_reasm reasm;
+    uint64_t base_abs;  /* absolute sequence number of stream offset 0 */
+    uint64_t ref_abs;   /* reference for unwrapping sequence numbers */
+    uint64_t delivered; /* bytes delivered (gaps not counted) */
+    uint64_t missing;   /* bytes declared missing */
+    uint64_t packets;
+    /* keep_payload: delivered bytes [0, spilled) are in the spool (extents, in
+       order), bytes [spilled, delivered) in memory (kept) */
+    uint8_t *kept;
+    size_t kept_len, kept_cap;
+    GArray *extents; /* ts_extent; NULL while nothing was spilled */
+    uint64_t spilled;
+    GArray *gap_index;    /* ts_gap_entry, ascending offsets */
+    uint8_t *ring;        /* !keep_payload: the last ring_size delivered bytes, which
+                             hold the comparison window (session.c) */
+    uint64_t ring_size;   /* grows as the direction delivers more, up to the
+                             window (a power of two up to 2 KiB, then a
+                             multiple of 2 KiB) */
+    uint64_t window_from; /* first delivered index of the comparison window */
+    uint32_t ws_base;     /* Wireshark's base sequence number (reuse rule) */
+    uint32_t peer_ack;    /* first acknowledgement seen for this side */
+    uint32_t isn;
+    uint32_t alt_isn; /* see alt_isn_set */
+    guint dirty_pos;  /* 1 + index in the spool's dirty list; 0: not in it */
+    guint open_gap;   /* index in s->gaps of the gap gap_open is about */
+    uint16_t tag_tpid, tag_tci;
     bool base_set; /* stream offsets are known */
     bool syn_seen; /* this side's SYN (or SYN-ACK) was seen */
     bool fin_seen;
@@ -43,44 +72,20 @@ typedef struct {
                            it, and the start may still move down */
     bool peer_ack_seen; /* the other side acknowledged something before
                            this side's first packet */
-    bool ws_base_set;   /* Wireshark's base sequence number (reuse rule) */
-    uint32_t ws_base;
-    uint32_t peer_ack; /* first acknowledgement seen for this side */
-    uint32_t isn;
-    bool alt_isn_set; /* another SYN(-ACK) of this side came with a
-                         different ISN before any of its data: the one
-                         the peer acknowledges wins */
-    uint32_t alt_isn;
-    uint64_t base_abs;  /* absolute sequence number of stream offset 0 */
-    uint64_t ref_abs;   /* reference for unwrapping sequence numbers */
-    uint64_t delivered; /* bytes delivered (gaps not counted) */
-    uint64_t missing;   /* bytes declared missing */
-    uint64_t packets;
-    bool chunk_break; /* next delivery starts a new chunk */
-    /* keep_payload: delivered bytes [0, spilled) are in the spool (extents, in
-       order), bytes [spilled, delivered) in memory (kept) */
-    uint8_t *kept;
-    size_t kept_len, kept_cap;
-    GArray *extents; /* ts_extent; NULL while nothing was spilled */
-    uint64_t spilled;
-    bool pinned;          /* ts_session_payload() handed out `kept`: it stays in
-                             memory until the direction delivers more */
-    guint dirty_pos;      /* 1 + index in the spool's dirty list; 0: not in it */
-    GArray *gap_index;    /* ts_gap_entry, ascending offsets */
-    uint8_t *ring;        /* !keep_payload: the last ring_size delivered bytes, which
-                             hold the comparison window (session.c) */
-    uint64_t ring_size;   /* grows as the direction delivers more, up to the
-                             window (a multiple of 2 KiB) */
-    uint64_t window_from; /* first delivered index of the comparison window */
-    bool gap_open;        /* the direction's last gap (s->gaps[open_gap]) was not
-                             yet reported to the gap callback: nothing was
-                             delivered after it, so it may still grow */
-    guint open_gap;
+    bool ws_base_set;   /* ws_base is known */
+    bool alt_isn_set;   /* another SYN(-ACK) of this side came with a
+                           different ISN before any of its data: the one
+                           the peer acknowledges wins */
+    bool chunk_break;   /* next delivery starts a new chunk */
+    bool pinned;        /* ts_session_payload() handed out `kept`: it stays in
+                           memory until the direction delivers more */
+    bool gap_open;      /* the direction's last gap (s->gaps[open_gap]) was not
+                           yet reported to the gap callback: nothing was
+                           delivered after it, so it may still grow */
     /* the outermost VLAN tag of the direction's first packet with a SYN or
        payload (until there is one: of its first packet); see
        ts_session_vlan_tag() */
     bool tag_seen, tag_final, tagged;
-    uint16_t tag_tpid, tag_tci;
 } ts_dir;
 
 /* A gap with the number of missing bytes before it, for offset mapping. */
@@ -113,8 +118,10 @@ struct ts_session {
     ts_direction carriage_from; /* the first packet's sender */
     uint64_t carried_differently;
     void *user;
-    GList link; /* in the engine's open or closing queue */
-    int queue;  /* which queue link is in (engine's business) */
+    GList link;     /* in the engine's open or closing queue */
+    int queue;      /* which queue link is in (engine's business) */
+    size_t charged; /* memory of the session's own allocations last added to
+                       env->memory (ts_session_recharge) */
     const ts_session_env *env;
     /* the packet being processed */
     ts_direction cur_dir;
@@ -156,7 +163,22 @@ void ts_session_note_carriage(ts_session *s, const ts_decoded *seg, ts_direction
  *  the direction's first packet, or its first with a SYN or payload. */
 void ts_session_note_vlan(ts_session *s, ts_direction from, const ts_decoded *seg);
 
-/** Frees the session and everything it owns. */
+/** Brings the session's share of env->memory up to date with what it holds
+ *  now (the struct, carriage, rings, gaps, chunks, anomalies; its
+ *  reassembly stores count themselves). Constant time: a few sizes. */
+void ts_session_recharge(ts_session *s);
+
+/** The session memory budget is passed and this is the last session left:
+ *  gives up out-of-order data of its directions (the lowest holes declared
+ *  gaps, buffer_limit anomalies, as at max_buffered_bytes) until `excess`
+ *  bytes are freed or nothing is buffered. */
+void ts_session_shrink(ts_session *s, size_t excess);
+
+/** Memory a session with nothing recorded takes (for tests and docs). */
+size_t ts_session_base_cost(void);
+
+/** Frees the session and everything it owns (and takes it out of
+ *  env->memory). */
 void ts_session_free(ts_session *s);
 
 #endif /* TS_SESSION_H */

@@ -37,6 +37,7 @@ ts_close_reason_name(ts_close_reason reason)
     case TS_CLOSE_REUSED: return "reused";
     case TS_CLOSE_END_OF_CAPTURE: return "end_of_capture";
     case TS_CLOSE_IDLE: return "idle";
+    case TS_CLOSE_EVICTED: return "evicted";
     }
     return "unknown";
 }

@@ -39,6 +39,12 @@ for cmd in extract ls follow; do
         "$cmd" --overlap middle "$@"
     expect_usage "--max-buffer lots" "tcpsession: invalid byte count 'lots' for --max-buffer" \
         "$cmd" --max-buffer lots "$@"
+    expect_usage "--max-buffer 0" \
+        "tcpsession: --max-buffer must be at least 1 byte (got '0'; for no per-direction limit give a size as large as --max-session-memory)" \
+        "$cmd" --max-buffer 0 "$@"
+    expect_usage "--max-session-memory lots" \
+        "tcpsession: invalid byte count 'lots' for --max-session-memory" \
+        "$cmd" --max-session-memory lots "$@"
     expect_usage "--ip-fragment-timeout -1" \
         "tcpsession: invalid number of seconds '-1' for --ip-fragment-timeout" \
         "$cmd" --ip-fragment-timeout=-1 "$@"

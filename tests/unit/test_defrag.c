@@ -259,6 +259,42 @@ START_TEST(libnids_d_same_id_other_host_interleaved)
 }
 END_TEST
 
+/* The memory a pending datagram is charged is every allocation it holds
+ * with the allocator's overhead (memcost.h: glibc rounds a block up to 16
+ * bytes with an 8-byte header; GArrays double), exactly: its struct (160
+ * bytes: 176), its table entry (40), the payload buffer and its bitmap
+ * (512 bytes doubled to 1024: 1040 and 144), the list of pieces (a GArray
+ * header 48 and a 16-byte buffer 32) and the two empty lists (48 each). */
+START_TEST(memory_counts_overhead_exactly)
+{
+    static uint8_t p[1480];
+    fill(p, sizeof p, 3);
+    ts_stats st = {0};
+    ts_defrag *d = ts_defrag_new(TS_OVERLAP_FIRST, 30 * SEC, 0, &st);
+    ts_datagram dg;
+    ts_fragment a = frag(SRC_A, 7, p, 0, 1000, true);
+    ck_assert(!ts_defrag_add(d, &a, 1, 0, &dg));
+    ck_assert_uint_eq(ts_defrag_memory(d), 176 + 40 + 1040 + 144 + 48 + 32 + 48 + 48);
+    /* a second piece: the buffer doubles to 2048 (2064, bitmap 272), the
+       pieces' buffer to 32 bytes (48) */
+    ts_fragment b = frag(SRC_A, 7, p, 1000, 400, true);
+    ck_assert(!ts_defrag_add(d, &b, 2, 0, &dg));
+    ck_assert_uint_eq(ts_defrag_memory(d), 176 + 40 + 2064 + 272 + 48 + 48 + 48 + 48);
+    /* another datagram of one 8-byte fragment: buffer 512 (528, bitmap 80) */
+    ts_fragment c = frag(SRC_B, 7, p, 0, 8, true);
+    ck_assert(!ts_defrag_add(d, &c, 3, 0, &dg));
+    ck_assert_uint_eq(ts_defrag_memory(d), 176 + 40 + 2064 + 272 + 48 + 48 + 48 + 48 + 176 + 40 +
+                                               528 + 80 + 48 + 32 + 48 + 48);
+    ts_fragment e = frag(SRC_A, 7, p, 1400, 80, false); /* completes the first */
+    ck_assert(ts_defrag_add(d, &e, 4, 0, &dg));
+    ck_assert_uint_eq(dg.len, 1480);
+    ck_assert_uint_eq(ts_defrag_memory(d), 176 + 40 + 528 + 80 + 48 + 32 + 48 + 48);
+    ts_defrag_finish(d);
+    ck_assert_uint_eq(ts_defrag_memory(d), 0);
+    ts_defrag_free(d);
+}
+END_TEST
+
 /* libnids e): a flood of incomplete datagrams past the memory cap evicts
  * the oldest; a datagram completed afterwards is still reassembled. */
 START_TEST(libnids_e_memory_exhaustion)
@@ -473,6 +509,7 @@ ts_defrag_suite(void)
     tcase_add_test(tc, libnids_c_timeout);
     tcase_add_test(tc, libnids_d_same_id_other_host_interleaved);
     tcase_add_test(tc, libnids_e_memory_exhaustion);
+    tcase_add_test(tc, memory_counts_overhead_exactly);
     tcase_add_test(tc, differing_overlap_follows_the_policy);
     tcase_add_test(tc, cut_fragment_is_counted_and_ignored);
     suite_add_tcase(s, tc);

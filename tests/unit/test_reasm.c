@@ -121,7 +121,7 @@ START_TEST(in_order_is_delivered_without_copy)
 {
     ts_reasm ra;
     rec *r = rec_new(TS_OVERLAP_FIRST);
-    ts_reasm_init(&ra, TS_OVERLAP_FIRST, 1 << 20);
+    ts_reasm_init(&ra, TS_OVERLAP_FIRST, 1 << 20, NULL);
     static const uint8_t seg[] = "hello";
     ts_reasm_add(&ra, 0, seg, 5, 1, 0, &sink, r);
     ck_assert_ptr_eq(r->last_data, seg);
@@ -139,7 +139,7 @@ START_TEST(out_of_order_is_put_back_in_order)
 {
     ts_reasm ra;
     rec *r = rec_new(TS_OVERLAP_FIRST);
-    ts_reasm_init(&ra, TS_OVERLAP_FIRST, 1 << 20);
+    ts_reasm_init(&ra, TS_OVERLAP_FIRST, 1 << 20, NULL);
     add(&ra, r, 6, "world");
     add(&ra, r, 3, "lo ");
     ck_assert_uint_eq(ra.buffered, 8);
@@ -157,7 +157,7 @@ START_TEST(retransmission_goes_to_old)
 {
     ts_reasm ra;
     rec *r = rec_new(TS_OVERLAP_FIRST);
-    ts_reasm_init(&ra, TS_OVERLAP_FIRST, 1 << 20);
+    ts_reasm_init(&ra, TS_OVERLAP_FIRST, 1 << 20, NULL);
     add(&ra, r, 0, "abcdef");
     add(&ra, r, 2, "cdXYgh");
     ck_assert_str_eq(r->log->str, "D0+6 O2+4 D6+2 ");
@@ -172,7 +172,7 @@ START_TEST(first_policy_keeps_buffered_bytes)
 {
     ts_reasm ra;
     rec *r = rec_new(TS_OVERLAP_FIRST);
-    ts_reasm_init(&ra, TS_OVERLAP_FIRST, 1 << 20);
+    ts_reasm_init(&ra, TS_OVERLAP_FIRST, 1 << 20, NULL);
     add(&ra, r, 4, "GOOD");
     add(&ra, r, 4, "EVIL");
     add(&ra, r, 0, "1234");
@@ -187,7 +187,7 @@ START_TEST(last_policy_takes_newer_bytes)
 {
     ts_reasm ra;
     rec *r = rec_new(TS_OVERLAP_LAST);
-    ts_reasm_init(&ra, TS_OVERLAP_LAST, 1 << 20);
+    ts_reasm_init(&ra, TS_OVERLAP_LAST, 1 << 20, NULL);
     add(&ra, r, 4, "GOOD");
     add(&ra, r, 5, "XX");
     add(&ra, r, 0, "1234");
@@ -202,7 +202,7 @@ START_TEST(linux_policy_prefers_lowest_start)
 {
     ts_reasm ra;
     rec *r = rec_new(TS_OVERLAP_LINUX);
-    ts_reasm_init(&ra, TS_OVERLAP_LINUX, 1 << 20);
+    ts_reasm_init(&ra, TS_OVERLAP_LINUX, 1 << 20, NULL);
     add(&ra, r, 6, "ffff");    /* [6,10) */
     add(&ra, r, 4, "AAAAAA");  /* [4,10): starts lower, wins 6..9 */
     add(&ra, r, 4, "BBBBBBB"); /* same start, longer: wins [4,11) */
@@ -218,7 +218,7 @@ START_TEST(flush_declares_holes_as_gaps)
 {
     ts_reasm ra;
     rec *r = rec_new(TS_OVERLAP_FIRST);
-    ts_reasm_init(&ra, TS_OVERLAP_FIRST, 1 << 20);
+    ts_reasm_init(&ra, TS_OVERLAP_FIRST, 1 << 20, NULL);
     add(&ra, r, 0, "ab");
     add(&ra, r, 5, "fg");
     add(&ra, r, 10, "k");
@@ -234,7 +234,7 @@ START_TEST(ack_past_a_hole_declares_it_missing)
 {
     ts_reasm ra;
     rec *r = rec_new(TS_OVERLAP_FIRST);
-    ts_reasm_init(&ra, TS_OVERLAP_FIRST, 1 << 20);
+    ts_reasm_init(&ra, TS_OVERLAP_FIRST, 1 << 20, NULL);
     add(&ra, r, 0, "ab");
     ts_reasm_ack(&ra, 4, &sink, r); /* nothing buffered: no evidence needed yet */
     ck_assert_str_eq(r->log->str, "D0+2 ");
@@ -256,14 +256,49 @@ START_TEST(cap_forces_a_gap_and_reports_it)
 {
     ts_reasm ra;
     rec *r = rec_new(TS_OVERLAP_FIRST);
-    ts_reasm_init(&ra, TS_OVERLAP_FIRST, 8);
+    /* the cap counts memory: the store and two 4-byte pieces fit exactly */
+    size_t cap = ts_reasm_store_cost() + 2 * ts_reasm_piece_cost(4);
+    ts_reasm_init(&ra, TS_OVERLAP_FIRST, cap, NULL);
     add(&ra, r, 10, "abcd");
     add(&ra, r, 20, "efgh");
     ck_assert_uint_eq(ra.buffered, 8);
-    add(&ra, r, 30, "i"); /* 9 > 8: give up on the first hole */
+    ck_assert_uint_eq(ra.cost, cap);
+    ck_assert_str_eq(r->log->str, "");
+    add(&ra, r, 30, "i"); /* one piece more: give up on the first hole */
     ck_assert_str_eq(r->log->str, "L0+10 G0+10 D10+4 ");
     ck_assert_uint_eq(ra.buffered, 5);
+    ck_assert_uint_eq(ra.cost,
+                      ts_reasm_store_cost() + ts_reasm_piece_cost(4) + ts_reasm_piece_cost(1));
     ck_assert_int_eq(r->limits, 1);
+    ts_reasm_clear(&ra);
+    rec_free(r);
+}
+END_TEST
+
+/* The store's memory with its overhead: a one-byte piece costs its header
+ * and tree node (112 bytes with glibc's rounding); pieces cut by a policy
+ * or a FIN keep their allocation; the account follows every change and is
+ * back to 0 when the store is empty. */
+START_TEST(cost_counts_overhead_exactly)
+{
+    ts_reasm ra;
+    size_t account = 1000; /* other memory already counted stays */
+    rec *r = rec_new(TS_OVERLAP_FIRST);
+    ck_assert_uint_eq(ts_reasm_piece_cost(1), 112);
+    ts_reasm_init(&ra, TS_OVERLAP_FIRST, 1 << 20, &account);
+    for (int i = 0; i < 100; i++)
+        add(&ra, r, 10 + 2 * i, "x");
+    ck_assert_uint_eq(ra.buffered, 100);
+    ck_assert_uint_eq(ra.cost, ts_reasm_store_cost() + 100 * 112);
+    ck_assert_uint_eq(account, 1000 + ra.cost);
+    add(&ra, r, 300, "abcdefgh");
+    ck_assert(ts_reasm_set_end(&ra, 302, &sink, r)); /* cuts "abcdefgh" to "ab" */
+    ck_assert_uint_eq(ra.buffered, 102);
+    ck_assert_uint_eq(ra.cost, ts_reasm_store_cost() + 100 * 112 + ts_reasm_piece_cost(8));
+    ck_assert_uint_eq(account, 1000 + ra.cost);
+    ts_reasm_flush(&ra, &sink, r);
+    ck_assert_uint_eq(ra.cost, 0);
+    ck_assert_uint_eq(account, 1000);
     ts_reasm_clear(&ra);
     rec_free(r);
 }
@@ -273,7 +308,7 @@ START_TEST(bytes_beyond_fin_are_dropped)
 {
     ts_reasm ra;
     rec *r = rec_new(TS_OVERLAP_FIRST);
-    ts_reasm_init(&ra, TS_OVERLAP_FIRST, 1 << 20);
+    ts_reasm_init(&ra, TS_OVERLAP_FIRST, 1 << 20, NULL);
     add(&ra, r, 4, "efgh");
     ck_assert(ts_reasm_set_end(&ra, 6, &sink, r));
     ck_assert(!ts_reasm_set_end(&ra, 7, &sink, r));
@@ -310,7 +345,7 @@ START_TEST(reversed_one_byte_segments_stay_fast)
     ts_reasm_sink counting = sink;
     counting.deliver = count_deliver;
     counted_bytes = counted_next = 0;
-    ts_reasm_init(&ra, TS_OVERLAP_FIRST, (size_t)1 << 30);
+    ts_reasm_init(&ra, TS_OVERLAP_FIRST, (size_t)1 << 30, NULL);
     for (uint64_t i = N; i-- > 1;)
         ts_reasm_add(&ra, i, (const uint8_t *)"x", 1, 0, 0, &counting, NULL);
     ck_assert_uint_eq(ra.buffered, N - 1);
@@ -371,7 +406,7 @@ START_TEST(random_segments_match_the_model)
         ts_reasm ra;
         rec *r = rec_new(p);
         model *m = g_new0(model, 1);
-        ts_reasm_init(&ra, p, 1 << 20);
+        ts_reasm_init(&ra, p, 1 << 20, NULL);
         int nseg = g_rand_int_range(rnd, 1, 25);
         for (int k = 0; k < nseg; k++) {
             uint64_t start = g_rand_int_range(rnd, 0, 200);
@@ -413,6 +448,7 @@ ts_reasm_suite(void)
     tcase_add_test(tc, flush_declares_holes_as_gaps);
     tcase_add_test(tc, ack_past_a_hole_declares_it_missing);
     tcase_add_test(tc, cap_forces_a_gap_and_reports_it);
+    tcase_add_test(tc, cost_counts_overhead_exactly);
     tcase_add_test(tc, bytes_beyond_fin_are_dropped);
     tcase_add_test(tc, reversed_one_byte_segments_stay_fast);
     suite_add_tcase(s, tc);

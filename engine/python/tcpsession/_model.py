@@ -80,7 +80,7 @@ class Session:
     (:class:`Endpoint`; the client sent the SYN), ``start``/``end`` (float
     seconds; ``start_ns``/``end_ns`` exact, ``start_datetime``/``end_datetime``
     in UTC), ``packets``, ``midstream``, ``close`` ("fin", "rst", "reused",
-    "end_of_capture", "idle"), ``first_frame``, ``client_data`` and
+    "end_of_capture", "idle", "evicted"), ``first_frame``, ``client_data`` and
     ``server_data`` (``bytes``, gaps left out), ``client_bytes``,
     ``server_bytes``, ``client_md5``, ``server_md5``, ``messages``
     (:class:`Message`, the exchange in order), ``gaps`` (:class:`Gap`),
@@ -240,6 +240,9 @@ class Stats(NamedTuple):
     ip_fragments_cut: int
     too_deep: int
     non_packet_frames: int
+    sessions_evicted: int = 0  # the session memory budget (max_session_memory)
+    sessions_forgotten: int = 0
+    session_memory_peak: int = 0
 
     @classmethod
     def _from_dict(cls, d: Dict[str, int]) -> "Stats":

@@ -18,7 +18,11 @@ _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 OPTIONS: Dict[str, tuple] = {
     "overlap": ("overlap", "which copy wins where two segments disagree: first, last or linux"),
     "verify_checksums": ("bool", "drop segments whose TCP checksum is wrong"),
-    "max_buffer": ("size", "out-of-order bytes buffered per direction (default 64M)"),
+    "max_buffer": ("size", "memory for out-of-order bytes per direction, overhead "
+                           "included (default 64M)"),
+    "max_session_memory": ("size", "memory for the state of all sessions; beyond it the "
+                                   "sessions idle longest end early, close reason "
+                                   "'evicted' (default 64M; 0: no limit)"),
     "max_memory": ("size", "memory the kept bytes of open sessions may take before they "
                            "spill to a temporary file (default 32M; 0: no limit)"),
     "max_anomalies": ("size", "anomalies kept per session (default 1000)"),

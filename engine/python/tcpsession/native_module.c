@@ -35,9 +35,9 @@ add_names(PyObject *m)
         return -1;
     }
     PyObject *reasons = Py_BuildValue(
-        "(sssss)", ts_close_reason_name(TS_CLOSE_FIN), ts_close_reason_name(TS_CLOSE_RST),
+        "(ssssss)", ts_close_reason_name(TS_CLOSE_FIN), ts_close_reason_name(TS_CLOSE_RST),
         ts_close_reason_name(TS_CLOSE_REUSED), ts_close_reason_name(TS_CLOSE_END_OF_CAPTURE),
-        ts_close_reason_name(TS_CLOSE_IDLE));
+        ts_close_reason_name(TS_CLOSE_IDLE), ts_close_reason_name(TS_CLOSE_EVICTED));
     if (reasons == NULL || PyModule_AddObject(m, "CLOSE_REASONS", reasons) < 0) {
         Py_XDECREF(reasons);
         return -1;

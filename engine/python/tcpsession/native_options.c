@@ -53,6 +53,7 @@ static const option_field fields[] = {
     FIELD("teredo_port", OPT_PORT, teredo_port),
     FIELD("retransmission_window", OPT_SIZE, retransmission_window),
     FIELD("retransmission_acked", OPT_SIZE, retransmission_acked),
+    FIELD("max_session_memory", OPT_SIZE, max_session_memory),
 };
 
 static const option_field *

@@ -294,6 +294,14 @@ ts_py_stats_dict(const ts_stats *st)
     if (more == NULL || PyDict_Update(d, more) < 0)
         Py_CLEAR(d);
     Py_XDECREF(more);
+    if (d == NULL)
+        return NULL;
+    /* the session memory budget */
+    PyObject *budget = Py_BuildValue("{sKsKsK}", STAT(sessions_evicted), STAT(sessions_forgotten),
+                                     STAT(session_memory_peak));
+    if (budget == NULL || PyDict_Update(d, budget) < 0)
+        Py_CLEAR(d);
+    Py_XDECREF(budget);
     return d;
 }
 
