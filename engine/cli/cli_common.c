@@ -5,6 +5,7 @@
  * rotated captures (--series) read into one engine.
  */
 #include "cli.h"
+#include "util/out_dir.h"
 #include "util/probe.h"
 
 #include <stdio.h>
@@ -90,6 +91,16 @@ ts_cli_format_warnings(GString *out, const ts_engine *engine)
     const char *const *warnings = ts_engine_warnings(engine, &n);
     for (size_t i = 0; warnings != NULL && i < n; i++)
         g_string_append_printf(out, "warning: %s\n", warnings[i]);
+}
+
+void
+ts_cli_format_out_notices(GString *out)
+{
+    g_autofree char *text = ts_out_take_notices();
+    g_auto(GStrv) lines = text != NULL ? g_strsplit(text, "\n", -1) : NULL;
+    for (char **l = lines; l != NULL && *l != NULL; l++)
+        if ((*l)[0] != '\0')
+            g_string_append_printf(out, "tcpsession: %s\n", *l);
 }
 
 /* Prints the engine's warnings to stderr. */

@@ -27,6 +27,7 @@
 #include "formats/format.h"
 
 #include "util/atomic_file.h"
+#include "util/out_dir.h"
 #include "util/parallel.h"
 #include "util/tally.h"
 
@@ -114,8 +115,8 @@ typedef struct {
     unsigned needs; /* TS_FORMAT_NEEDS_* of all outputs */
     ts_tally tally;
     ts_progress *progress;
-    unsigned index;     /* of the capture, for the progress line */
-    ts_selection *sel;  /* --filter, --stream, --since, --until; NULL: all */
+    unsigned index;    /* of the capture, for the progress line */
+    ts_selection *sel; /* --filter, --stream, --since, --until; NULL: all */
 } extract_run;
 
 /* Calls op OP of every output of `run` that has it, with the arguments after
@@ -331,11 +332,10 @@ extract_capture(const extract_config *cfg, char *const *files, const char *dir, 
                 unsigned index, unsigned total, GString *msgs)
 {
     g_autofree char *capture = job_label(files);
-    extract_run run = {.progress = cfg->progress, .index = index,
-                       .sel = ts_cli_selection_new(cfg->selection)};
+    extract_run run = {
+        .progress = cfg->progress, .index = index, .sel = ts_cli_selection_new(cfg->selection)};
     g_autoptr(GError) error = NULL;
-    if (!open_outputs(cfg, files[0], dir, capture_end_order(cfg, files[0]), stream, &run,
-                      &error)) {
+    if (!open_outputs(cfg, files[0], dir, capture_end_order(cfg, files[0]), stream, &run, &error)) {
         g_string_append_printf(msgs, "tcpsession: %s\n", error->message);
         free_outputs(&run);
         ts_selection_free(run.sel);
@@ -353,6 +353,7 @@ extract_capture(const extract_config *cfg, char *const *files, const char *dir, 
 
     g_autoptr(GError) write_error = NULL;
     bool written = finish_outputs(&run, ok || run.tally.sessions > 0, &write_error);
+    ts_cli_format_out_notices(msgs);
     ts_engine_free(engine);
     double seconds = (double)(g_get_monotonic_time() - started) / 1e6;
     if (!cfg->quiet && (ok || run.tally.sessions > 0))
@@ -761,8 +762,7 @@ extract_live(const extract_config *cfg)
     g_autoptr(GString) msgs = g_string_new(NULL);
     bool end_order = cfg->order != ORDER_STREAM;
     if (!open_outputs(cfg, iface, dir != NULL ? dir : "-", end_order,
-                      cfg->to_stdout ? stdout : NULL, &run,
-                      &error)) {
+                      cfg->to_stdout ? stdout : NULL, &run, &error)) {
         fprintf(stderr, "tcpsession: %s\n", error->message);
         free_outputs(&run);
         ts_selection_free(run.sel);
@@ -774,6 +774,7 @@ extract_live(const extract_config *cfg)
     bool ok = ts_cli_live_run(live, engine, msgs);
     ts_cli_format_warnings(msgs, engine);
     bool written = finish_outputs(&run, true, &error);
+    ts_cli_format_out_notices(msgs);
     double seconds = (double)(g_get_monotonic_time() - started) / 1e6;
     if (!cfg->quiet)
         append_summary(msgs, iface, &run.tally, ts_engine_stats(engine), seconds);
@@ -795,12 +796,13 @@ ts_cmd_extract(int argc, char **argv)
     extract_config cfg;
     int status = TS_EXIT_USAGE;
     if (parse_args(argc, argv, &args, &status)) {
-        if (!make_config(&args, &cfg))
+        if (!make_config(&args, &cfg)) {
             status = TS_EXIT_USAGE;
-        else if (cfg.live.iface != NULL)
-            status = extract_live(&cfg);
-        else
-            status = extract_all(&cfg, args.captures);
+        } else {
+            if (!cfg.to_stdout) /* the user's folder: no link is followed beneath it */
+                ts_out_root_add(cfg.outdir);
+            status = cfg.live.iface != NULL ? extract_live(&cfg) : extract_all(&cfg, args.captures);
+        }
     }
     extract_args_clear(&args);
     return status;
