@@ -115,8 +115,8 @@ typedef struct {
     unsigned needs; /* TS_FORMAT_NEEDS_* of all outputs */
     ts_tally tally;
     ts_progress *progress;
-    unsigned index;    /* of the capture, for the progress line */
-    ts_selection *sel; /* --filter, --stream, --since, --until; NULL: all */
+    unsigned index;     /* of the capture, for the progress line */
+    ts_selection *sel;  /* --filter, --stream, --since, --until; NULL: all */
 } extract_run;
 
 /* Calls op OP of every output of `run` that has it, with the arguments after
@@ -332,10 +332,11 @@ extract_capture(const extract_config *cfg, char *const *files, const char *dir, 
                 unsigned index, unsigned total, GString *msgs)
 {
     g_autofree char *capture = job_label(files);
-    extract_run run = {
-        .progress = cfg->progress, .index = index, .sel = ts_cli_selection_new(cfg->selection)};
+    extract_run run = {.progress = cfg->progress, .index = index,
+                       .sel = ts_cli_selection_new(cfg->selection)};
     g_autoptr(GError) error = NULL;
-    if (!open_outputs(cfg, files[0], dir, capture_end_order(cfg, files[0]), stream, &run, &error)) {
+    if (!open_outputs(cfg, files[0], dir, capture_end_order(cfg, files[0]), stream, &run,
+                      &error)) {
         g_string_append_printf(msgs, "tcpsession: %s\n", error->message);
         free_outputs(&run);
         ts_selection_free(run.sel);
@@ -762,7 +763,8 @@ extract_live(const extract_config *cfg)
     g_autoptr(GString) msgs = g_string_new(NULL);
     bool end_order = cfg->order != ORDER_STREAM;
     if (!open_outputs(cfg, iface, dir != NULL ? dir : "-", end_order,
-                      cfg->to_stdout ? stdout : NULL, &run, &error)) {
+                      cfg->to_stdout ? stdout : NULL, &run,
+                      &error)) {
         fprintf(stderr, "tcpsession: %s\n", error->message);
         free_outputs(&run);
         ts_selection_free(run.sel);
