@@ -412,7 +412,7 @@ open_temp(ts_jsonl_writer *w)
 static const char *
 temp_name(const ts_jsonl_writer *w)
 {
-    return w->temp_file != NULL ? ts_temp_path(w->temp_file) : "temporary file";
+    return w->temp_file != NULL ? w->final_path : "temporary file"; /* the name users know */
 }
 
 /* Writes the formatted part of the current line (drain callback). */
