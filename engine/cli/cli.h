@@ -200,6 +200,10 @@ void ts_cli_print_warnings(const ts_engine *engine, const ts_selection *sel, con
 void ts_cli_format_warnings(GString *out, const ts_engine *engine, const ts_selection *sel,
                             const char *capture);
 
+/** Appends "tcpsession: NOTICE" lines to `out` for the leftovers of killed
+ *  runs removed from output folders so far (util/out_dir.h). */
+void ts_cli_format_out_notices(GString *out);
+
 /** Name of the output folder of a capture: its file name without a ".gz"
  *  suffix and then without its last extension ("a/b/x.pcap.gz" -> "x");
  *  "stdin" for "-". */

@@ -5,6 +5,7 @@
  * rotated captures (--series) read into one engine.
  */
 #include "cli.h"
+#include "util/out_dir.h"
 #include "util/probe.h"
 
 #include <stdio.h>
@@ -95,7 +96,19 @@ ts_cli_format_warnings(GString *out, const ts_engine *engine, const ts_selection
         g_string_append_printf(out, "warning: %s: %s\n", capture, ts_selection_warning(sel));
 }
 
-/* Prints the same lines to stderr. */
+/* Appends the output folders' notices (removed leftovers) to `out`, one
+ * "tcpsession: ..." line each. */
+void
+ts_cli_format_out_notices(GString *out)
+{
+    g_autofree char *text = ts_out_take_notices();
+    g_auto(GStrv) lines = text != NULL ? g_strsplit(text, "\n", -1) : NULL;
+    for (char **l = lines; l != NULL && *l != NULL; l++)
+        if ((*l)[0] != '\0')
+            g_string_append_printf(out, "tcpsession: %s\n", *l);
+}
+
+/* Prints the same lines as ts_cli_format_warnings() to stderr. */
 void
 ts_cli_print_warnings(const ts_engine *engine, const ts_selection *sel, const char *capture)
 {

@@ -27,6 +27,7 @@
 #include "formats/format.h"
 
 #include "util/atomic_file.h"
+#include "util/out_dir.h"
 #include "util/parallel.h"
 #include "util/tally.h"
 
@@ -356,6 +357,7 @@ extract_capture(const extract_config *cfg, char *const *files, const char *dir, 
 
     g_autoptr(GError) write_error = NULL;
     bool written = finish_outputs(&run, ok || run.tally.sessions > 0, &write_error);
+    ts_cli_format_out_notices(msgs);
     ts_engine_free(engine);
     double seconds = (double)(g_get_monotonic_time() - started) / 1e6;
     if (!cfg->quiet && (ok || run.tally.sessions > 0))
@@ -776,6 +778,7 @@ extract_live(const extract_config *cfg)
     bool ok = ts_cli_live_run(live, engine, msgs);
     ts_cli_format_warnings(msgs, engine, NULL, NULL);
     bool written = finish_outputs(&run, true, &error);
+    ts_cli_format_out_notices(msgs);
     double seconds = (double)(g_get_monotonic_time() - started) / 1e6;
     if (!cfg->quiet)
         append_summary(msgs, iface, &run.tally, ts_engine_stats(engine), seconds);
@@ -797,12 +800,13 @@ ts_cmd_extract(int argc, char **argv)
     extract_config cfg;
     int status = TS_EXIT_USAGE;
     if (parse_args(argc, argv, &args, &status)) {
-        if (!make_config(&args, &cfg))
+        if (!make_config(&args, &cfg)) {
             status = TS_EXIT_USAGE;
-        else if (cfg.live.iface != NULL)
-            status = extract_live(&cfg);
-        else
-            status = extract_all(&cfg, args.captures);
+        } else {
+            if (!cfg.to_stdout) /* the user's folder: no link is followed beneath it */
+                ts_out_root_add(cfg.outdir);
+            status = cfg.live.iface != NULL ? extract_live(&cfg) : extract_all(&cfg, args.captures);
+        }
     }
     extract_args_clear(&args);
     return status;

@@ -35,6 +35,7 @@
 #include "formats/formats.h"
 
 #include "util/atomic_file.h"
+#include "util/out_dir.h"
 #include "util/probe.h"
 #include "util/tally.h"
 #include "util/tar_gz.h"
@@ -44,6 +45,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define LOG_NAME "tcpsessions_from_pcap.log"
 
@@ -333,14 +335,32 @@ tar_name(const capture_item *c, const char *suffix, bool json)
     return g_strdup_printf("%s%s", c->stem, suffix);
 }
 
+/* False with `error` when folder `dir` (NULL: none) would be reached through
+ * a symbolic link beneath the output folder; a missing folder is fine. */
+static bool
+no_link_on_way(const char *dir, GError **error)
+{
+    GError *failure = NULL;
+    int fd = dir != NULL ? ts_out_dir_open(dir, false, &failure) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (failure != NULL && g_error_matches(failure, G_FILE_ERROR, G_FILE_ERROR_LOOP)) {
+        g_propagate_error(error, failure);
+        return false;
+    }
+    g_clear_error(&failure);
+    return true;
+}
+
 static bool
 process_capture(original_run *run, const capture_item *c, unsigned index, unsigned total)
 {
     g_autofree char *json_dir = out_path(run, "tcpsession", c, true);
     g_autofree char *js_dir =
         run->js && !run->wireshark ? out_path(run, "js_extraction", c, true) : NULL;
-    if (g_mkdir_with_parents(json_dir, 0777) != 0) {
-        fprintf(stderr, "tcpsession: %s: %s\n", json_dir, g_strerror(errno));
+    g_autoptr(GError) dir_error = NULL;
+    if (!ts_out_mkdir(json_dir, &dir_error) || !no_link_on_way(js_dir, &dir_error)) {
+        fprintf(stderr, "tcpsession: %s\n", dir_error->message);
         return false;
     }
     clear_old_files(json_dir, ".json");
@@ -354,6 +374,9 @@ process_capture(original_run *run, const capture_item *c, unsigned index, unsign
         ts_original_tcpflow_files(c->path, flow_dir, run->log);
     }
     ts_original_log(run->log, "Done with pcap: %s", c->path);
+    g_autoptr(GString) notices = g_string_new(NULL);
+    ts_cli_format_out_notices(notices);
+    fputs(notices->str, stderr);
 
     if (run->tar && !run->wireshark) {
         g_autofree char *parent = out_path(run, "tcpsession", c, false);
@@ -365,7 +388,7 @@ process_capture(original_run *run, const capture_item *c, unsigned index, unsign
             g_autofree char *js_parent = out_path(run, "js_extraction", c, false);
             g_autofree char *js_name = tar_name(c, "-JS.tar", false);
             g_autofree char *js_archive = g_build_filename(js_parent, js_name, NULL);
-            ok = (g_mkdir_with_parents(js_dir, 0777) == 0 && tar_folder(js_dir, js_archive)) && ok;
+            ok = (ts_out_mkdir(js_dir, NULL) && tar_folder(js_dir, js_archive)) && ok;
             g_ptr_array_add(run->js_tars, g_steal_pointer(&js_archive));
         }
     }
@@ -620,6 +643,7 @@ ts_cmd_original(int argc, char **argv)
     }
     original_run run;
     run_init(&run, &o);
+    ts_out_root_add(run.outdir); /* the user's folder: no link is followed beneath it */
     if (g_mkdir_with_parents(run.outdir, 0777) != 0) {
         fprintf(stderr, "tcpsession: %s: %s\n", run.outdir, g_strerror(errno));
         run_clear(&run);

@@ -20,6 +20,7 @@
 #include "file_writer.h"
 
 #include "util/atomic_file.h"
+#include "util/out_dir.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -193,7 +194,7 @@ open_file(writer_thread *t, ts_out_file *f)
         }
     } else {
         /* not O_APPEND: pwrite() of a patch would append (Linux) */
-        f->fd = open(ts_temp_path(f->temp), O_WRONLY | O_CLOEXEC);
+        f->fd = ts_temp_open(f->temp, O_WRONLY);
         if (f->fd >= 0 && lseek(f->fd, 0, SEEK_END) < 0) {
             int err = errno;
             close(f->fd);
@@ -402,8 +403,9 @@ ts_file_writer_ensure_dir(ts_file_writer *fw)
 {
     if (fw->dir_ready)
         return true;
-    if (g_mkdir_with_parents(fw->dir, 0777) != 0) {
-        set_errno_error(fw, fw->dir, errno);
+    GError *error = NULL;
+    if (!ts_out_mkdir(fw->dir, &error)) {
+        take_error(fw, error);
         return false;
     }
     fw->dir_ready = true;

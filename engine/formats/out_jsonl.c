@@ -27,6 +27,7 @@
 #include "format.h"
 #include "formats.h"
 #include "util/json_text.h"
+#include "util/out_dir.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,6 +56,8 @@ struct ts_jsonl_writer {
     int end_fd;            /* end order: the descriptor lines are written to, else -1 */
     bool end_fd_owned;     /* end_fd is sessions.jsonl (closed by the writer) */
     uint64_t end_lines;    /* end order: lines written */
+    uint64_t end_offset;   /* end order: bytes written to end_fd */
+    uint64_t end_complete; /* end order: bytes of the complete lines among them */
     ts_temp *temp_file;    /* stream order in a folder: the unsorted lines */
     FILE *temp;            /* stream order: the unsorted lines */
     char *temp_buffer;     /* stdio buffer of `temp` */
@@ -333,11 +336,9 @@ ts_jsonl_writer_new_ordered(const char *dir, ts_jsonl_order order, GError **erro
     w->dir = g_strdup(dir);
     w->final_path = g_build_filename(dir, OUTPUT_NAME, NULL);
     if (order == TS_JSONL_END_ORDER) {
-        if (g_mkdir_with_parents(dir, 0777) != 0)
-            set_errno_error(w, dir, errno);
-        else if ((w->end_fd = open(w->final_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) <
-                 0)
-            set_errno_error(w, w->final_path, errno);
+        if (ts_out_mkdir(dir, &w->error))
+            w->end_fd =
+                ts_out_file_open(w->final_path, O_WRONLY | O_CREAT | O_TRUNC, 0666, &w->error);
         w->end_fd_owned = w->end_fd >= 0;
         if (w->error != NULL) {
             g_propagate_error(error, g_steal_pointer(&w->error));
@@ -361,6 +362,20 @@ ts_jsonl_writer_new_stream(FILE *stream, ts_jsonl_order order)
     return w;
 }
 
+/* A new stream writing temporary file `t` from its start; NULL with errno. */
+static FILE *
+open_temp_stream(ts_temp *t)
+{
+    int fd = ts_temp_open(t, O_WRONLY | O_TRUNC);
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (f == NULL && fd >= 0) {
+        int err = errno;
+        close(fd);
+        errno = err;
+    }
+    return f;
+}
+
 /* Stream order: opens the file the lines are collected in (a registered
  * temporary file beside sessions.jsonl, or an anonymous one on a stream). */
 static bool
@@ -377,14 +392,12 @@ open_temp(ts_jsonl_writer *w)
             return false;
         }
     } else {
-        if (g_mkdir_with_parents(w->dir, 0777) != 0) {
-            set_errno_error(w, w->dir, errno);
+        if (!ts_out_mkdir(w->dir, &w->error))
             return false;
-        }
         w->temp_file = ts_temp_create(w->final_path, &w->error);
         if (w->temp_file == NULL)
             return false;
-        w->temp = fopen(ts_temp_path(w->temp_file), "wb");
+        w->temp = open_temp_stream(w->temp_file);
         if (w->temp == NULL) {
             set_errno_error(w, ts_temp_path(w->temp_file), errno);
             return false;
@@ -399,7 +412,7 @@ open_temp(ts_jsonl_writer *w)
 static const char *
 temp_name(const ts_jsonl_writer *w)
 {
-    return w->temp_file != NULL ? ts_temp_path(w->temp_file) : "temporary file";
+    return w->temp_file != NULL ? w->final_path : "temporary file"; /* the name users know */
 }
 
 /* Writes the formatted part of the current line (drain callback). */
@@ -435,9 +448,14 @@ write_all(int fd, const char *data, size_t len)
 static void
 write_end(ts_jsonl_writer *w, GString *out)
 {
-    if (!w->line_failed && !write_all(w->end_fd, out->str, out->len)) {
+    if (!w->line_failed && write_all(w->end_fd, out->str, out->len)) {
+        w->end_offset += out->len;
+    } else if (!w->line_failed) {
         set_errno_error(w, w->final_path, errno);
         w->line_failed = true;
+        /* a full disk: the file keeps its complete lines only */
+        if (w->end_fd_owned && ftruncate(w->end_fd, (off_t)w->end_complete) != 0)
+            set_errno_error(w, w->final_path, errno);
     }
     g_string_truncate(out, 0);
 }
@@ -470,8 +488,10 @@ add_end_order(ts_jsonl_writer *w, const ts_session *s)
     format_session(w->line, s, &w->ctx, true, &dr);
     g_string_append_c(w->line, '\n');
     write_end(w, w->line);
-    if (!w->line_failed)
+    if (!w->line_failed) {
         w->end_lines++;
+        w->end_complete = w->end_offset;
+    }
     shrink_line(w);
 }
 
@@ -523,9 +543,19 @@ static GMappedFile *
 map_temp(ts_jsonl_writer *w)
 {
     g_autoptr(GError) map_error = NULL;
-    GMappedFile *map = w->temp_file != NULL
-                           ? g_mapped_file_new(ts_temp_path(w->temp_file), FALSE, &map_error)
-                           : g_mapped_file_new_from_fd(fileno(w->temp), FALSE, &map_error);
+    GMappedFile *map = NULL;
+    if (w->temp_file != NULL) {
+        int fd = ts_temp_open(w->temp_file, O_RDONLY);
+        if (fd < 0)
+            g_set_error(&map_error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s",
+                        ts_temp_path(w->temp_file), g_strerror(errno));
+        else
+            map = g_mapped_file_new_from_fd(fd, FALSE, &map_error);
+        if (fd >= 0)
+            close(fd);
+    } else {
+        map = g_mapped_file_new_from_fd(fileno(w->temp), FALSE, &map_error);
+    }
     if (map == NULL && w->error == NULL)
         w->error = g_steal_pointer(&map_error);
     return map;
@@ -557,7 +587,7 @@ write_sorted(ts_jsonl_writer *w)
     ts_temp *sorted = ts_temp_create(w->final_path, &w->error);
     if (sorted == NULL)
         return false;
-    FILE *out = fopen(ts_temp_path(sorted), "wb");
+    FILE *out = open_temp_stream(sorted);
     if (out == NULL) {
         set_errno_error(w, w->final_path, errno);
         ts_temp_discard(sorted);
@@ -644,7 +674,7 @@ finish_end_order(ts_jsonl_writer *w, bool create_empty)
     w->end_fd = -1;
     w->end_fd_owned = false;
     if (w->end_lines == 0 && !create_empty) {
-        g_unlink(w->final_path);
+        ts_out_unlink(w->final_path);
         g_rmdir(w->dir);
     }
 }
@@ -689,8 +719,9 @@ static void *
 jsonl_open(const ts_format_args *args, GError **error)
 {
     ts_jsonl_order order = args->end_order ? TS_JSONL_END_ORDER : TS_JSONL_STREAM_ORDER;
-    ts_jsonl_writer *w = args->stream != NULL ? ts_jsonl_writer_new_stream(args->stream, order)
-                                              : ts_jsonl_writer_new_ordered(args->dir, order, error);
+    ts_jsonl_writer *w = args->stream != NULL
+                             ? ts_jsonl_writer_new_stream(args->stream, order)
+                             : ts_jsonl_writer_new_ordered(args->dir, order, error);
     if (w != NULL)
         w->ctx = (ts_json_context){g_strdup(args->capture), args->community_id_seed};
     return w;

@@ -40,6 +40,7 @@
 #include "formats.h"
 
 #include "util/atomic_file.h"
+#include "util/out_dir.h"
 #include "legacy_json.h"
 
 #include <errno.h>
@@ -407,13 +408,8 @@ ensure_dir(ts_legacy_writer *w, const char *dir, bool *ready)
 {
     if (*ready)
         return true;
-    if (g_mkdir_with_parents(dir, 0777) != 0) {
-        int err = errno;
-        if (w->error == NULL)
-            g_set_error(&w->error, G_FILE_ERROR, g_file_error_from_errno(err), "%s: %s", dir,
-                        g_strerror(err));
+    if (!ts_out_mkdir(dir, w->error == NULL ? &w->error : NULL))
         return false;
-    }
     *ready = true;
     return true;
 }

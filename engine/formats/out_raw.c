@@ -10,17 +10,21 @@
  * client_bytes, server_bytes, client_md5, server_md5, messages (the exchange
  * in delivery order as {"from", "frame", "ts", "offset", "length"}, offset
  * into that side's .bin file), gaps, anomalies, close, first_frame,
- * client_missing_bytes, server_missing_bytes, anomalies_dropped. Each file is
- * written atomically.
+ * client_missing_bytes, server_missing_bytes, anomalies_dropped. The folder
+ * is built under a temporary name and renamed into place once its three
+ * files are written (an earlier run's folder of that name is replaced), so a
+ * session's folder is complete or absent, even on a full disk.
  */
 #include "format.h"
 #include "formats.h"
 
 #include "util/atomic_file.h"
 #include "util/json_text.h"
+#include "util/out_dir.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <string.h>
 
 void
 ts_raw_format_session(GString *out, const ts_session *s, const ts_json_context *ctx)
@@ -28,23 +32,11 @@ ts_raw_format_session(GString *out, const ts_session *s, const ts_json_context *
     ts_json_format_session(out, s, ctx, false);
 }
 
-bool
-ts_raw_write_session(const char *dir, const ts_session *s, const ts_json_context *ctx,
-                     GError **error)
+/* Writes the files of session `s` into `folder`. */
+static bool
+write_session_files(const char *folder, const ts_session *s, const ts_json_context *ctx,
+                    GError **error)
 {
-    char a[TS_ADDRSTRLEN], b[TS_ADDRSTRLEN];
-    const ts_endpoint *c = ts_session_client(s), *v = ts_session_server(s);
-    g_autofree char *raw_name = g_strdup_printf(
-        "%06" G_GUINT64_FORMAT "-%s_%u-%s_%u", ts_session_stream(s), ts_endpoint_address(c, a),
-        (unsigned)c->port, ts_endpoint_address(v, b), (unsigned)v->port);
-    g_autofree char *name = ts_path_component(raw_name);
-    g_autofree char *folder = g_build_filename(dir, name, NULL);
-    if (g_mkdir_with_parents(folder, 0777) != 0) {
-        int err = errno;
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err), "%s: %s", folder,
-                    g_strerror(err));
-        return false;
-    }
     static const char *const files[2] = {"client.bin", "server.bin"};
     for (int d = 0; d < 2; d++) {
         size_t len = 0;
@@ -60,6 +52,48 @@ ts_raw_write_session(const char *dir, const ts_session *s, const ts_json_context
     return ts_atomic_write(path, json->str, json->len, error);
 }
 
+/* Sets `error` to `failure` with the temporary folder's name `temp` in its
+ * message replaced by the final one, `folder`; frees `failure`. */
+static void
+name_final_folder(GError **error, GError *failure, const char *temp, const char *folder)
+{
+    const char *at = strstr(failure->message, temp);
+    if (at != NULL) {
+        g_autofree char *head = g_strndup(failure->message, (gsize)(at - failure->message));
+        g_set_error(error, failure->domain, failure->code, "%s%s%s", head, folder,
+                    at + strlen(temp));
+        g_error_free(failure);
+    } else {
+        g_propagate_error(error, failure);
+    }
+}
+
+bool
+ts_raw_write_session(const char *dir, const ts_session *s, const ts_json_context *ctx,
+                     GError **error)
+{
+    char a[TS_ADDRSTRLEN], b[TS_ADDRSTRLEN];
+    const ts_endpoint *c = ts_session_client(s), *v = ts_session_server(s);
+    g_autofree char *raw_name = g_strdup_printf(
+        "%06" G_GUINT64_FORMAT "-%s_%u-%s_%u", ts_session_stream(s), ts_endpoint_address(c, a),
+        (unsigned)c->port, ts_endpoint_address(v, b), (unsigned)v->port);
+    g_autofree char *name = ts_path_component(raw_name);
+    g_autofree char *folder = g_build_filename(dir, name, NULL);
+    /* built under a temporary name: a session's folder is complete or absent */
+    if (!ts_out_mkdir(dir, error))
+        return false;
+    ts_temp *temp = ts_temp_dir_create(folder, error);
+    if (temp == NULL)
+        return false;
+    GError *failure = NULL;
+    if (!write_session_files(ts_temp_path(temp), s, ctx, &failure)) {
+        name_final_folder(error, failure, ts_temp_path(temp), folder);
+        ts_temp_discard(temp);
+        return false;
+    }
+    return ts_temp_commit(temp, folder, error);
+}
+
 bool
 ts_raw_finish(const char *dir, bool create, GError **raw_error, GError **error)
 {
@@ -67,13 +101,7 @@ ts_raw_finish(const char *dir, bool create, GError **raw_error, GError **error)
         g_propagate_error(error, g_steal_pointer(raw_error));
         return false;
     }
-    if (create && g_mkdir_with_parents(dir, 0777) != 0) {
-        int err = errno;
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err), "%s: %s", dir,
-                    g_strerror(err));
-        return false;
-    }
-    return true;
+    return !create || ts_out_mkdir(dir, error);
 }
 
 /* ---- the format table entry ------------------------------------------- */

@@ -3,10 +3,19 @@
  * that never leave the output folder.
  *
  * Every file the tcpsession command writes is first written to
- * "NAME.tmp.XXXXXX" in the same folder and renamed to NAME only once it is
- * complete, so a crash or Ctrl-C never leaves a half-written NAME. Temporary
- * files still open are registered; ts_atomic_install_signal_cleanup() makes
- * SIGINT, SIGTERM, SIGHUP and SIGPIPE remove them before the process dies.
+ * ".NAME.tcpsession.tmp.PID.XXXXXX" in the same folder and renamed to NAME
+ * only once it is complete, so a crash or Ctrl-C never leaves a half-written
+ * NAME. Temporary files still open are registered;
+ * ts_atomic_install_signal_cleanup() makes SIGINT, SIGTERM, SIGHUP and
+ * SIGPIPE remove them before the process dies; the leftovers of a SIGKILL are
+ * removed by the next run into the same folder (out_dir.h).
+ *
+ * Folders are opened with out_dir.h's ts_out_dir_open() (never through a
+ * symbolic link beneath a registered output folder) and kept open while
+ * temporary files live in them: files are created with O_EXCL | O_NOFOLLOW
+ * and renamed with renameat() relative to that handle. A symbolic link at
+ * the final name is refused ("PATH: is a symbolic link; refusing to write
+ * through it"), never replaced nor followed.
  *
  * Names built from capture file names or addresses go through
  * ts_path_component() and ts_path_join_inside(), which refuse absolute paths
@@ -34,7 +43,7 @@ char *ts_path_join_inside(const char *dir, const char *relative, GError **error)
 /** A file being written under a temporary name. */
 typedef struct ts_atomic_file ts_atomic_file;
 
-/** Creates "PATH.tmp.XXXXXX" (the folder must exist) and registers it for
+/** Creates PATH's temporary file (the folder must exist) and registers it for
  *  removal on a fatal signal. NULL with `error` on failure. */
 ts_atomic_file *ts_atomic_file_new(const char *path, GError **error);
 
@@ -55,7 +64,7 @@ bool ts_atomic_write(const char *path, const void *data, size_t len, GError **er
 /** A registered temporary file that its writer reopens many times. */
 typedef struct ts_temp ts_temp;
 
-/** Creates an empty registered temporary file for `path` ("PATH.tmp.XXXXXX"),
+/** Creates an empty registered temporary file for `path` (in its folder),
  *  or returns NULL with `error`. */
 ts_temp *ts_temp_create(const char *path, GError **error);
 
@@ -63,6 +72,17 @@ ts_temp *ts_temp_create(const char *path, GError **error);
  *  descriptor is stored in *fd and belongs to the caller (close it before
  *  ts_temp_commit()). Thread-safe, as are commit and discard. */
 ts_temp *ts_temp_create_open(const char *path, int *fd, GError **error);
+
+/** Creates a registered temporary folder for `path` (its folder must exist):
+ *  fill it (ts_temp_path() is its path), then ts_temp_commit() renames it to
+ *  `path` (an earlier folder there is replaced, a symbolic link refused) or
+ *  ts_temp_discard() removes it with the files in it. NULL with `error`. */
+ts_temp *ts_temp_dir_create(const char *path, GError **error);
+
+/** Opens the temporary file again with open() `flags` (O_NOFOLLOW and
+ *  O_CLOEXEC added), relative to its folder: the descriptor (the caller's),
+ *  or -1 with errno. */
+int ts_temp_open(const ts_temp *t, int flags);
 
 /** Name of the temporary file (owned by `t`). */
 const char *ts_temp_path(const ts_temp *t);

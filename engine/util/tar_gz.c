@@ -118,8 +118,11 @@ ts_tar_gz_write(const char *archive, const char *const *paths, const char *const
     ts_temp *temp = ts_temp_create(archive, error);
     if (temp == NULL)
         return false;
-    gzFile gz = gzopen(ts_temp_path(temp), "wb");
+    int fd = ts_temp_open(temp, O_WRONLY | O_TRUNC);
+    gzFile gz = fd >= 0 ? gzdopen(fd, "wb") : NULL;
     if (gz == NULL) {
+        if (fd >= 0)
+            close(fd);
         g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_IO, "%s: cannot write", archive);
         ts_temp_discard(temp);
         return false;

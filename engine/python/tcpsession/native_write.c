@@ -8,6 +8,9 @@
 #include "native.h"
 
 #include "formats/format.h"
+#include "util/out_dir.h"
+
+#include <stdio.h>
 
 /* The writer of the run, handed to the engine callbacks. */
 typedef struct {
@@ -120,6 +123,7 @@ run_write(const char *path, const char *dir, const ts_format *format, PyObject *
     const ts_format_args fargs = {.dir = dir, .js_dir = NULL, .capture = path};
     write_run run = {format, NULL, sel};
     ts_engine *engine = NULL;
+    ts_out_root_add(dir); /* the caller's folder: no link is followed beneath it */
     Py_BEGIN_ALLOW_THREADS run.w = format->open(&fargs, &write_error);
     if (run.w != NULL) {
         engine = new_engine(&opts, &run);
@@ -127,6 +131,9 @@ run_write(const char *path, const char *dir, const ts_format *format, PyObject *
         format->finish(run.w, true, write_error == NULL ? &write_error : NULL);
         format->free(run.w);
     }
+    g_autofree char *notices = ts_out_take_notices();
+    if (notices != NULL)
+        fputs(notices, stderr);
     Py_END_ALLOW_THREADS PyObject *result = Py_BuildValue(
         "(NNNN)", engine != NULL ? ts_py_stats_dict(ts_engine_stats(engine)) : PyDict_New(),
         engine != NULL ? ts_py_warnings_list(engine) : PyList_New(0),
